@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Runs the project's checks in order, failing fast, with a one-line summary per stage.
+
+Stages: build, lint (ruff check + ruff format --check), fmt (terraform fmt -check -recursive),
+validate (terraform init + validate of every folder under modules/ and envs/ with .tf files),
+tftest (terraform test of every such folder with a tests/ directory), pytest.
+
+Run it through `make test` (which sources scripts/tf-env.sh first), or name stages:
+`python scripts/check.py validate tftest`. Extra pytest arguments follow `--`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TERRAFORM_ROOTS = ("modules", "envs")
+SKIPPED_DIRS = {".terraform", "tests", "templates"}
+# Two cores: two terraform processes (each with its provider plugin) keep both busy.
+TF_JOBS = int(os.environ.get("TF_JOBS", "2"))
+INIT_INPUTS = re.compile(r"^\s*(source|version|required_version)\s*=.*$", re.MULTILINE)
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    summary: str
+    details: str = ""
+
+
+def run(cmd: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, text=True, capture_output=True, check=False)
+
+
+def python_tool(name: str) -> str:
+    """A console script from the same environment as this interpreter (the project's .venv)."""
+    candidate = Path(sys.executable).with_name(name)
+    return str(candidate) if candidate.exists() else name
+
+
+def terraform_folders(roots: Iterable[str] = TERRAFORM_ROOTS) -> list[Path]:
+    """Every folder under modules/ and envs/ holding .tf files (submodules included, tests excluded)."""
+    folders = set()
+    for root in roots:
+        for tf in (ROOT / root).rglob("*.tf"):
+            relative = tf.relative_to(ROOT).parts
+            if not SKIPPED_DIRS.intersection(relative):
+                folders.add(tf.parent)
+    return sorted(folders)
+
+
+def init_fingerprint(folder: Path) -> str:
+    """What `terraform init` depends on: module sources, provider requirements, the provider mode."""
+    lines = [os.environ.get("TF_PROVIDER_MODE", ""), os.environ.get("TF_CLI_CONFIG_FILE", "")]
+    for path in sorted([*folder.glob("*.tf"), *folder.glob("tests/*.tftest.hcl")]):
+        lines.append(path.name)
+        lines.extend(m.group(0).strip() for m in INIT_INPUTS.finditer(path.read_text()))
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def terraform_init(folder: Path) -> subprocess.CompletedProcess[str] | None:
+    """Initialises a folder unless nothing init depends on changed since the last successful init."""
+    stamp = folder / ".terraform" / "check-init.stamp"
+    fingerprint = init_fingerprint(folder)
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return None
+    result = run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], cwd=folder)
+    if result.returncode == 0:
+        stamp.write_text(fingerprint)
+    return result
+
+
+def per_folder(folders: list[Path], action: Callable[[Path], subprocess.CompletedProcess[str]], what: str) -> Outcome:
+    def one(folder: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
+        init = terraform_init(folder)
+        if init is not None and init.returncode != 0:
+            return folder, init
+        return folder, action(folder)
+
+    with ThreadPoolExecutor(max_workers=max(1, TF_JOBS)) as pool:
+        results = list(pool.map(one, folders))
+    failed = [(f, r) for f, r in results if r.returncode != 0]
+    details = "\n".join(f"--- {f.relative_to(ROOT)}\n{r.stdout}{r.stderr}" for f, r in failed)
+    extra = ""
+    if what == "tests":
+        passed = sum(int(n) for _, r in results for n in re.findall(r"(\d+) passed", r.stdout))
+        extra = f", {passed} run blocks passed"
+    names = ", ".join(str(f.relative_to(ROOT)) for f, _ in failed)
+    summary = f"{len(folders) - len(failed)}/{len(folders)} folders{extra}" + (f"; failed: {names}" if failed else "")
+    return Outcome(not failed, summary, details)
+
+
+def stage_build(_: argparse.Namespace) -> Outcome:
+    result = run([sys.executable, "scripts/build_lambdas.py"])
+    last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    return Outcome(result.returncode == 0, last, result.stdout + result.stderr)
+
+
+def stage_lint(_: argparse.Namespace) -> Outcome:
+    ruff = python_tool("ruff")
+    check = run([ruff, "check", "."])
+    fmt = run([ruff, "format", "--check", "."])
+    ok = check.returncode == 0 and fmt.returncode == 0
+    summary = "ruff check and ruff format --check clean" if ok else "ruff found problems"
+    return Outcome(ok, summary, check.stdout + check.stderr + fmt.stdout + fmt.stderr)
+
+
+def stage_fmt(_: argparse.Namespace) -> Outcome:
+    result = run(["terraform", "fmt", "-check", "-recursive", "-no-color", *TERRAFORM_ROOTS])
+    files = [line for line in result.stdout.splitlines() if line.strip()]
+    summary = "terraform fmt clean" if result.returncode == 0 else f"{len(files)} file(s) need terraform fmt"
+    return Outcome(result.returncode == 0, summary, result.stdout + result.stderr)
+
+
+def stage_validate(_: argparse.Namespace) -> Outcome:
+    return per_folder(terraform_folders(), lambda f: run(["terraform", "validate", "-no-color"], cwd=f), "validate")
+
+
+def stage_tftest(_: argparse.Namespace) -> Outcome:
+    folders = [f for f in terraform_folders() if (f / "tests").is_dir()]
+    return per_folder(folders, lambda f: run(["terraform", "test", "-no-color"], cwd=f), "tests")
+
+
+def stage_pytest(args: argparse.Namespace) -> Outcome:
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", *args.pytest_args], cwd=ROOT, check=False)
+    # pytest prints its own output (and closing line) live; exit 5 means it collected nothing.
+    ok = result.returncode == 0
+    summary = "pytest passed" if ok else f"pytest exited {result.returncode}"
+    return Outcome(ok, summary)
+
+
+STAGES: dict[str, Callable[[argparse.Namespace], Outcome]] = {
+    "build": stage_build,
+    "lint": stage_lint,
+    "fmt": stage_fmt,
+    "validate": stage_validate,
+    "tftest": stage_tftest,
+    "pytest": stage_pytest,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    pytest_args: list[str] = []
+    if "--" in argv:
+        split = argv.index("--")
+        argv, pytest_args = argv[:split], argv[split + 1 :]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stages", nargs="*", metavar="stage", help=f"any of: {', '.join(STAGES)} (default: all)")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.stages) - STAGES.keys())
+    if unknown:
+        parser.error(f"unknown stage(s): {', '.join(unknown)}")
+    args.pytest_args = pytest_args
+    stages = args.stages or list(STAGES)
+    total = time.monotonic()
+    for name in stages:
+        started = time.monotonic()
+        outcome = STAGES[name](args)
+        mark = "ok  " if outcome.ok else "FAIL"
+        print(f"[{mark}] {name:<8} {outcome.summary} ({time.monotonic() - started:.1f}s)", flush=True)
+        if not outcome.ok:
+            if outcome.details:
+                print(outcome.details.rstrip(), flush=True)
+            return 1
+    print(f"all {len(stages)} stages passed in {time.monotonic() - total:.1f}s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""The Lambda build is deterministic, packages only what belongs in a zip, and reports the hash Terraform expects."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from scripts import build_lambdas
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    root = tmp_path / "lambdas"
+    files = {
+        "orders/__init__.py": "",
+        "orders/handler.py": "from common.change import to_change\n\ndef handler(event, context):\n    return to_change\n",
+        "orders/rules.py": "RULES = []\n",
+        "orders/tests/test_rules.py": "def test_x():\n    pass\n",
+        "orders/test_handler.py": "def test_y():\n    pass\n",
+        "orders/.env": "SECRET=1\n",
+        "orders/__pycache__/handler.cpython-313.pyc": "junk",
+        "common/__init__.py": "",
+        "common/change.py": "from helpers.text import slug\n\ndef to_change():\n    return slug\n",
+        "helpers/__init__.py": "",
+        "helpers/text.py": "def slug():\n    return 'x'\n",
+        "unused/__init__.py": "",
+        "plain/__init__.py": "",
+        "plain/handler.py": "import json\n\ndef handler(event, context):\n    return json.dumps(event)\n",
+    }
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    # Different permissions and times on the same content must not change the output.
+    os.chmod(root / "orders/rules.py", 0o755)
+    os.utime(root / "orders/handler.py", (1_700_000_000, 1_700_000_000))
+    return root
+
+
+def entries(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
+def test_two_builds_are_byte_identical(sources: Path, tmp_path: Path) -> None:
+    first = build_lambdas.build(sources, tmp_path / "one")
+    # Touch every source: timestamps and modes differ, bytes must not.
+    for path in sources.rglob("*.py"):
+        os.utime(path, (2_000_000_000, 2_000_000_000))
+        os.chmod(path, 0o600)
+    second = build_lambdas.build(sources, tmp_path / "two")
+    assert first["functions"].keys() == second["functions"].keys() == {"orders", "plain"}
+    for name in first["functions"]:
+        assert (tmp_path / "one" / f"{name}.zip").read_bytes() == (tmp_path / "two" / f"{name}.zip").read_bytes()
+        assert first["functions"][name]["source_code_hash"] == second["functions"][name]["source_code_hash"]
+
+
+def test_zip_holds_the_function_and_the_shared_code_it_imports_transitively(sources: Path, tmp_path: Path) -> None:
+    build_lambdas.build(sources, tmp_path)
+    assert entries(tmp_path / "orders.zip") == [
+        "common/__init__.py",
+        "common/change.py",
+        "helpers/__init__.py",
+        "helpers/text.py",
+        "orders/__init__.py",
+        "orders/handler.py",
+        "orders/rules.py",
+    ]
+    assert entries(tmp_path / "plain.zip") == ["plain/__init__.py", "plain/handler.py"]
+
+
+def test_zip_entries_have_fixed_times_and_modes(sources: Path, tmp_path: Path) -> None:
+    build_lambdas.build(sources, tmp_path)
+    with zipfile.ZipFile(tmp_path / "orders.zip") as archive:
+        for info in archive.infolist():
+            assert info.date_time == (1980, 1, 1, 0, 0, 0)
+            assert (info.external_attr >> 16) & 0o777 == 0o644
+            assert info.compress_type == zipfile.ZIP_STORED
+
+
+def test_manifest_hash_is_base64_sha256_of_the_zip(sources: Path, tmp_path: Path) -> None:
+    build_lambdas.build(sources, tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    for name, meta in manifest["functions"].items():
+        content = (tmp_path / f"{name}.zip").read_bytes()
+        assert meta["source_code_hash"] == base64.b64encode(hashlib.sha256(content).digest()).decode()
+        assert meta["size"] == len(content)
+        assert meta["handler"] == f"{name}.handler.handler"
+
+
+def test_unchanged_sources_rewrite_nothing_and_a_change_rewrites_one_zip(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_lambdas.build(sources, out)
+    for path in out.iterdir():
+        os.utime(path, ns=(1, 1))
+    build_lambdas.build(sources, out)
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == {
+        "orders.zip": 1,
+        "plain.zip": 1,
+        "manifest.json": 1,
+    }
+
+    (sources / "plain/handler.py").write_text("def handler(event, context):\n    return 2\n")
+    build_lambdas.build(sources, out)
+    assert (out / "orders.zip").stat().st_mtime_ns == 1
+    assert (out / "plain.zip").stat().st_mtime_ns != 1
+
+
+def test_a_removed_function_loses_its_zip(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_lambdas.build(sources, out)
+    (sources / "plain/handler.py").unlink()
+    manifest = build_lambdas.build(sources, out)
+    assert "plain" not in manifest["functions"]
+    assert not (out / "plain.zip").exists()
+
+
+def test_the_project_lambdas_build_without_boto3_inside(tmp_path: Path) -> None:
+    manifest = build_lambdas.build(build_lambdas.ROOT / "lambdas", tmp_path)
+    for name in manifest["functions"]:
+        names = entries(tmp_path / f"{name}.zip")
+        assert f"{name}/handler.py" in names
+        assert not [n for n in names if n.startswith(("boto3/", "botocore/")) or "__pycache__" in n]
