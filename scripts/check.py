@@ -76,6 +76,7 @@ def terraform_init(folder: Path) -> subprocess.CompletedProcess[str] | None:
         return None
     result = run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], cwd=folder)
     if result.returncode == 0:
+        stamp.parent.mkdir(exist_ok=True)  # a folder without providers or modules gets no .terraform/
         stamp.write_text(fingerprint)
     return result
 

@@ -1,0 +1,165 @@
+locals {
+  server_fields = ["id", "version", "createdAt", "updatedAt"]
+
+  # Defaults declared in the item schema are applied by the state machine (API Gateway validates but
+  # does not fill in defaults).
+  defaults = { for name, property in try(var.item_schema.properties, {}) : name => property.default if try(property.default, null) != null }
+
+  asl = templatefile("${path.module}/../../../../statemachines/crud.asl.json", {
+    table_name    = var.table_name
+    max_page_size = var.max_page_size
+    defaults_json = jsonencode(local.defaults)
+    cursor_salt   = var.cursor_salt
+  })
+
+  # What clients send: the user fields only. Server-owned fields are refused even when the schema
+  # allows additional properties.
+  item_input_schema = merge(var.item_schema, {
+    "$schema" = "http://json-schema.org/draft-04/schema#"
+    title     = "${var.entity}Input"
+    type      = "object"
+    not       = { anyOf = [for field in local.server_fields : { required = [field] }] }
+  })
+
+  item_schema_out = merge(var.item_schema, {
+    title = var.entity
+    type  = "object"
+    properties = merge(try(var.item_schema.properties, {}), {
+      id        = { type = "string" }
+      version   = { type = "integer", minimum = 1 }
+      createdAt = { type = "string", format = "date-time" }
+      updatedAt = { type = "string", format = "date-time" }
+    })
+    required = distinct(concat(try(var.item_schema.required, []), local.server_fields))
+  })
+
+  request_templates = { for operation in ["create", "get", "replace", "delete", "list"] : operation => templatefile("${path.module}/templates/request.vtl", {
+    operation         = operation
+    state_machine_arn = var.state_machine_arn
+    max_body_chars    = var.max_body_chars
+    max_page_size     = var.max_page_size
+    default_page_size = var.default_page_size
+  }) }
+
+  cors_headers = var.cors_allow_origin == null ? {} : {
+    "method.response.header.Access-Control-Allow-Origin" = "'${var.cors_allow_origin}'"
+  }
+  json_content_type = { "method.response.header.Content-Type" = "'application/json'" }
+
+  response_template = file("${path.module}/templates/response.vtl")
+  integration = {
+    type                = "aws"
+    httpMethod          = "POST"
+    uri                 = "arn:aws:apigateway:${var.region}:states:action/StartSyncExecution"
+    credentials         = var.api_role_arn
+    passthroughBehavior = "never"
+    timeoutInMillis     = 29000
+    responses = {
+      # StartSyncExecution itself failed (throttled, misconfigured): the client cannot fix either.
+      "4\\d{2}" = {
+        statusCode         = "500"
+        responseParameters = merge(local.json_content_type, local.cors_headers)
+        responseTemplates  = { "application/json" = "{\"error\": \"InternalError\", \"message\": \"The request could not be completed.\"}" }
+      }
+      "5\\d{2}" = {
+        statusCode         = "503"
+        responseParameters = merge(local.json_content_type, local.cors_headers)
+        responseTemplates  = { "application/json" = "{\"error\": \"ServiceUnavailable\", \"message\": \"The service is busy; retry with backoff.\"}" }
+      }
+      default = {
+        statusCode         = "200"
+        responseParameters = merge(local.json_content_type, local.cors_headers)
+        responseTemplates  = { "application/json" = local.response_template }
+      }
+    }
+  }
+
+  response_headers = merge(
+    { "Content-Type" = { schema = { type = "string" } } },
+    var.cors_allow_origin == null ? {} : { "Access-Control-Allow-Origin" = { schema = { type = "string" } } },
+  )
+  error_content = { "application/json" = { schema = { "$ref" = "#/components/schemas/Error" } } }
+  method_responses = merge(
+    {
+      "200" = { description = "The item, or a page of items.", headers = merge(local.response_headers, { ETag = { schema = { type = "string" } } }) }
+      "201" = { description = "Created.", headers = merge(local.response_headers, { ETag = { schema = { type = "string" } }, Location = { schema = { type = "string" } } }) }
+      "204" = { description = "Deleted.", headers = local.response_headers }
+    },
+    { for status, description in {
+      "400" = "Invalid JSON, schema violation, a server-owned field in the body, or a bad limit or cursor."
+      "404" = "No such item."
+      "409" = "The item already exists."
+      "412" = "If-Match does not match the item's version."
+      "413" = "Body larger than one item may be."
+      "415" = "Body is not application/json."
+      "500" = "Internal error."
+      "503" = "Busy; retry with backoff."
+      "504" = "Timed out."
+    } : status => { description = description, headers = local.response_headers, content = local.error_content } },
+  )
+
+  gateway_response_headers = merge(
+    { "gatewayresponse.header.Content-Type" = "'application/json'" },
+    var.cors_allow_origin == null ? {} : { "gatewayresponse.header.Access-Control-Allow-Origin" = "'${var.cors_allow_origin}'" },
+  )
+  # Gateway responses cannot escape text ($util is not available there), so only values API Gateway
+  # already quotes ($context.error.messageString) are interpolated.
+  gateway_responses = { for type, answer in merge(
+    {
+      BAD_REQUEST_BODY       = { status = "400", code = "ValidationError" }
+      BAD_REQUEST_PARAMETERS = { status = "400", code = "BadRequest" }
+      UNSUPPORTED_MEDIA_TYPE = { status = "415", code = "UnsupportedMediaType" }
+      REQUEST_TOO_LARGE      = { status = "413", code = "PayloadTooLarge" }
+      THROTTLED              = { status = "429", code = "TooManyRequests" }
+      ACCESS_DENIED          = { status = "403", code = "AccessDenied" }
+      DEFAULT_4XX            = { status = null, code = "BadRequest" }
+      DEFAULT_5XX            = { status = null, code = "InternalError" }
+    },
+    # Without IAM auth, "Missing Authentication Token" only ever means an unknown route.
+    var.authorization == "NONE" ? { MISSING_AUTHENTICATION_TOKEN = { status = "404", code = "RouteNotFound" } } : {},
+    ) : type => merge(
+    answer.status == null ? {} : { statusCode = answer.status },
+    {
+      responseParameters = local.gateway_response_headers
+      responseTemplates  = { "application/json" = "{\"error\": \"${answer.code}\", \"message\": $context.error.messageString}" }
+    },
+  ) }
+
+  cors_preflight = {
+    summary   = "CORS preflight."
+    responses = { "204" = { description = "CORS headers.", headers = { for h in ["Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers", "Access-Control-Max-Age"] : h => { schema = { type = "string" } } } } }
+    "x-amazon-apigateway-integration" = {
+      type                = "mock"
+      passthroughBehavior = "when_no_match"
+      requestTemplates    = { "application/json" = "{\"statusCode\": 204}" }
+      responses = {
+        default = {
+          statusCode = "204"
+          responseParameters = {
+            "method.response.header.Access-Control-Allow-Origin"  = "'${coalesce(var.cors_allow_origin, "*")}'"
+            "method.response.header.Access-Control-Allow-Methods" = "'GET,POST,PUT,DELETE,OPTIONS'"
+            "method.response.header.Access-Control-Allow-Headers" = "'Content-Type,If-Match,Authorization,X-Amz-Date,X-Amz-Security-Token'"
+            "method.response.header.Access-Control-Max-Age"       = "'600'"
+          }
+        }
+      }
+    }
+  }
+
+  openapi = templatefile("${path.module}/templates/openapi.json.tftpl", {
+    api_name           = var.api_name
+    collection         = var.collection
+    entity             = var.entity
+    authorization      = var.authorization
+    max_page_size      = var.max_page_size
+    default_page_size  = var.default_page_size
+    cors_allow_origins = var.cors_allow_origin == null ? [] : [var.cors_allow_origin]
+    gateway_responses  = local.gateway_responses
+    method_responses   = local.method_responses
+    integration        = local.integration
+    request_templates  = local.request_templates
+    item_input_schema  = local.item_input_schema
+    item_schema_out    = local.item_schema_out
+    cors_preflight     = local.cors_preflight
+  })
+}

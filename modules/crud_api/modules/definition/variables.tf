@@ -1,0 +1,73 @@
+# Internal to crud_api: the parent module validates these; this module only renders documents.
+
+variable "api_name" {
+  description = "Title of the API."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the state machine (part of the integration URI)."
+  type        = string
+}
+
+variable "collection" {
+  description = "Path segment of the collection (e.g. items)."
+  type        = string
+}
+
+variable "entity" {
+  description = "Singular name used in operation ids (e.g. Item)."
+  type        = string
+  default     = "Item"
+}
+
+variable "item_schema" {
+  description = "JSON Schema (draft 4) object of the user fields."
+  type        = any
+}
+
+variable "max_page_size" {
+  description = "Largest page the list operation returns."
+  type        = number
+}
+
+variable "default_page_size" {
+  description = "Page size when the client gives no limit."
+  type        = number
+}
+
+variable "max_body_chars" {
+  description = "Longest request body (characters) accepted for one item."
+  type        = number
+}
+
+variable "authorization" {
+  description = "NONE or AWS_IAM."
+  type        = string
+}
+
+variable "cors_allow_origin" {
+  description = "Origin allowed by CORS (\"*\" or one origin); null turns CORS off."
+  type        = string
+  default     = null
+}
+
+variable "table_name" {
+  description = "DynamoDB table the state machine reads and writes."
+  type        = string
+}
+
+variable "cursor_salt" {
+  description = "Mixed into list cursors' signatures so a cursor from another deployment or a hand-made one is refused."
+  type        = string
+}
+
+variable "state_machine_arn" {
+  description = "EXPRESS state machine the API starts synchronously."
+  type        = string
+}
+
+variable "api_role_arn" {
+  description = "Role API Gateway assumes to call states:StartSyncExecution."
+  type        = string
+}

@@ -1,0 +1,202 @@
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1", region = "eu-west-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_resource "aws_sfn_state_machine" {
+    defaults = { arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-crud" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/orders-crud-apigw" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:orders" }
+  }
+  mock_resource "aws_api_gateway_stage" {
+    defaults = { invoke_url = "https://abc123.execute-api.eu-west-1.amazonaws.com/v1/" }
+  }
+}
+
+variables {
+  name       = "orders"
+  table_name = "orders"
+  table_arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
+}
+
+run "wires_api_to_state_machine_to_table" {
+  command = apply
+
+  assert {
+    condition     = aws_sfn_state_machine.crud.type == "EXPRESS"
+    error_message = "Synchronous execution needs an EXPRESS state machine."
+  }
+  assert {
+    condition = alltrue([for path in values(jsondecode(aws_api_gateway_rest_api.this.body).paths) : alltrue([
+      for method, op in path : op["x-amazon-apigateway-integration"].uri == "arn:aws:apigateway:eu-west-1:states:action/StartSyncExecution" && op["x-amazon-apigateway-integration"].credentials == aws_iam_role.api.arn
+      if method != "parameters"
+    ])])
+    error_message = "Every method integrates with StartSyncExecution in this region, using the module's API role."
+  }
+  assert {
+    condition     = strcontains(jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].post["x-amazon-apigateway-integration"].requestTemplates["application/json"], "\"stateMachineArn\": \"${aws_sfn_state_machine.crud.arn}\"")
+    error_message = "The request templates start this module's state machine."
+  }
+  assert {
+    condition     = length([for s in values(jsondecode(aws_sfn_state_machine.crud.definition).States) : s if try(s.Parameters.TableName, "") == "orders"]) == 8
+    error_message = "Every DynamoDB task of the ASL targets this table."
+  }
+  assert {
+    condition     = keys(jsondecode(aws_api_gateway_rest_api.this.body).paths) == ["/items", "/items/{id}"]
+    error_message = "The default collection is /items."
+  }
+  assert {
+    condition     = jsondecode(aws_api_gateway_rest_api.this.body).components.schemas.ItemInput.required == ["name"] && jsondecode(aws_api_gateway_rest_api.this.body).components.schemas.ItemInput.additionalProperties == false
+    error_message = "Without item_schema the demo order schema is the request model."
+  }
+  assert {
+    condition     = output.api_url == "https://abc123.execute-api.eu-west-1.amazonaws.com/v1"
+    error_message = "api_url has no trailing slash."
+  }
+}
+
+run "iam_is_scoped_to_exact_arns" {
+  command = apply
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.api.policy).Statement == [{
+      Sid      = "StartCrudExecutions"
+      Effect   = "Allow"
+      Action   = ["states:StartSyncExecution"]
+      Resource = [aws_sfn_state_machine.crud.arn]
+    }]
+    error_message = "API Gateway may only start this state machine synchronously."
+  }
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : s if s.Sid == "ItemsTable"]) == {
+      Sid      = "ItemsTable"
+      Effect   = "Allow"
+      Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]
+      Resource = [var.table_arn, "${var.table_arn}/index/*"]
+    }
+    error_message = "The state machine may use only the DynamoDB actions of its ASL, on this table and its indexes."
+  }
+  assert {
+    condition = alltrue([for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement :
+    s.Resource != ["*"] || alltrue([for a in s.Action : startswith(a, "logs:") || startswith(a, "xray:")])])
+    error_message = "Only log delivery and X-Ray (which have no resource-level permissions) use Resource *."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.api.assume_role_policy).Statement[0].Principal.Service == "apigateway.amazonaws.com" && jsondecode(aws_iam_role.state_machine.assume_role_policy).Statement[0].Principal.Service == "states.amazonaws.com"
+    error_message = "Each role trusts only its service."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.state_machine.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+    error_message = "Trust is limited to this account (confused-deputy protection)."
+  }
+}
+
+run "stage_logs_traces_throttles_and_redeploys_on_change" {
+  command = apply
+
+  assert {
+    condition     = aws_api_gateway_stage.this.xray_tracing_enabled && aws_sfn_state_machine.crud.tracing_configuration[0].enabled
+    error_message = "X-Ray is on by default for the stage and the state machine."
+  }
+  assert {
+    condition     = aws_api_gateway_stage.this.access_log_settings[0].destination_arn == aws_cloudwatch_log_group.access.arn && jsondecode(aws_api_gateway_stage.this.access_log_settings[0].format).status == "$context.status"
+    error_message = "Access logs are JSON, in the module's own log group."
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.access.retention_in_days == 30 && aws_cloudwatch_log_group.state_machine.retention_in_days == 30
+    error_message = "Both log groups keep logs for log_retention_days."
+  }
+  assert {
+    condition     = aws_sfn_state_machine.crud.logging_configuration[0].include_execution_data == false && aws_sfn_state_machine.crud.logging_configuration[0].level == "ERROR"
+    error_message = "Execution logs never include request bodies."
+  }
+  assert {
+    condition     = aws_api_gateway_method_settings.all.settings[0].throttling_rate_limit == 100 && aws_api_gateway_method_settings.all.settings[0].throttling_burst_limit == 200 && aws_api_gateway_method_settings.all.method_path == "*/*"
+    error_message = "Throttling applies to every method of the stage."
+  }
+  assert {
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment == sha1(aws_api_gateway_rest_api.this.body)
+    error_message = "A change of the API document redeploys the stage."
+  }
+}
+
+run "options_change_the_document" {
+  command = apply
+
+  variables {
+    collection         = "orders"
+    authorization      = "AWS_IAM"
+    cors_allow_origins = ["https://app.example.com"]
+    xray_tracing       = false
+    item_schema = {
+      type       = "object"
+      required   = ["title"]
+      properties = { title = { type = "string" }, priority = { type = "integer", default = 3 } }
+    }
+  }
+
+  assert {
+    condition     = keys(jsondecode(aws_api_gateway_rest_api.this.body).paths) == ["/orders", "/orders/{id}"]
+    error_message = "The collection names the paths."
+  }
+  assert {
+    condition     = jsondecode(aws_api_gateway_rest_api.this.body).paths["/orders"].post.security == [{ sigv4 = [] }] && !contains(keys(jsondecode(aws_api_gateway_rest_api.this.body)["x-amazon-apigateway-gateway-responses"]), "MISSING_AUTHENTICATION_TOKEN")
+    error_message = "AWS_IAM signs every method and keeps API Gateway's 403 for missing credentials."
+  }
+  assert {
+    condition     = jsondecode(aws_api_gateway_rest_api.this.body).paths["/orders"].options["x-amazon-apigateway-integration"].responses.default.responseParameters["method.response.header.Access-Control-Allow-Origin"] == "'https://app.example.com'"
+    error_message = "CORS preflight answers with the allowed origin."
+  }
+  assert {
+    condition     = jsondecode(aws_sfn_state_machine.crud.definition).States.LoadDefaults.Result == { priority = 3 }
+    error_message = "Defaults of the item schema reach the state machine."
+  }
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : s if s.Sid == "Tracing"]) == 0
+    error_message = "Without tracing, no X-Ray permissions."
+  }
+}
+
+run "rejects_invalid_inputs_naming_each_variable" {
+  command = plan
+
+  variables {
+    name                    = "has spaces"
+    table_arn               = "arn:aws:s3:::bucket"
+    collection              = "Items"
+    item_schema             = { type = "array" }
+    max_page_size           = 0
+    max_body_chars          = 1000000
+    stage_name              = "v/1"
+    throttling_burst_limit  = 1.5
+    authorization           = "COGNITO"
+    cors_allow_origins      = ["https://a.example", "https://b.example"]
+    log_retention_days      = 8
+    state_machine_log_level = "DEBUG"
+  }
+
+  expect_failures = [
+    var.name, var.table_arn, var.collection, var.item_schema, var.max_page_size, var.max_body_chars, var.stage_name,
+    var.throttling_burst_limit, var.authorization, var.cors_allow_origins, var.log_retention_days, var.state_machine_log_level,
+  ]
+}
+
+run "rejects_default_page_size_above_max" {
+  command = plan
+
+  variables {
+    max_page_size     = 10
+    default_page_size = 20
+  }
+
+  expect_failures = [var.default_page_size]
+}

@@ -1,0 +1,158 @@
+variable "name" {
+  description = "Name prefix of every resource (API, state machine, roles, log groups)."
+  type        = string
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,60}$", var.name))
+    error_message = "name must be 1-60 characters of letters, digits, '_' or '-' (it prefixes IAM role and state machine names)."
+  }
+}
+
+variable "table_name" {
+  description = "DynamoDB table holding the items; its hash key must be the string attribute `id` (modules/dynamodb_table's default)."
+  type        = string
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table_name))
+    error_message = "table_name must be a DynamoDB table name (3-255 characters of letters, digits, '_', '-', '.')."
+  }
+}
+
+variable "table_arn" {
+  description = "ARN of that table (IAM is scoped to it and its indexes)."
+  type        = string
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}$", var.table_arn))
+    error_message = "table_arn must be a DynamoDB table ARN (arn:aws:dynamodb:<region>:<account>:table/<name>)."
+  }
+}
+
+variable "collection" {
+  description = "Path segment of the collection: /<collection> and /<collection>/{id}."
+  type        = string
+  default     = "items"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,62}$", var.collection))
+    error_message = "collection must match ^[a-z][a-z0-9-]{0,62}$ (lower case, starts with a letter)."
+  }
+}
+
+variable "item_schema" {
+  description = "JSON Schema (draft 4) object describing the user fields of an item; null uses the demo order in default-item-schema.json. `default` values of top-level properties are applied on create and replace. id, version, createdAt and updatedAt are server-owned and always refused in bodies."
+  type        = any
+  default     = null
+  validation {
+    condition     = var.item_schema == null || try(var.item_schema.type, "") == "object"
+    error_message = "item_schema must be a JSON Schema object with type = \"object\"."
+  }
+}
+
+variable "max_page_size" {
+  description = "Largest `limit` the list operation accepts."
+  type        = number
+  default     = 100
+  validation {
+    condition     = var.max_page_size >= 1 && var.max_page_size <= 1000 && floor(var.max_page_size) == var.max_page_size
+    error_message = "max_page_size must be a whole number from 1 to 1000."
+  }
+}
+
+variable "default_page_size" {
+  description = "Page size when the client gives no `limit`."
+  type        = number
+  default     = 20
+  validation {
+    condition     = var.default_page_size >= 1 && var.default_page_size <= var.max_page_size && floor(var.default_page_size) == var.default_page_size
+    error_message = "default_page_size must be a whole number from 1 to max_page_size."
+  }
+}
+
+variable "max_body_chars" {
+  description = "Longest request body, in characters, accepted for one item (413 beyond). Step Functions caps an execution's input at 256 KiB of UTF-8, hence the limit."
+  type        = number
+  default     = 32768
+  validation {
+    condition     = var.max_body_chars >= 256 && var.max_body_chars <= 65536
+    error_message = "max_body_chars must be from 256 to 65536 (Step Functions' 256 KiB input limit at up to 4 bytes a character)."
+  }
+}
+
+variable "stage_name" {
+  description = "Name of the API stage (the first path segment of api_url)."
+  type        = string
+  default     = "v1"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.stage_name))
+    error_message = "stage_name must be 1-128 characters of letters, digits, '_' or '-'."
+  }
+}
+
+variable "throttling_rate_limit" {
+  description = "Steady-state requests per second for the whole stage."
+  type        = number
+  default     = 100
+  validation {
+    condition     = var.throttling_rate_limit > 0 && var.throttling_rate_limit <= 10000
+    error_message = "throttling_rate_limit must be above 0 and at most 10000 (the account default)."
+  }
+}
+
+variable "throttling_burst_limit" {
+  description = "Burst of requests the stage absorbs above the rate limit."
+  type        = number
+  default     = 200
+  validation {
+    condition     = var.throttling_burst_limit >= 0 && var.throttling_burst_limit <= 5000 && floor(var.throttling_burst_limit) == var.throttling_burst_limit
+    error_message = "throttling_burst_limit must be a whole number from 0 to 5000 (the account default)."
+  }
+}
+
+variable "authorization" {
+  description = "NONE (public) or AWS_IAM (SigV4-signed requests; grant execute-api:Invoke to callers)."
+  type        = string
+  default     = "NONE"
+  validation {
+    condition     = contains(["NONE", "AWS_IAM"], var.authorization)
+    error_message = "authorization must be NONE or AWS_IAM."
+  }
+}
+
+variable "cors_allow_origins" {
+  description = "Origins allowed by CORS: [] (off), [\"*\"] or one origin. API Gateway sets this header statically, so it can carry only one value."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = length(var.cors_allow_origins) <= 1 && alltrue([for o in var.cors_allow_origins : o == "*" || can(regex("^https?://[^/*]+$", o))])
+    error_message = "cors_allow_origins takes at most one entry: \"*\" or an origin such as https://app.example.com (no path)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the access-log and state-machine log groups."
+  type        = number
+  default     = 30
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+variable "state_machine_log_level" {
+  description = "Execution log level of the EXPRESS state machine (ALL, ERROR, FATAL, OFF). Execution data (bodies) is never logged."
+  type        = string
+  default     = "ERROR"
+  validation {
+    condition     = contains(["ALL", "ERROR", "FATAL", "OFF"], var.state_machine_log_level)
+    error_message = "state_machine_log_level must be ALL, ERROR, FATAL or OFF."
+  }
+}
+
+variable "xray_tracing" {
+  description = "X-Ray tracing on the stage and the state machine."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags for every resource of this module."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,221 @@
+"""A REST API Gateway stage driven by the API's own OpenAPI document (as Terraform renders it).
+
+Implements what the CRUD API relies on, with AWS's semantics: routing by path template and method,
+passthroughBehavior, request validators with JSON Schema (draft 4) models, VTL request templates, an
+AWS integration with Step Functions' StartSyncExecution, integration-response selection by status code,
+VTL response templates with $context.responseOverride, static response parameters, and gateway responses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import jsonschema
+
+from scripts.localrt import vtl
+
+# (state machine ARN, input) -> StartSyncExecution response, or raises IntegrationError.
+StartSync = Callable[[str, str], dict[str, Any]]
+
+GATEWAY_DEFAULT_STATUS = {
+    "BAD_REQUEST_BODY": 400,
+    "BAD_REQUEST_PARAMETERS": 400,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "MISSING_AUTHENTICATION_TOKEN": 403,
+    "REQUEST_TOO_LARGE": 413,
+    "INTEGRATION_FAILURE": 504,
+}
+GATEWAY_MESSAGES = {
+    "BAD_REQUEST_BODY": "Invalid request body",
+    "BAD_REQUEST_PARAMETERS": "Invalid request parameters",
+    "UNSUPPORTED_MEDIA_TYPE": "Unsupported Media Type",
+    "MISSING_AUTHENTICATION_TOKEN": "Missing Authentication Token",
+    "REQUEST_TOO_LARGE": "Request Too Long",
+    "INTEGRATION_FAILURE": "Internal server error",
+}
+MAX_PAYLOAD = 10 * 1024 * 1024
+
+
+class IntegrationError(Exception):
+    """The integration's AWS call failed with an HTTP status (e.g. a throttled StartSyncExecution)."""
+
+    def __init__(self, status: int, body: dict[str, Any]):
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+
+class RestApi:
+    def __init__(self, openapi: dict[str, Any], start_sync: StartSync, stage: str = "v1", domain: str = "localhost"):
+        self.openapi = openapi
+        self.start_sync = start_sync
+        self.stage = stage
+        self.domain = domain
+        self.routes = [(self._pattern(path), path, item) for path, item in openapi.get("paths", {}).items()]
+
+    @staticmethod
+    def _pattern(path: str) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)) + "$")
+
+    # --- the request pipeline -------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        context = self._context(request)
+        if request.body is not None and len(request.body.encode()) > MAX_PAYLOAD:
+            return self._gateway_response("REQUEST_TOO_LARGE", context)
+        route = self._route(request)
+        if route is None:
+            return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", context)
+        resource_path, path_params, operation = route
+        context.update(resourcePath=resource_path, path=f"/{self.stage}{request.path}")
+        integration = operation["x-amazon-apigateway-integration"]
+
+        content_type = (self._header(request, "Content-Type") or "application/json").split(";")[0].strip().lower()
+        templates = integration.get("requestTemplates", {})
+        if content_type not in templates and integration.get("passthroughBehavior", "when_no_match") == "never":
+            return self._gateway_response("UNSUPPORTED_MEDIA_TYPE", context)
+
+        problem = self._validate(operation, request)
+        if problem is not None:
+            context["error"]["validationErrorString"] = problem
+            return self._gateway_response("BAD_REQUEST_BODY", context)
+
+        request_input = vtl.Input(request.body, path_params, request.query, request.headers)
+        if integration["type"] == "mock":
+            return self._integration_response(integration, 200, "", request_input, context)
+        rendered = vtl.render(templates[content_type], request_input, context)
+        call = json.loads(rendered)
+        try:
+            backend_status, backend_body = 200, self.start_sync(call["stateMachineArn"], call.get("input", "{}"))
+        except IntegrationError as error:
+            backend_status, backend_body = error.status, error.body
+        response_input = vtl.Input(json.dumps(backend_body), path_params, request.query, request.headers)
+        return self._integration_response(integration, backend_status, backend_body, response_input, context)
+
+    def _route(self, request: Request) -> tuple[str, dict[str, str], dict[str, Any]] | None:
+        for pattern, path, item in self.routes:
+            match = pattern.match(request.path)
+            if match and request.method.lower() in item:
+                return path, match.groupdict(), item[request.method.lower()]
+        return None
+
+    def _validate(self, operation: dict[str, Any], request: Request) -> str | None:
+        validator_name = operation.get("x-amazon-apigateway-request-validator")
+        validators = self.openapi.get("x-amazon-apigateway-request-validators", {})
+        if not validators.get(validator_name, {}).get("validateRequestBody"):
+            return None
+        schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        if schema is None:
+            return None
+        try:
+            document = json.loads(request.body or "")
+        except ValueError:
+            return "Invalid request body"
+        resolved = self._resolve(schema)
+        errors = sorted(jsonschema.Draft4Validator(resolved).iter_errors(document), key=lambda e: list(e.path))
+        return f"[{', '.join(e.message for e in errors)}]" if errors else None
+
+    def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            return self.openapi["components"]["schemas"][name]
+        return schema
+
+    def _integration_response(
+        self,
+        integration: dict[str, Any],
+        backend_status: int,
+        backend_body: Any,
+        response_input: vtl.Input,
+        context: dict[str, Any],
+    ) -> Response:
+        responses = integration.get("responses", {})
+        selected = next(
+            (
+                r
+                for pattern, r in responses.items()
+                if pattern != "default" and re.fullmatch(pattern, str(backend_status))
+            ),
+            responses.get("default", {"statusCode": "200"}),
+        )
+        headers = self._static_parameters(selected.get("responseParameters", {}), "method.response.header.")
+        template = selected.get("responseTemplates", {}).get("application/json")
+        body = vtl.render(template, response_input, context) if template is not None else json.dumps(backend_body)
+        override = context["responseOverride"]
+        status = int(override["status"]) if override["status"] is not None else int(selected["statusCode"])
+        headers.update({k: str(v) for k, v in override["header"].items()})
+        return Response(status, headers, body)
+
+    def _gateway_response(self, response_type: str, context: dict[str, Any]) -> Response:
+        configured = self.openapi.get("x-amazon-apigateway-gateway-responses", {})
+        group = "DEFAULT_4XX" if GATEWAY_DEFAULT_STATUS.get(response_type, 500) < 500 else "DEFAULT_5XX"
+        answer = configured.get(response_type) or configured.get(group) or {}
+        status = int(answer.get("statusCode", GATEWAY_DEFAULT_STATUS.get(response_type, 500)))
+        message = GATEWAY_MESSAGES.get(response_type, "Error")
+        context["error"].update(message=message, messageString=json.dumps(message), responseType=response_type)
+        template = answer.get("responseTemplates", {}).get(
+            "application/json", '{"message":$context.error.messageString}'
+        )
+        body = vtl.render(template, vtl.Input(None, {}, {}, {}), context)
+        headers = self._static_parameters(answer.get("responseParameters", {}), "gatewayresponse.header.")
+        return Response(status, headers, body)
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _static_parameters(parameters: dict[str, str], prefix: str) -> dict[str, str]:
+        """Only static ('quoted') mappings are used by our APIs; anything else would need evaluation."""
+        return {
+            name.removeprefix(prefix): value[1:-1]
+            for name, value in parameters.items()
+            if name.startswith(prefix) and value.startswith("'") and value.endswith("'")
+        }
+
+    @staticmethod
+    def _header(request: Request, name: str) -> str | None:
+        return next((v for k, v in request.headers.items() if k.lower() == name.lower()), None)
+
+    def _context(self, request: Request) -> dict[str, Any]:
+        now = time.time()
+        return {
+            "requestId": str(uuid.uuid4()),
+            "requestTime": datetime.fromtimestamp(now, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "requestTimeEpoch": int(now * 1000),
+            "httpMethod": request.method.upper(),
+            "domainName": self.domain,
+            "stage": self.stage,
+            "path": f"/{self.stage}{request.path}",
+            "resourcePath": None,
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": self._header(request, "User-Agent") or ""},
+            "error": {"message": None, "messageString": None, "validationErrorString": None, "responseType": None},
+            "responseOverride": {"status": None, "header": {}},
+        }

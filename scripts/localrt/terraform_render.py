@@ -1,0 +1,90 @@
+"""Terraform's own evaluation of a provider-free module, for consumers outside Terraform.
+
+Tests and the local runtime must read documents exactly as Terraform renders them (templatefile,
+jsonencode, defaults...). A module with no resources needs no provider, so a throwaway root that calls
+it can be applied in a temporary folder in about a second and its outputs read back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CRUD_DEFINITION = ROOT / "modules" / "crud_api" / "modules" / "definition"
+
+
+class TerraformError(RuntimeError):
+    pass
+
+
+def _hcl_value(value: Any) -> str:
+    # JSON is valid HCL for strings, numbers, bools, lists and objects.
+    return json.dumps(value)
+
+
+def _terraform(args: list[str], cwd: Path) -> str:
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+    config = env.get("TF_CLI_CONFIG_FILE")
+    if config and not Path(config).exists():
+        env.pop("TF_CLI_CONFIG_FILE")  # a machine-wide setting naming a missing file only adds warnings
+    result = subprocess.run(["terraform", *args], cwd=cwd, env=env, text=True, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise TerraformError(f"terraform {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def module_outputs(source: Path, variables: dict[str, Any]) -> dict[str, Any]:
+    """Applies a root that calls `source` with `variables` and returns the module's outputs."""
+    arguments = "\n".join(f"  {name} = {_hcl_value(value)}" for name, value in sorted(variables.items()))
+    with tempfile.TemporaryDirectory(prefix="tf-render-") as folder:
+        work = Path(folder)
+        # A relative source is used in place; an absolute one would be copied without its siblings
+        # (the module reads ../../../../statemachines).
+        relative = Path(os.path.relpath(source, work)).as_posix()
+        (work / "main.tf").write_text(
+            f'module "this" {{\n  source = "{relative}"\n{arguments}\n}}\n\n'
+            'output "this" {\n  value = module.this\n}\n'
+        )
+        _terraform(["init", "-backend=false", "-no-color"], work)
+        _terraform(["apply", "-auto-approve", "-no-color", "-lock=false"], work)
+        return json.loads(_terraform(["output", "-json", "this"], work))
+
+
+def crud_definition(**overrides: Any) -> dict[str, Any]:
+    """The CRUD API's OpenAPI document and ASL as Terraform renders them, decoded."""
+    variables: dict[str, Any] = {
+        "api_name": "items-api",
+        "region": "eu-west-1",
+        "collection": "items",
+        "entity": "Item",
+        "item_schema": default_item_schema(),
+        "max_page_size": 100,
+        "default_page_size": 20,
+        "max_body_chars": 32768,
+        "authorization": "NONE",
+        "cors_allow_origin": None,
+        "table_name": "items",
+        "cursor_salt": "test-salt",
+        "state_machine_arn": "arn:aws:states:eu-west-1:123456789012:stateMachine:items-crud",
+        "api_role_arn": "arn:aws:iam::123456789012:role/items-api",
+    }
+    variables.update(overrides)
+    if variables["cors_allow_origin"] is None:
+        variables.pop("cors_allow_origin")
+    outputs = module_outputs(CRUD_DEFINITION, variables)
+    return {
+        "openapi": json.loads(outputs["openapi_body"]),
+        "asl": json.loads(outputs["asl_definition"]),
+        "item_defaults": outputs["item_defaults"],
+        "variables": variables,
+    }
+
+
+def default_item_schema() -> dict[str, Any]:
+    """crud_api's default item_schema (the module reads the same file when item_schema is null)."""
+    return json.loads((ROOT / "modules" / "crud_api" / "default-item-schema.json").read_text())

@@ -1,0 +1,116 @@
+"""API Gateway's mapping-template variables ($input, $util, $context) for the airspeed Velocity engine.
+
+Behaviour follows AWS's documented semantics; where AWS's Java implementation has a quirk that templates
+must survive (escapeJavaScript escaping apostrophes, which is not valid JSON), it is reproduced.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.parse
+from typing import Any
+
+import airspeed
+
+_JS_ESCAPES = {
+    "'": "\\'",
+    '"': '\\"',
+    "\\": "\\\\",
+    "/": "\\/",
+    "\b": "\\b",
+    "\n": "\\n",
+    "\t": "\\t",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def escape_javascript(text: str) -> str:
+    """As Java's StringEscapeUtils.escapeJavaScript: quotes, backslash, slash, controls and non-ASCII (UTF-16 units)."""
+    out: list[str] = []
+    for char in text:
+        if char in _JS_ESCAPES:
+            out.append(_JS_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) > 0x7E:
+            encoded = char.encode("utf-16-be")
+            out.extend(f"\\u{int.from_bytes(encoded[i : i + 2], 'big'):04X}" for i in range(0, len(encoded), 2))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+class Util:
+    def escapeJavaScript(self, text: Any) -> str:
+        return escape_javascript("" if text is None else str(text))
+
+    def parseJson(self, text: str) -> Any:
+        return json.loads(text)
+
+    def urlEncode(self, text: str) -> str:
+        return urllib.parse.quote_plus(text)
+
+    def urlDecode(self, text: str) -> str:
+        return urllib.parse.unquote_plus(text)
+
+    def base64Encode(self, text: str) -> str:
+        return base64.b64encode(text.encode()).decode()
+
+    def base64Decode(self, text: str) -> str:
+        return base64.b64decode(text).decode()
+
+
+def json_path(document: Any, path: str) -> Any:
+    """The JSONPath subset mapping templates use: $, $.a.b, $['a']."""
+    if path in ("$", ""):
+        return document
+    current = document
+    for part in path.removeprefix("$").replace("['", ".").replace("']", "").strip(".").split("."):
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and part.isdigit():
+            current = current[int(part)] if int(part) < len(current) else None
+        else:
+            return None
+        if current is None:
+            return None
+    return current
+
+
+class Input:
+    """$input: the payload (request body, or integration response body) and the method request's parameters."""
+
+    def __init__(self, body: str | None, path_params: dict[str, str], query: dict[str, str], headers: dict[str, str]):
+        self.body = body or ""
+        self._path = path_params
+        self._query = query
+        self._headers = {k.lower(): (k, v) for k, v in headers.items()}
+
+    def _document(self) -> Any:
+        return json.loads(self.body) if self.body.strip() else {}
+
+    def json(self, path: str) -> str:
+        return json.dumps(json_path(self._document(), path), ensure_ascii=False, separators=(",", ":"))
+
+    def path(self, path: str) -> Any:
+        return json_path(self._document(), path)
+
+    def params(self, name: str | None = None) -> Any:
+        if name is None:
+            return {
+                "path": dict(self._path),
+                "querystring": dict(self._query),
+                "header": {original: value for original, value in self._headers.values()},
+            }
+        for source in (self._path, self._query):
+            if name in source:
+                return source[name]
+        if name.lower() in self._headers:
+            return self._headers[name.lower()][1]
+        return ""
+
+
+def render(template: str, input_: Input, context: dict[str, Any], stage_variables: dict[str, str] | None = None) -> str:
+    return airspeed.Template(template).merge(
+        {"input": input_, "util": Util(), "context": context, "stageVariables": stage_variables or {}}
+    )

@@ -1,0 +1,117 @@
+"""Shared fixtures: moto with real ASL execution, and the CRUD API assembled from Terraform's own rendering."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from scripts.localrt import terraform_render
+from scripts.localrt.apigateway import IntegrationError, Request, Response, RestApi
+from scripts.localrt.stepfunctions import start_sync_execution
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        # botocore >= 1.44 sends DescribeStream to an account-prefixed host that moto does not route.
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        yield
+
+
+def create_table(name: str) -> Any:
+    """A table as modules/dynamodb_table creates it by default (hash key id, stream with both images)."""
+    dynamodb = boto3.resource("dynamodb", region_name=REGION)
+    table = dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    table.wait_until_exists()
+    return table
+
+
+def create_state_machine(name: str, definition: dict[str, Any], machine_type: str = "STANDARD") -> str:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    return sfn.create_state_machine(
+        name=name,
+        definition=json.dumps(definition),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/{name}",
+        type=machine_type,
+    )["stateMachineArn"]
+
+
+def moto_start_sync(state_machine_arn: str, input_: str) -> dict[str, Any]:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    try:
+        return start_sync_execution(sfn, state_machine_arn, input_)
+    except ClientError as error:
+        raise IntegrationError(error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"]) from error
+
+
+class CrudClient:
+    """Speaks HTTP-ish to the emulated stage: every call goes template -> ASL -> DynamoDB -> template."""
+
+    def __init__(self, api: RestApi, table: Any, state_machine_arn: str, definition: dict[str, Any]):
+        self.api = api
+        self.table = table
+        self.state_machine_arn = state_machine_arn
+        self.definition = definition
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: str | None = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> Response:
+        text = raw if raw is not None else (None if body is None else json.dumps(body, ensure_ascii=False))
+        all_headers = {"Content-Type": "application/json"} if text is not None else {}
+        all_headers.update(headers or {})
+        return self.api.handle(Request(method, path, all_headers, query or {}, text))
+
+    def stored(self) -> list[dict[str, Any]]:
+        return self.table.scan(ConsistentRead=True)["Items"]
+
+
+@pytest.fixture(scope="session")
+def crud_definition() -> dict[str, Any]:
+    return terraform_render.crud_definition(table_name="items")
+
+
+def build_crud(definition: dict[str, Any], start_sync: Any = moto_start_sync) -> CrudClient:
+    variables = definition["variables"]
+    table = create_table(variables["table_name"])
+    name = variables["state_machine_arn"].rsplit(":", 1)[-1]
+    arn = create_state_machine(name, definition["asl"], "EXPRESS")
+    assert arn == variables["state_machine_arn"], "the rendered API must point at the state machine under test"
+    return CrudClient(
+        RestApi(definition["openapi"], start_sync, stage="v1", domain="api.example.test"), table, arn, definition
+    )
+
+
+@pytest.fixture
+def crud(aws: None, crud_definition: dict[str, Any]) -> CrudClient:
+    return build_crud(crud_definition)
