@@ -21,7 +21,7 @@ build: setup ## Build deterministic Lambda zips and build/lambdas/manifest.json
 	@$(PYTHON) scripts/build_lambdas.py
 
 fmt: setup ## Format Terraform and Python sources in place
-	@$(TF_ENV) && terraform fmt -recursive modules envs
+	@$(TF_ENV) && for root in $(wildcard modules envs); do terraform fmt -recursive $$root; done
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/ruff check --fix .
 

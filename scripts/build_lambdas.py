@@ -160,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "build" / "lambdas")
     args = parser.parse_args(argv)
     manifest = build(args.source.resolve(), args.output.resolve())
-    print(f"{len(manifest['functions'])} function package(s) in {args.output}", file=sys.stderr)
+    shown = os.path.relpath(args.output.resolve())
+    print(f"{len(manifest['functions'])} function package(s) in {shown}", file=sys.stderr)
     return 0
 
 

@@ -48,10 +48,10 @@ def python_tool(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
-def terraform_folders(roots: Iterable[str] = TERRAFORM_ROOTS) -> list[Path]:
+def terraform_folders(roots: Iterable[str] | None = None) -> list[Path]:
     """Every folder under modules/ and envs/ holding .tf files (submodules included, tests excluded)."""
     folders = set()
-    for root in roots:
+    for root in existing_roots() if roots is None else roots:
         for tf in (ROOT / root).rglob("*.tf"):
             relative = tf.relative_to(ROOT).parts
             if not SKIPPED_DIRS.intersection(relative):
@@ -116,8 +116,15 @@ def stage_lint(_: argparse.Namespace) -> Outcome:
     return Outcome(ok, summary, check.stdout + check.stderr + fmt.stdout + fmt.stderr)
 
 
+def existing_roots() -> list[str]:
+    return [root for root in TERRAFORM_ROOTS if (ROOT / root).is_dir()]
+
+
 def stage_fmt(_: argparse.Namespace) -> Outcome:
-    result = run(["terraform", "fmt", "-check", "-recursive", "-no-color", *TERRAFORM_ROOTS])
+    roots = existing_roots()
+    if not roots:
+        return Outcome(True, "no Terraform folders")
+    result = run(["terraform", "fmt", "-check", "-recursive", "-no-color", *roots])
     files = [line for line in result.stdout.splitlines() if line.strip()]
     summary = "terraform fmt clean" if result.returncode == 0 else f"{len(files)} file(s) need terraform fmt"
     return Outcome(result.returncode == 0, summary, result.stdout + result.stderr)
