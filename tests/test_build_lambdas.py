@@ -119,11 +119,3 @@ def test_a_removed_function_loses_its_zip(sources: Path, tmp_path: Path) -> None
     manifest = build_lambdas.build(sources, out)
     assert "plain" not in manifest["functions"]
     assert not (out / "plain.zip").exists()
-
-
-def test_the_project_lambdas_build_without_boto3_inside(tmp_path: Path) -> None:
-    manifest = build_lambdas.build(build_lambdas.ROOT / "lambdas", tmp_path)
-    for name in manifest["functions"]:
-        names = entries(tmp_path / f"{name}.zip")
-        assert f"{name}/handler.py" in names
-        assert not [n for n in names if n.startswith(("boto3/", "botocore/")) or "__pycache__" in n]

@@ -171,6 +171,8 @@ run "rejects_invalid_inputs_naming_each_variable" {
 
   variables {
     name                    = "has spaces"
+    table_name              = "x"
+    throttling_rate_limit   = 0
     table_arn               = "arn:aws:s3:::bucket"
     collection              = "Items"
     item_schema             = { type = "array" }
@@ -185,7 +187,7 @@ run "rejects_invalid_inputs_naming_each_variable" {
   }
 
   expect_failures = [
-    var.name, var.table_arn, var.collection, var.item_schema, var.max_page_size, var.max_body_chars, var.stage_name,
+    var.name, var.table_name, var.throttling_rate_limit, var.table_arn, var.collection, var.item_schema, var.max_page_size, var.max_body_chars, var.stage_name,
     var.throttling_burst_limit, var.authorization, var.cors_allow_origins, var.log_retention_days, var.state_machine_log_level,
   ]
 }

@@ -90,8 +90,26 @@ run "rejects_invalid_inputs_naming_each_variable" {
     attributes       = { id = "M" }
     kms_key_arn      = "alias/mine"
     read_capacity    = 1.5
+    write_capacity   = 0
+    hash_key         = ""
+    range_key        = ""
   }
-  expect_failures = [var.name, var.billing_mode, var.stream_view_type, var.attributes, var.kms_key_arn, var.read_capacity]
+  expect_failures = [
+    var.name, var.billing_mode, var.stream_view_type, var.attributes, var.kms_key_arn, var.read_capacity,
+    var.write_capacity, var.hash_key, var.range_key,
+  ]
+}
+
+run "rejects_invalid_indexes" {
+  command = plan
+  variables {
+    global_secondary_indexes = merge(
+      { for n in range(21) : "index_${n}" => { hash_key = "k${n}" } },
+      { bad_projection = { hash_key = "a", projection_type = "SOME" } },
+      { stray_attributes = { hash_key = "b", projection_type = "ALL", non_key_attributes = ["x"] } },
+    )
+  }
+  expect_failures = [var.global_secondary_indexes]
 }
 
 run "rejects_attribute_that_is_not_a_key" {
