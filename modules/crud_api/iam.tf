@@ -3,20 +3,23 @@ data "aws_caller_identity" "current" {}
 locals {
   # Exactly the DynamoDB actions statemachines/crud.asl.json uses.
   dynamodb_actions = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]
-}
 
-resource "aws_iam_role" "state_machine" {
-  name = "${var.name}-crud-sfn"
-  assume_role_policy = jsonencode({
+  # Each role trusts one service, and only on behalf of this account (confused-deputy protection).
+  assume_role_policies = { for service in ["states", "apigateway"] : service => jsonencode({
     Version = "2012-10-17"
     Statement = [{
       Effect    = "Allow"
-      Principal = { Service = "states.amazonaws.com" }
+      Principal = { Service = "${service}.amazonaws.com" }
       Action    = "sts:AssumeRole"
       Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
     }]
-  })
-  tags = var.tags
+  }) }
+}
+
+resource "aws_iam_role" "state_machine" {
+  name               = "${var.name}-crud-sfn"
+  assume_role_policy = local.assume_role_policies["states"]
+  tags               = var.tags
 }
 
 resource "aws_iam_role_policy" "state_machine" {
@@ -60,17 +63,9 @@ resource "aws_iam_role_policy" "state_machine" {
 }
 
 resource "aws_iam_role" "api" {
-  name = "${var.name}-crud-apigw"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "apigateway.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
-    }]
-  })
-  tags = var.tags
+  name               = "${var.name}-crud-apigw"
+  assume_role_policy = local.assume_role_policies["apigateway"]
+  tags               = var.tags
 }
 
 resource "aws_iam_role_policy" "api" {
