@@ -6,6 +6,8 @@ import base64
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -119,3 +121,26 @@ def test_a_removed_function_loses_its_zip(sources: Path, tmp_path: Path) -> None
     manifest = build_lambdas.build(sources, out)
     assert "plain" not in manifest["functions"]
     assert not (out / "plain.zip").exists()
+
+
+def test_every_project_function_imports_from_its_zip_alone(tmp_path: Path) -> None:
+    """Each built zip is self-contained: its handler imports with only the zip (and the runtime's boto3 and
+    the powertools layer, here from the venv) on the path, never the source tree."""
+    manifest = build_lambdas.build(build_lambdas.ROOT / "lambdas", tmp_path)
+    assert set(manifest["functions"]) >= {"stream_trigger"}
+    environment = {
+        "STATE_MACHINE_ARN": "arn:aws:states:eu-west-1:123456789012:stateMachine:wf",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
+    for name, package in manifest["functions"].items():
+        module = package["handler"].rsplit(".", 1)[0]
+        probe = f"import sys; sys.path.insert(0, {str(tmp_path / f'{name}.zip')!r}); import {module} as m; print(m.__file__)"
+        result = subprocess.run(
+            [sys.executable, "-I", "-c", probe],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **environment},
+            cwd=tmp_path,
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"{name}.zip" in result.stdout

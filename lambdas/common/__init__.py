@@ -1,0 +1,1 @@
+"""Code shared by every function: copied into each zip that imports it (see scripts/build_lambdas.py)."""

@@ -1,0 +1,1 @@
+"""DynamoDB stream -> filtered changes -> one Step Functions execution per matching change."""

@@ -1,0 +1,104 @@
+locals {
+  stream_consumer = var.event_source_mapping != null
+  # The public layer that matches the aws-lambda-powertools version the tests run against (pyproject.toml).
+  powertools_parameter = "/aws/service/powertools/python/${var.architecture}/${var.runtime}/${var.powertools_version}"
+  powertools_layer_arn = var.powertools_layer_arn != null ? var.powertools_layer_arn : (
+    var.powertools_version == null ? null : data.aws_ssm_parameter.powertools_layer[0].value
+  )
+}
+
+data "aws_ssm_parameter" "powertools_layer" {
+  count = var.powertools_layer_arn == null && var.powertools_version != null ? 1 : 0
+  name  = local.powertools_parameter
+}
+
+# Created before the function so Lambda never creates it without a retention period.
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/aws/lambda/${var.name}"
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.log_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_sqs_queue" "failures" {
+  count                     = local.stream_consumer ? 1 : 0
+  name                      = "${var.name}-stream-failures"
+  message_retention_seconds = 1209600 # 14 days, the SQS maximum: time to inspect and replay
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  function_name                  = var.name
+  description                    = var.description
+  role                           = aws_iam_role.this.arn
+  filename                       = var.package.path
+  source_code_hash               = var.package.source_code_hash
+  handler                        = var.handler
+  runtime                        = var.runtime
+  architectures                  = [var.architecture]
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+  layers                         = concat(compact([local.powertools_layer_arn]), var.layers)
+
+  dynamic "environment" {
+    for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
+    content {
+      variables = environment.value
+    }
+  }
+
+  tracing_config {
+    mode = var.xray_tracing ? "Active" : "PassThrough"
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.this.name
+  }
+
+  tags = var.tags
+
+  # The role must be able to write logs before the first invocation.
+  depends_on = [aws_iam_role_policy.this]
+}
+
+resource "aws_lambda_event_source_mapping" "stream" {
+  count             = local.stream_consumer ? 1 : 0
+  function_name     = aws_lambda_function.this.arn
+  event_source_arn  = var.event_source_mapping.stream_arn
+  enabled           = var.event_source_mapping.enabled
+  starting_position = var.event_source_mapping.starting_position
+
+  batch_size                         = var.event_source_mapping.batch_size
+  maximum_batching_window_in_seconds = var.event_source_mapping.maximum_batching_window_in_seconds
+  parallelization_factor             = var.event_source_mapping.parallelization_factor
+  bisect_batch_on_function_error     = var.event_source_mapping.bisect_batch_on_function_error
+  maximum_retry_attempts             = var.event_source_mapping.maximum_retry_attempts
+  maximum_record_age_in_seconds      = var.event_source_mapping.maximum_record_age_in_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.failures[0].arn
+    }
+  }
+
+  dynamic "filter_criteria" {
+    for_each = length(var.event_source_mapping.filter_patterns) > 0 ? [1] : []
+    content {
+      dynamic "filter" {
+        for_each = var.event_source_mapping.filter_patterns
+        content {
+          pattern = jsonencode(filter.value)
+        }
+      }
+    }
+  }
+
+  tags = var.tags
+
+  # Lambda checks the role's stream and queue permissions when the mapping is created.
+  depends_on = [aws_iam_role_policy.this]
+}

@@ -1,0 +1,59 @@
+output "function_name" {
+  description = "Name of the Lambda function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the Lambda function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "role_name" {
+  description = "Name of the function's execution role (attach further policies to it if you must)."
+  value       = aws_iam_role.this.name
+}
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = aws_iam_role.this.arn
+}
+
+output "policy" {
+  description = "The execution role's inline policy document (JSON)."
+  value       = aws_iam_role_policy.this.policy
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the function."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "powertools_layer_arn" {
+  description = "The aws-lambda-powertools layer the function runs with (null when none)."
+  value       = local.powertools_layer_arn
+}
+
+output "event_source_mapping" {
+  description = "The stream event source mapping as created (settings, filter criteria, destination); null without one."
+  value       = one(aws_lambda_event_source_mapping.stream[*])
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the stream event source mapping (null without one)."
+  value       = one(aws_lambda_event_source_mapping.stream[*].uuid)
+}
+
+output "failure_queue_arn" {
+  description = "ARN of the SQS queue receiving batches that exhausted their retries (null without a mapping)."
+  value       = one(aws_sqs_queue.failures[*].arn)
+}
+
+output "failure_queue_url" {
+  description = "URL of that queue."
+  value       = one(aws_sqs_queue.failures[*].url)
+}
+
+output "failure_queue_name" {
+  description = "Name of that queue (for alarms)."
+  value       = one(aws_sqs_queue.failures[*].name)
+}

@@ -1,0 +1,245 @@
+mock_provider "aws" {
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders-trigger" }
+  }
+  mock_resource "aws_sqs_queue" {
+    defaults = { arn = "arn:aws:sqs:eu-west-1:123456789012:orders-trigger-stream-failures" }
+  }
+  mock_data "aws_ssm_parameter" {
+    defaults = { value = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:30" }
+  }
+}
+
+variables {
+  name    = "orders-trigger"
+  handler = "stream_trigger.handler.handler"
+  package = {
+    path             = "build/lambdas/stream_trigger.zip"
+    source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  }
+}
+
+run "plain_function_has_logs_tracing_and_nothing_else" {
+  command = apply
+
+  assert {
+    condition     = aws_lambda_function.this.runtime == "python3.13" && aws_lambda_function.this.architectures == tolist(["arm64"])
+    error_message = "python3.13 on arm64 by default."
+  }
+  assert {
+    condition     = aws_lambda_function.this.tracing_config[0].mode == "Active" && aws_lambda_function.this.logging_config[0].log_group == "/aws/lambda/orders-trigger"
+    error_message = "X-Ray is on and the function logs to the module's log group."
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.this.retention_in_days == 30
+    error_message = "The log group has a retention period."
+  }
+  assert {
+    condition     = aws_lambda_function.this.layers == tolist(["arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:30"])
+    error_message = "The powertools layer comes from its public SSM parameter."
+  }
+  assert {
+    condition     = data.aws_ssm_parameter.powertools_layer[0].name == "/aws/service/powertools/python/arm64/python3.13/3.37.0"
+    error_message = "The layer parameter names the architecture, runtime and pinned version."
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid] == ["WriteOwnLogs", "Tracing"]
+    error_message = "Without a mapping or caller statements the role may only log and trace."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.this.policy).Statement[0].Resource == ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders-trigger:*"]
+    error_message = "Logging is scoped to the function's own log group."
+  }
+  assert {
+    condition     = length(aws_lambda_event_source_mapping.stream) == 0 && length(aws_sqs_queue.failures) == 0 && output.failure_queue_url == null
+    error_message = "No mapping and no failure queue unless asked for."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Principal.Service == "lambda.amazonaws.com"
+    error_message = "Only Lambda may assume the role."
+  }
+}
+
+run "stream_consumer_with_safe_defaults" {
+  command = apply
+
+  variables {
+    event_source_mapping = {
+      stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
+      filter_patterns = [
+        { eventName = ["INSERT", "MODIFY"] },
+        { dynamodb = { NewImage = { status = { S = ["PAID"] } } } },
+      ]
+    }
+    policy_statements = [{ sid = "StartWorkflow", actions = ["states:StartExecution"], resources = ["arn:aws:states:eu-west-1:123456789012:stateMachine:wf"] }]
+  }
+
+  assert {
+    condition = (
+      aws_lambda_event_source_mapping.stream[0].starting_position == "LATEST" &&
+      aws_lambda_event_source_mapping.stream[0].batch_size == 100 &&
+      aws_lambda_event_source_mapping.stream[0].maximum_batching_window_in_seconds == 0 &&
+      aws_lambda_event_source_mapping.stream[0].bisect_batch_on_function_error == true &&
+      aws_lambda_event_source_mapping.stream[0].maximum_retry_attempts == 5 &&
+      aws_lambda_event_source_mapping.stream[0].maximum_record_age_in_seconds == 3600 &&
+      aws_lambda_event_source_mapping.stream[0].parallelization_factor == 1 &&
+      aws_lambda_event_source_mapping.stream[0].function_response_types == toset(["ReportBatchItemFailures"])
+    )
+    error_message = "The mapping uses the careful defaults (bounded retries and record age, bisect, partial batch responses)."
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.stream[0].destination_config[0].on_failure[0].destination_arn == aws_sqs_queue.failures[0].arn
+    error_message = "Exhausted batches go to the module's queue."
+  }
+  assert {
+    condition     = aws_sqs_queue.failures[0].sqs_managed_sse_enabled && aws_sqs_queue.failures[0].message_retention_seconds == 1209600
+    error_message = "The failure queue is encrypted and keeps messages 14 days."
+  }
+  assert {
+    condition = sort([for f in aws_lambda_event_source_mapping.stream[0].filter_criteria[0].filter : f.pattern]) == sort([
+      jsonencode({ eventName = ["INSERT", "MODIFY"] }),
+      jsonencode({ dynamodb = { NewImage = { status = { S = ["PAID"] } } } }),
+    ])
+    error_message = "Each filter pattern is passed as its JSON."
+  }
+  assert {
+    condition = {
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid => [s.Action, s.Resource]
+      } == {
+      WriteOwnLogs                = [["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders-trigger:*"]]
+      Tracing                     = [["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]]
+      ReadTheStream               = [["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"]]
+      ListStreams                 = [["dynamodb:ListStreams"], ["*"]]
+      SendFailedBatchesToTheQueue = [["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:orders-trigger-stream-failures"]]
+      StartWorkflow               = [["states:StartExecution"], ["arn:aws:states:eu-west-1:123456789012:stateMachine:wf"]]
+    }
+    error_message = "Every statement is exactly what the function and its mapping need."
+  }
+}
+
+run "explicit_layer_skips_the_lookup" {
+  command = plan
+
+  variables {
+    powertools_layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:powertools:3"
+    layers               = ["arn:aws:lambda:eu-west-1:123456789012:layer:extra:1"]
+    xray_tracing         = false
+    architecture         = "x86_64"
+  }
+
+  assert {
+    condition     = length(data.aws_ssm_parameter.powertools_layer) == 0 && aws_lambda_function.this.layers == tolist(["arn:aws:lambda:eu-west-1:123456789012:layer:powertools:3", "arn:aws:lambda:eu-west-1:123456789012:layer:extra:1"])
+    error_message = "A given layer ARN is used as is, before the extra layers."
+  }
+  assert {
+    condition     = aws_lambda_function.this.tracing_config[0].mode == "PassThrough" && !strcontains(aws_iam_role_policy.this.policy, "xray")
+    error_message = "Without tracing the role has no X-Ray permissions."
+  }
+}
+
+run "rejects_out_of_range_inputs" {
+  command = plan
+
+  variables {
+    name                           = "has spaces"
+    runtime                        = "python3.9"
+    memory_size                    = 64
+    timeout                        = 901
+    reserved_concurrent_executions = -2
+    log_retention_in_days          = 10
+    package                        = { path = "fn.tar.gz", source_code_hash = "abc" }
+    handler                        = "handler"
+    policy_statements              = [{ sid = "All", actions = ["dynamodb:*"], resources = ["*"] }]
+  }
+
+  expect_failures = [
+    var.name, var.runtime, var.memory_size, var.timeout, var.reserved_concurrent_executions,
+    var.log_retention_in_days, var.package, var.handler, var.policy_statements,
+  ]
+}
+
+run "accepts_the_edges_of_the_aws_ranges" {
+  command = plan
+
+  variables {
+    event_source_mapping = {
+      stream_arn                         = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
+      starting_position                  = "TRIM_HORIZON"
+      batch_size                         = 10000
+      maximum_batching_window_in_seconds = 300
+      parallelization_factor             = 10
+      maximum_retry_attempts             = -1
+      maximum_record_age_in_seconds      = 604800
+      filter_patterns                    = [{ a = [1] }, { b = [1] }, { c = [1] }, { d = [1] }, { e = [1] }]
+    }
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.stream[0].batch_size == 10000 && aws_lambda_event_source_mapping.stream[0].maximum_retry_attempts == -1
+    error_message = "The largest values AWS allows are accepted."
+  }
+}
+
+run "rejects_stream_arn_outside_aws_range" {
+  command = plan
+  variables {
+    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders" }
+  }
+  expect_failures = [var.event_source_mapping]
+}
+
+run "rejects_starting_position_outside_aws_range" {
+  command = plan
+  variables {
+    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", starting_position = "AT_TIMESTAMP" }
+  }
+  expect_failures = [var.event_source_mapping]
+}
+
+run "rejects_batch_size_outside_aws_range" {
+  command = plan
+  variables {
+    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", batch_size = 10001 }
+  }
+  expect_failures = [var.event_source_mapping]
+}
+
+run "rejects_maximum_batching_window_in_seconds_outside_aws_range" {
+  command = plan
+  variables {
+    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", maximum_batching_window_in_seconds = 301 }
+  }
+  expect_failures = [var.event_source_mapping]
+}
+
+run "rejects_parallelization_factor_outside_aws_range" {
+  command = plan
+  variables {
+    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", parallelization_factor = 11 }
+  }
+  expect_failures = [var.event_source_mapping]
+}
+
+run "rejects_maximum_retry_attempts_outside_aws_range" {
+  command = plan
+  variables {
+    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", maximum_retry_attempts = 10001 }
+  }
+  expect_failures = [var.event_source_mapping]
+}
+
+run "rejects_maximum_record_age_in_seconds_outside_aws_range" {
+  command = plan
+  variables {
+    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", maximum_record_age_in_seconds = 59 }
+  }
+  expect_failures = [var.event_source_mapping]
+}
+
+run "rejects_filter_patterns_outside_aws_range" {
+  command = plan
+  variables {
+    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", filter_patterns = [{ a = 1 }, { b = 1 }, { c = 1 }, { d = 1 }, { e = 1 }, { f = 1 }] }
+  }
+  expect_failures = [var.event_source_mapping]
+}

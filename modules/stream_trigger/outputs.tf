@@ -1,0 +1,49 @@
+output "function_name" {
+  description = "Name of the trigger function."
+  value       = module.function.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the trigger function."
+  value       = module.function.function_arn
+}
+
+output "role_name" {
+  description = "Name of the function's execution role."
+  value       = module.function.role_name
+}
+
+output "policy" {
+  description = "The execution role's inline policy (JSON), for review."
+  value       = module.function.policy
+}
+
+output "log_group_name" {
+  description = "Log group of the trigger function."
+  value       = module.function.log_group_name
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the stream event source mapping."
+  value       = module.function.event_source_mapping_uuid
+}
+
+output "dlq_arn" {
+  description = "ARN of the SQS queue receiving batches whose records still failed after every retry."
+  value       = module.function.failure_queue_arn
+}
+
+output "dlq_url" {
+  description = "URL of that queue."
+  value       = module.function.failure_queue_url
+}
+
+output "dlq_name" {
+  description = "Name of that queue (for alarms)."
+  value       = module.function.failure_queue_name
+}
+
+output "environment_variables" {
+  description = "The function's configuration, as its environment."
+  value       = local.environment
+}

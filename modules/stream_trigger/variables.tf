@@ -1,0 +1,166 @@
+variable "name" {
+  description = "Name of the trigger function (and its role, log group and DLQ)."
+  type        = string
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,48}$", var.name))
+    error_message = "name must be 1-48 characters of letters, digits, '-' or '_' (it prefixes the DLQ name)."
+  }
+}
+
+variable "stream_arn" {
+  description = "DynamoDB stream to read (modules/dynamodb_table's stream_arn). A shard serves at most two readers."
+  type        = string
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+/stream/.+$", var.stream_arn))
+    error_message = "stream_arn must be a DynamoDB stream ARN (arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>)."
+  }
+}
+
+variable "state_machine_arn" {
+  description = "The workflow each matching change starts. Use a STANDARD state machine: only STANDARD enforces unique execution names, which is what makes redelivered records start no second execution."
+  type        = string
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$", var.state_machine_arn))
+    error_message = "state_machine_arn must be a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)."
+  }
+}
+
+variable "package" {
+  description = "The built zip of lambdas/stream_trigger: path and source_code_hash from build/lambdas/manifest.json."
+  type = object({
+    path             = string
+    source_code_hash = string
+  })
+}
+
+variable "handler" {
+  description = "Entry point inside the zip."
+  type        = string
+  default     = "stream_trigger.handler.handler"
+}
+
+variable "event_names" {
+  description = "Which changes may start the workflow (checked by the function, after filter_patterns)."
+  type        = list(string)
+  default     = ["INSERT", "MODIFY", "REMOVE"]
+  validation {
+    condition     = length(var.event_names) > 0 && alltrue([for n in var.event_names : contains(["INSERT", "MODIFY", "REMOVE"], n)])
+    error_message = "event_names must be a non-empty subset of INSERT, MODIFY, REMOVE."
+  }
+}
+
+variable "conditions" {
+  description = "Rules over the change (lambdas/stream_trigger/conditions.py), e.g. { field = \"status\", changedFrom = \"PENDING\", changedTo = \"PAID\" }, or a list of rules of which any may match. Null: every change. The function refuses bad rules at cold start, naming the rule."
+  type        = any
+  default     = null
+  validation {
+    condition     = var.conditions == null || can(keys(var.conditions)) || can(length([for r in var.conditions : keys(r)]))
+    error_message = "conditions must be null, a rule object, or a list of rule objects."
+  }
+  validation {
+    condition     = var.conditions == null || length(jsonencode(var.conditions)) <= 3072
+    error_message = "conditions must stay under 3 KiB of JSON (Lambda's environment is limited to 4 KiB in all)."
+  }
+}
+
+variable "document_attribute" {
+  description = "Attribute holding the item's user fields as JSON text (\"document\" for tables written by modules/crud_api); its fields are lifted to the top level of newImage/oldImage. Null: images as stored."
+  type        = string
+  default     = null
+}
+
+variable "event_source_mapping" {
+  description = "Settings of the stream mapping. The defaults bound retries (5) and record age (1 hour) so a poison record cannot block its shard for a day, bisect failing batches, and report failures per record. filter_patterns are EventBridge-syntax patterns on the raw record (eventName, dynamodb.NewImage...); a record matching none is dropped before the function runs."
+  type = object({
+    enabled                            = optional(bool, true)
+    starting_position                  = optional(string, "LATEST")
+    batch_size                         = optional(number, 100)
+    maximum_batching_window_in_seconds = optional(number, 0)
+    parallelization_factor             = optional(number, 1)
+    bisect_batch_on_function_error     = optional(bool, true)
+    maximum_retry_attempts             = optional(number, 5)
+    maximum_record_age_in_seconds      = optional(number, 3600)
+    filter_patterns                    = optional(any, [])
+  })
+  default = {}
+}
+
+variable "sdk_max_attempts" {
+  description = "Attempts per StartExecution call (adaptive retry mode absorbs throttling) before a record counts as failed."
+  type        = number
+  default     = 5
+  validation {
+    condition     = var.sdk_max_attempts >= 1 && var.sdk_max_attempts <= 20 && floor(var.sdk_max_attempts) == var.sdk_max_attempts
+    error_message = "sdk_max_attempts must be a whole number from 1 to 20."
+  }
+}
+
+variable "log_level" {
+  description = "Log level of the function (powertools Logger)."
+  type        = string
+  default     = "INFO"
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "runtime" {
+  description = "Python runtime of the function."
+  type        = string
+  default     = "python3.13"
+}
+
+variable "architecture" {
+  description = "arm64 or x86_64."
+  type        = string
+  default     = "arm64"
+}
+
+variable "memory_size" {
+  description = "Memory of the function in MB."
+  type        = number
+  default     = 256
+}
+
+variable "timeout" {
+  description = "Seconds an invocation may run (a batch of batch_size StartExecution calls)."
+  type        = number
+  default     = 60
+}
+
+variable "reserved_concurrent_executions" {
+  description = "Reserved concurrency (-1: unreserved). A stream mapping runs at most shards x parallelization_factor invocations anyway."
+  type        = number
+  default     = -1
+}
+
+variable "xray_tracing" {
+  description = "Active X-Ray tracing of the function."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the function's log group."
+  type        = number
+  default     = 30
+}
+
+variable "powertools_layer_arn" {
+  description = "aws-lambda-powertools layer ARN; null resolves the public layer of powertools_version."
+  type        = string
+  default     = null
+}
+
+variable "powertools_version" {
+  description = "aws-lambda-powertools release of the public layer (keep equal to pyproject.toml's pin)."
+  type        = string
+  default     = "3.37.0"
+}
+
+variable "tags" {
+  description = "Tags for every resource of this module."
+  type        = map(string)
+  default     = {}
+}
