@@ -127,9 +127,11 @@ def test_every_project_function_imports_from_its_zip_alone(tmp_path: Path) -> No
     """Each built zip is self-contained: its handler imports with only the zip (and the runtime's boto3 and
     the powertools layer, here from the venv) on the path, never the source tree."""
     manifest = build_lambdas.build(build_lambdas.ROOT / "lambdas", tmp_path)
-    assert set(manifest["functions"]) >= {"stream_trigger"}
+    assert set(manifest["functions"]) >= {"stream_trigger", "stream_fanout"}
     environment = {
         "STATE_MACHINE_ARN": "arn:aws:states:eu-west-1:123456789012:stateMachine:wf",
+        "EVENT_BUS_NAME": "bus",
+        "DLQ_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq",
         "AWS_DEFAULT_REGION": "eu-west-1",
     }
     for name, package in manifest["functions"].items():

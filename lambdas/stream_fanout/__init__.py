@@ -1,0 +1,1 @@
+"""DynamoDB stream -> EventBridge custom bus, with retries of failed entries and an SQS dead-letter queue."""

@@ -1,0 +1,117 @@
+"""Publishes every change of a DynamoDB stream batch to a custom EventBridge bus (see publisher.py).
+
+Environment (checked at cold start):
+  EVENT_BUS_NAME      target bus (required)
+  DLQ_URL             SQS queue for records that cannot be published (required)
+  EVENT_SOURCE        event `source` (default app.items)
+  ENTITY              `detail-type` prefix: <entity>.created|updated|deleted (default item)
+  MAX_ATTEMPTS        PutEvents attempts per entry (default 5)
+  MAX_REQUEST_BYTES   PutEvents request size limit (default 262144)
+  DOCUMENT_ATTRIBUTE  attribute holding user fields as JSON text, lifted to the top level of the images
+
+Answers {"batchItemFailures": [...]} with the records that are neither published nor dead-lettered; Lambda
+retries from the first of them (so consumers must be idempotent on detail.eventId: delivery is at least once).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+
+from common.change import to_change
+from stream_fanout.publisher import DEFAULT_MAX_REQUEST_BYTES, Publisher, PublisherSettings
+
+SOURCE_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
+
+
+class ConfigurationError(ValueError):
+    """An environment variable of the function is missing or invalid."""
+
+
+def _whole_number(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = environ.get(name, str(default))
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigurationError(f"{name} must be a whole number from {low} to {high}, got {text!r}")
+    return int(text)
+
+
+def settings_from_environ(environ: Mapping[str, str]) -> tuple[PublisherSettings, str, str | None]:
+    bus = environ.get("EVENT_BUS_NAME", "")
+    if not re.match(r"^[A-Za-z0-9._/:-]{1,1600}$", bus):
+        raise ConfigurationError(f"EVENT_BUS_NAME must be an event bus name or ARN, got {bus!r}")
+    dlq_url = environ.get("DLQ_URL", "")
+    if not dlq_url.startswith(("https://", "http://")):
+        raise ConfigurationError(f"DLQ_URL must be an SQS queue URL, got {dlq_url!r}")
+    source = environ.get("EVENT_SOURCE", "app.items")
+    if not SOURCE_PATTERN.match(source) or source.startswith("aws."):
+        raise ConfigurationError(
+            f"EVENT_SOURCE must be 1-256 of letters, digits, '.', '_', '-' and not start with 'aws.', got {source!r}"
+        )
+    entity = environ.get("ENTITY", "item")
+    if not SOURCE_PATTERN.match(entity):
+        raise ConfigurationError(f"ENTITY must be 1-256 of letters, digits, '.', '_', '-', got {entity!r}")
+    settings = PublisherSettings(
+        event_bus_name=bus,
+        source=source,
+        entity=entity,
+        max_attempts=_whole_number(environ, "MAX_ATTEMPTS", 5, 1, 20),
+        max_request_bytes=_whole_number(environ, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, 1024 * 1024),
+    )
+    return settings, dlq_url, environ.get("DOCUMENT_ATTRIBUTE") or None
+
+
+logger = Logger()
+SETTINGS, DLQ_URL, DOCUMENT_ATTRIBUTE = settings_from_environ(os.environ)
+
+
+@cache
+def events_client() -> Any:
+    # The publisher retries failed entries itself; the SDK retries whole-call throttling and connection errors.
+    return boto3.client("events", config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
+
+
+@cache
+def sqs_client() -> Any:
+    return boto3.client("sqs", config=Config(retries={"mode": "standard", "total_max_attempts": 5}))
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = event.get("Records", [])
+    publisher = Publisher(
+        SETTINGS,
+        events_client(),
+        sqs_client(),
+        DLQ_URL,
+        remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
+        sleep=time.sleep,
+    )
+    outcome = publisher.publish(
+        (
+            record["dynamodb"]["SequenceNumber"],
+            to_change(record, document_attribute=DOCUMENT_ATTRIBUTE),
+            record.get("eventSourceARN"),
+        )
+        for record in records
+    )
+    logger.info(
+        "batch processed",
+        extra={
+            "records": len(records),
+            "published": len(outcome.published),
+            "dead_lettered": len(outcome.dead_lettered),
+            "failed": len(outcome.failed),
+            "put_events_calls": outcome.put_events_calls,
+            "retried_entries": outcome.retries,
+        },
+    )
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in outcome.failed]}

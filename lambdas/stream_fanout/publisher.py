@@ -1,0 +1,249 @@
+"""Publishes changes to EventBridge so that every record ends up published, dead-lettered, or reported failed.
+
+Pure logic over injected clients, clock and sleep, so the invariant can be tested against any failure pattern:
+
+1. Each record becomes one entry (see `to_entry`). Entries larger than the size limit, counted the way AWS
+   counts PutEvents entry size, go straight to the DLQ.
+2. Entries are packed in stream order into the fewest PutEvents calls possible without reordering: at most
+   10 entries and at most `max_request_bytes` per call (greedy packing is optimal for contiguous groups).
+3. A call can succeed with FailedEntryCount > 0. Only failed entries with retryable codes are resent, with
+   exponential backoff and full jitter, up to `max_attempts` per entry and while the invocation has time
+   left. A chunk is settled before the next one is sent, so the bus sees the batch in stream order except for
+   retried entries, which follow their chunk.
+4. What is still failing, non-retryable or oversized goes to the DLQ as
+   {"reason", "errorCode", "errorMessage", "attempts", "change"} and counts as handled. A record whose DLQ
+   message cannot be sent either is returned as failed, for Lambda to retry from it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+MAX_ENTRIES_PER_CALL = 10
+DEFAULT_MAX_REQUEST_BYTES = 256 * 1024
+RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalFailure", "InternalException", "ServiceUnavailable"})
+DETAIL_TYPE_SUFFIX = {"INSERT": "created", "MODIFY": "updated", "REMOVE": "deleted"}
+SQS_BATCH_SIZE = 10
+SQS_MAX_BATCH_BYTES = 256 * 1024
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PublisherSettings:
+    event_bus_name: str
+    source: str = "app.items"
+    entity: str = "item"
+    max_attempts: int = 5
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    base_delay_seconds: float = 0.05
+    max_delay_seconds: float = 2.0
+    # Stop retrying when less than this is left of the invocation: the DLQ sends still need time.
+    reserve_seconds: float = 3.0
+
+
+@dataclass
+class Pending:
+    """One record on its way: its stream sequence number, the change, and the PutEvents entry."""
+
+    sequence_number: str
+    change: dict[str, Any]
+    entry: dict[str, Any]
+    size: int
+    attempts: int = 0
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass
+class Outcome:
+    published: list[str] = field(default_factory=list)
+    dead_lettered: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    put_events_calls: int = 0
+    retries: int = 0
+
+
+def table_arn(stream_arn: str | None) -> str | None:
+    """arn:...:table/<name>/stream/<label> -> arn:...:table/<name>."""
+    return stream_arn.split("/stream/", 1)[0] if stream_arn else None
+
+
+def to_entry(change: dict[str, Any], stream_arn: str | None, settings: PublisherSettings) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "Source": settings.source,
+        "DetailType": f"{settings.entity}.{DETAIL_TYPE_SUFFIX[change['eventName']]}",
+        "Detail": json.dumps(change, separators=(",", ":"), ensure_ascii=False),
+        "EventBusName": settings.event_bus_name,
+    }
+    if resource := table_arn(stream_arn):
+        entry["Resources"] = [resource]
+    if change.get("approximateCreationTime"):
+        entry["Time"] = datetime.fromisoformat(change["approximateCreationTime"].replace("Z", "+00:00")).astimezone(UTC)
+    return entry
+
+
+def entry_size(entry: dict[str, Any]) -> int:
+    """PutEvents entry size as AWS documents it: 14 bytes for Time, then the UTF-8 bytes of Source,
+    DetailType, Detail and each resource."""
+    size = 14 if entry.get("Time") else 0
+    size += sum(len(entry.get(key, "").encode("utf-8")) for key in ("Source", "DetailType", "Detail"))
+    size += sum(len(resource.encode("utf-8")) for resource in entry.get("Resources", []))
+    return size
+
+
+def contiguous_chunks(items: Sequence[T], size_of: Callable[[T], int], max_count: int, max_bytes: int) -> list[list[T]]:
+    """Items in order, cut into the fewest contiguous chunks of at most max_count items and max_bytes
+    (greedy is optimal when order must be kept). An item larger than max_bytes gets a chunk of its own."""
+    chunks: list[list[T]] = []
+    current: list[T] = []
+    current_bytes = 0
+    for item in items:
+        size = size_of(item)
+        if current and (len(current) == max_count or current_bytes + size > max_bytes):
+            chunks.append(current)
+            current, current_bytes = [], 0
+        current.append(item)
+        current_bytes += size
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def pack(items: Sequence[Pending], max_request_bytes: int) -> list[list[Pending]]:
+    """PutEvents calls for the items: at most 10 entries and max_request_bytes each."""
+    return contiguous_chunks(items, lambda item: item.size, MAX_ENTRIES_PER_CALL, max_request_bytes)
+
+
+class Publisher:
+    def __init__(
+        self,
+        settings: PublisherSettings,
+        events: Any,
+        sqs: Any,
+        dlq_url: str,
+        remaining_seconds: Callable[[], float],
+        sleep: Callable[[float], None],
+        rng: random.Random | None = None,
+    ):
+        self.settings = settings
+        self.events = events
+        self.sqs = sqs
+        self.dlq_url = dlq_url
+        self.remaining_seconds = remaining_seconds
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+
+    def publish(self, records: Iterable[tuple[str, dict[str, Any], str | None]]) -> Outcome:
+        """records: (sequence number, change, stream ARN) in stream order."""
+        outcome = Outcome()
+        dead: list[tuple[Pending, str]] = []
+        sendable: list[Pending] = []
+        for sequence_number, change, stream_arn in records:
+            entry = to_entry(change, stream_arn, self.settings)
+            item = Pending(sequence_number, change, entry, entry_size(entry))
+            if item.size > self.settings.max_request_bytes:
+                item.error_code = "EntryTooLarge"
+                item.error_message = (
+                    f"entry is {item.size} bytes; PutEvents accepts at most {self.settings.max_request_bytes}"
+                )
+                dead.append((item, "oversized"))
+            else:
+                sendable.append(item)
+        for chunk in pack(sendable, self.settings.max_request_bytes):
+            self._settle(chunk, outcome, dead)
+        self._dead_letter(dead, outcome)
+        return outcome
+
+    def _settle(self, chunk: list[Pending], outcome: Outcome, dead: list[tuple[Pending, str]]) -> None:
+        """Sends one chunk until every entry is published or given up on."""
+        waiting = chunk
+        while waiting:
+            failed = self._put(waiting, outcome)
+            failed_ids = {id(item) for item in failed}
+            outcome.published.extend(item.sequence_number for item in waiting if id(item) not in failed_ids)
+            retry: list[Pending] = []
+            for item in failed:
+                if item.error_code not in RETRYABLE_CODES:
+                    dead.append((item, "rejected"))
+                elif item.attempts >= self.settings.max_attempts:
+                    dead.append((item, "retries exhausted"))
+                else:
+                    retry.append(item)
+            if not retry:
+                return
+            delay = self._backoff(max(item.attempts for item in retry))
+            if self.remaining_seconds() - delay < self.settings.reserve_seconds:
+                dead.extend((item, "out of time") for item in retry)
+                return
+            self.sleep(delay)
+            outcome.retries += len(retry)
+            # Retried entries are re-packed: what was one chunk may have shrunk to one call.
+            waiting = retry
+
+    def _put(self, items: list[Pending], outcome: Outcome) -> list[Pending]:
+        """One PutEvents call; returns the items that failed (with their error recorded)."""
+        for item in items:
+            item.attempts += 1
+        outcome.put_events_calls += 1
+        try:
+            response = self.events.put_events(Entries=[item.entry for item in items])
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            code = details.get("Code", "ClientError")
+            for item in items:
+                item.error_code, item.error_message = code, details.get("Message", str(error))
+            return list(items)
+        except BotoCoreError as error:  # connection trouble: the whole call is worth retrying
+            for item in items:
+                item.error_code, item.error_message = "InternalFailure", str(error)
+            return list(items)
+        if not response.get("FailedEntryCount"):
+            return []
+        failed = []
+        for item, result in zip(items, response["Entries"], strict=True):
+            if result.get("ErrorCode"):
+                item.error_code, item.error_message = result["ErrorCode"], result.get("ErrorMessage", "")
+                failed.append(item)
+        return failed
+
+    def _backoff(self, attempt: int) -> float:
+        """Full jitter: uniform between 0 and the capped exponential delay."""
+        ceiling = min(self.settings.max_delay_seconds, self.settings.base_delay_seconds * 2 ** (attempt - 1))
+        return self.rng.uniform(0, ceiling)
+
+    def _dead_letter(self, dead: list[tuple[Pending, str]], outcome: Outcome) -> None:
+        bodies = [(item, self._dead_letter_body(item, reason)) for item, reason in dead]
+        for batch in _sqs_batches(bodies):
+            entries = [{"Id": str(index), "MessageBody": body} for index, (_, body) in enumerate(batch)]
+            try:
+                response = self.sqs.send_message_batch(QueueUrl=self.dlq_url, Entries=entries)
+                not_sent = {failure["Id"] for failure in response.get("Failed", [])}
+            except (ClientError, BotoCoreError):
+                not_sent = {entry["Id"] for entry in entries}
+            for index, (item, _) in enumerate(batch):
+                target = outcome.failed if str(index) in not_sent else outcome.dead_lettered
+                target.append(item.sequence_number)
+
+    @staticmethod
+    def _dead_letter_body(item: Pending, reason: str) -> str:
+        message = {
+            "reason": reason,
+            "errorCode": item.error_code,
+            "errorMessage": item.error_message,
+            "attempts": item.attempts,
+            "change": item.change,
+        }
+        return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+
+
+def _sqs_batches(bodies: list[tuple[Pending, str]]) -> list[list[tuple[Pending, str]]]:
+    """SendMessageBatch limits: 10 messages and 256 KiB in all."""
+    return contiguous_chunks(bodies, lambda pair: len(pair[1].encode("utf-8")), SQS_BATCH_SIZE, SQS_MAX_BATCH_BYTES)

@@ -1,0 +1,108 @@
+data "aws_caller_identity" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+
+  # Scheduled rules only exist on the default bus; pattern rules live on this bus.
+  rule_bus = { for key, rule in var.rules : key => rule.schedule_expression != null ? "default" : aws_cloudwatch_event_bus.this.name }
+
+  targets = merge([for rule_key, rule in var.rules : {
+    for target_key, target in rule.targets : "${rule_key}/${target_key}" => merge(target, {
+      rule_key   = rule_key
+      target_key = target_key
+    })
+  }]...)
+
+  # One resource policy per target queue/topic, allowing every rule that targets it.
+  sqs_targets = { for t in values(local.targets) : t.arn => t.rule_key... if t.type == "sqs" && var.manage_target_policies }
+  sns_targets = { for t in values(local.targets) : t.arn => t.rule_key... if t.type == "sns" && var.manage_target_policies }
+  sfn_rules   = toset(distinct([for t in values(local.targets) : t.rule_key if t.type == "sfn"]))
+}
+
+resource "aws_cloudwatch_event_bus" "this" {
+  name = var.name
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_archive" "this" {
+  count            = var.archive_retention_days > 0 ? 1 : 0
+  name             = "${var.name}-archive"
+  description      = "Every event on ${var.name}, for replay"
+  event_source_arn = aws_cloudwatch_event_bus.this.arn
+  retention_days   = var.archive_retention_days
+}
+
+resource "aws_cloudwatch_event_bus_policy" "publishers" {
+  count          = length(var.publisher_account_ids) > 0 ? 1 : 0
+  event_bus_name = aws_cloudwatch_event_bus.this.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "CrossAccountPublishers"
+      Effect    = "Allow"
+      Principal = { AWS = [for account in var.publisher_account_ids : "arn:aws:iam::${account}:root"] }
+      Action    = "events:PutEvents"
+      Resource  = aws_cloudwatch_event_bus.this.arn
+      Condition = { StringEquals = { "events:source" = coalescelist(var.publisher_sources, [var.event_source]) } }
+    }]
+  })
+}
+
+resource "aws_cloudwatch_event_rule" "this" {
+  for_each = var.rules
+
+  name                = "${var.name}-${each.key}"
+  description         = each.value.description
+  event_bus_name      = local.rule_bus[each.key]
+  event_pattern       = each.value.event_pattern
+  schedule_expression = each.value.schedule_expression
+  state               = each.value.enabled ? "ENABLED" : "DISABLED"
+  tags                = var.tags
+}
+
+# Events a target could not take after its retry policy: one encrypted queue per rule.
+resource "aws_sqs_queue" "target_dlq" {
+  for_each = var.rules
+
+  name                      = "${var.name}-${each.key}-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+resource "aws_sqs_queue_policy" "target_dlq" {
+  for_each = var.rules
+
+  queue_url = aws_sqs_queue.target_dlq[each.key].url
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "UndeliveredEventsOfThisRule"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.target_dlq[each.key].arn
+      Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.this[each.key].arn } }
+    }]
+  })
+}
+
+resource "aws_cloudwatch_event_target" "this" {
+  for_each = local.targets
+
+  rule           = aws_cloudwatch_event_rule.this[each.value.rule_key].name
+  event_bus_name = local.rule_bus[each.value.rule_key]
+  target_id      = each.value.target_key
+  arn            = each.value.arn
+  input_path     = each.value.input_path
+  role_arn       = each.value.type == "sfn" ? aws_iam_role.sfn_targets[each.value.rule_key].arn : null
+
+  retry_policy {
+    maximum_event_age_in_seconds = each.value.retry_policy.maximum_event_age_in_seconds
+    maximum_retry_attempts       = each.value.retry_policy.maximum_retry_attempts
+  }
+
+  dead_letter_config {
+    arn = coalesce(each.value.dead_letter_arn, aws_sqs_queue.target_dlq[each.value.rule_key].arn)
+  }
+}

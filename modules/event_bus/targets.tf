@@ -1,0 +1,78 @@
+# What each target type needs so EventBridge may deliver to it, scoped to the rules that target it.
+
+resource "aws_sqs_queue_policy" "targets" {
+  for_each = local.sqs_targets
+
+  # arn:aws:sqs:<region>:<account>:<name> -> https://sqs.<region>.amazonaws.com/<account>/<name>
+  queue_url = "https://sqs.${split(":", each.key)[3]}.amazonaws.com/${split(":", each.key)[4]}/${split(":", each.key)[5]}"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "EventBridgeRules"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = each.key
+      Condition = { ArnEquals = { "aws:SourceArn" = [for rule in distinct(each.value) : aws_cloudwatch_event_rule.this[rule].arn] } }
+    }]
+  })
+}
+
+resource "aws_sns_topic_policy" "targets" {
+  for_each = local.sns_targets
+
+  arn = each.key
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "EventBridgeRules"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sns:Publish"
+      Resource  = each.key
+      Condition = { ArnEquals = { "aws:SourceArn" = [for rule in distinct(each.value) : aws_cloudwatch_event_rule.this[rule].arn] } }
+    }]
+  })
+}
+
+resource "aws_lambda_permission" "targets" {
+  for_each = { for key, t in local.targets : key => t if t.type == "lambda" }
+
+  statement_id  = "${var.name}-${each.value.rule_key}-${each.value.target_key}"
+  action        = "lambda:InvokeFunction"
+  function_name = each.value.arn
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.this[each.value.rule_key].arn
+}
+
+resource "aws_iam_role" "sfn_targets" {
+  for_each = local.sfn_rules
+
+  name = "${var.name}-${each.key}-sfn"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "sfn_targets" {
+  for_each = local.sfn_rules
+
+  name = "start-targets"
+  role = aws_iam_role.sfn_targets[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "StartTargetStateMachines"
+      Effect   = "Allow"
+      Action   = ["states:StartExecution"]
+      Resource = distinct([for t in values(local.targets) : t.arn if t.rule_key == each.key && t.type == "sfn"])
+    }]
+  })
+}

@@ -1,0 +1,241 @@
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_ssm_parameter" {
+    defaults = { value = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:30" }
+  }
+  mock_resource "aws_cloudwatch_event_bus" {
+    defaults = { arn = "arn:aws:events:eu-west-1:123456789012:event-bus/orders" }
+  }
+  mock_resource "aws_cloudwatch_event_rule" {
+    defaults = { arn = "arn:aws:events:eu-west-1:123456789012:rule/orders/rule" }
+  }
+  mock_resource "aws_sqs_queue" {
+    defaults = {
+      arn = "arn:aws:sqs:eu-west-1:123456789012:queue"
+      url = "https://sqs.eu-west-1.amazonaws.com/123456789012/queue"
+    }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders-fanout" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/orders-role" }
+  }
+}
+
+override_resource {
+  target = aws_cloudwatch_event_rule.this["audit"]
+  values = { arn = "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-audit" }
+}
+
+override_resource {
+  target = aws_cloudwatch_event_rule.this["paid"]
+  values = { arn = "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid" }
+}
+
+override_resource {
+  target = aws_cloudwatch_event_rule.this["nightly"]
+  values = { arn = "arn:aws:events:eu-west-1:123456789012:rule/default/orders-nightly" }
+}
+
+variables {
+  name       = "orders"
+  stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
+  package = {
+    path             = "build/lambdas/stream_fanout.zip"
+    source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  }
+  rules = {
+    audit = {
+      event_pattern = jsonencode({ source = ["app.items"] })
+      targets       = { queue = { type = "sqs", arn = "arn:aws:sqs:eu-west-1:123456789012:orders-audit" } }
+    }
+    paid = {
+      event_pattern = jsonencode({ source = ["app.items"], detail-type = ["item.updated"], detail = { newImage = { status = ["PAID"] } } })
+      targets = {
+        consumer = { type = "lambda", arn = "arn:aws:lambda:eu-west-1:123456789012:function:orders-consumer", retry_policy = { maximum_retry_attempts = 3 } }
+        workflow = { type = "sfn", arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:fulfil" }
+        topic    = { type = "sns", arn = "arn:aws:sns:eu-west-1:123456789012:orders-paid" }
+        audit    = { type = "sqs", arn = "arn:aws:sqs:eu-west-1:123456789012:orders-audit", dead_letter_arn = "arn:aws:sqs:eu-west-1:123456789012:own-dlq" }
+      }
+    }
+    nightly = {
+      schedule_expression = "cron(0 3 * * ? *)"
+      targets             = { workflow = { type = "sfn", arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:report" } }
+    }
+  }
+}
+
+run "publisher_is_scoped_to_its_bus_and_dlq" {
+  command = apply
+
+  assert {
+    condition     = jsondecode(output.fanout_policy).Statement[5] == { Sid = "PublishToThisBus", Effect = "Allow", Action = ["events:PutEvents"], Resource = ["arn:aws:events:eu-west-1:123456789012:event-bus/orders"] }
+    error_message = "events:PutEvents on this bus only."
+  }
+  assert {
+    condition     = jsondecode(output.fanout_policy).Statement[6] == { Sid = "DeadLetterUndeliverableEvents", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [aws_sqs_queue.fanout_dlq.arn] }
+    error_message = "sqs:SendMessage on its own DLQ only."
+  }
+  assert {
+    condition     = [for s in jsondecode(output.fanout_policy).Statement : s.Sid] == ["WriteOwnLogs", "Tracing", "ReadTheStream", "ListStreams", "SendFailedBatchesToTheQueue", "PublishToThisBus", "DeadLetterUndeliverableEvents"]
+    error_message = "Nothing beyond logs, tracing, its stream, its queues and its bus."
+  }
+  assert {
+    condition = output.fanout_environment_variables == {
+      EVENT_BUS_NAME          = "orders"
+      DLQ_URL                 = "https://sqs.eu-west-1.amazonaws.com/123456789012/queue"
+      EVENT_SOURCE            = "app.items"
+      ENTITY                  = "item"
+      MAX_ATTEMPTS            = "5"
+      MAX_REQUEST_BYTES       = "262144"
+      POWERTOOLS_SERVICE_NAME = "orders-fanout"
+      POWERTOOLS_LOG_LEVEL    = "INFO"
+    }
+    error_message = "The bus name, DLQ and event contract reach the function."
+  }
+  assert {
+    condition     = output.fanout_event_source_mapping.event_source_arn == var.stream_arn && output.fanout_event_source_mapping.maximum_retry_attempts == 5 && output.fanout_event_source_mapping.maximum_record_age_in_seconds == 3600
+    error_message = "The fan-out reads the stream with the same safe mapping defaults as the trigger."
+  }
+  assert {
+    condition     = aws_sqs_queue.fanout_dlq.sqs_managed_sse_enabled && aws_sqs_queue.fanout_dlq.message_retention_seconds == 1209600
+    error_message = "The fan-out DLQ is encrypted and keeps messages 14 days."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_archive.this[0].retention_days == 7 && aws_cloudwatch_event_archive.this[0].event_source_arn == aws_cloudwatch_event_bus.this.arn
+    error_message = "Every event is archived for a week by default."
+  }
+  assert {
+    condition     = length(aws_cloudwatch_event_bus_policy.publishers) == 0
+    error_message = "No cross-account publishers unless named."
+  }
+}
+
+run "every_target_type_gets_what_it_needs" {
+  command = apply
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.this["paid"].event_pattern) == jsondecode(var.rules.paid.event_pattern) && aws_cloudwatch_event_rule.this["paid"].event_bus_name == "orders"
+    error_message = "Pattern rules live on the custom bus with their pattern as JSON."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_rule.this["nightly"].event_bus_name == "default" && aws_cloudwatch_event_rule.this["nightly"].schedule_expression == "cron(0 3 * * ? *)"
+    error_message = "Scheduled rules go to the default bus, the only one that runs schedules."
+  }
+  assert {
+    condition = (
+      jsondecode(aws_sqs_queue_policy.targets["arn:aws:sqs:eu-west-1:123456789012:orders-audit"].policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == ["arn:aws:events:eu-west-1:123456789012:rule/orders/orders-audit", "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid"] &&
+      aws_sqs_queue_policy.targets["arn:aws:sqs:eu-west-1:123456789012:orders-audit"].queue_url == "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-audit" &&
+      length(aws_sqs_queue_policy.targets) == 1
+    )
+    error_message = "A target queue gets one policy allowing exactly the rules that target it."
+  }
+  assert {
+    condition     = jsondecode(aws_sns_topic_policy.targets["arn:aws:sns:eu-west-1:123456789012:orders-paid"].policy).Statement[0].Action == "sns:Publish"
+    error_message = "A target topic lets EventBridge publish."
+  }
+  assert {
+    condition = (
+      aws_lambda_permission.targets["paid/consumer"].principal == "events.amazonaws.com" &&
+      aws_lambda_permission.targets["paid/consumer"].source_arn == "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid" &&
+      aws_lambda_permission.targets["paid/consumer"].function_name == "arn:aws:lambda:eu-west-1:123456789012:function:orders-consumer"
+    )
+    error_message = "A target function may be invoked by its rule only."
+  }
+  assert {
+    condition = (
+      jsondecode(aws_iam_role_policy.sfn_targets["paid"].policy).Statement[0].Resource == ["arn:aws:states:eu-west-1:123456789012:stateMachine:fulfil"] &&
+      jsondecode(aws_iam_role_policy.sfn_targets["nightly"].policy).Statement[0].Resource == ["arn:aws:states:eu-west-1:123456789012:stateMachine:report"] &&
+      aws_cloudwatch_event_target.this["paid/workflow"].role_arn == aws_iam_role.sfn_targets["paid"].arn &&
+      jsondecode(aws_iam_role.sfn_targets["paid"].assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+    )
+    error_message = "State machine targets are started through a role that may start exactly them."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_target.this["paid/audit"].dead_letter_config[0].arn == "arn:aws:sqs:eu-west-1:123456789012:own-dlq" && aws_cloudwatch_event_target.this["paid/consumer"].dead_letter_config[0].arn == aws_sqs_queue.target_dlq["paid"].arn
+    error_message = "Targets dead-letter to the rule's queue unless they name their own."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_target.this["paid/consumer"].retry_policy[0].maximum_retry_attempts == 3 && aws_cloudwatch_event_target.this["audit/queue"].retry_policy[0].maximum_event_age_in_seconds == 86400
+    error_message = "Retry policies are per target, defaulting to EventBridge's own."
+  }
+  assert {
+    condition     = jsondecode(aws_sqs_queue_policy.target_dlq["paid"].policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid"
+    error_message = "A rule's DLQ accepts messages from that rule only."
+  }
+  assert {
+    condition     = keys(output.target_dlq_urls) == ["audit", "nightly", "paid"] && output.rule_arns.paid == "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid"
+    error_message = "Outputs name every rule's ARN and DLQ."
+  }
+}
+
+run "cross_account_publishers_are_limited_to_their_sources" {
+  command = apply
+
+  variables {
+    publisher_account_ids  = ["210987654321"]
+    archive_retention_days = 0
+    manage_target_policies = false
+  }
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_bus_policy.publishers[0].policy).Statement[0] == {
+      Sid       = "CrossAccountPublishers"
+      Effect    = "Allow"
+      Principal = { AWS = ["arn:aws:iam::210987654321:root"] }
+      Action    = "events:PutEvents"
+      Resource  = "arn:aws:events:eu-west-1:123456789012:event-bus/orders"
+      Condition = { StringEquals = { "events:source" = ["app.items"] } }
+    }
+    error_message = "Other accounts may publish only the allowed sources."
+  }
+  assert {
+    condition     = output.archive_arn == null && length(aws_sqs_queue_policy.targets) == 0 && length(aws_sns_topic_policy.targets) == 0
+    error_message = "archive_retention_days = 0 turns the archive off; target policies can be left to the caller."
+  }
+}
+
+run "rejects_a_rule_with_neither_pattern_nor_schedule" {
+  command = plan
+  variables {
+    rules = { broken = { targets = { q = { type = "sqs", arn = "arn:aws:sqs:eu-west-1:123456789012:q" } } } }
+  }
+  expect_failures = [var.rules]
+}
+
+run "rejects_an_unknown_target_type" {
+  command = plan
+  variables {
+    rules = { broken = { event_pattern = jsonencode({ source = ["app.items"] }), targets = { q = { type = "kinesis", arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/s" } } } }
+  }
+  expect_failures = [var.rules]
+}
+
+run "rejects_a_target_arn_of_another_type" {
+  command = plan
+  variables {
+    rules = { broken = { event_pattern = jsonencode({ source = ["app.items"] }), targets = { q = { type = "sqs", arn = "arn:aws:sns:eu-west-1:123456789012:topic" } } } }
+  }
+  expect_failures = [var.rules]
+}
+
+run "rejects_out_of_range_inputs" {
+  command = plan
+  variables {
+    name                   = "default"
+    event_source           = "aws.dynamodb"
+    max_attempts           = 0
+    max_request_bytes      = 100
+    archive_retention_days = -1
+    publisher_account_ids  = ["12345"]
+    log_level              = "TRACE"
+    stream_arn             = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
+  }
+  expect_failures = [
+    var.name, var.event_source, var.max_attempts, var.max_request_bytes, var.archive_retention_days,
+    var.publisher_account_ids, var.log_level, var.stream_arn,
+  ]
+}

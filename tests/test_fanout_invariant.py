@@ -1,0 +1,225 @@
+"""The publisher's invariant under injected faults: every record is published, dead-lettered or reported
+failed, exactly one of them, whatever EventBridge and SQS do."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from typing import Any
+
+from botocore.exceptions import ClientError, EndpointConnectionError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stream_fanout.publisher import MAX_ENTRIES_PER_CALL, Publisher, PublisherSettings, entry_size
+
+STREAM_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
+PER_ENTRY_ERRORS = ["ThrottlingException", "InternalFailure", "AccessDeniedException", "ValidationException"]
+CALL_ERRORS = ["ThrottlingException", "InternalFailure", "AccessDeniedException", "connection"]
+DLQ_REASONS = {"oversized", "rejected", "retries exhausted", "out of time"}
+
+
+def change(index: int, payload_bytes: int = 20) -> dict[str, Any]:
+    return {
+        "eventId": f"e{index}",
+        "eventName": ("INSERT", "MODIFY", "REMOVE")[index % 3],
+        "tableName": "orders",
+        "keys": {"id": f"o-{index}"},
+        "newImage": {"id": f"o-{index}", "note": "x" * payload_bytes},
+        "oldImage": None,
+        "changedFields": ["id", "note"],
+        "sequenceNumber": f"{index:021d}",
+        "approximateCreationTime": "2026-11-26T10:00:00.000Z",
+    }
+
+
+class ScriptedEventBridge:
+    """PutEvents whose every call and entry outcome is drawn by hypothesis."""
+
+    def __init__(self, draw: Any, fault_rate: float):
+        self.draw = draw
+        self.fault_rate = fault_rate
+        self.published: list[str] = []
+        self.calls: list[list[dict[str, Any]]] = []
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls.append(Entries)
+        if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate / 4:
+            code = self.draw(st.sampled_from(CALL_ERRORS))
+            if code == "connection":
+                raise EndpointConnectionError(endpoint_url="https://events.eu-west-1.amazonaws.com")
+            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, "PutEvents")
+        results = []
+        for entry in Entries:
+            if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate:
+                results.append({"ErrorCode": self.draw(st.sampled_from(PER_ENTRY_ERRORS)), "ErrorMessage": "injected"})
+            else:
+                self.published.append(json.loads(entry["Detail"])["sequenceNumber"])
+                results.append({"EventId": "id"})
+        return {"FailedEntryCount": sum("ErrorCode" in r for r in results), "Entries": results}
+
+
+class ScriptedSqs:
+    def __init__(self, draw: Any, fault_rate: float):
+        self.draw = draw
+        self.fault_rate = fault_rate
+        self.messages: list[dict[str, Any]] = []
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        assert len(Entries) <= 10
+        if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate / 4:
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "injected"}}, "SendMessageBatch")
+        failed = []
+        for entry in Entries:
+            if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate / 4:
+                failed.append({"Id": entry["Id"], "Code": "InternalError", "SenderFault": False})
+            else:
+                self.messages.append(json.loads(entry["MessageBody"]))
+        return {"Successful": [], "Failed": failed}
+
+
+class Clock:
+    def __init__(self, budget_seconds: float):
+        self.left = budget_seconds
+        self.slept: list[float] = []
+
+    def remaining(self) -> float:
+        return self.left
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.slept.append(seconds)
+        self.left -= seconds
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.data(),
+    count=st.integers(min_value=0, max_value=1000),
+    oversized=st.sets(st.integers(min_value=0, max_value=999), max_size=5),
+    fault_rate=st.sampled_from([0.0, 0.05, 0.3, 0.9]),
+    dlq_fault_rate=st.sampled_from([0.0, 0.2]),
+    budget=st.sampled_from([900.0, 4.0]),
+    max_attempts=st.integers(min_value=1, max_value=6),
+)
+def test_every_record_is_published_dead_lettered_or_reported(
+    data: Any,
+    count: int,
+    oversized: set[int],
+    fault_rate: float,
+    dlq_fault_rate: float,
+    budget: float,
+    max_attempts: int,
+) -> None:
+    limit = 4096
+    changes = [change(i, payload_bytes=5000 if i in oversized else 20 + i % 50) for i in range(count)]
+    events, sqs, clock = (
+        ScriptedEventBridge(data.draw, fault_rate),
+        ScriptedSqs(data.draw, dlq_fault_rate),
+        Clock(budget),
+    )
+    publisher = Publisher(
+        PublisherSettings("orders-bus", max_attempts=max_attempts, max_request_bytes=limit),
+        events,
+        sqs,
+        "https://sqs/dlq",
+        remaining_seconds=clock.remaining,
+        sleep=clock.sleep,
+        rng=random.Random(0),  # jitter must not make hypothesis draws differ between replays
+    )
+
+    outcome = publisher.publish((c["sequenceNumber"], c, STREAM_ARN) for c in changes)
+
+    everything = [c["sequenceNumber"] for c in changes]
+    dead = [m["change"]["sequenceNumber"] for m in sqs.messages]
+    assert sorted(events.published + dead + outcome.failed) == everything, "each record exactly once"
+    assert outcome.published == events.published
+    assert outcome.dead_lettered == dead
+    for message in sqs.messages:
+        assert set(message) == {"reason", "errorCode", "errorMessage", "attempts", "change"}
+        assert message["reason"] in DLQ_REASONS
+        assert message["errorCode"]
+        assert message["errorMessage"]
+        assert message["change"] == changes[int(message["change"]["eventId"][1:])]
+        assert 0 <= message["attempts"] <= max_attempts
+        if message["reason"] == "rejected":
+            assert message["errorCode"] in {"AccessDeniedException", "ValidationException"}
+    too_large = {changes[i]["sequenceNumber"] for i in oversized if i < count}
+    dead_as_oversized = {m["change"]["sequenceNumber"] for m in sqs.messages if m["reason"] == "oversized"}
+    assert dead_as_oversized <= too_large
+    assert too_large - dead_as_oversized <= set(outcome.failed), (
+        "never sent: dead-lettered, or reported if the DLQ failed"
+    )
+    for call in events.calls:
+        assert 1 <= len(call) <= MAX_ENTRIES_PER_CALL
+        assert sum(entry_size(entry) for entry in call) <= limit
+    assert sum(clock.slept) <= budget
+    if fault_rate == 0 and dlq_fault_rate == 0:
+        assert outcome.failed == []
+
+
+@given(count=st.integers(min_value=1, max_value=1000))
+def test_small_events_take_one_call_per_ten_records_when_nothing_fails(count: int) -> None:
+    events = ScriptedEventBridge(draw=None, fault_rate=0.0)
+    publisher = Publisher(
+        PublisherSettings("orders-bus"),
+        events,
+        ScriptedSqs(None, 0.0),
+        "https://sqs/dlq",
+        remaining_seconds=lambda: 900.0,
+        sleep=lambda _: None,
+    )
+    changes = [change(i) for i in range(count)]
+
+    outcome = publisher.publish((c["sequenceNumber"], c, STREAM_ARN) for c in changes)
+
+    assert outcome.put_events_calls == len(events.calls) == math.ceil(count / 10)
+    assert events.published == [c["sequenceNumber"] for c in changes], "in stream order"
+
+
+def test_failed_entries_are_resent_alone_with_growing_jittered_delays() -> None:
+    responses = iter(
+        [
+            {
+                "FailedEntryCount": 2,
+                "Entries": [
+                    {"EventId": "1"},
+                    {"ErrorCode": "ThrottlingException"},
+                    {"EventId": "3"},
+                    {"ErrorCode": "InternalFailure"},
+                ],
+            },
+            {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "ThrottlingException"}, {"EventId": "4"}]},
+            {"FailedEntryCount": 0, "Entries": [{"EventId": "2"}]},
+        ]
+    )
+    sent: list[list[str]] = []
+
+    class Events:
+        def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+            sent.append([json.loads(e["Detail"])["eventId"] for e in Entries])
+            return next(responses)
+
+    clock = Clock(900.0)
+    publisher = Publisher(
+        PublisherSettings("orders-bus", base_delay_seconds=1.0, max_delay_seconds=10.0),
+        Events(),
+        ScriptedSqs(None, 0.0),
+        "https://sqs/dlq",
+        remaining_seconds=clock.remaining,
+        sleep=clock.sleep,
+    )
+    changes = [change(i) for i in range(1, 5)]
+    outcome = publisher.publish((c["sequenceNumber"], c, STREAM_ARN) for c in changes)
+
+    assert sent == [["e1", "e2", "e3", "e4"], ["e2", "e4"], ["e2"]]
+    assert outcome.published == [
+        changes[0]["sequenceNumber"],
+        changes[2]["sequenceNumber"],
+        changes[3]["sequenceNumber"],
+        changes[1]["sequenceNumber"],
+    ]
+    assert len(clock.slept) == 2
+    assert 0 <= clock.slept[0] <= 1.0
+    assert 0 <= clock.slept[1] <= 2.0
