@@ -14,11 +14,14 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "build" / "lambdas" / "manifest.json"
-LOCAL_ENVS = {"local"}  # state on disk, provider pointed at an emulator: no AWS credentials needed
+LOCAL_ENVS = {"local"}  # state on disk, provider pointed at LocalStack: no AWS credentials needed
+DEFAULT_LOCALSTACK_ENDPOINT = "http://localhost:4566"
 
 
 class Refusal(Exception):
@@ -38,15 +41,34 @@ def environment_root(env: str) -> Path:
 def check_preconditions(action: str, env: str, confirm: str) -> None:
     if action == "destroy" and env == "prod" and confirm != "prod":
         raise Refusal("Refusing to destroy prod: run again with CONFIRM=prod if you mean it.")
-    if os.environ.get("TF_PROVIDER_MODE") == "schema" and env not in LOCAL_ENVS:
+    if os.environ.get("TF_PROVIDER_MODE") == "schema":
         raise Refusal(
             "The Terraform registry is unreachable here, so hashicorp/aws is served from its schema only "
-            "and cannot plan or apply; run this where registry.terraform.io is reachable."
+            "and cannot plan or apply (not even against LocalStack); run this where registry.terraform.io is reachable."
         )
-    if env not in LOCAL_ENVS and not has_aws_credentials():
+    if env in LOCAL_ENVS:
+        endpoint = localstack_endpoint()
+        if not localstack_answers(endpoint):
+            raise Refusal(
+                f"LocalStack is not answering at {endpoint}: start it (images since 2026.03 need LOCALSTACK_AUTH_TOKEN; "
+                "localstack/localstack:4.14 is the last free one) or set LOCALSTACK_ENDPOINT."
+            )
+    elif not has_aws_credentials():
         raise Refusal("No AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY first.")
     if not MANIFEST.exists():
         raise Refusal("No Lambda build found: run `make build` first.")
+
+
+def localstack_endpoint() -> str:
+    return os.environ.get("LOCALSTACK_ENDPOINT", DEFAULT_LOCALSTACK_ENDPOINT).rstrip("/")
+
+
+def localstack_answers(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/_localstack/health", timeout=3) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
 
 
 def has_aws_credentials() -> bool:
@@ -82,6 +104,13 @@ def init_command(root: Path) -> list[str]:
     return command
 
 
+def plan_command(action: str, env: str, root: Path) -> list[str]:
+    command = ["terraform", action, "-input=false", f"-var=lambda_packages={lambda_packages_var(root)}"]
+    if env in LOCAL_ENVS:
+        command.append(f"-var=localstack_endpoint={localstack_endpoint()}")
+    return command
+
+
 def terraform(args: list[str], cwd: Path) -> None:
     completed = subprocess.run(args, cwd=cwd, check=False)
     if completed.returncode != 0:
@@ -98,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         root = environment_root(args.env)
         check_preconditions(args.action, args.env, args.confirm)
         terraform(init_command(root), root)
-        terraform(["terraform", args.action, "-input=false", f"-var=lambda_packages={lambda_packages_var(root)}"], root)
+        terraform(plan_command(args.action, args.env, root), root)
     except Refusal as refusal:
         print(f"make {args.action}: {refusal}", file=sys.stderr)
         return 2

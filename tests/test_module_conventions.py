@@ -24,3 +24,60 @@ def test_lambda_layers_run_the_powertools_release_the_tests_run() -> None:
     }
     assert {"lambda_function", "stream_trigger"} <= set(defaults)
     assert set(defaults.values()) == {pinned_powertools()}, defaults
+
+
+ENVS = ROOT / "envs"
+# Resource and data source types -> the provider endpoint their API calls go to.
+ENDPOINT_OF_TYPE = [
+    ("aws_api_gateway_", "apigateway"),
+    ("aws_cloudwatch_event_", "events"),
+    ("aws_cloudwatch_log_", "logs"),
+    ("aws_cloudwatch_", "cloudwatch"),
+    ("aws_dynamodb_", "dynamodb"),
+    ("aws_iam_", "iam"),
+    ("aws_lambda_", "lambda"),
+    ("aws_sfn_", "sfn"),
+    ("aws_sns_", "sns"),
+    ("aws_sqs_", "sqs"),
+    ("aws_ssm_", "ssm"),
+    ("aws_caller_identity", "sts"),
+]
+NO_ENDPOINT = {"aws_region", "aws_partition"}  # answered by the provider itself
+
+
+def used_endpoints() -> set[str]:
+    found = set()
+    for path in (ROOT / "modules").rglob("*.tf"):
+        if ".terraform" in path.parts:
+            continue
+        for kind in re.findall(r'^(?:resource|data) "(aws_[a-z0-9_]+)"', path.read_text(), re.M):
+            if kind in NO_ENDPOINT:
+                continue
+            endpoint = next((name for prefix, name in ENDPOINT_OF_TYPE if kind.startswith(prefix)), None)
+            assert endpoint, (
+                f"{path.relative_to(ROOT)} uses {kind}: add its endpoint to ENDPOINT_OF_TYPE and envs/local"
+            )
+            found.add(endpoint)
+    return found
+
+
+def test_local_environment_sends_every_used_service_to_localstack() -> None:
+    providers = (ENVS / "local" / "providers.tf").read_text()
+    [listed] = re.findall(r"for service in \[([^\]]*)\] : service => var\.localstack_endpoint", providers)
+    services = set(re.findall(r'"([a-z]+)"', listed))
+    block = providers.split("endpoints {", 1)[1].split("}", 1)[0]
+    wired = dict(re.findall(r"^\s*([a-z]+)\s*=\s*(\S+)\s*$", block, re.M))
+    assert wired == {service: f"local.endpoints.{service}" for service in services}
+    assert used_endpoints() <= services, f"not sent to LocalStack: {sorted(used_endpoints() - services)}"
+
+
+def test_aws_environments_differ_only_in_their_tfvars() -> None:
+    shared = ["versions.tf", "backend.tf", "providers.tf", "variables.tf", "main.tf", "outputs.tf"]
+    for env in ("staging", "prod"):
+        for name in shared:
+            assert (ENVS / env / name).read_text() == (ENVS / "dev" / name).read_text(), f"envs/{env}/{name} drifted"
+    for name in ["versions.tf", "main.tf", "outputs.tf"]:
+        assert (ENVS / "local" / name).read_text() == (ENVS / "dev" / name).read_text(), f"envs/local/{name} drifted"
+    for env in ("dev", "staging", "prod"):
+        example = (ENVS / env / "backend.hcl.example").read_text()
+        assert f"/{env}/terraform.tfstate" in example, f"envs/{env} would share another environment's state key"

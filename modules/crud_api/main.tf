@@ -29,7 +29,7 @@ module "definition" {
 resource "aws_cloudwatch_log_group" "state_machine" {
   # The /aws/vendedlogs/ prefix keeps the log resource policy Step Functions needs small.
   name              = "/aws/vendedlogs/states/${var.name}-crud"
-  retention_in_days = var.log_retention_days
+  retention_in_days = var.log_retention_in_days
   tags              = var.tags
 }
 
@@ -77,7 +77,7 @@ resource "aws_api_gateway_deployment" "this" {
 
 resource "aws_cloudwatch_log_group" "access" {
   name              = "/aws/apigateway/${var.name}-api/${var.stage_name}/access"
-  retention_in_days = var.log_retention_days
+  retention_in_days = var.log_retention_in_days
   tags              = var.tags
 }
 

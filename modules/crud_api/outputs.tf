@@ -3,6 +3,11 @@ output "api_url" {
   value       = trimsuffix(aws_api_gateway_stage.this.invoke_url, "/")
 }
 
+output "rest_api_name" {
+  description = "Name of the REST API (the ApiName dimension of its CloudWatch metrics)."
+  value       = aws_api_gateway_rest_api.this.name
+}
+
 output "rest_api_id" {
   description = "ID of the REST API."
   value       = aws_api_gateway_rest_api.this.id

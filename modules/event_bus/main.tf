@@ -13,9 +13,10 @@ locals {
     })
   }]...)
 
-  # One resource policy per target queue/topic, allowing every rule that targets it.
-  sqs_targets = { for t in values(local.targets) : t.arn => t.rule_key... if t.type == "sqs" && var.manage_target_policies }
-  sns_targets = { for t in values(local.targets) : t.arn => t.rule_key... if t.type == "sns" && var.manage_target_policies }
+  # One resource policy per target queue/topic, allowing every rule that targets it. Grouped by target name
+  # (static) rather than ARN, which is unknown until the queue exists; a validation keeps names and ARNs 1:1.
+  sqs_targets = { for t in values(local.targets) : t.target_key => t... if t.type == "sqs" && var.manage_target_policies }
+  sns_targets = { for t in values(local.targets) : t.target_key => t... if t.type == "sns" && var.manage_target_policies }
   sfn_rules   = toset(distinct([for t in values(local.targets) : t.rule_key if t.type == "sfn"]))
 }
 

@@ -4,7 +4,7 @@ resource "aws_sqs_queue_policy" "targets" {
   for_each = local.sqs_targets
 
   # arn:aws:sqs:<region>:<account>:<name> -> https://sqs.<region>.amazonaws.com/<account>/<name>
-  queue_url = "https://sqs.${split(":", each.key)[3]}.amazonaws.com/${split(":", each.key)[4]}/${split(":", each.key)[5]}"
+  queue_url = "https://sqs.${split(":", each.value[0].arn)[3]}.amazonaws.com/${split(":", each.value[0].arn)[4]}/${split(":", each.value[0].arn)[5]}"
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -12,8 +12,8 @@ resource "aws_sqs_queue_policy" "targets" {
       Effect    = "Allow"
       Principal = { Service = "events.amazonaws.com" }
       Action    = "sqs:SendMessage"
-      Resource  = each.key
-      Condition = { ArnEquals = { "aws:SourceArn" = [for rule in distinct(each.value) : aws_cloudwatch_event_rule.this[rule].arn] } }
+      Resource  = each.value[0].arn
+      Condition = { ArnEquals = { "aws:SourceArn" = [for t in each.value : aws_cloudwatch_event_rule.this[t.rule_key].arn] } }
     }]
   })
 }
@@ -21,7 +21,7 @@ resource "aws_sqs_queue_policy" "targets" {
 resource "aws_sns_topic_policy" "targets" {
   for_each = local.sns_targets
 
-  arn = each.key
+  arn = each.value[0].arn
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -29,8 +29,8 @@ resource "aws_sns_topic_policy" "targets" {
       Effect    = "Allow"
       Principal = { Service = "events.amazonaws.com" }
       Action    = "sns:Publish"
-      Resource  = each.key
-      Condition = { ArnEquals = { "aws:SourceArn" = [for rule in distinct(each.value) : aws_cloudwatch_event_rule.this[rule].arn] } }
+      Resource  = each.value[0].arn
+      Condition = { ArnEquals = { "aws:SourceArn" = [for t in each.value : aws_cloudwatch_event_rule.this[t.rule_key].arn] } }
     }]
   })
 }

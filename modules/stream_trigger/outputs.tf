@@ -23,6 +23,11 @@ output "log_group_name" {
   value       = module.function.log_group_name
 }
 
+output "event_source_mapping" {
+  description = "The stream event source mapping as created."
+  value       = module.function.event_source_mapping
+}
+
 output "event_source_mapping_uuid" {
   description = "UUID of the stream event source mapping."
   value       = module.function.event_source_mapping_uuid

@@ -113,7 +113,7 @@ run "stage_logs_traces_throttles_and_redeploys_on_change" {
   }
   assert {
     condition     = aws_cloudwatch_log_group.access.retention_in_days == 30 && aws_cloudwatch_log_group.state_machine.retention_in_days == 30
-    error_message = "Both log groups keep logs for log_retention_days."
+    error_message = "Both log groups keep logs for log_retention_in_days."
   }
   assert {
     condition     = aws_sfn_state_machine.crud.logging_configuration[0].include_execution_data == false && aws_sfn_state_machine.crud.logging_configuration[0].level == "ERROR"
@@ -182,13 +182,13 @@ run "rejects_invalid_inputs_naming_each_variable" {
     throttling_burst_limit  = 1.5
     authorization           = "COGNITO"
     cors_allow_origins      = ["https://a.example", "https://b.example"]
-    log_retention_days      = 8
+    log_retention_in_days   = 8
     state_machine_log_level = "DEBUG"
   }
 
   expect_failures = [
     var.name, var.table_name, var.throttling_rate_limit, var.table_arn, var.collection, var.item_schema, var.max_page_size, var.max_body_chars, var.stage_name,
-    var.throttling_burst_limit, var.authorization, var.cors_allow_origins, var.log_retention_days, var.state_machine_log_level,
+    var.throttling_burst_limit, var.authorization, var.cors_allow_origins, var.log_retention_in_days, var.state_machine_log_level,
   ]
 }
 

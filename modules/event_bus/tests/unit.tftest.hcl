@@ -58,12 +58,12 @@ variables {
         consumer = { type = "lambda", arn = "arn:aws:lambda:eu-west-1:123456789012:function:orders-consumer", retry_policy = { maximum_retry_attempts = 3 } }
         workflow = { type = "sfn", arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:fulfil" }
         topic    = { type = "sns", arn = "arn:aws:sns:eu-west-1:123456789012:orders-paid" }
-        audit    = { type = "sqs", arn = "arn:aws:sqs:eu-west-1:123456789012:orders-audit", dead_letter_arn = "arn:aws:sqs:eu-west-1:123456789012:own-dlq" }
+        queue    = { type = "sqs", arn = "arn:aws:sqs:eu-west-1:123456789012:orders-audit", dead_letter_arn = "arn:aws:sqs:eu-west-1:123456789012:own-dlq" }
       }
     }
     nightly = {
       schedule_expression = "cron(0 3 * * ? *)"
-      targets             = { workflow = { type = "sfn", arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:report" } }
+      targets             = { report = { type = "sfn", arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:report" } }
     }
   }
 }
@@ -127,14 +127,14 @@ run "every_target_type_gets_what_it_needs" {
   }
   assert {
     condition = (
-      jsondecode(aws_sqs_queue_policy.targets["arn:aws:sqs:eu-west-1:123456789012:orders-audit"].policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == ["arn:aws:events:eu-west-1:123456789012:rule/orders/orders-audit", "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid"] &&
-      aws_sqs_queue_policy.targets["arn:aws:sqs:eu-west-1:123456789012:orders-audit"].queue_url == "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-audit" &&
+      jsondecode(aws_sqs_queue_policy.targets["queue"].policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == ["arn:aws:events:eu-west-1:123456789012:rule/orders/orders-audit", "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid"] &&
+      aws_sqs_queue_policy.targets["queue"].queue_url == "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-audit" &&
       length(aws_sqs_queue_policy.targets) == 1
     )
     error_message = "A target queue gets one policy allowing exactly the rules that target it."
   }
   assert {
-    condition     = jsondecode(aws_sns_topic_policy.targets["arn:aws:sns:eu-west-1:123456789012:orders-paid"].policy).Statement[0].Action == "sns:Publish"
+    condition     = jsondecode(aws_sns_topic_policy.targets["topic"].policy).Statement[0].Action == "sns:Publish"
     error_message = "A target topic lets EventBridge publish."
   }
   assert {
@@ -155,7 +155,7 @@ run "every_target_type_gets_what_it_needs" {
     error_message = "State machine targets are started through a role that may start exactly them."
   }
   assert {
-    condition     = aws_cloudwatch_event_target.this["paid/audit"].dead_letter_config[0].arn == "arn:aws:sqs:eu-west-1:123456789012:own-dlq" && aws_cloudwatch_event_target.this["paid/consumer"].dead_letter_config[0].arn == aws_sqs_queue.target_dlq["paid"].arn
+    condition     = aws_cloudwatch_event_target.this["paid/queue"].dead_letter_config[0].arn == "arn:aws:sqs:eu-west-1:123456789012:own-dlq" && aws_cloudwatch_event_target.this["paid/consumer"].dead_letter_config[0].arn == aws_sqs_queue.target_dlq["paid"].arn
     error_message = "Targets dead-letter to the rule's queue unless they name their own."
   }
   assert {
@@ -202,6 +202,17 @@ run "rejects_a_rule_with_neither_pattern_nor_schedule" {
   command = plan
   variables {
     rules = { broken = { targets = { q = { type = "sqs", arn = "arn:aws:sqs:eu-west-1:123456789012:q" } } } }
+  }
+  expect_failures = [var.rules]
+}
+
+run "rejects_one_target_name_for_two_destinations" {
+  command = plan
+  variables {
+    rules = {
+      a = { event_pattern = jsonencode({ source = ["x"] }), targets = { q = { type = "sqs", arn = "arn:aws:sqs:eu-west-1:123456789012:one" } } }
+      b = { event_pattern = jsonencode({ source = ["y"] }), targets = { q = { type = "sqs", arn = "arn:aws:sqs:eu-west-1:123456789012:two" } } }
+    }
   }
   expect_failures = [var.rules]
 }

@@ -1,0 +1,18 @@
+module "stack" {
+  source = "../../modules/stack"
+
+  name                       = "${var.project}-${var.environment}"
+  lambda_packages            = var.lambda_packages
+  alarm_email_endpoints      = var.alarm_email_endpoints
+  deletion_protection        = var.settings.deletion_protection
+  point_in_time_recovery     = var.settings.point_in_time_recovery
+  log_retention_in_days      = var.settings.log_retention_in_days
+  archive_retention_days     = var.settings.archive_retention_days
+  alarms_enabled             = var.settings.alarms_enabled
+  dashboard                  = var.settings.dashboard
+  xray_tracing               = var.settings.xray_tracing
+  api_throttling_rate_limit  = var.settings.api_throttling_rate_limit
+  api_throttling_burst_limit = var.settings.api_throttling_burst_limit
+  cors_allow_origins         = var.settings.cors_allow_origins
+  powertools_layer_arn       = var.settings.powertools_layer_arn
+}

@@ -1,0 +1,39 @@
+locals {
+  # Every AWS service the stack uses, each at the one LocalStack endpoint (tests/test_module_conventions.py
+  # checks this list against the resource types of every module).
+  endpoints = { for service in ["apigateway", "cloudwatch", "dynamodb", "events", "iam", "lambda", "logs", "sfn", "sns", "sqs", "ssm", "sts"] : service => var.localstack_endpoint }
+}
+
+provider "aws" {
+  region = var.region
+
+  # LocalStack accepts any credentials; these keep the provider from looking for real ones.
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = true
+
+  endpoints {
+    apigateway = local.endpoints.apigateway
+    cloudwatch = local.endpoints.cloudwatch
+    dynamodb   = local.endpoints.dynamodb
+    events     = local.endpoints.events
+    iam        = local.endpoints.iam
+    lambda     = local.endpoints.lambda
+    logs       = local.endpoints.logs
+    sfn        = local.endpoints.sfn
+    sns        = local.endpoints.sns
+    sqs        = local.endpoints.sqs
+    ssm        = local.endpoints.ssm
+    sts        = local.endpoints.sts
+  }
+
+  default_tags {
+    tags = {
+      project     = var.project
+      environment = var.environment
+      managed-by  = "terraform"
+    }
+  }
+}

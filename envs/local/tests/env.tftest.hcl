@@ -1,0 +1,70 @@
+# Reads terraform.tfvars like `terraform plan` does; the provider is mocked (modules/stack/tests/mocks).
+mock_provider "aws" {
+  source = "../../modules/stack/tests/mocks"
+}
+
+variables {
+  lambda_packages = {
+    stream_trigger = { path = "../../build/lambdas/stream_trigger.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    stream_fanout  = { path = "../../build/lambdas/stream_fanout.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    event_consumer = { path = "../../build/lambdas/event_consumer.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+  }
+}
+
+run "environment" {
+  command = apply
+
+  assert {
+    condition = alltrue([for value in [
+      output.api_url, output.table_name, output.crud_state_machine_arn, output.workflow_state_machine_arn,
+      output.event_bus_name, output.audit_queue_url, output.trigger_dlq_url, output.fanout_dlq_url,
+    ] : value != null && value != ""])
+    error_message = "The output contract is complete."
+  }
+  assert {
+    condition     = module.stack.stream_consumers == { trigger = module.stack.stream_arn, fanout = module.stack.stream_arn, consumer = null }
+    error_message = "The stream reaches the trigger and the fan-out, and only them."
+  }
+  assert {
+    condition     = module.stack.fanout_environment.EVENT_BUS_NAME == output.event_bus_name && module.stack.trigger_environment.STATE_MACHINE_ARN == output.workflow_state_machine_arn
+    error_message = "The bus name reaches the fan-out and the workflow ARN reaches the trigger."
+  }
+  assert {
+    condition = jsonencode(module.stack.settings) == jsonencode({
+      deletion_protection    = false
+      point_in_time_recovery = false
+      log_retention_in_days  = 1
+      archive_retention_days = 0
+      alarms_enabled         = false
+      dashboard              = false
+      xray_tracing           = false
+      powertools_layer_arn   = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"
+    })
+    error_message = "local is as cheap as dev and names its powertools layer, exactly as envs/README.md documents."
+  }
+  assert {
+    condition     = output.table_name == "items-local-items" && module.stack.alarm_topic_arn == null
+    error_message = "Resources are named <project>-<environment>-...; local has no alarms."
+  }
+}
+
+run "every_service_at_the_one_endpoint" {
+  command = plan
+
+  variables {
+    localstack_endpoint = "http://127.0.0.1:4510"
+  }
+
+  assert {
+    condition     = length(local.endpoints) == 12 && alltrue([for url in values(local.endpoints) : url == "http://127.0.0.1:4510"])
+    error_message = "Every service the stack uses goes to localstack_endpoint."
+  }
+}
+
+run "rejects_an_endpoint_with_a_path" {
+  command = plan
+  variables {
+    localstack_endpoint = "localhost:4566/aws"
+  }
+  expect_failures = [var.localstack_endpoint]
+}

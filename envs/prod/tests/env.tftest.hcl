@@ -1,0 +1,49 @@
+# Reads terraform.tfvars like `terraform plan` does; the provider is mocked (modules/stack/tests/mocks).
+mock_provider "aws" {
+  source = "../../modules/stack/tests/mocks"
+}
+
+variables {
+  lambda_packages = {
+    stream_trigger = { path = "../../build/lambdas/stream_trigger.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    stream_fanout  = { path = "../../build/lambdas/stream_fanout.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    event_consumer = { path = "../../build/lambdas/event_consumer.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+  }
+}
+
+run "environment" {
+  command = apply
+
+  assert {
+    condition = alltrue([for value in [
+      output.api_url, output.table_name, output.crud_state_machine_arn, output.workflow_state_machine_arn,
+      output.event_bus_name, output.audit_queue_url, output.trigger_dlq_url, output.fanout_dlq_url,
+    ] : value != null && value != ""])
+    error_message = "The output contract is complete."
+  }
+  assert {
+    condition     = module.stack.stream_consumers == { trigger = module.stack.stream_arn, fanout = module.stack.stream_arn, consumer = null }
+    error_message = "The stream reaches the trigger and the fan-out, and only them."
+  }
+  assert {
+    condition     = module.stack.fanout_environment.EVENT_BUS_NAME == output.event_bus_name && module.stack.trigger_environment.STATE_MACHINE_ARN == output.workflow_state_machine_arn
+    error_message = "The bus name reaches the fan-out and the workflow ARN reaches the trigger."
+  }
+  assert {
+    condition = jsonencode(module.stack.settings) == jsonencode({
+      deletion_protection    = true
+      point_in_time_recovery = true
+      log_retention_in_days  = 365
+      archive_retention_days = 30
+      alarms_enabled         = true
+      dashboard              = true
+      xray_tracing           = true
+      powertools_layer_arn   = null
+    })
+    error_message = "prod keeps everything and watches everything, exactly as envs/README.md documents."
+  }
+  assert {
+    condition     = output.table_name == "items-prod-items" && module.stack.alarm_topic_arn != null && length(module.stack.alarm_names) == 20
+    error_message = "Resources are named <project>-<environment>-...; prod alarms on every signal to its topic."
+  }
+}

@@ -1,0 +1,41 @@
+# The same contract in every environment (tests and scripts rely on it).
+
+output "api_url" {
+  description = "Base URL of the CRUD API (append /items)."
+  value       = module.stack.api_url
+}
+
+output "table_name" {
+  description = "Items table."
+  value       = module.stack.table_name
+}
+
+output "crud_state_machine_arn" {
+  description = "EXPRESS state machine behind the API."
+  value       = module.stack.crud_state_machine_arn
+}
+
+output "workflow_state_machine_arn" {
+  description = "STANDARD workflow the stream trigger starts."
+  value       = module.stack.workflow_state_machine_arn
+}
+
+output "event_bus_name" {
+  description = "Custom bus of item events."
+  value       = module.stack.event_bus_name
+}
+
+output "audit_queue_url" {
+  description = "Queue receiving every item event."
+  value       = module.stack.audit_queue_url
+}
+
+output "trigger_dlq_url" {
+  description = "Dead-letter queue of the stream trigger."
+  value       = module.stack.trigger_dlq_url
+}
+
+output "fanout_dlq_url" {
+  description = "Dead-letter queue of the fan-out publisher."
+  value       = module.stack.fanout_dlq_url
+}

@@ -1,0 +1,60 @@
+variable "environment" {
+  description = "Environment name (dev, staging, prod); names every resource <project>-<environment>-..."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{0,9}$", var.environment))
+    error_message = "environment must be 1-10 lower-case letters or digits, starting with a letter."
+  }
+}
+
+variable "project" {
+  description = "Project name: the first part of every resource name and the project tag."
+  type        = string
+  default     = "items"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{0,12}$", var.project))
+    error_message = "project must be 1-13 lower-case letters or digits, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the environment."
+  type        = string
+  default     = "eu-west-1"
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "lambda_packages" {
+  description = "The built zips, passed by make plan|apply from build/lambdas/manifest.json: name => { path, source_code_hash }."
+  type = map(object({
+    path             = string
+    source_code_hash = string
+  }))
+}
+
+variable "alarm_email_endpoints" {
+  description = "Addresses subscribed to the alarm topic."
+  type        = list(string)
+  default     = []
+}
+
+variable "settings" {
+  description = "What differs between environments (see envs/README.md); an attribute left out keeps modules/stack's production-safe default."
+  type = object({
+    deletion_protection        = optional(bool)
+    point_in_time_recovery     = optional(bool)
+    log_retention_in_days      = optional(number)
+    archive_retention_days     = optional(number)
+    alarms_enabled             = optional(bool)
+    dashboard                  = optional(bool)
+    xray_tracing               = optional(bool)
+    api_throttling_rate_limit  = optional(number)
+    api_throttling_burst_limit = optional(number)
+    cors_allow_origins         = optional(list(string))
+    powertools_layer_arn       = optional(string)
+  })
+  default = {}
+}

@@ -1,0 +1,1 @@
+"""An example EventBridge consumer: logs each item event and counts it as a CloudWatch metric."""

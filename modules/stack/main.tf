@@ -1,0 +1,138 @@
+# The whole system for one environment: envs/<name> roots call this module and differ only in its inputs.
+
+locals {
+  entity       = "item"
+  event_source = "app.items"
+  # crud_api stores an item's user fields as JSON text in this attribute; both stream consumers lift them out.
+  document_attribute = "document"
+}
+
+module "table" {
+  source = "../dynamodb_table"
+
+  name                   = "${var.name}-items"
+  deletion_protection    = var.deletion_protection
+  point_in_time_recovery = var.point_in_time_recovery
+  tags                   = var.tags
+}
+
+module "crud" {
+  source = "../crud_api"
+
+  name                   = var.name
+  table_name             = module.table.table_name
+  table_arn              = module.table.table_arn
+  stage_name             = var.stage_name
+  throttling_rate_limit  = var.api_throttling_rate_limit
+  throttling_burst_limit = var.api_throttling_burst_limit
+  cors_allow_origins     = var.cors_allow_origins
+  log_retention_in_days  = var.log_retention_in_days
+  xray_tracing           = var.xray_tracing
+  tags                   = var.tags
+}
+
+# The table's stream has exactly two readers, the most a DynamoDB stream shard serves without throttling:
+# reader 1 is the trigger below, reader 2 the bus's fan-out publisher. Everything else subscribes to the bus.
+
+module "trigger" { # stream reader 1
+  source = "../stream_trigger"
+
+  name                  = "${var.name}-trigger"
+  stream_arn            = module.table.stream_arn
+  state_machine_arn     = aws_sfn_state_machine.workflow.arn
+  package               = var.lambda_packages["stream_trigger"]
+  document_attribute    = local.document_attribute
+  event_names           = var.trigger_event_names
+  conditions            = var.trigger_conditions
+  log_retention_in_days = var.log_retention_in_days
+  xray_tracing          = var.xray_tracing
+  powertools_layer_arn  = var.powertools_layer_arn
+  powertools_version    = var.powertools_version
+  tags                  = var.tags
+}
+
+module "bus" { # stream reader 2 (its fan-out publisher)
+  source = "../event_bus"
+
+  name                   = "${var.name}-bus"
+  stream_arn             = module.table.stream_arn
+  package                = var.lambda_packages["stream_fanout"]
+  event_source           = local.event_source
+  entity                 = local.entity
+  document_attribute     = local.document_attribute
+  archive_retention_days = var.archive_retention_days
+  log_retention_in_days  = var.log_retention_in_days
+  xray_tracing           = var.xray_tracing
+  powertools_layer_arn   = var.powertools_layer_arn
+  powertools_version     = var.powertools_version
+  tags                   = var.tags
+
+  rules = {
+    audit = {
+      description   = "Every item event, kept in the audit queue"
+      event_pattern = jsonencode({ source = [local.event_source] })
+      targets       = { audit-queue = { type = "sqs", arn = aws_sqs_queue.audit.arn } }
+    }
+    paid = {
+      description = "Items whose status changed to PAID"
+      event_pattern = jsonencode({
+        source        = [local.event_source]
+        "detail-type" = ["${local.entity}.updated"]
+        detail        = { changedFields = ["status"], newImage = { status = ["PAID"] } }
+      })
+      targets = { consumer = { type = "lambda", arn = module.consumer.function_arn } }
+    }
+  }
+}
+
+resource "aws_sqs_queue" "audit" {
+  name                      = "${var.name}-audit"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+module "consumer" {
+  source = "../lambda_function"
+
+  name                  = "${var.name}-consumer"
+  description           = "Logs paid items and counts them (EMF metric ItemEventsConsumed)"
+  package               = var.lambda_packages["event_consumer"]
+  handler               = "event_consumer.handler.handler"
+  log_retention_in_days = var.log_retention_in_days
+  xray_tracing          = var.xray_tracing
+  powertools_layer_arn  = var.powertools_layer_arn
+  powertools_version    = var.powertools_version
+  environment_variables = {
+    POWERTOOLS_SERVICE_NAME      = "${var.name}-consumer"
+    POWERTOOLS_METRICS_NAMESPACE = var.name
+  }
+  tags = var.tags
+}
+
+module "alarms" {
+  source = "../alarms"
+  count  = var.alarms_enabled ? 1 : 0
+
+  name            = var.name
+  email_endpoints = var.alarm_email_endpoints
+  dashboard       = var.dashboard
+  dead_letter_queue_names = merge(
+    {
+      trigger-stream    = module.trigger.dlq_name
+      fanout            = module.bus.fanout_dlq_name
+      fanout-stream     = module.bus.fanout_stream_failures_name
+      workflow-failures = aws_sqs_queue.workflow_failures.name
+    },
+    { for rule, queue in module.bus.target_dlq_names : "rule-${rule}" => queue },
+  )
+  stream_consumer_function_names = { trigger = module.trigger.function_name, fanout = module.bus.fanout_function_name }
+  function_names = {
+    trigger  = module.trigger.function_name
+    fanout   = module.bus.fanout_function_name
+    consumer = module.consumer.function_name
+  }
+  state_machine_arns = { crud = module.crud.state_machine_arn, workflow = aws_sfn_state_machine.workflow.arn }
+  apis               = { crud = { api_name = module.crud.rest_api_name, stage_name = module.crud.stage_name } }
+  tags               = var.tags
+}

@@ -1,0 +1,95 @@
+output "api_url" {
+  description = "Base URL of the CRUD API stage (append /items)."
+  value       = module.crud.api_url
+}
+
+output "table_name" {
+  description = "Name of the items table."
+  value       = module.table.table_name
+}
+
+output "stream_arn" {
+  description = "The items table's stream (read by the trigger and the fan-out only)."
+  value       = module.table.stream_arn
+}
+
+output "crud_state_machine_arn" {
+  description = "EXPRESS state machine behind the API."
+  value       = module.crud.state_machine_arn
+}
+
+output "workflow_state_machine_arn" {
+  description = "STANDARD example workflow the trigger starts."
+  value       = aws_sfn_state_machine.workflow.arn
+}
+
+output "event_bus_name" {
+  description = "Custom event bus the fan-out publishes to."
+  value       = module.bus.event_bus_name
+}
+
+output "audit_queue_url" {
+  description = "Queue receiving every item event (the audit rule)."
+  value       = aws_sqs_queue.audit.url
+}
+
+output "trigger_dlq_url" {
+  description = "Queue receiving stream batches the trigger failed on after its retries."
+  value       = module.trigger.dlq_url
+}
+
+output "fanout_dlq_url" {
+  description = "Queue receiving events the fan-out could not publish."
+  value       = module.bus.fanout_dlq_url
+}
+
+output "workflow_queue_urls" {
+  description = "The example workflow's notification and failure queues."
+  value = {
+    notifications = aws_sqs_queue.workflow_notifications.url
+    failures      = aws_sqs_queue.workflow_failures.url
+  }
+}
+
+output "stream_consumers" {
+  description = "Every function of the stack => the stream it reads (null: none). Exactly two read the table's stream."
+  value = {
+    trigger  = try(module.trigger.event_source_mapping.event_source_arn, null)
+    fanout   = try(module.bus.fanout_event_source_mapping.event_source_arn, null)
+    consumer = try(module.consumer.event_source_mapping.event_source_arn, null)
+  }
+}
+
+output "trigger_environment" {
+  description = "The trigger function's configuration."
+  value       = module.trigger.environment_variables
+}
+
+output "fanout_environment" {
+  description = "The fan-out function's configuration."
+  value       = module.bus.fanout_environment_variables
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic of the alarms (null when alarms are off)."
+  value       = one(module.alarms[*].alarm_topic_arn)
+}
+
+output "alarm_names" {
+  description = "Every alarm of the environment (empty when alarms are off)."
+  value       = try(module.alarms[0].alarm_names, {})
+}
+
+output "settings" {
+  description = "What differs between environments, as this stack resolved it."
+  value = {
+    deletion_protection    = var.deletion_protection
+    point_in_time_recovery = var.point_in_time_recovery
+    log_retention_in_days  = var.log_retention_in_days
+    archive_retention_days = var.archive_retention_days
+    alarms_enabled         = var.alarms_enabled
+    dashboard              = var.alarms_enabled && var.dashboard
+    xray_tracing           = var.xray_tracing
+    powertools_layer_arn   = var.powertools_layer_arn
+  }
+}

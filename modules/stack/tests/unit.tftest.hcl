@@ -1,0 +1,53 @@
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  name = "items-test"
+  lambda_packages = {
+    stream_trigger = { path = "stream_trigger.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    stream_fanout  = { path = "stream_fanout.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    event_consumer = { path = "event_consumer.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+  }
+}
+
+run "composes_the_three_flows" {
+  command = apply
+
+  assert {
+    condition     = output.stream_consumers == { trigger = output.stream_arn, fanout = output.stream_arn, consumer = null }
+    error_message = "The table's stream reaches the trigger and the fan-out, and no other function."
+  }
+  assert {
+    condition     = output.trigger_environment.STATE_MACHINE_ARN == output.workflow_state_machine_arn && output.trigger_environment.DOCUMENT_ATTRIBUTE == "document"
+    error_message = "The trigger starts the example workflow and reads items as the API stores them."
+  }
+  assert {
+    condition     = output.fanout_environment.EVENT_BUS_NAME == output.event_bus_name && output.fanout_environment.DOCUMENT_ATTRIBUTE == "document"
+    error_message = "The fan-out publishes to the stack's bus."
+  }
+  assert {
+    condition     = aws_sfn_state_machine.workflow.type == "STANDARD" && jsondecode(aws_sfn_state_machine.workflow.definition).StartAt == "RouteByEventName"
+    error_message = "The workflow is statemachines/item_workflow.asl.json, as STANDARD."
+  }
+  assert {
+    condition = sort(keys(output.alarm_names)) == sort([
+      "trigger-stream-dlq-not-empty", "fanout-dlq-not-empty", "fanout-stream-dlq-not-empty", "workflow-failures-dlq-not-empty",
+      "rule-audit-dlq-not-empty", "rule-paid-dlq-not-empty",
+      "trigger-iterator-age", "fanout-iterator-age",
+      "trigger-errors", "fanout-errors", "consumer-errors", "trigger-throttles", "fanout-throttles", "consumer-throttles",
+      "crud-executionsfailed", "crud-executionstimedout", "workflow-executionsfailed", "workflow-executionstimedout",
+      "crud-5xx-rate", "crud-p99-latency",
+    ]) && output.settings.dashboard
+    error_message = "With the defaults every alarm (DLQs, iterator ages, errors, throttles, executions, API) and the dashboard exist."
+  }
+}
+
+run "rejects_missing_packages" {
+  command = plan
+  variables {
+    name            = "Items_Test"
+    lambda_packages = { stream_trigger = { path = "stream_trigger.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" } }
+  }
+  expect_failures = [var.name, var.lambda_packages]
+}

@@ -1,0 +1,137 @@
+variable "name" {
+  description = "Prefix of every resource of the environment, e.g. items-dev."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,23}$", var.name))
+    error_message = "name must be 1-24 characters of lower-case letters, digits or '-', starting with a letter (it prefixes names with their own length limits)."
+  }
+}
+
+variable "lambda_packages" {
+  description = "The built zips (build/lambdas/manifest.json): function name => { path, source_code_hash }. Needs stream_trigger, stream_fanout and event_consumer."
+  type = map(object({
+    path             = string
+    source_code_hash = string
+  }))
+  validation {
+    condition     = alltrue([for f in ["stream_trigger", "stream_fanout", "event_consumer"] : contains(keys(var.lambda_packages), f)])
+    error_message = "lambda_packages must contain stream_trigger, stream_fanout and event_consumer (run make build; make plan/apply pass them)."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Refuse to delete the items table (prod: true; a disposable dev: false)."
+  type        = bool
+  default     = true
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "point_in_time_recovery" {
+  description = "Continuous backups of the items table."
+  type        = bool
+  default     = true
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of every log group of the environment."
+  type        = number
+  default     = 90
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "archive_retention_days" {
+  description = "Days the event bus archive keeps events for replay (0: no archive)."
+  type        = number
+  default     = 30
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "alarms_enabled" {
+  description = "Create the CloudWatch alarms (modules/alarms) and their SNS topic."
+  type        = bool
+  default     = true
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "alarm_email_endpoints" {
+  description = "Addresses subscribed to the alarm topic."
+  type        = list(string)
+  default     = []
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "dashboard" {
+  description = "Create a CloudWatch dashboard of the alarmed metrics (with alarms_enabled)."
+  type        = bool
+  default     = true
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "xray_tracing" {
+  description = "X-Ray tracing of the functions, state machines and API."
+  type        = bool
+  default     = true
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "stage_name" {
+  description = "API stage (first path segment of api_url)."
+  type        = string
+  default     = "v1"
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady-state requests per second the API accepts."
+  type        = number
+  default     = 100
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Request burst the API accepts."
+  type        = number
+  default     = 200
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "cors_allow_origins" {
+  description = "Browser origin allowed to call the API (at most one; empty: no CORS)."
+  type        = list(string)
+  default     = []
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "trigger_event_names" {
+  description = "Changes that start the example workflow."
+  type        = list(string)
+  default     = ["INSERT", "MODIFY", "REMOVE"]
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "trigger_conditions" {
+  description = "Rules (lambdas/stream_trigger/conditions.py) a change must match to start the workflow; null: every change."
+  type        = any
+  default     = null
+}
+
+variable "powertools_layer_arn" {
+  description = "aws-lambda-powertools layer ARN; null resolves the public layer of powertools_version."
+  type        = string
+  default     = null
+}
+
+variable "powertools_version" {
+  description = "aws-lambda-powertools release of the public layer used when powertools_layer_arn is null (keep equal to pyproject.toml's pin)."
+  type        = string
+  default     = "3.37.0"
+  nullable    = false
+}
+
+variable "tags" {
+  description = "Tags for every resource (the environments also set provider default_tags)."
+  type        = map(string)
+  default     = {}
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
