@@ -135,12 +135,12 @@ variable "rules" {
   }
   validation {
     condition = alltrue(flatten([for r in values(var.rules) : [for t in values(r.targets) : can(regex(lookup({
-      sqs    = "^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+(\\.fifo)?$"
+      sqs    = "^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$"
       lambda = "^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$"
       sfn    = "^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]+$"
-      sns    = "^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+(\\.fifo)?$"
+      sns    = "^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$"
     }, t.type, "^$"), t.arn))]]))
-    error_message = "rules: each target arn must be an ARN of its type (an SQS queue, Lambda function, state machine or SNS topic)."
+    error_message = "rules: each target arn must be an ARN of its type (a standard SQS queue, a Lambda function, a state machine or a standard SNS topic; FIFO targets need a message group id, which this module does not set)."
   }
   validation {
     condition = alltrue(flatten([for r in values(var.rules) : [for t in values(r.targets) : (

@@ -250,3 +250,11 @@ run "rejects_out_of_range_inputs" {
     var.publisher_account_ids, var.log_level, var.stream_arn,
   ]
 }
+
+run "rejects_a_fifo_queue_target" {
+  command = plan
+  variables {
+    rules = { broken = { event_pattern = jsonencode({ source = ["app.items"] }), targets = { q = { type = "sqs", arn = "arn:aws:sqs:eu-west-1:123456789012:orders.fifo" } } } }
+  }
+  expect_failures = [var.rules]
+}
