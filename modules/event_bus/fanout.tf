@@ -17,7 +17,6 @@ locals {
       MAX_ATTEMPTS            = tostring(var.max_attempts)
       MAX_REQUEST_BYTES       = tostring(var.max_request_bytes)
       POWERTOOLS_SERVICE_NAME = "${var.name}-fanout"
-      POWERTOOLS_LOG_LEVEL    = var.log_level
     },
     var.document_attribute == null ? {} : { DOCUMENT_ATTRIBUTE = var.document_attribute },
   )
@@ -37,6 +36,7 @@ module "fanout" {
   reserved_concurrent_executions = var.reserved_concurrent_executions
   environment_variables          = local.fanout_environment
   xray_tracing                   = var.xray_tracing
+  log_level                      = var.log_level
   log_retention_in_days          = var.log_retention_in_days
   powertools_layer_arn           = var.powertools_layer_arn
   powertools_version             = var.powertools_version

@@ -46,6 +46,12 @@ locals {
         Resource = [aws_sqs_queue.failures[0].arn]
       },
     ] : [],
+    var.async_failure_queue ? [{
+      Sid      = "SendFailedAsyncInvocationsToTheQueue"
+      Effect   = "Allow"
+      Action   = ["sqs:SendMessage"]
+      Resource = [aws_sqs_queue.async_failures[0].arn]
+    }] : [],
   )
   caller_statements = [for s in var.policy_statements : {
     Sid      = s.sid

@@ -53,15 +53,41 @@ resource "aws_lambda_function" "this" {
     mode = var.xray_tracing ? "Active" : "PassThrough"
   }
 
+  # Lambda's advanced logging controls filter by level; powertools Logger follows AWS_LAMBDA_LOG_LEVEL.
   logging_config {
-    log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.this.name
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.this.name
+    application_log_level = var.log_level
+    system_log_level      = "WARN"
   }
 
   tags = var.tags
 
   # The role must be able to write logs before the first invocation.
   depends_on = [aws_iam_role_policy.this]
+}
+
+# Asynchronous invocations (EventBridge, SNS, ...) that fail after Lambda's own retries land here instead of
+# being dropped.
+resource "aws_sqs_queue" "async_failures" {
+  count                     = var.async_failure_queue ? 1 : 0
+  name                      = "${var.name}-async-failures"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  count                        = var.async_failure_queue ? 1 : 0
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 21600
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.async_failures[0].arn
+    }
+  }
 }
 
 resource "aws_lambda_event_source_mapping" "stream" {

@@ -57,3 +57,13 @@ output "failure_queue_name" {
   description = "Name of that queue (for alarms)."
   value       = one(aws_sqs_queue.failures[*].name)
 }
+
+output "async_failure_queue_url" {
+  description = "URL of the queue receiving failed asynchronous invocations (null without one)."
+  value       = one(aws_sqs_queue.async_failures[*].url)
+}
+
+output "async_failure_queue_name" {
+  description = "Name of that queue (for alarms)."
+  value       = one(aws_sqs_queue.async_failures[*].name)
+}

@@ -112,6 +112,22 @@ variable "policy_statements" {
   }
 }
 
+variable "log_level" {
+  description = "Lowest level of application log lines kept (Lambda's advanced logging controls; powertools Logger follows it)."
+  type        = string
+  default     = "INFO"
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARN or ERROR."
+  }
+}
+
+variable "async_failure_queue" {
+  description = "For functions invoked asynchronously (EventBridge, SNS targets): create an SQS queue that receives invocations still failing after Lambda's 2 retries, instead of dropping them."
+  type        = bool
+  default     = false
+}
+
 variable "xray_tracing" {
   description = "Active X-Ray tracing."
   type        = bool

@@ -99,6 +99,7 @@ module "consumer" {
   description           = "Logs paid items and counts them (EMF metric ItemEventsConsumed)"
   package               = var.lambda_packages["event_consumer"]
   handler               = "event_consumer.handler.handler"
+  async_failure_queue   = true # EventBridge invokes it asynchronously: failed events must not vanish
   log_retention_in_days = var.log_retention_in_days
   xray_tracing          = var.xray_tracing
   powertools_layer_arn  = var.powertools_layer_arn
@@ -123,6 +124,7 @@ module "alarms" {
       fanout            = module.bus.fanout_dlq_name
       fanout-stream     = module.bus.fanout_stream_failures_name
       workflow-failures = aws_sqs_queue.workflow_failures.name
+      consumer-async    = module.consumer.async_failure_queue_name
     },
     { for rule, queue in module.bus.target_dlq_names : "rule-${rule}" => queue },
   )

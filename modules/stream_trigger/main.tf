@@ -4,7 +4,6 @@ locals {
       STATE_MACHINE_ARN       = var.state_machine_arn
       EVENT_NAMES             = join(",", var.event_names)
       POWERTOOLS_SERVICE_NAME = var.name
-      POWERTOOLS_LOG_LEVEL    = var.log_level
       SDK_MAX_ATTEMPTS        = tostring(var.sdk_max_attempts)
     },
     var.conditions == null ? {} : { CONDITIONS = jsonencode(var.conditions) },
@@ -26,6 +25,7 @@ module "function" {
   reserved_concurrent_executions = var.reserved_concurrent_executions
   environment_variables          = local.environment
   xray_tracing                   = var.xray_tracing
+  log_level                      = var.log_level
   log_retention_in_days          = var.log_retention_in_days
   powertools_layer_arn           = var.powertools_layer_arn
   powertools_version             = var.powertools_version

@@ -43,7 +43,7 @@ run "environment" {
     error_message = "prod keeps everything and watches everything, exactly as envs/README.md documents."
   }
   assert {
-    condition     = output.table_name == "items-prod-items" && module.stack.alarm_topic_arn != null && length(module.stack.alarm_names) == 20
+    condition     = output.table_name == "items-prod-items" && module.stack.alarm_topic_arn != null && length(module.stack.alarm_names) == 21
     error_message = "Resources are named <project>-<environment>-...; prod alarms on every signal to its topic."
   }
 }

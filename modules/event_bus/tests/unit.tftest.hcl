@@ -92,7 +92,6 @@ run "publisher_is_scoped_to_its_bus_and_dlq" {
       MAX_ATTEMPTS            = "5"
       MAX_REQUEST_BYTES       = "262144"
       POWERTOOLS_SERVICE_NAME = "orders-fanout"
-      POWERTOOLS_LOG_LEVEL    = "INFO"
     }
     error_message = "The bus name, DLQ and event contract reach the function."
   }

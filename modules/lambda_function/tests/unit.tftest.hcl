@@ -117,6 +117,28 @@ run "stream_consumer_with_safe_defaults" {
   }
 }
 
+run "async_consumer_keeps_its_failures" {
+  command = apply
+
+  variables {
+    async_failure_queue = true
+    log_level           = "DEBUG"
+  }
+
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this[0].destination_config[0].on_failure[0].destination == aws_sqs_queue.async_failures[0].arn && aws_lambda_function_event_invoke_config.this[0].maximum_retry_attempts == 2
+    error_message = "Asynchronous invocations failing after Lambda's retries go to the module's queue."
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "SendFailedAsyncInvocationsToTheQueue"] == [[aws_sqs_queue.async_failures[0].arn]]
+    error_message = "The role may send to that queue only."
+  }
+  assert {
+    condition     = aws_lambda_function.this.logging_config[0].application_log_level == "DEBUG" && aws_lambda_function.this.logging_config[0].system_log_level == "WARN"
+    error_message = "log_level sets Lambda's application log filter."
+  }
+}
+
 run "explicit_layer_skips_the_lookup" {
   command = plan
 
@@ -147,6 +169,7 @@ run "rejects_out_of_range_inputs" {
     timeout                        = 901
     reserved_concurrent_executions = -2
     log_retention_in_days          = 10
+    log_level                      = "WARNING"
     package                        = { path = "fn.tar.gz", source_code_hash = "abc" }
     handler                        = "handler"
     policy_statements              = [{ sid = "All", actions = ["dynamodb:*"], resources = ["*"] }]
@@ -154,7 +177,7 @@ run "rejects_out_of_range_inputs" {
 
   expect_failures = [
     var.name, var.runtime, var.memory_size, var.timeout, var.reserved_concurrent_executions,
-    var.log_retention_in_days, var.package, var.handler, var.policy_statements,
+    var.log_retention_in_days, var.log_level, var.package, var.handler, var.policy_statements,
   ]
 }
 

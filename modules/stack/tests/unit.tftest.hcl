@@ -33,7 +33,7 @@ run "composes_the_three_flows" {
   assert {
     condition = sort(keys(output.alarm_names)) == sort([
       "trigger-stream-dlq-not-empty", "fanout-dlq-not-empty", "fanout-stream-dlq-not-empty", "workflow-failures-dlq-not-empty",
-      "rule-audit-dlq-not-empty", "rule-paid-dlq-not-empty",
+      "rule-audit-dlq-not-empty", "rule-paid-dlq-not-empty", "consumer-async-dlq-not-empty",
       "trigger-iterator-age", "fanout-iterator-age",
       "trigger-errors", "fanout-errors", "consumer-errors", "trigger-throttles", "fanout-throttles", "consumer-throttles",
       "crud-executionsfailed", "crud-executionstimedout", "workflow-executionsfailed", "workflow-executionstimedout",

@@ -51,7 +51,6 @@ run "reads_its_stream_and_starts_only_its_workflow" {
       STATE_MACHINE_ARN       = var.state_machine_arn
       EVENT_NAMES             = "INSERT,MODIFY,REMOVE"
       POWERTOOLS_SERVICE_NAME = "orders-trigger"
-      POWERTOOLS_LOG_LEVEL    = "INFO"
       SDK_MAX_ATTEMPTS        = "5"
     }
     error_message = "Without conditions the function is told only its target, the event names and its retry budget."
