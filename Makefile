@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 TF_ENV := . scripts/tf-env.sh
 ENV    ?=
 
-.PHONY: help setup build fmt lint validate tftest pytest test bench plan apply destroy clean
+.PHONY: help setup build fmt lint validate tftest pytest test bench local plan apply destroy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ pytest: setup build ## pytest only (extra arguments: make pytest ARGS="-k crud")
 
 test: setup ## Everything CI runs: build, lint, fmt, validate, terraform test, pytest
 	@$(TF_ENV) && $(PYTHON) scripts/check.py
+
+local: setup ## The whole system on localhost (moto + emulated API Gateway and Lambda), from Terraform's evaluation of envs/local; Ctrl-C stops it
+	@$(TF_ENV) && $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)"
 
 bench: setup ## Benchmarks that print figures (not tests): the fan-out publisher on 10,000 records
 	@$(PYTHON) scripts/bench_fanout.py

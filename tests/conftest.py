@@ -8,12 +8,11 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from scripts.localrt import terraform_render
-from scripts.localrt.apigateway import IntegrationError, Request, Response, RestApi
-from scripts.localrt.stepfunctions import start_sync_execution
+from scripts.localrt.apigateway import Request, Response, RestApi
+from scripts.localrt.stepfunctions import start_sync_or_error
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -61,11 +60,7 @@ def create_state_machine(name: str, definition: dict[str, Any], machine_type: st
 
 
 def moto_start_sync(state_machine_arn: str, input_: str) -> dict[str, Any]:
-    sfn = boto3.client("stepfunctions", region_name=REGION)
-    try:
-        return start_sync_execution(sfn, state_machine_arn, input_)
-    except ClientError as error:
-        raise IntegrationError(error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"]) from error
+    return start_sync_or_error(boto3.client("stepfunctions", region_name=REGION), state_machine_arn, input_)
 
 
 class CrudClient:

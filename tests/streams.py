@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import importlib
 import json
 import time
-from dataclasses import dataclass
-from datetime import datetime
 from types import ModuleType
 from typing import Any
 
 import boto3
 
+from scripts.localrt.lambda_runtime import LambdaContext, stream_record
 from tests.conftest import REGION
-
-
-def _lambda_json(value: Any) -> Any:
-    # Lambda serialises the stream record to JSON: timestamps as epoch seconds, binary as base64 text.
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    raise TypeError(type(value).__name__)
 
 
 def read_stream_batch(table_name: str) -> dict[str, Any]:
@@ -36,24 +25,11 @@ def read_stream_batch(table_name: str) -> dict[str, Any]:
             StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
         )["ShardIterator"]
         for record in streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]:
-            records.append({**json.loads(json.dumps(record, default=_lambda_json)), "eventSourceARN": stream_arn})
+            records.append(stream_record(record, stream_arn))
     return {"Records": records}
 
 
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "test-function"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:test-function"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-    timeout_seconds: float = 60.0
-
-    def __post_init__(self) -> None:
-        self._deadline = time.monotonic() + self.timeout_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+FakeLambdaContext = LambdaContext
 
 
 def load_handler(module_name: str) -> ModuleType:

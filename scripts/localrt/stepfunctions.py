@@ -48,3 +48,15 @@ def start_sync_execution(
         response["error"] = described.get("error", "States.Runtime")
         response["cause"] = described.get("cause", "")
     return response
+
+
+def start_sync_or_error(client: Any, state_machine_arn: str, input_: str) -> dict[str, Any]:
+    """start_sync_execution as API Gateway's AWS integration sees it: a service error is an integration error."""
+    from botocore.exceptions import ClientError
+
+    from scripts.localrt.apigateway import IntegrationError
+
+    try:
+        return start_sync_execution(client, state_machine_arn, input_)
+    except ClientError as error:
+        raise IntegrationError(error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"]) from error

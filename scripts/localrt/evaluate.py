@@ -1,0 +1,147 @@
+"""Terraform's own evaluation of an environment root, for the local runtime to deploy onto moto.
+
+`terraform test` with the mocked AWS provider (modules/stack/tests/mocks) evaluates the whole environment
+offline: every module, variable default, templatefile and jsonencode, exactly as `plan` would. Two passes:
+
+1. with the shared mocks, to learn every managed resource's address and name;
+2. with one `override_resource` per resource instance giving it the ARN, URL or ID the resource will have
+   on the local moto server, so every value that references another resource (environment variables,
+   rendered state machines, the OpenAPI body, outputs) already points at its local counterpart.
+
+A stream ARN carries a creation timestamp nobody can predict: it is evaluated as `<table ARN>/stream/localrt`
+and the runtime swaps in the real one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scripts.localrt.terraform_render import _terraform
+
+ROOT = Path(__file__).resolve().parents[2]
+MOCKS = ROOT / "modules" / "stack" / "tests" / "mocks"
+WORK_DIR = Path(".local") / "evaluate"  # inside the environment root; .local/ is git-ignored
+STREAM_LABEL = "localrt"
+
+
+@dataclass(frozen=True)
+class Resource:
+    address: str
+    type: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    region: str
+    account: str
+    resources: list[Resource]
+    outputs: dict[str, Any]
+
+    def of_type(self, kind: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == kind]
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    aws: str  # the moto server, e.g. http://127.0.0.1:4566
+    api: str  # where the API emulator serves, e.g. http://127.0.0.1:8080
+
+
+def _walk(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from _walk(child)
+
+
+def _run(root: Path, test_body: str, packages: dict[str, Any]) -> dict[str, Any]:
+    """One `terraform test` of a generated test file; returns the state after its apply run."""
+    work = root / WORK_DIR
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    mocks = Path("..") / ".." / MOCKS.relative_to(ROOT)  # relative to the environment root
+    (work / "evaluate.tftest.hcl").write_text(
+        f'mock_provider "aws" {{\n  source = "{mocks.as_posix()}"\n}}\n\n'
+        f"{test_body}\n"
+        f"variables {{\n  lambda_packages = {json.dumps(packages)}\n}}\n\n"
+        'run "evaluate" {\n  command = apply\n}\n'
+    )
+    if not (root / ".terraform").is_dir():
+        _terraform(["init", "-backend=false", "-input=false", "-no-color"], root)
+    output = _terraform(["test", "-json", "-verbose", f"-test-directory={WORK_DIR.as_posix()}", "-no-color"], root)
+    for line in output.splitlines():
+        message = json.loads(line)
+        if message.get("type") == "test_state":
+            return message["test_state"]
+    raise RuntimeError(f"terraform test printed no state for {root}:\n{output[-2000:]}")
+
+
+def _local_values(resource: dict[str, Any], region: str, account: str, endpoints: Endpoints) -> dict[str, Any]:
+    """The computed attributes a resource will have on the local runtime."""
+    kind, values = resource["type"], resource["values"]
+    name = values.get("name") or values.get("function_name") or ""
+    if kind == "aws_sqs_queue":
+        url = f"{endpoints.aws}/{account}/{name}"
+        return {"arn": f"arn:aws:sqs:{region}:{account}:{name}", "url": url, "id": url}
+    if kind == "aws_sns_topic":
+        arn = f"arn:aws:sns:{region}:{account}:{name}"
+        return {"arn": arn, "id": arn}
+    if kind == "aws_sfn_state_machine":
+        arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
+        return {"arn": arn, "id": arn}
+    if kind == "aws_lambda_function":
+        arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
+        return {
+            "arn": arn,
+            "qualified_arn": f"{arn}:$LATEST",
+            "invoke_arn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+        }
+    if kind == "aws_dynamodb_table":
+        arn = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+        return {"arn": arn, "id": name, "stream_arn": f"{arn}/stream/{STREAM_LABEL}", "stream_label": STREAM_LABEL}
+    if kind == "aws_cloudwatch_event_bus":
+        return {"arn": f"arn:aws:events:{region}:{account}:event-bus/{name}", "id": name}
+    if kind == "aws_cloudwatch_event_rule":
+        bus = values.get("event_bus_name") or "default"
+        path = name if bus == "default" else f"{bus}/{name}"
+        return {"arn": f"arn:aws:events:{region}:{account}:rule/{path}"}
+    if kind == "aws_iam_role":
+        return {"arn": f"arn:aws:iam::{account}:role/{name}"}
+    if kind == "aws_cloudwatch_log_group":
+        return {"arn": f"arn:aws:logs:{region}:{account}:log-group:{name}"}
+    if kind == "aws_api_gateway_stage":
+        return {"invoke_url": f"{endpoints.api}/{values.get('stage_name')}"}
+    return {}
+
+
+def _hcl_target(address: str) -> str:
+    # State addresses are HCL traversals already: module.stack.aws_sqs_queue.audit, ...target_dlq["audit"]
+    return address
+
+
+def evaluate(environment_root: Path, packages: dict[str, Any], endpoints: Endpoints) -> Evaluation:
+    """The environment as Terraform evaluates it, with every reference resolved to the local runtime."""
+    first = _run(environment_root, "", packages)
+    resources = [r for r in _walk(first["root_module"]) if r["mode"] == "managed"]
+    data = [r for r in _walk(first["root_module"]) if r["mode"] == "data"]
+    region = next(r["values"]["region"] for r in data if r["type"] == "aws_region")
+    account = next(r["values"]["account_id"] for r in data if r["type"] == "aws_caller_identity")
+
+    overrides = []
+    for resource in resources:
+        values = _local_values(resource, region, account, endpoints)
+        if values:
+            overrides.append(
+                f"override_resource {{\n  target = {_hcl_target(resource['address'])}\n  values = {json.dumps(values)}\n}}\n"
+            )
+    second = _run(environment_root, "\n".join(overrides), packages)
+    evaluated = [
+        Resource(r["address"], r["type"], r["values"]) for r in _walk(second["root_module"]) if r["mode"] == "managed"
+    ]
+    outputs = {name: output.get("value") for name, output in second.get("outputs", {}).items()}
+    return Evaluation(region=region, account=account, resources=evaluated, outputs=outputs)

@@ -1,0 +1,401 @@
+"""The whole system on localhost, with no AWS account and no Docker (`make local`).
+
+Terraform evaluates an environment root (envs/local by default, see evaluate.py); this module deploys what
+it evaluated onto a moto server, which runs the real ASL of the state machines:
+
+- DynamoDB tables with their streams, SQS queues, SNS topics, Step Functions state machines (their rendered
+  definitions), EventBridge buses, rules and targets are created in moto from the evaluated resources;
+- each Lambda function runs in a worker process (worker.py) from its built zip, with the environment
+  Terraform gave it, fed by its stream mapping or, for EventBridge targets, by a queue put in between
+  (moto would need Docker to invoke a function);
+- the REST API is served by the API Gateway emulator from the evaluated OpenAPI body.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from scripts import build_lambdas
+from scripts.localrt.apigateway import Request, RestApi
+from scripts.localrt.evaluate import STREAM_LABEL, Endpoints, Evaluation, evaluate
+from scripts.localrt.stepfunctions import start_sync_or_error
+
+ROOT = Path(__file__).resolve().parents[2]
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "localrt", "AWS_SECRET_ACCESS_KEY": "localrt", "AWS_SESSION_TOKEN": "localrt"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def lambda_packages(environment_root: Path) -> dict[str, dict[str, str]]:
+    """Builds the zips and returns them as the environments' lambda_packages variable."""
+    manifest = build_lambdas.build(ROOT / "lambdas", ROOT / "build" / "lambdas")
+    return {
+        name: {
+            "path": os.path.relpath(ROOT / meta["path"], environment_root),
+            "source_code_hash": meta["source_code_hash"],
+        }
+        for name, meta in manifest["functions"].items()
+    }
+
+
+@dataclass
+class LocalRuntime:
+    environment: str = "local"
+    aws_port: int = 0
+    api_port: int = 0
+    log_dir: Path | None = None
+    evaluation: Evaluation | None = None
+    stream_arns: dict[str, str] = field(default_factory=dict)
+    _moto: Any = None
+    _api_server: ThreadingHTTPServer | None = None
+    _workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    _previous_moto_port: str | None = None
+
+    @property
+    def root(self) -> Path:
+        return ROOT / "envs" / self.environment
+
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.aws_port}"
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        assert self.evaluation is not None
+        return self.evaluation.outputs
+
+    def client(self, service: str) -> Any:
+        assert self.evaluation is not None
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name=self.evaluation.region,
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=CREDENTIALS["AWS_SESSION_TOKEN"],
+        )
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+
+    def start(self, progress: Callable[[str], None] = lambda _: None) -> LocalRuntime:
+        self.aws_port = self.aws_port or free_port()
+        self.api_port = self.api_port or free_port()
+        self.log_dir = self.log_dir or self.root / ".local" / "logs"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        progress(f"building the Lambda packages and evaluating envs/{self.environment} with Terraform")
+        endpoints = Endpoints(aws=self.aws_endpoint, api=f"http://127.0.0.1:{self.api_port}")
+        self.evaluation = evaluate(self.root, lambda_packages(self.root), endpoints)
+        progress(f"starting moto on {self.aws_endpoint}")
+        self._start_moto()
+        progress("creating tables, queues, topics, state machines, buses and rules")
+        self._deploy()
+        progress("starting one worker process per Lambda function")
+        self._start_workers()
+        self._start_api()
+        return self
+
+    def stop(self) -> None:
+        for worker in self._workers:
+            worker.terminate()
+        for worker in self._workers:
+            try:
+                worker.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        self._workers.clear()
+        if self._api_server is not None:
+            self._api_server.shutdown()
+            self._api_server.server_close()
+            self._api_server = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+            if self._previous_moto_port is None:
+                os.environ.pop("MOTO_PORT", None)
+            else:
+                os.environ["MOTO_PORT"] = self._previous_moto_port
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start() if self.evaluation is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- moto ------------------------------------------------------------------------------------------
+
+    def _start_moto(self) -> None:
+        # State machine tasks call back into moto on MOTO_PORT (see ../shared/FIELD-NOTES.md).
+        self._previous_moto_port = os.environ.get("MOTO_PORT")
+        os.environ["MOTO_PORT"] = str(self.aws_port)
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
+        self._moto.start()
+        request = urllib.request.Request(
+            f"{self.aws_endpoint}/moto-api/config",
+            data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+            method="POST",
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def _deploy(self) -> None:
+        assert self.evaluation is not None
+        evaluation = self.evaluation
+        sqs, sns = self.client("sqs"), self.client("sns")
+        for queue in evaluation.of_type("aws_sqs_queue"):
+            sqs.create_queue(QueueName=queue.values["name"])
+        for topic in evaluation.of_type("aws_sns_topic"):
+            sns.create_topic(Name=topic.values["name"])
+        for table in evaluation.of_type("aws_dynamodb_table"):
+            self._create_table(table.values)
+        sfn = self.client("stepfunctions")
+        for machine in evaluation.of_type("aws_sfn_state_machine"):
+            sfn.create_state_machine(
+                name=machine.values["name"],
+                definition=machine.values["definition"],
+                roleArn=machine.values["role_arn"],
+                type=machine.values["type"],
+            )
+        events = self.client("events")
+        for bus in evaluation.of_type("aws_cloudwatch_event_bus"):
+            events.create_event_bus(Name=bus.values["name"])
+        for rule in evaluation.of_type("aws_cloudwatch_event_rule"):
+            arguments = {
+                "Name": rule.values["name"],
+                "EventBusName": rule.values.get("event_bus_name") or "default",
+                "State": rule.values.get("state") or "ENABLED",
+            }
+            # A rule has a pattern or a schedule (event_bus validates it); the other is a mock's random filler.
+            if rule.values.get("event_pattern"):
+                arguments["EventPattern"] = rule.values["event_pattern"]
+            else:
+                arguments["ScheduleExpression"] = rule.values["schedule_expression"]
+            events.put_rule(**arguments)
+        for target in evaluation.of_type("aws_cloudwatch_event_target"):
+            self._put_target(events, sqs, target.values)
+
+    def _create_table(self, values: dict[str, Any]) -> None:
+        declared = {a["name"] for a in values.get("attribute", [])}
+        # An unset optional attribute comes out of the mocked evaluation as a random string: a range key is
+        # real only if it is a declared attribute.
+        range_key = values.get("range_key") if values.get("range_key") in declared else None
+        arguments: dict[str, Any] = {
+            "TableName": values["name"],
+            "KeySchema": [{"AttributeName": values["hash_key"], "KeyType": "HASH"}]
+            + ([{"AttributeName": range_key, "KeyType": "RANGE"}] if range_key else []),
+            "AttributeDefinitions": [
+                {"AttributeName": a["name"], "AttributeType": a["type"]} for a in values.get("attribute", [])
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if values.get("stream_enabled"):
+            arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": values["stream_view_type"]}
+        if values.get("global_secondary_index"):
+            arguments["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index["name"],
+                    "KeySchema": [{"AttributeName": index["hash_key"], "KeyType": "HASH"}]
+                    + (
+                        [{"AttributeName": index["range_key"], "KeyType": "RANGE"}]
+                        if index.get("range_key") in declared
+                        else []
+                    ),
+                    "Projection": {"ProjectionType": index.get("projection_type") or "ALL"},
+                }
+                for index in values["global_secondary_index"]
+            ]
+        described = self.client("dynamodb").create_table(**arguments)["TableDescription"]
+        if "LatestStreamArn" in described:
+            evaluated = f"arn:aws:dynamodb:{self.evaluation.region}:{self.evaluation.account}:table/{values['name']}/stream/{STREAM_LABEL}"  # type: ignore[union-attr]
+            self.stream_arns[evaluated] = described["LatestStreamArn"]
+
+    def _invocation_queue(self, function_name: str) -> str:
+        return f"localrt-{function_name}-invocations"[:80]
+
+    def _put_target(self, events: Any, sqs: Any, values: dict[str, Any]) -> None:
+        arn = values["arn"]
+        if ":lambda:" in arn:
+            # moto invokes functions in Docker; a queue in between lets the function's worker take the events.
+            name = self._invocation_queue(arn.rsplit(":", 1)[-1])
+            url = sqs.create_queue(QueueName=name)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        target: dict[str, Any] = {"Id": values["target_id"], "Arn": arn}
+        # Unset optional attributes come out of the mocked evaluation as random strings: keep real ones only.
+        if str(values.get("input_path") or "").startswith("$"):
+            target["InputPath"] = values["input_path"]
+        if str(values.get("role_arn") or "").startswith("arn:"):
+            target["RoleArn"] = values["role_arn"]
+        events.put_targets(
+            Rule=values["rule"], EventBusName=values.get("event_bus_name") or "default", Targets=[target]
+        )
+
+    # --- functions -------------------------------------------------------------------------------------
+
+    def _queue_url(self, arn: str | None) -> str | None:
+        return None if not arn else f"{self.aws_endpoint}/{arn.split(':')[4]}/{arn.split(':')[5]}"
+
+    def worker_specs(self) -> list[dict[str, Any]]:
+        assert self.evaluation is not None
+        evaluation = self.evaluation
+        mappings = evaluation.of_type("aws_lambda_event_source_mapping")
+        targets = evaluation.of_type("aws_cloudwatch_event_target")
+        invoke_configs = {
+            c.values["function_name"]: c.values for c in evaluation.of_type("aws_lambda_function_event_invoke_config")
+        }
+        specs = []
+        for function in evaluation.of_type("aws_lambda_function"):
+            values = function.values
+            arn = values["arn"]
+            sources: list[dict[str, Any]] = []
+            for mapping in (m.values for m in mappings if m.values["function_name"] in (arn, values["function_name"])):
+                failure = (mapping.get("destination_config") or [{}])[0].get("on_failure") or [{}]
+                sources.append(
+                    {
+                        "kind": "stream",
+                        "stream_arn": self.stream_arns.get(mapping["event_source_arn"], mapping["event_source_arn"]),
+                        "starting_position": mapping.get("starting_position") or "LATEST",
+                        "batch_size": mapping.get("batch_size") or 100,
+                        "maximum_retry_attempts": mapping.get("maximum_retry_attempts", -1),
+                        "on_failure_queue_url": self._queue_url(failure[0].get("destination_arn")),
+                    }
+                )
+            if any(t.values["arn"] == arn for t in targets):
+                destination = (invoke_configs.get(values["function_name"], {}).get("destination_config") or [{}])[0]
+                on_failure = (destination.get("on_failure") or [{}])[0].get("destination")
+                sources.append(
+                    {
+                        "kind": "async",
+                        "queue_url": f"{self.aws_endpoint}/{evaluation.account}/{self._invocation_queue(values['function_name'])}",
+                        "on_failure_queue_url": self._queue_url(on_failure),
+                    }
+                )
+            environment = dict((values.get("environment") or [{}])[0].get("variables") or {})
+            logging = (values.get("logging_config") or [{}])[0]
+            if logging.get("application_log_level"):
+                environment["AWS_LAMBDA_LOG_LEVEL"] = logging["application_log_level"]
+            environment.update(
+                {
+                    **CREDENTIALS,
+                    "AWS_ENDPOINT_URL": self.aws_endpoint,
+                    "AWS_DEFAULT_REGION": evaluation.region,
+                    "AWS_REGION": evaluation.region,
+                    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+                    "AWS_LAMBDA_FUNCTION_NAME": values["function_name"],
+                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(values.get("memory_size") or 128),
+                }
+            )
+            specs.append(
+                {
+                    "name": values["function_name"],
+                    "arn": arn,
+                    "handler": values["handler"],
+                    "zip_path": str((self.root / values["filename"]).resolve()),
+                    "memory_size": values.get("memory_size") or 128,
+                    "timeout": values.get("timeout") or 3,
+                    "region": evaluation.region,
+                    "environment": environment,
+                    "sources": sources,
+                }
+            )
+        return specs
+
+    def _start_workers(self) -> None:
+        assert self.log_dir is not None
+        for spec in self.worker_specs():
+            spec_path = self.log_dir / f"{spec['name']}.json"
+            spec_path.write_text(json.dumps(spec, indent=2))
+            log = (self.log_dir / f"{spec['name']}.log").open("wb")
+            self._workers.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "scripts.localrt.worker", str(spec_path)],
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env={
+                        key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))
+                    },
+                )
+            )
+        self._wait_for_workers()
+
+    def _wait_for_workers(self, timeout: float = 30.0) -> None:
+        assert self.log_dir is not None
+        deadline = time.monotonic() + timeout
+        for worker, spec in zip(self._workers, self.worker_specs(), strict=True):
+            log = self.log_dir / f"{spec['name']}.log"
+            while '"message": "ready"' not in log.read_text(errors="replace"):
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the worker of {spec['name']} did not start; see {log}")
+                time.sleep(0.05)
+
+    # --- the API ---------------------------------------------------------------------------------------
+
+    def _start_api(self) -> None:
+        assert self.evaluation is not None
+        apis = self.evaluation.of_type("aws_api_gateway_rest_api")
+        if not apis:
+            return
+        if len(apis) > 1:
+            raise RuntimeError("the local runtime serves one REST API per environment")
+        stages = self.evaluation.of_type("aws_api_gateway_stage")
+        stage = stages[0].values["stage_name"] if stages else "v1"
+        sfn = self.client("stepfunctions")
+        api = RestApi(
+            json.loads(apis[0].values["body"]),
+            lambda arn, payload: start_sync_or_error(sfn, arn, payload),
+            stage=stage,
+            domain=f"127.0.0.1:{self.api_port}",
+        )
+        self._api_server = ThreadingHTTPServer(("127.0.0.1", self.api_port), _handler_for(api, stage))
+        threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True).start()
+
+
+def _handler_for(api: RestApi, stage: str) -> type[BaseHTTPRequestHandler]:
+    class StageHandler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            url = urlsplit(self.path)
+            prefix = f"/{stage}"
+            path = url.path[len(prefix) :] if url.path.startswith(prefix + "/") or url.path == prefix else None
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode("utf-8") if length else None
+            if path is None:
+                status, headers, text = 403, {"Content-Type": "application/json"}, '{"message":"Forbidden"}'
+            else:
+                response = api.handle(
+                    Request(self.command, path or "/", dict(self.headers.items()), dict(parse_qsl(url.query)), body)
+                )
+                status, headers, text = response.status, response.headers, response.body
+            payload = text.encode("utf-8")
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return StageHandler

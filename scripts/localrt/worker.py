@@ -1,0 +1,219 @@
+"""One Lambda function of the local runtime, in its own process: `python -m scripts.localrt.worker SPEC.json`.
+
+A process per function gives each handler its own environment and cold start, as Lambda does. The worker
+imports the handler from the function's built zip (the bytes Terraform would deploy) and plays the part of
+Lambda's pollers for the function's event sources:
+
+- a DynamoDB stream (event source mapping): batches of up to `batch_size` records in shard order; a reported
+  or raised failure retries the batch from the first failed record, up to `maximum_retry_attempts` times,
+  then sends Lambda's failure metadata to the on-failure queue and moves on;
+- asynchronous invocations (EventBridge rule targets, delivered to a queue the runtime puts in between):
+  each event is retried twice, then sent to the on-failure destination if the function has one.
+
+Filter criteria of a mapping are not evaluated here (the stack's mappings have none).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+POLL_SECONDS = 0.2
+
+
+def log(name: str, message: str, **fields: Any) -> None:
+    print(json.dumps({"localrt": name, "message": message, **fields}, default=str), flush=True)
+
+
+class Function:
+    def __init__(self, spec: dict[str, Any]):
+        self.spec = spec
+        self.name = spec["name"]
+        sys.path.insert(0, spec["zip_path"])
+        module_name, attribute = spec["handler"].rsplit(".", 1)
+        self.handler = getattr(importlib.import_module(module_name), attribute)
+        self.lock = threading.Lock()  # one invocation at a time per source, like a shard or a small concurrency
+
+    def invoke(self, event: Any) -> Any:
+        from scripts.localrt.lambda_runtime import LambdaContext
+
+        context = LambdaContext(
+            function_name=self.name,
+            invoked_function_arn=self.spec["arn"],
+            memory_limit_in_mb=self.spec.get("memory_size", 256),
+            timeout_seconds=self.spec.get("timeout", 60),
+        )
+        with self.lock:
+            return self.handler(event, context)
+
+
+def clients(spec: dict[str, Any]) -> tuple[Any, Any]:
+    import boto3
+
+    session = boto3.session.Session(region_name=spec["region"])
+    return session.client("dynamodbstreams"), session.client("sqs")
+
+
+def open_shards(source: dict[str, Any], streams: Any, iterators: dict[str, str | None]) -> None:
+    """Adds an iterator, at the mapping's starting position, for every shard not seen yet."""
+    stream_arn = source["stream_arn"]
+    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+        if shard["ShardId"] not in iterators:
+            iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType=source["starting_position"]
+            )["ShardIterator"]
+
+
+def run_stream(
+    function: Function, source: dict[str, Any], streams: Any, sqs: Any, iterators: dict[str, str | None]
+) -> None:
+    stream_arn = source["stream_arn"]
+    pending: list[dict[str, Any]] = []
+    attempts = 0
+    from scripts.localrt.lambda_runtime import stream_record
+
+    while True:
+        open_shards(source, streams, iterators)
+        if len(pending) < source["batch_size"]:
+            for shard_id, iterator in list(iterators.items()):
+                if iterator is None:
+                    continue
+                page = streams.get_records(ShardIterator=iterator, Limit=source["batch_size"])
+                iterators[shard_id] = page.get("NextShardIterator")
+                pending.extend(stream_record(record, stream_arn) for record in page["Records"])
+        if not pending:
+            time.sleep(POLL_SECONDS)
+            continue
+        batch = pending[: source["batch_size"]]
+        failed_from = deliver_batch(function, batch)
+        if failed_from is None:
+            del pending[: len(batch)]
+            attempts = 0
+            continue
+        attempts += 1
+        if 0 <= source["maximum_retry_attempts"] < attempts:
+            give_up(function, source, batch[failed_from:], sqs)
+            del pending[: len(batch)]
+            attempts = 0
+        else:
+            del pending[:failed_from]  # Lambda checkpoints what succeeded and retries from the first failure
+            time.sleep(min(2.0, 0.1 * 2**attempts))
+
+
+def deliver_batch(function: Function, batch: list[dict[str, Any]]) -> int | None:
+    """Invokes the function; None when the whole batch is done, else the index to retry from."""
+    try:
+        response = function.invoke({"Records": batch})
+    except Exception as error:  # the handler raised: the whole batch failed
+        log(function.name, "invocation failed", error=repr(error), trace=traceback.format_exc(limit=5))
+        return 0
+    failures = (response or {}).get("batchItemFailures") or []
+    if not failures:
+        return None
+    sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+    failed = [sequence_numbers.index(f["itemIdentifier"]) for f in failures if f["itemIdentifier"] in sequence_numbers]
+    log(function.name, "batch item failures", count=len(failures))
+    return min(failed) if failed else 0
+
+
+def give_up(function: Function, source: dict[str, Any], records: list[dict[str, Any]], sqs: Any) -> None:
+    log(function.name, "records dropped from the stream after retries", count=len(records))
+    if not source.get("on_failure_queue_url"):
+        return
+    first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+    sqs.send_message(
+        QueueUrl=source["on_failure_queue_url"],
+        MessageBody=json.dumps(
+            {
+                "requestContext": {"functionArn": function.spec["arn"], "condition": "RetryAttemptsExhausted"},
+                "timestamp": datetime.now(UTC).isoformat(),
+                "DDBStreamBatchInfo": {
+                    "streamArn": source["stream_arn"],
+                    "startSequenceNumber": first["SequenceNumber"],
+                    "endSequenceNumber": last["SequenceNumber"],
+                    "batchSize": len(records),
+                },
+            }
+        ),
+    )
+
+
+def run_async(function: Function, source: dict[str, Any], sqs: Any) -> None:
+    from scripts.localrt.lambda_runtime import async_failure_record
+
+    while True:
+        messages = sqs.receive_message(QueueUrl=source["queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in messages.get("Messages", []):
+            event = json.loads(message["Body"])
+            error: BaseException | None = None
+            for attempt in range(1, 4):  # the invocation and Lambda's 2 retries
+                try:
+                    function.invoke(event)
+                    error = None
+                    break
+                except Exception as raised:
+                    error = raised
+                    log(function.name, "invocation failed", attempt=attempt, error=repr(raised))
+            if error is not None and source.get("on_failure_queue_url"):
+                record = async_failure_record(function.spec["arn"], event, error, attempts=3)
+                sqs.send_message(QueueUrl=source["on_failure_queue_url"], MessageBody=json.dumps(record))
+            sqs.delete_message(QueueUrl=source["queue_url"], ReceiptHandle=message["ReceiptHandle"])
+
+
+def supervise(name: str, target: Any, *args: Any) -> threading.Thread:
+    def loop() -> None:
+        while True:
+            try:
+                target(*args)
+            except Exception as error:  # keep polling: a dead poller would silently stop the flow
+                log(name, "poller error, restarting", error=repr(error))
+                time.sleep(1)
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def exit_with_parent() -> None:
+    """A worker outlives nothing: when the runtime that started it is gone (even killed), it stops too."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def main(spec_path: str) -> int:
+    exit_with_parent()
+    spec = json.loads(Path(spec_path).read_text())
+    os.environ.update(spec["environment"])
+    function = Function(spec)
+    streams, sqs = clients(spec)
+    threads = []
+    for source in spec["sources"]:
+        if source["kind"] == "stream":
+            # Positioned before "ready": with LATEST, what is written after the runtime started is seen.
+            iterators: dict[str, str | None] = {}
+            open_shards(source, streams, iterators)
+            threads.append(supervise(function.name, run_stream, function, source, streams, sqs, iterators))
+        else:
+            threads.append(supervise(function.name, run_async, function, source, sqs))
+    log(function.name, "ready", sources=[s["kind"] for s in spec["sources"]])
+    for thread in threads:
+        thread.join()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
