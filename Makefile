@@ -41,7 +41,7 @@ test: setup ## Everything CI runs: build, lint, fmt, validate, terraform test, p
 	@$(TF_ENV) && $(PYTHON) scripts/check.py
 
 local: setup ## The whole system on localhost (moto + emulated API Gateway and Lambda), from Terraform's evaluation of envs/local; Ctrl-C stops it
-	@$(TF_ENV) && $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)"
+	@$(TF_ENV) && $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)" --aws-port "$(or $(AWS_PORT),4566)" --api-port "$(or $(API_PORT),8080)"
 
 bench: setup ## Benchmarks that print figures (not tests): the fan-out publisher on 10,000 records
 	@$(PYTHON) scripts/bench_fanout.py

@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 
-from scripts.localrt.runtime import LocalRuntime
+from scripts.localrt.runtime import LocalRuntime, PortInUse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     runtime = LocalRuntime(environment=args.env, aws_port=args.aws_port, api_port=args.api_port)
     try:
         runtime.start(progress=lambda step: print(f"make local: {step}", flush=True))
-    except Exception:
+    except PortInUse as error:
+        print(f"make local: {error} (make local AWS_PORT=... API_PORT=...).", file=sys.stderr)
+        return 2
+    except BaseException:
         runtime.stop()
         raise
     print(json.dumps(runtime.outputs, indent=2))

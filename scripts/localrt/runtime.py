@@ -41,6 +41,20 @@ ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "localrt", "AWS_SECRET_ACCESS_KEY": "localrt", "AWS_SESSION_TOKEN": "localrt"}
 
 
+class PortInUse(RuntimeError):
+    """A port the runtime was asked to listen on is taken."""
+
+
+def ensure_free(port: int, what: str) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise PortInUse(
+                f"port {port} ({what}) is in use: stop what listens there or choose another port"
+            ) from error
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -101,6 +115,8 @@ class LocalRuntime:
     def start(self, progress: Callable[[str], None] = lambda _: None) -> LocalRuntime:
         self.aws_port = self.aws_port or free_port()
         self.api_port = self.api_port or free_port()
+        ensure_free(self.aws_port, "AWS APIs")
+        ensure_free(self.api_port, "the API")
         self.log_dir = self.log_dir or self.root / ".local" / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         progress(f"building the Lambda packages and evaluating envs/{self.environment} with Terraform")
