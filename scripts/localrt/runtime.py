@@ -293,6 +293,11 @@ class LocalRuntime:
                         "batch_size": mapping.get("batch_size") or 100,
                         "maximum_retry_attempts": mapping.get("maximum_retry_attempts", -1),
                         "on_failure_queue_url": self._queue_url(failure[0].get("destination_arn")),
+                        "filter_patterns": [
+                            f["pattern"]
+                            for criteria in mapping.get("filter_criteria") or []
+                            for f in criteria.get("filter") or []
+                        ],
                     }
                 )
             if any(t.values["arn"] == arn for t in targets):

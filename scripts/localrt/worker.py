@@ -10,7 +10,8 @@ Lambda's pollers for the function's event sources:
 - asynchronous invocations (EventBridge rule targets, delivered to a queue the runtime puts in between):
   each event is retried twice, then sent to the on-failure destination if the function has one.
 
-Filter criteria of a mapping are not evaluated here (the stack's mappings have none).
+A mapping's filter criteria are applied as Lambda applies them: a record matching none of the patterns
+(EventBridge pattern syntax, evaluated by moto's matcher) is skipped and never delivered.
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ def clients(spec: dict[str, Any]) -> tuple[Any, Any]:
     return session.client("dynamodbstreams"), session.client("sqs")
 
 
+def matches_filters(record: dict[str, Any], patterns: list[str]) -> bool:
+    """Whether an event source mapping with these filter patterns delivers the record (no patterns: all)."""
+    if not patterns:
+        return True
+    from moto.events.models import EventPattern
+
+    return any(EventPattern.load(pattern).matches_event(record) for pattern in patterns)
+
+
 def open_shards(source: dict[str, Any], streams: Any, iterators: dict[str, str | None]) -> None:
     """Adds an iterator, at the mapping's starting position, for every shard not seen yet."""
     stream_arn = source["stream_arn"]
@@ -88,7 +98,8 @@ def run_stream(
                     continue
                 page = streams.get_records(ShardIterator=iterator, Limit=source["batch_size"])
                 iterators[shard_id] = page.get("NextShardIterator")
-                pending.extend(stream_record(record, stream_arn) for record in page["Records"])
+                records = (stream_record(record, stream_arn) for record in page["Records"])
+                pending.extend(r for r in records if matches_filters(r, source.get("filter_patterns", [])))
         if not pending:
             time.sleep(POLL_SECONDS)
             continue
