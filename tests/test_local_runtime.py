@@ -36,3 +36,83 @@ def test_a_taken_port_is_refused_in_one_sentence() -> None:
         port = listener.getsockname()[1]
         with pytest.raises(PortInUse, match=f"^port {port} \\(the API\\) is in use"):
             ensure_free(port, "the API")
+
+
+class ScriptedFunction:
+    """Stands in for a worker's Function: answers each invocation with the next scripted outcome."""
+
+    def __init__(self, *outcomes: Any):
+        self.outcomes = list(outcomes)
+        self.batches: list[list[str]] = []
+        self.spec = {"arn": "arn:aws:lambda:eu-west-1:123456789012:function:f"}
+        self.name = "f"
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        self.batches.append([r["dynamodb"]["Keys"]["id"]["S"] for r in event["Records"]])
+        outcome = self.outcomes.pop(0) if self.outcomes else {"batchItemFailures": []}
+        if isinstance(outcome, Exception):
+            raise outcome
+        if callable(outcome):
+            return outcome(event)
+        return outcome
+
+
+def poller_for(function: ScriptedFunction, **source: Any) -> Any:
+    import boto3
+
+    from scripts.localrt.worker import StreamPoller, open_shards
+    from tests.conftest import REGION
+
+    stream_arn = boto3.client("dynamodb", region_name=REGION).describe_table(TableName="orders")["Table"][
+        "LatestStreamArn"
+    ]
+    sqs = boto3.client("sqs", region_name=REGION)
+    settings = {
+        "stream_arn": stream_arn,
+        "starting_position": "TRIM_HORIZON",
+        "batch_size": 10,
+        "maximum_retry_attempts": 2,
+    }
+    settings.update(source)
+    iterators: dict[str, str | None] = {}
+    open_shards(settings, boto3.client("dynamodbstreams", region_name=REGION), iterators)
+    return StreamPoller(
+        function, settings, boto3.client("dynamodbstreams", region_name=REGION), sqs, iterators, sleep=lambda _: None
+    )
+
+
+def test_a_reported_failure_is_retried_from_that_record(aws: None) -> None:
+    table: Any = create_table("orders")
+    for key in ("a", "b", "c"):
+        table.put_item(Item={"id": key})
+
+    def fail_b(event: dict[str, Any]) -> dict[str, Any]:
+        failed = [r for r in event["Records"] if r["dynamodb"]["Keys"]["id"]["S"] == "b"]
+        return {"batchItemFailures": [{"itemIdentifier": failed[0]["dynamodb"]["SequenceNumber"]}]}
+
+    function = ScriptedFunction(fail_b)
+    poller = poller_for(function)
+    while poller.step():
+        pass
+
+    assert function.batches == [["a", "b", "c"], ["b", "c"]]
+
+
+def test_a_record_failing_past_its_retries_goes_to_the_on_failure_queue(aws: None) -> None:
+    import boto3
+
+    from tests.conftest import REGION
+    from tests.streams import drain_queue
+
+    table: Any = create_table("orders")
+    table.put_item(Item={"id": "poison"})
+    queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName="stream-failures")["QueueUrl"]
+    function = ScriptedFunction(RuntimeError("boom"), RuntimeError("boom"), RuntimeError("boom"))
+    poller = poller_for(function, on_failure_queue_url=queue)
+    while poller.step():
+        pass
+
+    assert function.batches == [["poison"]] * 3, "the invocation and its 2 retries"
+    [failure] = drain_queue(queue)
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert failure["DDBStreamBatchInfo"]["batchSize"] == 1

@@ -6,7 +6,7 @@ Lambda's pollers for the function's event sources:
 
 - a DynamoDB stream (event source mapping): batches of up to `batch_size` records in shard order; a reported
   or raised failure retries the batch from the first failed record, up to `maximum_retry_attempts` times,
-  then sends Lambda's failure metadata to the on-failure queue and moves on;
+  then sends Lambda's failure metadata to the on-failure queue and moves on (without bisecting);
 - asynchronous invocations (EventBridge rule targets, delivered to a queue the runtime puts in between):
   each event is retried twice, then sent to the on-failure destination if the function has one.
 
@@ -82,41 +82,66 @@ def open_shards(source: dict[str, Any], streams: Any, iterators: dict[str, str |
             )["ShardIterator"]
 
 
+class StreamPoller:
+    """Lambda's side of one stream mapping: read, filter, batch, invoke, checkpoint, retry, give up."""
+
+    def __init__(
+        self,
+        function: Function,
+        source: dict[str, Any],
+        streams: Any,
+        sqs: Any,
+        iterators: dict[str, str | None],
+        sleep: Any = time.sleep,
+    ):
+        self.function, self.source, self.streams, self.sqs = function, source, streams, sqs
+        self.iterators = iterators
+        self.sleep = sleep
+        self.pending: list[dict[str, Any]] = []
+        self.attempts = 0
+
+    def read(self) -> None:
+        from scripts.localrt.lambda_runtime import stream_record
+
+        open_shards(self.source, self.streams, self.iterators)
+        for shard_id, iterator in list(self.iterators.items()):
+            if iterator is None:
+                continue
+            page = self.streams.get_records(ShardIterator=iterator, Limit=self.source["batch_size"])
+            self.iterators[shard_id] = page.get("NextShardIterator")
+            records = (stream_record(record, self.source["stream_arn"]) for record in page["Records"])
+            self.pending.extend(r for r in records if matches_filters(r, self.source.get("filter_patterns", [])))
+
+    def step(self) -> bool:
+        """One poll and at most one invocation; False when there was nothing to deliver."""
+        if len(self.pending) < self.source["batch_size"]:
+            self.read()
+        if not self.pending:
+            return False
+        batch = self.pending[: self.source["batch_size"]]
+        failed_from = deliver_batch(self.function, batch)
+        if failed_from is None:
+            del self.pending[: len(batch)]
+            self.attempts = 0
+            return True
+        self.attempts += 1
+        if 0 <= self.source["maximum_retry_attempts"] < self.attempts:
+            give_up(self.function, self.source, batch[failed_from:], self.sqs)
+            del self.pending[: len(batch)]
+            self.attempts = 0
+        else:
+            del self.pending[:failed_from]  # Lambda checkpoints what succeeded and retries from the first failure
+            self.sleep(min(2.0, 0.1 * 2**self.attempts))
+        return True
+
+
 def run_stream(
     function: Function, source: dict[str, Any], streams: Any, sqs: Any, iterators: dict[str, str | None]
 ) -> None:
-    stream_arn = source["stream_arn"]
-    pending: list[dict[str, Any]] = []
-    attempts = 0
-    from scripts.localrt.lambda_runtime import stream_record
-
+    poller = StreamPoller(function, source, streams, sqs, iterators)
     while True:
-        open_shards(source, streams, iterators)
-        if len(pending) < source["batch_size"]:
-            for shard_id, iterator in list(iterators.items()):
-                if iterator is None:
-                    continue
-                page = streams.get_records(ShardIterator=iterator, Limit=source["batch_size"])
-                iterators[shard_id] = page.get("NextShardIterator")
-                records = (stream_record(record, stream_arn) for record in page["Records"])
-                pending.extend(r for r in records if matches_filters(r, source.get("filter_patterns", [])))
-        if not pending:
+        if not poller.step():
             time.sleep(POLL_SECONDS)
-            continue
-        batch = pending[: source["batch_size"]]
-        failed_from = deliver_batch(function, batch)
-        if failed_from is None:
-            del pending[: len(batch)]
-            attempts = 0
-            continue
-        attempts += 1
-        if 0 <= source["maximum_retry_attempts"] < attempts:
-            give_up(function, source, batch[failed_from:], sqs)
-            del pending[: len(batch)]
-            attempts = 0
-        else:
-            del pending[:failed_from]  # Lambda checkpoints what succeeded and retries from the first failure
-            time.sleep(min(2.0, 0.1 * 2**attempts))
 
 
 def deliver_batch(function: Function, batch: list[dict[str, Any]]) -> int | None:
