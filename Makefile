@@ -49,6 +49,7 @@ bench: setup ## Benchmarks that print figures (not tests): the fan-out publisher
 plan apply destroy: setup build ## terraform plan|apply|destroy ENV=<dev|staging|prod|local> (destroy of prod needs CONFIRM=prod)
 	@$(TF_ENV) && $(PYTHON) scripts/deploy.py $@ "$(ENV)" --confirm "$(CONFIRM)"
 
-clean: ## Remove build outputs, caches and .terraform folders (keeps .venv)
+clean: ## Remove build outputs, caches, .terraform folders and the local runtime's files (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache .hypothesis .benchmarks .coverage
 	find modules envs -name .terraform -type d -prune -exec rm -rf {} +
+	find envs -name .local -type d -prune -exec rm -rf {} +
