@@ -60,10 +60,14 @@ def terraform_folders(roots: Iterable[str] | None = None) -> list[Path]:
 
 
 def init_fingerprint(folder: Path) -> str:
-    """What `terraform init` depends on: module sources, provider requirements, the provider mode."""
+    """What `terraform init` depends on: module sources and provider requirements of the folder and of every
+    local module it may call (nested calls are installed too), and the provider mode."""
     lines = [os.environ.get("TF_PROVIDER_MODE", ""), os.environ.get("TF_CLI_CONFIG_FILE", "")]
-    for path in sorted([*folder.glob("*.tf"), *folder.glob("tests/*.tftest.hcl")]):
-        lines.append(path.name)
+    local_modules = [
+        p for p in (ROOT / "modules").rglob("*.tf") if not SKIPPED_DIRS.intersection(p.relative_to(ROOT).parts)
+    ]
+    for path in sorted({*folder.glob("*.tf"), *folder.glob("tests/*.tftest.hcl"), *local_modules}):
+        lines.append(path.relative_to(ROOT).as_posix())
         lines.extend(m.group(0).strip() for m in INIT_INPUTS.finditer(path.read_text()))
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 

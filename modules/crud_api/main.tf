@@ -22,34 +22,49 @@ module "definition" {
   cors_allow_origin = one(var.cors_allow_origins)
   table_name        = var.table_name
   cursor_salt       = sha256("${var.name}/${var.table_arn}")
-  state_machine_arn = aws_sfn_state_machine.crud.arn
+  state_machine_arn = module.state_machine.arn
   api_role_arn      = aws_iam_role.api.arn
 }
 
-resource "aws_cloudwatch_log_group" "state_machine" {
-  # The /aws/vendedlogs/ prefix keeps the log resource policy Step Functions needs small.
-  name              = "/aws/vendedlogs/states/${var.name}-crud"
-  retention_in_days = var.log_retention_in_days
-  tags              = var.tags
+module "state_machine" {
+  source = "../state_machine"
+
+  name                   = "${var.name}-crud"
+  role_name              = "${var.name}-crud-sfn"
+  type                   = "EXPRESS" # StartSyncExecution needs EXPRESS
+  definition             = module.definition.asl_definition
+  include_execution_data = false # request bodies may carry personal data
+  log_level              = var.state_machine_log_level
+  log_retention_in_days  = var.log_retention_in_days
+  xray_tracing           = var.xray_tracing
+  tags                   = var.tags
+
+  policy_statements = [{
+    sid       = "ItemsTable"
+    actions   = local.dynamodb_actions
+    resources = [var.table_arn, "${var.table_arn}/index/*"]
+  }]
 }
 
-resource "aws_sfn_state_machine" "crud" {
-  name       = "${var.name}-crud"
-  type       = "EXPRESS"
-  role_arn   = aws_iam_role.state_machine.arn
-  definition = module.definition.asl_definition
+# Addresses of these resources before the state machine became its own module.
+moved {
+  from = aws_sfn_state_machine.crud
+  to   = module.state_machine.aws_sfn_state_machine.this
+}
 
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
-    include_execution_data = false
-    level                  = var.state_machine_log_level
-  }
+moved {
+  from = aws_iam_role.state_machine
+  to   = module.state_machine.aws_iam_role.this
+}
 
-  tracing_configuration {
-    enabled = var.xray_tracing
-  }
+moved {
+  from = aws_iam_role_policy.state_machine
+  to   = module.state_machine.aws_iam_role_policy.this
+}
 
-  tags = var.tags
+moved {
+  from = aws_cloudwatch_log_group.state_machine
+  to   = module.state_machine.aws_cloudwatch_log_group.this
 }
 
 resource "aws_api_gateway_rest_api" "this" {

@@ -25,19 +25,19 @@ output "stage_name" {
 
 output "state_machine_arn" {
   description = "ARN of the EXPRESS CRUD state machine."
-  value       = aws_sfn_state_machine.crud.arn
+  value       = module.state_machine.arn
 }
 
 output "state_machine_name" {
   description = "Name of the EXPRESS CRUD state machine."
-  value       = aws_sfn_state_machine.crud.name
+  value       = module.state_machine.name
 }
 
 output "log_group_names" {
   description = "Log groups: access (API access logs, JSON) and state_machine (execution logs)."
   value = {
     access        = aws_cloudwatch_log_group.access.name
-    state_machine = aws_cloudwatch_log_group.state_machine.name
+    state_machine = module.state_machine.log_group_name
   }
 }
 
@@ -53,5 +53,5 @@ output "api_role_arn" {
 
 output "state_machine_role_arn" {
   description = "Role the state machine uses for DynamoDB."
-  value       = aws_iam_role.state_machine.arn
+  value       = module.state_machine.role_arn
 }

@@ -39,7 +39,7 @@ module "trigger" { # stream reader 1
 
   name                  = "${var.name}-trigger"
   stream_arn            = module.table.stream_arn
-  state_machine_arn     = aws_sfn_state_machine.workflow.arn
+  state_machine_arn     = module.workflow.arn
   package               = var.lambda_packages["stream_trigger"]
   document_attribute    = local.document_attribute
   event_names           = var.trigger_event_names
@@ -134,7 +134,7 @@ module "alarms" {
     fanout   = module.bus.fanout_function_name
     consumer = module.consumer.function_name
   }
-  state_machine_arns = { crud = module.crud.state_machine_arn, workflow = aws_sfn_state_machine.workflow.arn }
+  state_machine_arns = { crud = module.crud.state_machine_arn, workflow = module.workflow.arn }
   apis               = { crud = { api_name = module.crud.rest_api_name, stage_name = module.crud.stage_name } }
   tags               = var.tags
 }

@@ -20,7 +20,7 @@ output "crud_state_machine_arn" {
 
 output "workflow_state_machine_arn" {
   description = "STANDARD example workflow the trigger starts."
-  value       = aws_sfn_state_machine.workflow.arn
+  value       = module.workflow.arn
 }
 
 output "event_bus_name" {

@@ -71,8 +71,6 @@ def _run(root: Path, test_body: str, packages: dict[str, Any]) -> dict[str, Any]
         f"variables {{\n  lambda_packages = {json.dumps(packages)}\n}}\n\n"
         'run "evaluate" {\n  command = apply\n}\n'
     )
-    if not (root / ".terraform").is_dir():
-        _terraform(["init", "-backend=false", "-input=false", "-no-color"], root)
     output = _terraform(["test", "-json", "-verbose", f"-test-directory={WORK_DIR.as_posix()}", "-no-color"], root)
     for line in output.splitlines():
         message = json.loads(line)
@@ -126,6 +124,8 @@ def _hcl_target(address: str) -> str:
 
 def evaluate(environment_root: Path, packages: dict[str, Any], endpoints: Endpoints) -> Evaluation:
     """The environment as Terraform evaluates it, with every reference resolved to the local runtime."""
+    # Always: a module tree installed before the sources changed would make `terraform test` fail.
+    _terraform(["init", "-backend=false", "-input=false", "-no-color"], environment_root)
     first = _run(environment_root, "", packages)
     resources = [r for r in _walk(first["root_module"]) if r["mode"] == "managed"]
     data = [r for r in _walk(first["root_module"]) if r["mode"] == "data"]

@@ -32,7 +32,7 @@ run "wires_api_to_state_machine_to_table" {
   command = apply
 
   assert {
-    condition     = aws_sfn_state_machine.crud.type == "EXPRESS"
+    condition     = module.state_machine.state_machine.type == "EXPRESS"
     error_message = "Synchronous execution needs an EXPRESS state machine."
   }
   assert {
@@ -43,11 +43,11 @@ run "wires_api_to_state_machine_to_table" {
     error_message = "Every method integrates with StartSyncExecution in this region, using the module's API role."
   }
   assert {
-    condition     = strcontains(jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].post["x-amazon-apigateway-integration"].requestTemplates["application/json"], "\"stateMachineArn\": \"${aws_sfn_state_machine.crud.arn}\"")
+    condition     = strcontains(jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].post["x-amazon-apigateway-integration"].requestTemplates["application/json"], "\"stateMachineArn\": \"${module.state_machine.arn}\"")
     error_message = "The request templates start this module's state machine."
   }
   assert {
-    condition     = length([for s in values(jsondecode(aws_sfn_state_machine.crud.definition).States) : s if try(s.Parameters.TableName, "") == "orders"]) == 8
+    condition     = length([for s in values(jsondecode(module.state_machine.state_machine.definition).States) : s if try(s.Parameters.TableName, "") == "orders"]) == 8
     error_message = "Every DynamoDB task of the ASL targets this table."
   }
   assert {
@@ -72,12 +72,12 @@ run "iam_is_scoped_to_exact_arns" {
       Sid      = "StartCrudExecutions"
       Effect   = "Allow"
       Action   = ["states:StartSyncExecution"]
-      Resource = [aws_sfn_state_machine.crud.arn]
+      Resource = [module.state_machine.arn]
     }]
     error_message = "API Gateway may only start this state machine synchronously."
   }
   assert {
-    condition = one([for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : s if s.Sid == "ItemsTable"]) == {
+    condition = one([for s in jsondecode(module.state_machine.policy).Statement : s if s.Sid == "ItemsTable"]) == {
       Sid      = "ItemsTable"
       Effect   = "Allow"
       Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]
@@ -86,16 +86,16 @@ run "iam_is_scoped_to_exact_arns" {
     error_message = "The state machine may use only the DynamoDB actions of its ASL, on this table and its indexes."
   }
   assert {
-    condition = alltrue([for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement :
+    condition = alltrue([for s in jsondecode(module.state_machine.policy).Statement :
     s.Resource != ["*"] || alltrue([for a in s.Action : startswith(a, "logs:") || startswith(a, "xray:")])])
     error_message = "Only log delivery and X-Ray (which have no resource-level permissions) use Resource *."
   }
   assert {
-    condition     = jsondecode(aws_iam_role.api.assume_role_policy).Statement[0].Principal.Service == "apigateway.amazonaws.com" && jsondecode(aws_iam_role.state_machine.assume_role_policy).Statement[0].Principal.Service == "states.amazonaws.com"
+    condition     = jsondecode(aws_iam_role.api.assume_role_policy).Statement[0].Principal.Service == "apigateway.amazonaws.com" && jsondecode(module.state_machine.assume_role_policy).Statement[0].Principal.Service == "states.amazonaws.com"
     error_message = "Each role trusts only its service."
   }
   assert {
-    condition     = jsondecode(aws_iam_role.state_machine.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+    condition     = jsondecode(module.state_machine.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
     error_message = "Trust is limited to this account (confused-deputy protection)."
   }
 }
@@ -104,7 +104,7 @@ run "stage_logs_traces_throttles_and_redeploys_on_change" {
   command = apply
 
   assert {
-    condition     = aws_api_gateway_stage.this.xray_tracing_enabled && aws_sfn_state_machine.crud.tracing_configuration[0].enabled
+    condition     = aws_api_gateway_stage.this.xray_tracing_enabled && module.state_machine.state_machine.tracing_configuration[0].enabled
     error_message = "X-Ray is on by default for the stage and the state machine."
   }
   assert {
@@ -112,11 +112,11 @@ run "stage_logs_traces_throttles_and_redeploys_on_change" {
     error_message = "Access logs are JSON, in the module's own log group."
   }
   assert {
-    condition     = aws_cloudwatch_log_group.access.retention_in_days == 30 && aws_cloudwatch_log_group.state_machine.retention_in_days == 30
+    condition     = aws_cloudwatch_log_group.access.retention_in_days == 30 && module.state_machine.log_group.retention_in_days == 30
     error_message = "Both log groups keep logs for log_retention_in_days."
   }
   assert {
-    condition     = aws_sfn_state_machine.crud.logging_configuration[0].include_execution_data == false && aws_sfn_state_machine.crud.logging_configuration[0].level == "ERROR"
+    condition     = module.state_machine.state_machine.logging_configuration[0].include_execution_data == false && module.state_machine.state_machine.logging_configuration[0].level == "ERROR"
     error_message = "Execution logs never include request bodies."
   }
   assert {
@@ -157,11 +157,11 @@ run "options_change_the_document" {
     error_message = "CORS preflight answers with the allowed origin."
   }
   assert {
-    condition     = jsondecode(aws_sfn_state_machine.crud.definition).States.LoadDefaults.Result == { priority = 3 }
+    condition     = jsondecode(module.state_machine.state_machine.definition).States.LoadDefaults.Result == { priority = 3 }
     error_message = "Defaults of the item schema reach the state machine."
   }
   assert {
-    condition     = length([for s in jsondecode(aws_iam_role_policy.state_machine.policy).Statement : s if s.Sid == "Tracing"]) == 0
+    condition     = length([for s in jsondecode(module.state_machine.policy).Statement : s if s.Sid == "Tracing"]) == 0
     error_message = "Without tracing, no X-Ray permissions."
   }
 }

@@ -27,7 +27,7 @@ run "composes_the_three_flows" {
     error_message = "The fan-out publishes to the stack's bus."
   }
   assert {
-    condition     = aws_sfn_state_machine.workflow.type == "STANDARD" && jsondecode(aws_sfn_state_machine.workflow.definition).StartAt == "RouteByEventName"
+    condition     = module.workflow.state_machine.type == "STANDARD" && jsondecode(module.workflow.state_machine.definition).StartAt == "RouteByEventName"
     error_message = "The workflow is statemachines/item_workflow.asl.json, as STANDARD."
   }
   assert {

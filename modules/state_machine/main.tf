@@ -1,0 +1,30 @@
+data "aws_caller_identity" "current" {}
+
+# The /aws/vendedlogs/ prefix keeps the log resource policy Step Functions needs small.
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/aws/vendedlogs/states/${var.name}"
+  retention_in_days = var.log_retention_in_days
+  tags              = var.tags
+}
+
+resource "aws_sfn_state_machine" "this" {
+  name       = var.name
+  type       = var.type
+  role_arn   = aws_iam_role.this.arn
+  definition = var.definition
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.this.arn}:*"
+    include_execution_data = var.include_execution_data
+    level                  = var.log_level
+  }
+
+  tracing_configuration {
+    enabled = var.xray_tracing
+  }
+
+  tags = var.tags
+
+  # The role must allow log delivery before Step Functions accepts the logging configuration.
+  depends_on = [aws_iam_role_policy.this]
+}
