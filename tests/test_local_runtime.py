@@ -116,3 +116,28 @@ def test_a_record_failing_past_its_retries_goes_to_the_on_failure_queue(aws: Non
     [failure] = drain_queue(queue)
     assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert failure["DDBStreamBatchInfo"]["batchSize"] == 1
+
+
+def test_make_local_refuses_a_taken_port_with_one_line_and_exit_2() -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from scripts.localrt.runtime import ROOT
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "scripts.localrt", "--aws-port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"make local: port {port} (AWS APIs) is in use: stop what listens there or choose another port "
+        "(make local AWS_PORT=... API_PORT=...)."
+    ]
