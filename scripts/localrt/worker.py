@@ -16,6 +16,7 @@ A mapping's filter criteria are applied as Lambda applies them: a record matchin
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -63,13 +64,16 @@ def clients(spec: dict[str, Any]) -> tuple[Any, Any]:
     return session.client("dynamodbstreams"), session.client("sqs")
 
 
-def matches_filters(record: dict[str, Any], patterns: list[str]) -> bool:
-    """Whether an event source mapping with these filter patterns delivers the record (no patterns: all)."""
-    if not patterns:
-        return True
+@functools.cache
+def _pattern(text: str) -> Any:
     from moto.events.models import EventPattern
 
-    return any(EventPattern.load(pattern).matches_event(record) for pattern in patterns)
+    return EventPattern.load(text)
+
+
+def matches_filters(record: dict[str, Any], patterns: list[str]) -> bool:
+    """Whether an event source mapping with these filter patterns delivers the record (no patterns: all)."""
+    return not patterns or any(_pattern(pattern).matches_event(record) for pattern in patterns)
 
 
 def open_shards(source: dict[str, Any], streams: Any, iterators: dict[str, str | None]) -> None:
