@@ -141,3 +141,58 @@ def test_make_local_refuses_a_taken_port_with_one_line_and_exit_2() -> None:
         f"make local: port {port} (AWS APIs) is in use: stop what listens there or choose another port "
         "(make local AWS_PORT=... API_PORT=...)."
     ]
+
+
+class AsyncFunction:
+    """Stands in for a worker's Function on asynchronous invocations: fails the first `failures` calls."""
+
+    name = "f"
+
+    def __init__(self, failures: int):
+        self.spec = {"arn": "arn:aws:lambda:eu-west-1:123456789012:function:f"}
+        self.failures = failures
+        self.calls: list[Any] = []
+
+    def invoke(self, event: Any) -> None:
+        self.calls.append(event)
+        if len(self.calls) <= self.failures:
+            raise RuntimeError(f"failure {len(self.calls)}")
+
+
+def test_an_async_event_failing_three_times_goes_to_the_on_failure_queue(aws: None) -> None:
+    import boto3
+
+    from scripts.localrt.worker import invoke_async
+    from tests.conftest import REGION
+    from tests.streams import drain_queue
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="async-failures")["QueueUrl"]
+    event = {"detail-type": "item.updated", "detail": {"keys": {"id": "o-1"}}}
+    function = AsyncFunction(failures=3)
+
+    invoke_async(function, event, {"on_failure_queue_url": queue}, sqs)  # type: ignore[arg-type]
+
+    assert function.calls == [event] * 3, "the invocation and Lambda's 2 retries"
+    [failure] = drain_queue(queue)
+    assert failure["requestPayload"] == event
+    assert failure["requestContext"]["condition"] == "RetriesExhausted"
+    assert failure["requestContext"]["approximateInvokeCount"] == 3
+    assert failure["responsePayload"] == {"errorType": "RuntimeError", "errorMessage": "failure 3"}
+
+
+def test_an_async_event_that_succeeds_on_retry_is_not_dead_lettered(aws: None) -> None:
+    import boto3
+
+    from scripts.localrt.worker import invoke_async
+    from tests.conftest import REGION
+    from tests.streams import drain_queue
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="async-failures")["QueueUrl"]
+    function = AsyncFunction(failures=1)
+
+    invoke_async(function, {"id": 1}, {"on_failure_queue_url": queue}, sqs)  # type: ignore[arg-type]
+
+    assert len(function.calls) == 2
+    assert drain_queue(queue) == []

@@ -186,25 +186,30 @@ def give_up(function: Function, source: dict[str, Any], records: list[dict[str, 
     )
 
 
-def run_async(function: Function, source: dict[str, Any], sqs: Any) -> None:
+ASYNC_ATTEMPTS = 3  # the invocation and Lambda's 2 retries
+
+
+def invoke_async(function: Function, event: Any, source: dict[str, Any], sqs: Any) -> None:
+    """One asynchronous invocation with Lambda's retries; a still-failing event goes to the on-failure queue."""
     from scripts.localrt.lambda_runtime import async_failure_record
 
+    for attempt in range(1, ASYNC_ATTEMPTS + 1):
+        try:
+            function.invoke(event)
+            return
+        except Exception as error:
+            log(function.name, "invocation failed", attempt=attempt, error=repr(error))
+            last_error = error
+    if source.get("on_failure_queue_url"):
+        record = async_failure_record(function.spec["arn"], event, last_error, attempts=ASYNC_ATTEMPTS)
+        sqs.send_message(QueueUrl=source["on_failure_queue_url"], MessageBody=json.dumps(record))
+
+
+def run_async(function: Function, source: dict[str, Any], sqs: Any) -> None:
     while True:
         messages = sqs.receive_message(QueueUrl=source["queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=1)
         for message in messages.get("Messages", []):
-            event = json.loads(message["Body"])
-            error: BaseException | None = None
-            for attempt in range(1, 4):  # the invocation and Lambda's 2 retries
-                try:
-                    function.invoke(event)
-                    error = None
-                    break
-                except Exception as raised:
-                    error = raised
-                    log(function.name, "invocation failed", attempt=attempt, error=repr(raised))
-            if error is not None and source.get("on_failure_queue_url"):
-                record = async_failure_record(function.spec["arn"], event, error, attempts=3)
-                sqs.send_message(QueueUrl=source["on_failure_queue_url"], MessageBody=json.dumps(record))
+            invoke_async(function, json.loads(message["Body"]), source, sqs)
             sqs.delete_message(QueueUrl=source["queue_url"], ReceiptHandle=message["ReceiptHandle"])
 
 
