@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from scripts.localrt.lambda_runtime import LambdaContext, stream_record
+from scripts.localrt.lambda_runtime import stream_record
 from tests.conftest import REGION
 
 
@@ -27,9 +27,6 @@ def read_stream_batch(table_name: str) -> dict[str, Any]:
         for record in streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]:
             records.append(stream_record(record, stream_arn))
     return {"Records": records}
-
-
-FakeLambdaContext = LambdaContext
 
 
 def load_handler(module_name: str) -> ModuleType:

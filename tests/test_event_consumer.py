@@ -8,8 +8,9 @@ from typing import Any
 import boto3
 import pytest
 
+from scripts.localrt.lambda_runtime import LambdaContext
 from tests.conftest import REGION, create_table
-from tests.streams import FakeLambdaContext, drain_queue, load_handler, read_stream_batch
+from tests.streams import drain_queue, load_handler, read_stream_batch
 
 
 def published_event(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -24,7 +25,7 @@ def published_event(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("EVENT_BUS_NAME", "items")
     monkeypatch.setenv("DLQ_URL", sqs.create_queue(QueueName="dlq")["QueueUrl"])
     create_table("orders").put_item(Item={"id": "o-1", "status": "PAID"})
-    load_handler("stream_fanout.handler").handler(read_stream_batch("orders"), FakeLambdaContext())
+    load_handler("stream_fanout.handler").handler(read_stream_batch("orders"), LambdaContext())
     [event] = drain_queue(target)
     return event
 
@@ -38,7 +39,7 @@ def test_logs_the_event_and_emits_one_count_metric(
     consumer = load_handler("event_consumer.handler")
     capsys.readouterr()
 
-    summary = consumer.handler(event, FakeLambdaContext())
+    summary = consumer.handler(event, LambdaContext())
 
     assert summary["detailType"] == "item.created"
     assert summary["keys"] == {"id": "o-1"}

@@ -12,8 +12,9 @@ import boto3
 import pytest
 
 from common.change import to_change
+from scripts.localrt.lambda_runtime import LambdaContext
 from tests.conftest import REGION, create_table
-from tests.streams import FakeLambdaContext, drain_queue, load_handler, read_stream_batch
+from tests.streams import drain_queue, load_handler, read_stream_batch
 
 BUS = "orders-bus"
 
@@ -82,7 +83,7 @@ def test_rules_receive_exactly_the_events_they_match(table: Any, bus: str, dlq_u
     write_orders(table)
     batch = read_stream_batch("orders")
 
-    assert fanout.handler(batch, FakeLambdaContext()) == {"batchItemFailures": []}
+    assert fanout.handler(batch, LambdaContext()) == {"batchItemFailures": []}
 
     audited = drain_queue(audit)
     assert [e["detail-type"] for e in audited] == [
@@ -114,7 +115,7 @@ def test_a_rejected_publish_lands_in_the_dlq_with_its_change(table: Any, dlq_url
     table.put_item(Item={"id": "o-1", "status": "NEW"})
     batch = read_stream_batch("orders")
 
-    assert fanout.handler(batch, FakeLambdaContext()) == {"batchItemFailures": []}
+    assert fanout.handler(batch, LambdaContext()) == {"batchItemFailures": []}
 
     [message] = drain_queue(dlq_url)
     assert message["reason"] == "rejected"
@@ -131,7 +132,7 @@ def test_an_oversized_record_goes_to_the_dlq_and_the_rest_is_published(
     table.put_item(Item={"id": "small", "note": "x"})
     table.put_item(Item={"id": "large", "note": "x" * 4000})
 
-    assert fanout.handler(read_stream_batch("orders"), FakeLambdaContext()) == {"batchItemFailures": []}
+    assert fanout.handler(read_stream_batch("orders"), LambdaContext()) == {"batchItemFailures": []}
 
     assert [e["detail"]["keys"] for e in drain_queue(audit)] == [{"id": "small"}]
     [message] = drain_queue(dlq_url)
@@ -144,7 +145,7 @@ def test_a_record_the_dlq_cannot_take_is_reported_for_retry(table: Any, load_fan
     table.put_item(Item={"id": "o-1"})
     batch = read_stream_batch("orders")
 
-    assert fanout.handler(batch, FakeLambdaContext()) == {
+    assert fanout.handler(batch, LambdaContext()) == {
         "batchItemFailures": [{"itemIdentifier": batch["Records"][0]["dynamodb"]["SequenceNumber"]}]
     }
 

@@ -13,9 +13,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from scripts.localrt.lambda_runtime import LambdaContext
 from scripts.localrt.templates import render_template
 from tests.conftest import REGION, create_state_machine, create_table
-from tests.streams import FakeLambdaContext, drain_queue, load_handler, read_stream_batch, wait_for_executions
+from tests.streams import drain_queue, load_handler, read_stream_batch, wait_for_executions
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW_ASL = ROOT / "statemachines" / "item_workflow.asl.json"
@@ -83,8 +84,8 @@ def test_every_change_runs_the_workflow_once(table: Any, workflow: Workflow, loa
     write_order_history(table)
     batch = read_stream_batch("orders")
 
-    assert trigger.handler(batch, FakeLambdaContext()) == {"batchItemFailures": []}
-    assert trigger.handler(batch, FakeLambdaContext()) == {"batchItemFailures": []}, "a redelivered batch is fine"
+    assert trigger.handler(batch, LambdaContext()) == {"batchItemFailures": []}
+    assert trigger.handler(batch, LambdaContext()) == {"batchItemFailures": []}, "a redelivered batch is fine"
 
     executions = wait_for_executions(workflow.arn)
     assert [e["status"] for e in executions] == ["SUCCEEDED"] * 3, "started once per record, not per delivery"
@@ -119,7 +120,7 @@ def test_conditions_select_what_esm_filters_cannot(
     write_order_history(table)
     batch = read_stream_batch("orders")
 
-    assert trigger.handler(batch, FakeLambdaContext()) == {"batchItemFailures": []}
+    assert trigger.handler(batch, LambdaContext()) == {"batchItemFailures": []}
     assert batch_summary(caplog) == {
         "seen": 3,
         "skipped": 2,
@@ -129,7 +130,7 @@ def test_conditions_select_what_esm_filters_cannot(
         "failed": 0,
     }
     wait_for_executions(workflow.arn)  # redelivered after the first execution ended
-    trigger.handler(batch, FakeLambdaContext())
+    trigger.handler(batch, LambdaContext())
     assert batch_summary(caplog) == {"seen": 3, "skipped": 2, "matched": 1, "started": 0, "duplicate": 1, "failed": 0}
 
     executions = wait_for_executions(workflow.arn)
@@ -147,7 +148,7 @@ def test_event_names_and_document_fields(table: Any, workflow: Workflow, load_tr
     table.put_item(Item={"id": "large", "version": 1, "document": json.dumps({"amount": 250})})
     table.delete_item(Key={"id": "large"})
 
-    assert trigger.handler(read_stream_batch("orders"), FakeLambdaContext()) == {"batchItemFailures": []}
+    assert trigger.handler(read_stream_batch("orders"), LambdaContext()) == {"batchItemFailures": []}
 
     [execution] = wait_for_executions(workflow.arn)
     started = json.loads(execution["input"])
@@ -171,13 +172,13 @@ def test_a_failed_start_reports_exactly_that_record(
         return real_start(**kwargs)
 
     monkeypatch.setattr(client, "start_execution", start_or_fail)
-    assert trigger.handler(batch, FakeLambdaContext()) == {
+    assert trigger.handler(batch, LambdaContext()) == {
         "batchItemFailures": [{"itemIdentifier": failing["dynamodb"]["SequenceNumber"]}]
     }
     assert len(wait_for_executions(workflow.arn)) == 2
 
     monkeypatch.setattr(client, "start_execution", real_start)
-    assert trigger.handler(batch, FakeLambdaContext()) == {"batchItemFailures": []}
+    assert trigger.handler(batch, LambdaContext()) == {"batchItemFailures": []}
     executions = wait_for_executions(workflow.arn)
     assert sorted(json.loads(e["input"])["eventId"] for e in executions) == sorted(
         r["eventID"] for r in batch["Records"]
@@ -191,7 +192,7 @@ def test_every_record_failing_is_still_a_partial_response(
     write_order_history(table)
     batch = read_stream_batch("orders")
 
-    response = trigger.handler(batch, FakeLambdaContext())
+    response = trigger.handler(batch, LambdaContext())
 
     assert response == {
         "batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in batch["Records"]]
@@ -236,7 +237,7 @@ def test_workflow_records_what_it_cannot_process(
     trigger = load_trigger(STATE_MACHINE_ARN=broken.arn)
     table.put_item(Item={"id": "o-9", "status": "NEW"})
 
-    assert trigger.handler(read_stream_batch("orders"), FakeLambdaContext()) == {"batchItemFailures": []}
+    assert trigger.handler(read_stream_batch("orders"), LambdaContext()) == {"batchItemFailures": []}
 
     [execution] = wait_for_executions(broken.arn)
     assert (execution["status"], execution["error"]) == ("FAILED", "ItemChangeNotProcessed")

@@ -117,11 +117,6 @@ def _local_values(resource: dict[str, Any], region: str, account: str, endpoints
     return {}
 
 
-def _hcl_target(address: str) -> str:
-    # State addresses are HCL traversals already: module.stack.aws_sqs_queue.audit, ...target_dlq["audit"]
-    return address
-
-
 def evaluate(environment_root: Path, packages: dict[str, Any], endpoints: Endpoints) -> Evaluation:
     """The environment as Terraform evaluates it, with every reference resolved to the local runtime."""
     # Always: a module tree installed before the sources changed would make `terraform test` fail.
@@ -136,8 +131,9 @@ def evaluate(environment_root: Path, packages: dict[str, Any], endpoints: Endpoi
     for resource in resources:
         values = _local_values(resource, region, account, endpoints)
         if values:
+            # A state address is an HCL traversal already (module.stack.aws_sqs_queue.target_dlq["audit"]).
             overrides.append(
-                f"override_resource {{\n  target = {_hcl_target(resource['address'])}\n  values = {json.dumps(values)}\n}}\n"
+                f"override_resource {{\n  target = {resource['address']}\n  values = {json.dumps(values)}\n}}\n"
             )
     second = _run(environment_root, "\n".join(overrides), packages)
     evaluated = [
