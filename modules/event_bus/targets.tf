@@ -1,38 +1,37 @@
 # What each target type needs so EventBridge may deliver to it, scoped to the rules that target it.
 
+locals {
+  # One document for queues and topics alike: EventBridge may deliver, on behalf of the rules targeting them.
+  delivery_policies = {
+    for kind, groups in { sqs = local.sqs_targets, sns = local.sns_targets } : kind => {
+      for name, targets in groups : name => jsonencode({
+        Version = "2012-10-17"
+        Statement = [{
+          Sid       = "EventBridgeRules"
+          Effect    = "Allow"
+          Principal = { Service = "events.amazonaws.com" }
+          Action    = kind == "sqs" ? "sqs:SendMessage" : "sns:Publish"
+          Resource  = targets[0].arn
+          Condition = { ArnEquals = { "aws:SourceArn" = [for t in targets : aws_cloudwatch_event_rule.this[t.rule_key].arn] } }
+        }]
+      })
+    }
+  }
+}
+
 resource "aws_sqs_queue_policy" "targets" {
   for_each = local.sqs_targets
 
   # arn:aws:sqs:<region>:<account>:<name> -> https://sqs.<region>.amazonaws.com/<account>/<name>
   queue_url = "https://sqs.${split(":", each.value[0].arn)[3]}.amazonaws.com/${split(":", each.value[0].arn)[4]}/${split(":", each.value[0].arn)[5]}"
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "EventBridgeRules"
-      Effect    = "Allow"
-      Principal = { Service = "events.amazonaws.com" }
-      Action    = "sqs:SendMessage"
-      Resource  = each.value[0].arn
-      Condition = { ArnEquals = { "aws:SourceArn" = [for t in each.value : aws_cloudwatch_event_rule.this[t.rule_key].arn] } }
-    }]
-  })
+  policy    = local.delivery_policies.sqs[each.key]
 }
 
 resource "aws_sns_topic_policy" "targets" {
   for_each = local.sns_targets
 
-  arn = each.value[0].arn
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "EventBridgeRules"
-      Effect    = "Allow"
-      Principal = { Service = "events.amazonaws.com" }
-      Action    = "sns:Publish"
-      Resource  = each.value[0].arn
-      Condition = { ArnEquals = { "aws:SourceArn" = [for t in each.value : aws_cloudwatch_event_rule.this[t.rule_key].arn] } }
-    }]
-  })
+  arn    = each.value[0].arn
+  policy = local.delivery_policies.sns[each.key]
 }
 
 resource "aws_lambda_permission" "targets" {
