@@ -26,19 +26,19 @@ fmt: setup ## Format Terraform and Python sources in place
 	@$(VENV)/bin/ruff check --fix .
 
 lint: setup ## ruff check, ruff format --check, terraform fmt -check
-	@$(TF_ENV) && $(PYTHON) scripts/check.py lint fmt
+	@$(TF_ENV) && $(PYTHON) -m scripts.check lint fmt
 
 validate: setup ## terraform init + validate every module and environment
-	@$(TF_ENV) && $(PYTHON) scripts/check.py validate
+	@$(TF_ENV) && $(PYTHON) -m scripts.check validate
 
 tftest: setup ## terraform test every module and environment that has tests/
-	@$(TF_ENV) && $(PYTHON) scripts/check.py tftest
+	@$(TF_ENV) && $(PYTHON) -m scripts.check tftest
 
 pytest: setup build ## pytest only (extra arguments: make pytest ARGS="-k crud")
-	@$(TF_ENV) && $(PYTHON) scripts/check.py pytest -- $(ARGS)
+	@$(TF_ENV) && $(PYTHON) -m scripts.check pytest -- $(ARGS)
 
 test: setup ## Everything CI runs: build, lint, fmt, validate, terraform test, pytest
-	@$(TF_ENV) && $(PYTHON) scripts/check.py
+	@$(TF_ENV) && $(PYTHON) -m scripts.check
 
 local: setup ## The whole system on localhost (moto + emulated API Gateway and Lambda), from Terraform's evaluation of envs/local; Ctrl-C stops it
 	@$(TF_ENV) && $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)" --aws-port "$(or $(AWS_PORT),4566)" --api-port "$(or $(API_PORT),8080)"

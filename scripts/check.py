@@ -6,13 +6,12 @@ validate (terraform init + validate of every folder under modules/ and envs/ wit
 tftest (terraform test of every such folder with a tests/ directory), pytest.
 
 Run it through `make test` (which sources scripts/tf-env.sh first), or name stages:
-`python scripts/check.py validate tftest`. Extra pytest arguments follow `--`.
+`python -m scripts.check validate tftest`. Extra pytest arguments follow `--`.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import re
 import subprocess
@@ -23,12 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.terraform_init import SKIPPED_DIRS, ensure_initialised
+
 ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_ROOTS = ("modules", "envs")
-SKIPPED_DIRS = {".terraform", "tests", "templates"}
 # Two cores: two terraform processes (each with its provider plugin) keep both busy.
 TF_JOBS = int(os.environ.get("TF_JOBS", "2"))
-INIT_INPUTS = re.compile(r"^\s*(source|version|required_version)\s*=.*$", re.MULTILINE)
 
 
 @dataclass
@@ -59,35 +58,9 @@ def terraform_folders(roots: Iterable[str] | None = None) -> list[Path]:
     return sorted(folders)
 
 
-def init_fingerprint(folder: Path) -> str:
-    """What `terraform init` depends on: module sources and provider requirements of the folder and of every
-    local module it may call (nested calls are installed too), and the provider mode."""
-    lines = [os.environ.get("TF_PROVIDER_MODE", ""), os.environ.get("TF_CLI_CONFIG_FILE", "")]
-    local_modules = [
-        p for p in (ROOT / "modules").rglob("*.tf") if not SKIPPED_DIRS.intersection(p.relative_to(ROOT).parts)
-    ]
-    for path in sorted({*folder.glob("*.tf"), *folder.glob("tests/*.tftest.hcl"), *local_modules}):
-        lines.append(path.relative_to(ROOT).as_posix())
-        lines.extend(m.group(0).strip() for m in INIT_INPUTS.finditer(path.read_text()))
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
-def terraform_init(folder: Path) -> subprocess.CompletedProcess[str] | None:
-    """Initialises a folder unless nothing init depends on changed since the last successful init."""
-    stamp = folder / ".terraform" / "check-init.stamp"
-    fingerprint = init_fingerprint(folder)
-    if stamp.exists() and stamp.read_text() == fingerprint:
-        return None
-    result = run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], cwd=folder)
-    if result.returncode == 0:
-        stamp.parent.mkdir(exist_ok=True)  # a folder without providers or modules gets no .terraform/
-        stamp.write_text(fingerprint)
-    return result
-
-
 def per_folder(folders: list[Path], action: Callable[[Path], subprocess.CompletedProcess[str]], what: str) -> Outcome:
     def one(folder: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
-        init = terraform_init(folder)
+        init = ensure_initialised(folder)
         if init is not None and init.returncode != 0:
             return folder, init
         return folder, action(folder)

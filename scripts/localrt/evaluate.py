@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.localrt.terraform_render import _terraform
+from scripts.localrt.terraform_render import TerraformError, _terraform
+from scripts.terraform_init import ensure_initialised
 
 ROOT = Path(__file__).resolve().parents[2]
 MOCKS = ROOT / "modules" / "stack" / "tests" / "mocks"
@@ -119,8 +120,9 @@ def _local_values(resource: dict[str, Any], region: str, account: str, endpoints
 
 def evaluate(environment_root: Path, packages: dict[str, Any], endpoints: Endpoints) -> Evaluation:
     """The environment as Terraform evaluates it, with every reference resolved to the local runtime."""
-    # Always: a module tree installed before the sources changed would make `terraform test` fail.
-    _terraform(["init", "-backend=false", "-input=false", "-no-color"], environment_root)
+    init = ensure_initialised(environment_root)
+    if init is not None and init.returncode != 0:
+        raise TerraformError(f"terraform init failed in {environment_root}:\n{init.stdout}{init.stderr}")
     first = _run(environment_root, "", packages)
     resources = [r for r in _walk(first["root_module"]) if r["mode"] == "managed"]
     data = [r for r in _walk(first["root_module"]) if r["mode"] == "data"]

@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from scripts.terraform_init import terraform_env
+
 ROOT = Path(__file__).resolve().parents[2]
 CRUD_DEFINITION = ROOT / "modules" / "crud_api" / "modules" / "definition"
 
@@ -28,11 +30,9 @@ def _hcl_value(value: Any) -> str:
 
 
 def _terraform(args: list[str], cwd: Path) -> str:
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
-    config = env.get("TF_CLI_CONFIG_FILE")
-    if config and not Path(config).exists():
-        env.pop("TF_CLI_CONFIG_FILE")  # a machine-wide setting naming a missing file only adds warnings
-    result = subprocess.run(["terraform", *args], cwd=cwd, env=env, text=True, capture_output=True, check=False)
+    result = subprocess.run(
+        ["terraform", *args], cwd=cwd, env=terraform_env(), text=True, capture_output=True, check=False
+    )
     if result.returncode != 0:
         raise TerraformError(f"terraform {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
     return result.stdout
