@@ -76,7 +76,8 @@ def _run(root: Path, test_body: str, packages: dict[str, Any]) -> dict[str, Any]
     for line in output.splitlines():
         message = json.loads(line)
         if message.get("type") == "test_state":
-            return message["test_state"]
+            state: dict[str, Any] = message["test_state"]
+            return state
     raise RuntimeError(f"terraform test printed no state for {root}:\n{output[-2000:]}")
 
 
@@ -110,7 +111,7 @@ def _local_values(resource: dict[str, Any], region: str, account: str, endpoints
         path = name if bus == "default" else f"{bus}/{name}"
         return {"arn": f"arn:aws:events:{region}:{account}:rule/{path}"}
     if kind == "aws_iam_role":
-        return {"arn": f"arn:aws:iam::{account}:role/{name}"}
+        return {"arn": f"arn:aws:iam::{account}:role/{name}", "id": name}  # a role's id is its name
     if kind == "aws_cloudwatch_log_group":
         return {"arn": f"arn:aws:logs:{region}:{account}:log-group:{name}"}
     if kind == "aws_api_gateway_stage":

@@ -81,9 +81,9 @@ run "iam_is_scoped_to_exact_arns" {
       Sid      = "ItemsTable"
       Effect   = "Allow"
       Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]
-      Resource = [var.table_arn, "${var.table_arn}/index/*"]
+      Resource = [var.table_arn]
     }
-    error_message = "The state machine may use only the DynamoDB actions of its ASL, on this table and its indexes."
+    error_message = "The state machine may use only the DynamoDB actions of its ASL, on this table."
   }
   assert {
     condition = alltrue([for s in jsondecode(module.state_machine.policy).Statement :

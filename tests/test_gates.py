@@ -1,0 +1,192 @@
+"""The catalogue gates fail on known-bad input with a message naming where, what and why."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.gates.__main__ import environment_findings, run
+from scripts.gates.asl_schema import check_definition
+from scripts.gates.iam_catalogue import check_policy, patterns_intersect
+from scripts.gates.task_permissions import task_calls
+from scripts.localrt.evaluate import Evaluation, Resource
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT, REGION = "123456789012", "eu-west-1"
+TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/orders-sfn"
+QUERY_BY_STATUS = {
+    "StartAt": "ByStatus",
+    "States": {
+        "ByStatus": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::aws-sdk:dynamodb:query",
+            "Parameters": {
+                "TableName": "orders",
+                "IndexName": "by-status",
+                "KeyConditionExpression": "#s = :s",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":s": {"S.$": "$.status"}},
+            },
+            "End": True,
+        }
+    },
+}
+
+
+def policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(sid: str, actions: list[str], resources: list[str]) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+
+
+def evaluation(role_policy: dict[str, Any], definition: dict[str, Any]) -> Evaluation:
+    """A one-state-machine environment as the local runtime's evaluation returns it."""
+    return Evaluation(
+        region=REGION,
+        account=ACCOUNT,
+        outputs={},
+        resources=[
+            Resource("module.orders.aws_iam_role.this", "aws_iam_role", {"name": "orders-sfn", "arn": ROLE}),
+            Resource(
+                "module.orders.aws_iam_role_policy.this",
+                "aws_iam_role_policy",
+                {"role": "orders-sfn", "policy": json.dumps(role_policy)},
+            ),
+            Resource(
+                "module.orders.aws_sfn_state_machine.this",
+                "aws_sfn_state_machine",
+                {"definition": json.dumps(definition), "role_arn": ROLE},
+            ),
+            # A computed `policy` the mock provider filled with random text is not a policy document.
+            Resource("module.orders.aws_sqs_queue.this", "aws_sqs_queue", {"policy": "x7f2kq9w"}),
+        ],
+    )
+
+
+def test_a_misspelled_action_fails_naming_module_statement_and_reason() -> None:
+    findings, _ = environment_findings(
+        evaluation(policy(allow("ReadOrders", ["dynamodb:GetItm"], [TABLE])), {"StartAt": "Done", "States": {}})
+    )
+    assert (
+        "module.orders.aws_iam_role_policy.this.policy statement ReadOrders: action 'dynamodb:GetItm' is not in AWS's Service Authorization Reference"
+        in [str(f) for f in findings]
+    )
+
+
+def test_a_table_arn_for_an_index_query_fails() -> None:
+    findings, _ = environment_findings(evaluation(policy(allow("Query", ["dynamodb:Query"], [TABLE])), QUERY_BY_STATUS))
+    assert [str(f) for f in findings] == [
+        f"module.orders.aws_sfn_state_machine.this (role {ROLE}) state 'ByStatus': "
+        f"the role allows no dynamodb:Query on {TABLE}/index/by-status"
+    ]
+
+
+def test_the_index_arn_satisfies_the_index_query() -> None:
+    good = policy(allow("Query", ["dynamodb:Query"], [f"{TABLE}/index/by-status"]))
+    findings, definitions = environment_findings(evaluation(good, QUERY_BY_STATUS))
+    assert findings == []
+    assert list(definitions.values()) == ["module.orders.aws_sfn_state_machine.this.definition"]
+
+
+@pytest.mark.parametrize(
+    ("statement", "reason"),
+    [
+        (allow("S", ["dynamodb:Query"], ["*"]), "supports resource-level permissions"),
+        (allow("S", ["dynamodb:ListStreams"], [f"{TABLE}/stream/x"]), "its Resource must be '*'"),
+        (allow("S", ["s3:*"], ["*"]), "uses a wildcard"),
+        (allow("S", ["sqs:SendMessage"], [f"arn:aws:sns:{REGION}:{ACCOUNT}:orders"]), "matches no ARN format"),
+        (allow("S", ["dynamodb:GetRecords"], [TABLE]), "matches no ARN format"),
+        ({"Sid": "S", "Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}, "NotAction is not allowed"),
+    ],
+)
+def test_known_bad_statements_fail(statement: dict[str, Any], reason: str) -> None:
+    findings = check_policy(policy(statement), "module.x.aws_iam_role_policy.this.policy")
+    assert findings
+    assert reason in str(findings[0])
+    assert str(findings[0]).startswith("module.x.aws_iam_role_policy.this.policy statement S: ")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        allow("S", ["xray:PutTraceSegments", "logs:CreateLogDelivery"], ["*"]),  # no resource-level permissions
+        allow(
+            "S",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/f:*"],
+        ),
+        allow("S", ["dynamodb:GetRecords"], [f"{TABLE}/stream/2026-01-01T00:00:00.000"]),
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "states.amazonaws.com"}},
+    ],
+)
+def test_good_statements_pass(statement: dict[str, Any]) -> None:
+    assert check_policy(policy(statement), "x") == []
+
+
+def test_wildcards_on_both_sides_intersect_only_where_an_arn_could_match_both() -> None:
+    stream = "arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}/stream/${StreamLabel}"
+    assert patterns_intersect(stream, f"{TABLE}/stream/*")
+    assert patterns_intersect(stream, "arn:aws:dynamodb:*:*:table/*/stream/*")
+    assert not patterns_intersect(stream, TABLE)
+    assert not patterns_intersect(stream, f"{TABLE}/index/*")
+
+
+def test_task_calls_name_the_arn_each_task_acts_on() -> None:
+    notify = {
+        "StartAt": "Notify",
+        "States": {
+            "Notify": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/jobs", "MessageBody.$": "$"},
+                "Next": "Unknown",
+            },
+            "Unknown": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:putItem",
+                "Parameters": {"TableName.$": "$.table", "Item": {}},
+                "End": True,
+            },
+        },
+    }
+    assert [(c.state, c.action, c.resource) for c in task_calls(notify, REGION, ACCOUNT)] == [
+        ("Notify", "sqs:SendMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs"),
+        ("Unknown", "dynamodb:PutItem", None),
+    ]
+    assert task_calls(QUERY_BY_STATUS, REGION, ACCOUNT)[0].resource == f"{TABLE}/index/by-status"
+
+
+def first_state_with(definition: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(s for s in definition["States"].values() if key in s)
+
+
+def test_asl_schema_passes_the_workflow_and_fails_a_misspelled_state_type() -> None:
+    workflow = json.loads((ROOT / "statemachines" / "item_workflow.asl.json").read_text())
+    assert check_definition(workflow, "statemachines/item_workflow.asl.json") == []
+    bad = copy.deepcopy(workflow)
+    bad["States"][bad["StartAt"]]["Type"] = "Tusk"
+    (finding,) = check_definition(bad, "statemachines/item_workflow.asl.json")
+    assert finding.where == "statemachines/item_workflow.asl.json"
+    assert "E3601 'Tusk' is not one of" in finding.reason
+
+
+def test_asl_transition_to_a_missing_state_fails() -> None:
+    workflow = json.loads((ROOT / "statemachines" / "item_workflow.asl.json").read_text())
+    bad = copy.deepcopy(workflow)
+    first_state_with(bad, "Next")["Next"] = "Nowhere"
+    findings = check_definition(bad, "wf")
+    assert [f.reason for f in findings] == ["Next 'Nowhere' names no state of this scope"]
+
+
+def test_every_environment_passes_the_catalogue_gates() -> None:
+    """The gates over what every env would create (python -m scripts.gates prints the same findings)."""
+    roots = sorted(p.parent for p in (ROOT / "envs").glob("*/main.tf"))
+    assert [r.name for r in roots] == ["dev", "local", "prod", "staging"]
+    assert [str(f) for f in run(roots)] == []
