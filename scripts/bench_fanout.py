@@ -1,25 +1,10 @@
-#!/usr/bin/env python3
-"""Benchmark of the fan-out publisher (lambdas/stream_fanout/publisher.py): prints figures, asserts nothing.
-
-One 10,000-record batch (default) of realistic changes against an in-memory EventBridge stub, once with no
-failures and once with 5% of entries throttled. Prints records per second, PutEvents calls per record and
-the peak memory the publish allocated.
-"""
+"""What the fan-out benchmark (scripts/bench.py) and its peers' comparison feed the publisher: realistic
+changes and in-memory EventBridge and SQS stubs (EventBridge's can throttle a share of the entries)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
-import sys
-import time
-import tracemalloc
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lambdas"))
-
-from stream_fanout.publisher import Publisher, PublisherSettings
 
 STREAM_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
 
@@ -61,51 +46,3 @@ def changes(count: int) -> list[dict[str, Any]]:
         }
         for i in range(count)
     ]
-
-
-def publish_once(count: int, throttle_rate: float) -> tuple[float, int]:
-    batch = changes(count)
-    events = StubEventBridge(throttle_rate, random.Random(1))
-    publisher = Publisher(
-        PublisherSettings("orders-bus"),
-        events,
-        StubSqs(),
-        "https://sqs/dlq",
-        remaining_seconds=lambda: 900.0,
-        sleep=lambda _: None,
-        rng=random.Random(2),
-    )
-    started = time.perf_counter()
-    outcome = publisher.publish((c["sequenceNumber"], c, STREAM_ARN) for c in batch)
-    elapsed = time.perf_counter() - started
-    assert len(outcome.published) + len(outcome.dead_lettered) == count
-    return elapsed, events.calls
-
-
-def run(count: int, throttle_rate: float, repeats: int = 3) -> dict[str, float]:
-    # Timing runs without tracemalloc (it slows allocation-heavy code several-fold); one more run measures memory.
-    best, calls = min(publish_once(count, throttle_rate) for _ in range(repeats))
-    tracemalloc.start()
-    publish_once(count, throttle_rate)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return {
-        "records": count,
-        "throttle_rate": throttle_rate,
-        "records_per_second": round(count / best),
-        "put_events_calls_per_record": round(calls / count, 4),
-        "peak_memory_mib": round(peak / 2**20, 1),
-    }
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=10_000)
-    args = parser.parse_args(argv)
-    for throttle_rate in (0.0, 0.05):
-        print(json.dumps(run(args.records, throttle_rate)))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

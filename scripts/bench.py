@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""`make bench`: figures, never pass/fail. Prints a table and writes build/bench.json.
+
+Sections (each can be chosen with --only):
+- packages: each Lambda zip's size (build/lambdas/manifest.json).
+- imports: each handler's cold import time as a ratio to a bare `import boto3`, median of N fresh interpreters
+  in the same run (so the machine's speed cancels out).
+- fanout: the fan-out handler (normalisation and publisher) on a batch of MODIFY records with stub clients
+  (µs per record, peak MiB, PutEvents calls per record), beside a naive publisher written for the comparison
+  (one PutEvents per record of the raw DynamoDB JSON, as the public peers do).
+- trigger: the stream trigger's handler over Lambda-shaped stream records with a stub Step Functions client.
+- runtime: the local runtime (`make local`'s system): start-up time and p50/p99 of sequential POST and GET.
+- test_stages: the stage times of the last `make test` on this checkout (build/test-stages.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import urllib.request
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+
+from scripts.bench_fanout import STREAM_ARN, StubEventBridge, StubSqs, changes
+from scripts.localrt.lambda_runtime import LambdaContext
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+HANDLERS = {
+    "stream_fanout": "stream_fanout.handler",
+    "stream_trigger": "stream_trigger.handler",
+    "event_consumer": "event_consumer.handler",
+}
+HANDLER_ENVIRONMENT = {  # what each handler's cold start validates
+    "EVENT_BUS_NAME": "items-bus",
+    "DLQ_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/items-dlq",
+    "STATE_MACHINE_ARN": "arn:aws:states:eu-west-1:123456789012:stateMachine:items-workflow",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "POWERTOOLS_SERVICE_NAME": "bench",
+}
+STATE_MACHINE_ARN = HANDLER_ENVIRONMENT["STATE_MACHINE_ARN"]
+
+
+def package_sizes() -> dict[str, int]:
+    manifest = json.loads((BUILD / "lambdas" / "manifest.json").read_text())
+    return {name: int(meta["size"]) for name, meta in sorted(manifest["functions"].items())}
+
+
+def _import_seconds(statement: str) -> float:
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    env = {**os.environ, **HANDLER_ENVIRONMENT, "PYTHONPATH": str(ROOT / "lambdas")}
+    result = subprocess.run([sys.executable, "-c", code], env=env, text=True, capture_output=True, check=True)
+    return float(result.stdout.strip())
+
+
+def import_ratios(repeats: int) -> dict[str, Any]:
+    """Median cold import of each handler over a bare `import boto3`, interleaved so drift hits both alike."""
+    samples: dict[str, list[float]] = {"boto3": [], **{name: [] for name in HANDLERS}}
+    for _ in range(repeats):
+        samples["boto3"].append(_import_seconds("import boto3"))
+        for name, module in HANDLERS.items():
+            samples[name].append(_import_seconds(f"import {module}"))
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    return {
+        "boto3_ms": round(medians["boto3"] * 1000, 1),
+        **{f"{name}_ratio": round(medians[name] / medians["boto3"], 2) for name in HANDLERS},
+    }
+
+
+class NaivePublisher:
+    """The peers' way, written for the comparison: one PutEvents call per stream record, the raw DynamoDB JSON
+    as detail (no normalisation), failures not retried."""
+
+    def __init__(self, events: StubEventBridge, bus: str) -> None:
+        self.events, self.bus = events, bus
+
+    def publish(self, records: Iterable[dict[str, Any]]) -> int:
+        failed = 0
+        for record in records:
+            detail = json.dumps(record["dynamodb"])
+            entry = {
+                "Source": "app.items",
+                "DetailType": record["eventName"],
+                "Detail": detail,
+                "EventBusName": self.bus,
+            }
+            failed += self.events.put_events(Entries=[entry])["FailedEntryCount"]
+        return failed
+
+
+def _measure(run: Callable[[], int], count: int, repeats: int) -> dict[str, float]:
+    """Best-of-N µs per record (without tracemalloc, which slows allocation), then one run for peak memory."""
+    best, calls = float("inf"), 0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        calls = run()
+        best = min(best, time.perf_counter() - started)
+    tracemalloc.start()
+    run()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {
+        "us_per_record": round(best / count * 1e6, 1),
+        "peak_mib": round(peak / 2**20, 1),
+        "put_events_calls_per_record": round(calls / count, 4),
+    }
+
+
+def fanout(count: int, repeats: int) -> dict[str, Any]:
+    """The fan-out handler over Lambda-shaped stream records (normalisation included) with stub clients."""
+    quiet_handler_logs()
+    from stream_fanout import handler as fanout_handler
+
+    event = stream_records(count)
+
+    def ours() -> int:
+        events = StubEventBridge(0.0, random.Random(1))
+        fanout_handler.events_client = lambda: events  # type: ignore[assignment]  # stubs instead of boto3 clients
+        fanout_handler.sqs_client = lambda: StubSqs()  # type: ignore[assignment]
+        fanout_handler.handler(event, LambdaContext(timeout_seconds=900))  # type: ignore[arg-type]
+        return events.calls
+
+    def naive() -> int:
+        events = StubEventBridge(0.0, random.Random(1))
+        NaivePublisher(events, "items-bus").publish(event["Records"])
+        return events.calls
+
+    mine, theirs = _measure(ours, count, repeats), _measure(naive, count, repeats)
+    return {
+        "records": count,
+        "ours": mine,
+        "naive": theirs,
+        "us_per_record_ratio_to_naive": round(mine["us_per_record"] / theirs["us_per_record"], 2),
+    }
+
+
+class StubStepFunctions:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def start_execution(self, **_: Any) -> dict[str, Any]:
+        self.calls += 1
+        return {"executionArn": f"{STATE_MACHINE_ARN}:{self.calls}", "startDate": 0}
+
+
+def stream_records(count: int) -> dict[str, Any]:
+    """Lambda-shaped DynamoDB stream records (MODIFY, new and old images) of the same changes."""
+    serialize = TypeSerializer().serialize
+    records = []
+    for change in changes(count):
+        records.append(
+            {
+                "eventID": change["eventId"],
+                "eventName": change["eventName"],
+                "eventSource": "aws:dynamodb",
+                "eventSourceARN": STREAM_ARN,
+                "dynamodb": {
+                    "Keys": {k: serialize(v) for k, v in change["keys"].items()},
+                    "NewImage": {k: serialize(v) for k, v in change["newImage"].items()},
+                    "OldImage": {k: serialize(v) for k, v in change["oldImage"].items()},
+                    "SequenceNumber": change["sequenceNumber"],
+                    "ApproximateCreationDateTime": 1764151200,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+            }
+        )
+    return {"Records": records}
+
+
+def quiet_handler_logs() -> None:
+    """The handlers' environment, with their per-batch INFO lines off (they would flood the table)."""
+    os.environ.update({**HANDLER_ENVIRONMENT, "POWERTOOLS_LOG_LEVEL": "WARNING"})
+
+
+def trigger(count: int, repeats: int) -> dict[str, Any]:
+    quiet_handler_logs()
+    from stream_trigger import handler as trigger_handler
+
+    event = stream_records(count)
+    stub = StubStepFunctions()
+    trigger_handler.stepfunctions = lambda: stub  # type: ignore[assignment]  # the stub instead of boto3's client
+    best = float("inf")
+    for _ in range(repeats):
+        stub.calls = 0
+        started = time.perf_counter()
+        trigger_handler.handler(event, LambdaContext(timeout_seconds=900))  # type: ignore[arg-type]
+        best = min(best, time.perf_counter() - started)
+    return {
+        "records": count,
+        "us_per_record": round(best / count * 1e6, 1),
+        "start_execution_calls_per_record": round(stub.calls / count, 4),
+    }
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def local_runtime(requests: int) -> dict[str, Any]:
+    from scripts.localrt.runtime import LocalRuntime
+
+    started = time.perf_counter()
+    runtime = LocalRuntime()
+    try:
+        runtime.start()
+        startup = time.perf_counter() - started
+        api = runtime.outputs["api_url"]
+        posts, gets, ids = [], [], []
+        for i in range(requests):
+            body = json.dumps({"name": f"bench-{i}", "status": "PENDING", "amount": i}).encode()
+            request = urllib.request.Request(f"{api}/items", body, {"Content-Type": "application/json"}, method="POST")
+            t = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=30) as response:
+                ids.append(json.loads(response.read())["id"])
+            posts.append(time.perf_counter() - t)
+        for item_id in ids:
+            t = time.perf_counter()
+            with urllib.request.urlopen(f"{api}/items/{item_id}", timeout=30) as response:
+                response.read()
+            gets.append(time.perf_counter() - t)
+    finally:
+        runtime.stop()
+
+    def ms(seconds: float) -> float:
+        return round(seconds * 1000, 1)
+
+    return {
+        "requests": requests,
+        "startup_s": round(startup, 1),
+        "post_p50_ms": ms(_percentile(posts, 0.5)),
+        "post_p99_ms": ms(_percentile(posts, 0.99)),
+        "get_p50_ms": ms(_percentile(gets, 0.5)),
+        "get_p99_ms": ms(_percentile(gets, 0.99)),
+    }
+
+
+def test_stages() -> dict[str, Any]:
+    path = BUILD / "test-stages.json"
+    return json.loads(path.read_text()) if path.exists() else {"note": "no make test has run on this checkout yet"}
+
+
+def table(figures: dict[str, Any]) -> str:
+    lines = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else key, inner)
+        else:
+            lines.append(f"  {prefix:<48} {value}")
+
+    walk("", figures)
+    return "\n".join(lines)
+
+
+SECTIONS = ("packages", "imports", "fanout", "trigger", "runtime", "test_stages")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=5, help="runs per timing (best, or median for imports)")
+    parser.add_argument("--import-repeats", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=1_000, help="sequential POSTs, then as many GETs")
+    parser.add_argument("--only", nargs="*", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--output", type=Path, default=BUILD / "bench.json")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "lambdas"))
+    sections: dict[str, Callable[[], Any]] = {
+        "packages": package_sizes,
+        "imports": lambda: import_ratios(args.import_repeats),
+        "fanout": lambda: fanout(args.records, args.repeats),
+        "trigger": lambda: trigger(args.records, args.repeats),
+        "runtime": lambda: local_runtime(args.requests),
+        "test_stages": test_stages,
+    }
+    figures = {name: sections[name]() for name in SECTIONS if name in args.only}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(figures, indent=2) + "\n")
+    print(table(figures))
+    print(f"(written to {args.output})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

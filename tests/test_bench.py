@@ -1,0 +1,50 @@
+"""`make bench` writes its figures to a JSON file and prints them. These runs are small and the timings are
+not asserted; what is asserted is not a timing (call counts, the sections present). Each run is a
+subprocess, as `make bench` is: the bench sets the handlers' environment and starts its own local runtime."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench(tmp_path: Path, *arguments: str) -> tuple[dict[str, Any], str]:
+    output = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.bench", "--output", str(output), *arguments],
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(output.read_text()), result.stdout
+
+
+def test_bench_writes_every_requested_section(tmp_path: Path) -> None:
+    figures, printed = bench(
+        tmp_path,
+        *("--records", "300", "--repeats", "1", "--import-repeats", "1"),
+        *("--only", "packages", "imports", "fanout", "trigger", "test_stages"),
+    )
+    assert list(figures) == ["packages", "imports", "fanout", "trigger", "test_stages"]
+    assert set(figures["packages"]) == {"event_consumer", "stream_fanout", "stream_trigger"}
+    assert figures["imports"]["boto3_ms"] > 0
+    # Not timings: what each publisher costs in calls, and that every record started one execution.
+    assert figures["fanout"]["ours"]["put_events_calls_per_record"] == 0.1  # ten entries per PutEvents
+    assert figures["fanout"]["naive"]["put_events_calls_per_record"] == 1.0
+    assert figures["trigger"]["start_execution_calls_per_record"] == 1.0
+    assert "fanout.us_per_record_ratio_to_naive" in printed
+
+
+def test_local_runtime_section(tmp_path: Path) -> None:
+    figures, _ = bench(tmp_path, "--only", "runtime", "--requests", "5")
+    runtime = figures["runtime"]
+    assert runtime["requests"] == 5
+    assert runtime["startup_s"] > 0
+    assert runtime["post_p99_ms"] >= runtime["post_p50_ms"] > 0
