@@ -8,10 +8,10 @@ PYTHON := $(VENV)/bin/python
 TF_ENV := . scripts/tf-env.sh
 ENV    ?=
 
-.PHONY: help setup build fmt lint validate tftest pytest test bench local plan apply destroy clean
+.PHONY: help setup build fmt lint gates validate tftest pytest test bench local plan apply destroy clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 setup: ## Create .venv with the pinned dev dependencies and prepare Terraform (offline kit if the registry is unreachable)
 	@bash scripts/setup.sh
@@ -25,8 +25,11 @@ fmt: setup ## Format Terraform and Python sources in place
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/ruff check --fix .
 
-lint: setup ## ruff check, ruff format --check, terraform fmt -check
-	@$(TF_ENV) && $(PYTHON) -m scripts.check lint fmt
+lint: setup ## ruff, terraform fmt -check, mypy --strict, checkov
+	@$(TF_ENV) && $(PYTHON) -m scripts.check lint fmt types checkov
+
+gates: setup build ## IAM policies and state machines of every env against AWS's catalogues (README "Gates")
+	@$(TF_ENV) && $(PYTHON) -m scripts.gates
 
 validate: setup ## terraform init + validate every module and environment
 	@$(TF_ENV) && $(PYTHON) -m scripts.check validate
@@ -37,19 +40,19 @@ tftest: setup ## terraform test every module and environment that has tests/
 pytest: setup build ## pytest only (extra arguments: make pytest ARGS="-k crud")
 	@$(TF_ENV) && $(PYTHON) -m scripts.check pytest -- $(ARGS)
 
-test: setup ## Everything CI runs: build, lint, fmt, validate, terraform test, pytest
+test: setup ## Everything CI runs: build, lint, fmt, validate, terraform test, mypy, checkov, pytest (gates, coverage floors)
 	@$(TF_ENV) && $(PYTHON) -m scripts.check
 
 local: setup ## The whole system on localhost (moto + emulated API Gateway and Lambda), from Terraform's evaluation of envs/local; Ctrl-C stops it
 	@$(TF_ENV) && $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)" --aws-port "$(or $(AWS_PORT),4566)" --api-port "$(or $(API_PORT),8080)"
 
-bench: setup ## Benchmarks that print figures (not tests): the fan-out publisher on 10,000 records
-	@$(PYTHON) scripts/bench_fanout.py
+bench: setup build ## Figures, never pass/fail, into build/bench.json: zips, cold imports, fan-out and trigger per record, local runtime latency, test stage times
+	@$(TF_ENV) && $(PYTHON) -m scripts.bench $(ARGS)
 
 plan apply destroy: setup build ## terraform plan|apply|destroy ENV=<dev|staging|prod|local> (destroy of prod needs CONFIRM=prod)
 	@$(TF_ENV) && $(PYTHON) scripts/deploy.py $@ "$(ENV)" --confirm "$(CONFIRM)"
 
 clean: ## Remove build outputs, caches, .terraform folders and the local runtime's files (keeps .venv)
-	rm -rf build .pytest_cache .ruff_cache .hypothesis .benchmarks .coverage
+	rm -rf build .pytest_cache .ruff_cache .mypy_cache .hypothesis .benchmarks .coverage .coverage.*
 	find modules envs -name .terraform -type d -prune -exec rm -rf {} +
 	find envs -name .local -type d -prune -exec rm -rf {} +

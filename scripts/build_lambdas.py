@@ -30,6 +30,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
@@ -133,10 +134,10 @@ def source_code_hash(content: bytes) -> str:
     return base64.b64encode(hashlib.sha256(content).digest()).decode("ascii")
 
 
-def build(source: Path, output: Path) -> dict:
+def build(source: Path, output: Path) -> dict[str, Any]:
     packages = discover(source)
     functions = {name: p for name, p in packages.items() if p.is_function}
-    manifest: dict = {"functions": {}}
+    manifest: dict[str, Any] = {"functions": {}}
     for name, function in functions.items():
         content = zip_bytes([function, *shared_dependencies(function, packages)])
         target = output / f"{name}.zip"

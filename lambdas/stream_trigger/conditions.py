@@ -30,7 +30,7 @@ Change = Mapping[str, Any]
 Predicate = Callable[[Change], bool]
 
 _MISSING = object()
-_NUMERIC = {
+_NUMERIC: dict[str, Callable[[Any, Any], bool]] = {
     "greaterThan": lambda value, bound: value > bound,
     "greaterThanOrEqual": lambda value, bound: value >= bound,
     "lessThan": lambda value, bound: value < bound,
@@ -48,7 +48,7 @@ def json_equal(left: Any, right: Any) -> bool:
     if isinstance(left, bool) or isinstance(right, bool):
         return type(left) is type(right) and left == right
     if _is_number(left) and _is_number(right):
-        return left == right
+        return bool(left == right)
     if isinstance(left, dict) and isinstance(right, dict):
         return left.keys() == right.keys() and all(json_equal(left[key], right[key]) for key in left)
     if isinstance(left, list) and isinstance(right, list):

@@ -28,6 +28,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
@@ -81,8 +82,9 @@ counts: Counter[str] = Counter()
 
 @cache
 def stepfunctions() -> Any:
-    retries = {"mode": "adaptive", "total_max_attempts": SETTINGS.sdk_max_attempts}
-    return boto3.client("stepfunctions", config=Config(retries=retries))  # type: ignore[arg-type]
+    return boto3.client(
+        "stepfunctions", config=Config(retries={"mode": "adaptive", "total_max_attempts": SETTINGS.sdk_max_attempts})
+    )
 
 
 def execution_name(table_name: str | None, event_id: str) -> str:
@@ -124,7 +126,7 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     counts.clear()
     response = process_partial_response(
         event=event,

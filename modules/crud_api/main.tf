@@ -40,8 +40,8 @@ module "state_machine" {
   tags                   = var.tags
 
   policy_statements = [{
-    sid       = "ItemsTable"
-    actions   = local.dynamodb_actions
+    sid     = "ItemsTable"
+    actions = local.dynamodb_actions
     # The ASL reads and writes the table itself; none of these actions accepts an index ARN (AWS's
     # Service Authorization Reference, checked by the IAM gate), so no index is named.
     resources = [var.table_arn]

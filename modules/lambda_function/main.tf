@@ -14,6 +14,7 @@ data "aws_ssm_parameter" "powertools_layer" {
 
 # Created before the function so Lambda never creates it without a retention period.
 resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Retention is the caller's var.log_retention_in_days (validated to CloudWatch's values); prod sets 365, dev/local keep logs days, not a year
   name              = "/aws/lambda/${var.name}"
   retention_in_days = var.log_retention_in_days
   kms_key_id        = var.log_kms_key_arn
@@ -29,6 +30,11 @@ resource "aws_sqs_queue" "failures" {
 }
 
 resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_116:A DLQ on the function applies to async invocations only; this module sets the on-failure destination of the stream mapping or of async invocations instead, which also keeps the event
+  #checkov:skip=CKV_AWS_117:The functions call only AWS APIs; a VPC would add NAT or endpoints and cold-start cost for no isolation gained (vpc settings are a planned option)
+  #checkov:skip=CKV_AWS_272:Packages are built deterministically and pinned by source_code_hash; a signing profile is the consumer's choice
+  #checkov:skip=CKV_AWS_173:Environment variables hold names, ARNs and rules, never secrets; Lambda encrypts them at rest with its AWS managed key
+  #checkov:skip=CKV_AWS_50:X-Ray is the caller's var.xray_tracing, on by default; only dev and local turn it off
   function_name                  = var.name
   description                    = var.description
   role                           = aws_iam_role.this.arn

@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         runtime.stop()
         raise
     print(json.dumps(runtime.outputs, indent=2))
+    assert runtime.evaluation is not None  # start() evaluated the environment
     collection = "items"
     print(
         f"\nThe system is running. Try:\n"

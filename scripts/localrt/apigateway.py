@@ -147,7 +147,8 @@ class RestApi:
     def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
         if "$ref" in schema:
             name = schema["$ref"].rsplit("/", 1)[-1]
-            return self.openapi["components"]["schemas"][name]
+            resolved: dict[str, Any] = self.openapi["components"]["schemas"][name]
+            return resolved
         return schema
 
     def _integration_response(

@@ -101,7 +101,7 @@ class LocalRuntime:
 
     def client(self, service: str) -> Any:
         assert self.evaluation is not None
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]  # (the service is a variable, not a literal)
             service,
             endpoint_url=self.aws_endpoint,
             region_name=self.evaluation.region,

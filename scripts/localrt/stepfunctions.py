@@ -59,4 +59,6 @@ def start_sync_or_error(client: Any, state_machine_arn: str, input_: str) -> dic
     try:
         return start_sync_execution(client, state_machine_arn, input_)
     except ClientError as error:
-        raise IntegrationError(error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"]) from error
+        raise IntegrationError(
+            error.response["ResponseMetadata"]["HTTPStatusCode"], dict(error.response["Error"])
+        ) from error

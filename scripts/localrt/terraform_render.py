@@ -52,7 +52,8 @@ def module_outputs(source: Path, variables: dict[str, Any]) -> dict[str, Any]:
         )
         _terraform(["init", "-backend=false", "-no-color"], work)
         _terraform(["apply", "-auto-approve", "-no-color", "-lock=false"], work)
-        return json.loads(_terraform(["output", "-json", "this"], work))
+        outputs: dict[str, Any] = json.loads(_terraform(["output", "-json", "this"], work))
+        return outputs
 
 
 def crud_definition(**overrides: Any) -> dict[str, Any]:
@@ -87,4 +88,5 @@ def crud_definition(**overrides: Any) -> dict[str, Any]:
 
 def default_item_schema() -> dict[str, Any]:
     """crud_api's default item_schema (the module reads the same file when item_schema is null)."""
-    return json.loads((ROOT / "modules" / "crud_api" / "default-item-schema.json").read_text())
+    schema: dict[str, Any] = json.loads((ROOT / "modules" / "crud_api" / "default-item-schema.json").read_text())
+    return schema

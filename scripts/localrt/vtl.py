@@ -111,6 +111,8 @@ class Input:
 
 
 def render(template: str, input_: Input, context: dict[str, Any], stage_variables: dict[str, str] | None = None) -> str:
-    return airspeed.Template(template).merge(
-        {"input": input_, "util": Util(), "context": context, "stageVariables": stage_variables or {}}
+    return str(
+        airspeed.Template(template).merge(
+            {"input": input_, "util": Util(), "context": context, "stageVariables": stage_variables or {}}
+        )
     )

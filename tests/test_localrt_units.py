@@ -1,0 +1,136 @@
+"""Small pieces of the local runtime and the gates, checked on their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.gates.task_permissions import task_calls, uncovered_calls
+from scripts.localrt.templates import render_template
+from scripts.localrt.vtl import Util, json_path
+
+REGION, ACCOUNT = "eu-west-1", "123456789012"
+
+
+def test_vtl_util_round_trips_as_api_gateway_documents_it() -> None:
+    util = Util()
+    assert util.urlEncode("a b&c=d/é") == "a+b%26c%3Dd%2F%C3%A9"
+    assert util.urlDecode(util.urlEncode("a b&c=d/é")) == "a b&c=d/é"
+    assert util.base64Decode(util.base64Encode("héllo")) == "héllo"
+    assert util.parseJson('{"a": [1, 2]}') == {"a": [1, 2]}
+    assert util.escapeJavaScript(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("$", {"a": {"b": [10, 20]}}), ("$.a.b.1", 20), ("$['a']['b']", [10, 20]), ("$.a.b.5", None), ("$.a.x.y", None)],
+)
+def test_json_path_subset(path: str, expected: Any) -> None:
+    assert json_path({"a": {"b": [10, 20]}}, path) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("%{ if x }y%{ endif }", "template directives and escapes are not supported"),
+        ("${upper(name)}", "only ${name} placeholders are supported"),
+        ("${missing}", "no value for template variable 'missing'"),
+    ],
+)
+def test_template_renderer_refuses_what_it_would_mis_render(tmp_path: Path, text: str, error: str) -> None:
+    template = tmp_path / "t.tftpl"
+    template.write_text(text)
+    with pytest.raises((ValueError, KeyError), match=error.replace("(", r"\(").replace(")", r"\)").replace("$", r"\$")):
+        render_template(template, {"name": "x"})
+
+
+def task(resource: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "StartAt": "T",
+        "States": {"T": {"Type": "Task", "Resource": resource, "Parameters": parameters, "End": True}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("resource", "parameters", "action", "arn"),
+    [
+        (
+            "arn:aws:states:::sns:publish",
+            {"TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:t", "Message.$": "$"},
+            "sns:Publish",
+            f"arn:aws:sns:{REGION}:{ACCOUNT}:t",
+        ),
+        (
+            "arn:aws:states:::events:putEvents",
+            {"Entries": [{"EventBusName": "bus", "Detail.$": "$"}]},
+            "events:PutEvents",
+            f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/bus",
+        ),
+        (
+            "arn:aws:states:::events:putEvents",
+            {"Entries": [{"Detail.$": "$"}]},
+            "events:PutEvents",
+            f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default",
+        ),
+        ("arn:aws:states:::events:putEvents", {"Entries.$": "$.entries"}, "events:PutEvents", None),
+        (
+            "arn:aws:states:::states:startExecution.sync:2",
+            {"StateMachineArn": "arn:aws:states:eu-west-1:1:stateMachine:m"},
+            "states:StartExecution",
+            "arn:aws:states:eu-west-1:1:stateMachine:m",
+        ),
+        (
+            "arn:aws:states:::lambda:invoke",
+            {"FunctionName": "arn:aws:lambda:eu-west-1:1:function:f"},
+            "lambda:InvokeFunction",
+            "arn:aws:lambda:eu-west-1:1:function:f",
+        ),
+        ("arn:aws:states:::aws-sdk:s3:getObject", {"Bucket": "b", "Key": "k"}, "s3:GetObject", None),
+        (
+            "arn:aws:states:::aws-sdk:dynamodb:query",
+            {"TableName": "t", "IndexName.$": "$.index"},
+            "dynamodb:Query",
+            None,
+        ),
+        (
+            "arn:aws:states:::dynamodb:getItem",
+            {"TableName": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/t"},
+            "dynamodb:GetItem",
+            f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/t",
+        ),
+        ("arn:aws:states:::sqs:sendMessage", {"QueueUrl.$": "$.queue"}, "sqs:SendMessage", None),
+    ],
+)
+def test_task_calls_per_integration(resource: str, parameters: dict[str, Any], action: str, arn: str | None) -> None:
+    (call,) = task_calls(task(resource, parameters), REGION, ACCOUNT)
+    assert (call.action, call.resource) == (action, arn)
+
+
+def test_states_that_call_nothing_we_derive_are_passed_over() -> None:
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "Branches": [
+                    task("arn:aws:states:eu-west-1:1:activity:a", {}),
+                    task("arn:aws:states:::glue:startJobRun", {}),
+                ],
+                "Next": "M",
+            },
+            "M": {"Type": "Map", "ItemProcessor": task("arn:aws:lambda:eu-west-1:1:function:f", {}), "End": True},
+        },
+    }
+    assert task_calls(definition, REGION, ACCOUNT) == []
+
+
+def test_a_call_decided_at_run_time_needs_the_action_on_some_resource() -> None:
+    dynamic = task("arn:aws:states:::sqs:sendMessage", {"QueueUrl.$": "$.queue", "MessageBody.$": "$"})
+    statement = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": f"arn:aws:sqs:{REGION}:{ACCOUNT}:*"}
+    assert uncovered_calls(dynamic, [{"Statement": [statement]}], "m", REGION, ACCOUNT) == []
+    denied = {**statement, "Effect": "Deny"}
+    assert [f.reason for f in uncovered_calls(dynamic, [{"Statement": [denied]}], "m", REGION, ACCOUNT)] == [
+        "the role allows no sqs:SendMessage on any resource"
+    ]
