@@ -13,6 +13,7 @@ from scripts.gates.__main__ import environment_findings, run
 from scripts.gates.asl_schema import check_definition
 from scripts.gates.iam_catalogue import check_policy, patterns_intersect
 from scripts.gates.task_permissions import task_calls
+from scripts.gates.trust_conditions import check_trust_policy
 from scripts.localrt.evaluate import Evaluation, Resource
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,3 +191,29 @@ def test_every_environment_passes_the_catalogue_gates() -> None:
     roots = sorted(p.parent for p in (ROOT / "envs").glob("*/main.tf"))
     assert [r.name for r in roots] == ["dev", "local", "prod", "staging"]
     assert [str(f) for f in run(roots)] == []
+
+
+def trust(service: str, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if condition:
+        statement["Condition"] = condition
+    return policy(statement)
+
+
+def test_a_trust_condition_the_service_does_not_send_fails() -> None:
+    findings = check_trust_policy(
+        trust("apigateway.amazonaws.com", {"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+        "module.crud.aws_iam_role.api",
+    )
+    assert [str(f) for f in findings] == [
+        "module.crud.aws_iam_role.api statement #0: apigateway.amazonaws.com does not send aws:SourceAccount "
+        "when it assumes a role: the role could never be assumed"
+    ]
+
+
+def test_documented_trust_conditions_pass_and_unknown_services_are_flagged() -> None:
+    source = {"StringEquals": {"aws:SourceAccount": ACCOUNT}, "ArnEquals": {"aws:SourceArn": "arn:aws:events:*"}}
+    assert check_trust_policy(trust("events.amazonaws.com", source), "r") == []
+    assert check_trust_policy(trust("lambda.amazonaws.com"), "r") == []
+    (finding,) = check_trust_policy(trust("glue.amazonaws.com"), "r")
+    assert "no documented condition keys for glue.amazonaws.com" in finding.reason

@@ -1,5 +1,3 @@
-data "aws_caller_identity" "current" {}
-
 locals {
   # Exactly the DynamoDB actions statemachines/crud.asl.json uses.
   dynamodb_actions = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]
@@ -13,8 +11,12 @@ resource "aws_iam_role" "api" {
       Effect    = "Allow"
       Principal = { Service = "apigateway.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      # Only on behalf of this account (confused-deputy protection).
-      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+      # No aws:SourceAccount / aws:SourceArn condition: API Gateway documents no confused-deputy keys for the
+      # credentials role of an AWS integration, and it does not send aws:SourceAccount when it assumes one
+      # ("API Gateway does not have permission to assume the provided role" on every request; seen with
+      # test-invoke-method, aws-solutions-library-samples/accelerated-intelligent-document-processing-on-aws#479).
+      # The role can do one thing: start this state machine synchronously. The trust gate
+      # (scripts/gates/trust_conditions.py) keeps this per-service table.
     }]
   })
   tags = var.tags

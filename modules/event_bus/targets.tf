@@ -54,7 +54,12 @@ resource "aws_iam_role" "sfn_targets" {
       Effect    = "Allow"
       Principal = { Service = "events.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+      # EventBridge sends both keys when it assumes a target's role; for event bus rule targets aws:SourceArn
+      # is the rule's ARN (EventBridge user guide, "Cross-service confused deputy prevention").
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnEquals    = { "aws:SourceArn" = aws_cloudwatch_event_rule.this[each.key].arn }
+      }
     }]
   })
   tags = var.tags

@@ -6,7 +6,9 @@ resource "aws_iam_role" "this" {
       Effect    = "Allow"
       Principal = { Service = "states.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      # Only on behalf of this account (confused-deputy protection).
+      # Only on behalf of this account: Step Functions sends aws:SourceAccount and aws:SourceArn when it
+      # assumes a state machine's role (Step Functions developer guide, "Prevent cross-service confused
+      # deputy issue").
       Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
     }]
   })

@@ -7,6 +7,7 @@ For each environment root (default: every folder of envs/ with a main.tf) the lo
 document and state machine the environment would create. Checked:
 
 - every identity, trust and resource policy against AWS's Service Authorization Reference (iam_catalogue);
+- every trust policy's conditions against the keys its service documents sending (trust_conditions);
 - every state machine definition, the files in statemachines/ and each rendered one, against AWS's ASL
   schema and its own transitions (asl_schema);
 - every Task of every state machine against its role's policies (task_permissions).
@@ -30,6 +31,7 @@ from scripts.gates.asl_schema import check_definition
 from scripts.gates.finding import Finding
 from scripts.gates.iam_catalogue import check_policy
 from scripts.gates.task_permissions import uncovered_calls
+from scripts.gates.trust_conditions import check_trust_policy
 from scripts.localrt.evaluate import Endpoints, Evaluation, evaluate
 from scripts.localrt.runtime import lambda_packages
 
@@ -69,6 +71,8 @@ def environment_findings(evaluation: Evaluation) -> tuple[list[Finding], dict[st
     findings: list[Finding] = []
     for where, document in policy_documents(evaluation):
         findings.extend(check_policy(document, where))
+        if where.endswith(".assume_role_policy"):
+            findings.extend(check_trust_policy(document, where))
     policies = role_policies(evaluation)
     definitions: dict[str, str] = {}
     for machine in evaluation.of_type("aws_sfn_state_machine"):

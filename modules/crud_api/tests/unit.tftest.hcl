@@ -98,6 +98,12 @@ run "iam_is_scoped_to_exact_arns" {
     condition     = jsondecode(module.state_machine.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
     error_message = "Trust is limited to this account (confused-deputy protection)."
   }
+  assert {
+    # API Gateway does not send aws:SourceAccount when it assumes an integration's credentials role: a
+    # condition on it would make every request answer 500.
+    condition     = !can(jsondecode(aws_iam_role.api.assume_role_policy).Statement[0].Condition)
+    error_message = "The API Gateway integration role's trust carries no condition API Gateway does not send."
+  }
 }
 
 run "stage_logs_traces_throttles_and_redeploys_on_change" {
