@@ -9,7 +9,8 @@ so the handler is `<function>.handler.handler`.
 The same sources give the same bytes on any machine: entries are sorted, timestamps and permissions
 fixed, and entries are stored rather than deflated, because deflate output differs between zlib builds
 (zlib, zlib-ng) and the packages are small. boto3 is never packaged: the Lambda runtime provides it and
-aws-lambda-powertools comes from its public layer.
+aws-lambda-powertools comes from its public layer (or, with --bundle-powertools, is copied in from this
+interpreter's installed, pinned version, for LocalStack's free image).
 
 Writes build/lambdas/<name>.zip and build/lambdas/manifest.json ({"functions": {name: {path, size,
 source_code_hash}}}, where source_code_hash is base64(sha256(zip)), the value Terraform expects).
@@ -22,6 +23,7 @@ import argparse
 import ast
 import base64
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -45,6 +47,7 @@ class Package:
     name: str
     path: Path
     files: tuple[Path, ...]
+    top_level_module: bool = False  # a single-file module (typing_extensions.py) sits at the zip's root
 
     @property
     def is_function(self) -> bool:
@@ -104,7 +107,7 @@ def shared_dependencies(function: Package, packages: dict[str, Package]) -> list
 
 def zip_bytes(members: list[Package]) -> bytes:
     entries = sorted(
-        (f"{package.name}/{path.relative_to(package.path).as_posix()}", path)
+        (path.name if package.top_level_module else f"{package.name}/{path.relative_to(package.path).as_posix()}", path)
         for package in members
         for path in package.files
     )
@@ -134,12 +137,31 @@ def source_code_hash(content: bytes) -> str:
     return base64.b64encode(hashlib.sha256(content).digest()).decode("ascii")
 
 
-def build(source: Path, output: Path) -> dict[str, Any]:
+# What --bundle-powertools adds to every zip: aws-lambda-powertools and the one dependency the Lambda Python
+# runtime lacks (jmespath comes with the runtime's botocore). For runtimes that cannot attach the public layer,
+# such as LocalStack's free image, which cannot fetch a layer of another account.
+POWERTOOLS_BUNDLE = ("aws_lambda_powertools", "typing_extensions")
+
+
+def installed(module: str) -> Package:
+    """An installed module or package of this interpreter, as a Package to copy into a zip."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise SystemExit(f"build_lambdas: {module} is not installed in {sys.executable} (run make setup)")
+    if spec.submodule_search_locations:
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        return Package(module, folder, packaged_files(folder))
+    origin = Path(spec.origin)
+    return Package(module, origin.parent, (origin,), top_level_module=True)
+
+
+def build(source: Path, output: Path, bundle: tuple[str, ...] = ()) -> dict[str, Any]:
     packages = discover(source)
     functions = {name: p for name, p in packages.items() if p.is_function}
+    bundled = [installed(module) for module in bundle]
     manifest: dict[str, Any] = {"functions": {}}
     for name, function in functions.items():
-        content = zip_bytes([function, *shared_dependencies(function, packages)])
+        content = zip_bytes([function, *shared_dependencies(function, packages), *bundled])
         target = output / f"{name}.zip"
         changed = write_if_changed(target, content)
         manifest["functions"][name] = {
@@ -159,8 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=ROOT / "lambdas")
     parser.add_argument("--output", type=Path, default=ROOT / "build" / "lambdas")
+    parser.add_argument(
+        "--bundle-powertools",
+        action="store_true",
+        help="copy aws-lambda-powertools into every zip (for LocalStack's free image, which cannot use the public layer)",
+    )
     args = parser.parse_args(argv)
-    manifest = build(args.source.resolve(), args.output.resolve())
+    bundle = POWERTOOLS_BUNDLE if args.bundle_powertools else ()
+    manifest = build(args.source.resolve(), args.output.resolve(), bundle)
     shown = os.path.relpath(args.output.resolve())
     print(f"{len(manifest['functions'])} function package(s) in {shown}", file=sys.stderr)
     return 0

@@ -189,7 +189,7 @@ def test_asl_transition_to_a_missing_state_fails() -> None:
 def test_every_environment_passes_the_catalogue_gates() -> None:
     """The gates over what every env would create (python -m scripts.gates prints the same findings)."""
     roots = sorted(p.parent for p in (ROOT / "envs").glob("*/main.tf"))
-    assert [r.name for r in roots] == ["dev", "local", "prod", "staging"]
+    assert [r.name for r in roots] == ["bootstrap", "dev", "local", "prod", "staging"]
     assert [str(f) for f in run(roots)] == []
 
 

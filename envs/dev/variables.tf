@@ -36,9 +36,21 @@ variable "lambda_packages" {
 }
 
 variable "alarm_email_endpoints" {
-  description = "Addresses subscribed to the alarm topic."
+  description = "Addresses subscribed to the alarm topic (each confirms by the mail AWS sends it)."
   type        = list(string)
   default     = []
+  validation {
+    # Alarms that notify nobody are not alarms: prod must name someone (make plan also refuses the
+    # placeholder address of envs/prod/terraform.tfvars).
+    condition     = var.environment != "prod" || length(var.alarm_email_endpoints) > 0 || var.alarm_topic_arn != null
+    error_message = "alarm_email_endpoints: prod needs at least one address (or alarm_topic_arn, an existing topic), or its alarms notify nobody."
+  }
+}
+
+variable "alarm_topic_arn" {
+  description = "An existing SNS topic for alarm notifications instead of the one the stack creates."
+  type        = string
+  default     = null
 }
 
 variable "settings" {
@@ -55,6 +67,7 @@ variable "settings" {
     api_throttling_burst_limit = optional(number)
     cors_allow_origins         = optional(list(string))
     powertools_layer_arn       = optional(string)
+    powertools_bundled         = optional(bool)
   })
   default = {}
 }

@@ -8,7 +8,7 @@ settings = {
   archive_retention_days = 0
   alarms_enabled         = false
   xray_tracing           = false
-  # LocalStack has no public SSM parameters to resolve the layer from: name it. This is the public layer of
-  # aws-lambda-powertools 3.23.0 (version 27), which LocalStack Pro fetches from AWS.
-  powertools_layer_arn = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"
+  # LocalStack's free image can neither resolve the public SSM parameter nor fetch a layer of another account:
+  # `make apply ENV=local` builds the packages with powertools inside (build_lambdas.py --bundle-powertools).
+  powertools_bundled = true
 }

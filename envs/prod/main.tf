@@ -4,6 +4,7 @@ module "stack" {
   name                       = "${var.project}-${var.environment}"
   lambda_packages            = var.lambda_packages
   alarm_email_endpoints      = var.alarm_email_endpoints
+  alarm_topic_arn            = var.alarm_topic_arn
   deletion_protection        = var.settings.deletion_protection
   point_in_time_recovery     = var.settings.point_in_time_recovery
   log_retention_in_days      = var.settings.log_retention_in_days
@@ -15,4 +16,5 @@ module "stack" {
   api_throttling_burst_limit = var.settings.api_throttling_burst_limit
   cors_allow_origins         = var.settings.cors_allow_origins
   powertools_layer_arn       = var.settings.powertools_layer_arn
+  powertools_bundled         = var.settings.powertools_bundled
 }

@@ -6,4 +6,7 @@ settings = {
   log_retention_in_days = 365
 }
 
-alarm_email_endpoints = []
+# Replace with your on-call address: `make plan ENV=prod` refuses this placeholder, and Terraform refuses an
+# empty list for prod. Each address receives a confirmation mail from AWS Notifications; until it is
+# confirmed the subscription stays PendingConfirmation and nothing is delivered (envs/README.md).
+alarm_email_endpoints = ["oncall@example.com"]

@@ -92,3 +92,8 @@ output "target_dlq_names" {
   description = "Rule key => name of that queue (for alarms)."
   value       = { for key, queue in aws_sqs_queue.target_dlq : key => queue.name }
 }
+
+output "fanout_powertools_layer_arn" {
+  description = "The aws-lambda-powertools layer the fan-out function runs with (null when none, e.g. bundled in the package)."
+  value       = module.fanout.powertools_layer_arn
+}

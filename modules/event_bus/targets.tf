@@ -19,11 +19,18 @@ locals {
   }
 }
 
+# The queue's URL as the SQS endpoint in use reports it (AWS in any partition, LocalStack), never built from
+# the ARN by hand. A queue created in the same apply is read once it exists.
+data "aws_sqs_queue" "targets" {
+  for_each = local.sqs_targets
+
+  name = split(":", each.value[0].arn)[5]
+}
+
 resource "aws_sqs_queue_policy" "targets" {
   for_each = local.sqs_targets
 
-  # arn:aws:sqs:<region>:<account>:<name> -> https://sqs.<region>.amazonaws.com/<account>/<name>
-  queue_url = "https://sqs.${split(":", each.value[0].arn)[3]}.amazonaws.com/${split(":", each.value[0].arn)[4]}/${split(":", each.value[0].arn)[5]}"
+  queue_url = data.aws_sqs_queue.targets[each.key].url
   policy    = local.delivery_policies.sqs[each.key]
 }
 

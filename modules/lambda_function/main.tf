@@ -1,7 +1,7 @@
 locals {
   stream_consumer = var.event_source_mapping != null
   # The public layer that matches the aws-lambda-powertools version the tests run against (pyproject.toml).
-  powertools_parameter = "/aws/service/powertools/python/${var.architecture}/${var.runtime}/${var.powertools_version}"
+  powertools_parameter = var.powertools_version == null ? null : "/aws/service/powertools/python/${var.architecture}/${var.runtime}/${var.powertools_version}"
   powertools_layer_arn = var.powertools_layer_arn != null ? var.powertools_layer_arn : (
     var.powertools_version == null ? null : data.aws_ssm_parameter.powertools_layer[0].value
   )

@@ -5,6 +5,9 @@ locals {
   event_source = "app.items"
   # crud_api stores an item's user fields as JSON text in this attribute; both stream consumers lift them out.
   document_attribute = "document"
+  # No layer when the packages bundle powertools (null powertools_version attaches none).
+  powertools_version   = var.powertools_bundled ? null : var.powertools_version
+  powertools_layer_arn = var.powertools_bundled ? null : var.powertools_layer_arn
 }
 
 module "table" {
@@ -46,8 +49,8 @@ module "trigger" { # stream reader 1
   conditions            = var.trigger_conditions
   log_retention_in_days = var.log_retention_in_days
   xray_tracing          = var.xray_tracing
-  powertools_layer_arn  = var.powertools_layer_arn
-  powertools_version    = var.powertools_version
+  powertools_layer_arn  = local.powertools_layer_arn
+  powertools_version    = local.powertools_version
   tags                  = var.tags
 }
 
@@ -63,8 +66,8 @@ module "bus" { # stream reader 2 (its fan-out publisher)
   archive_retention_days = var.archive_retention_days
   log_retention_in_days  = var.log_retention_in_days
   xray_tracing           = var.xray_tracing
-  powertools_layer_arn   = var.powertools_layer_arn
-  powertools_version     = var.powertools_version
+  powertools_layer_arn   = local.powertools_layer_arn
+  powertools_version     = local.powertools_version
   tags                   = var.tags
 
   rules = {
@@ -102,8 +105,8 @@ module "consumer" {
   async_failure_queue   = true # EventBridge invokes it asynchronously: failed events must not vanish
   log_retention_in_days = var.log_retention_in_days
   xray_tracing          = var.xray_tracing
-  powertools_layer_arn  = var.powertools_layer_arn
-  powertools_version    = var.powertools_version
+  powertools_layer_arn  = local.powertools_layer_arn
+  powertools_version    = local.powertools_version
   environment_variables = {
     POWERTOOLS_SERVICE_NAME      = "${var.name}-consumer"
     POWERTOOLS_METRICS_NAMESPACE = var.name
@@ -116,6 +119,8 @@ module "alarms" {
   count  = var.alarms_enabled ? 1 : 0
 
   name            = var.name
+  create_topic    = var.alarm_topic_arn == null
+  alarm_topic_arn = var.alarm_topic_arn
   email_endpoints = var.alarm_email_endpoints
   dashboard       = var.dashboard
   dead_letter_queue_names = merge(

@@ -90,6 +90,16 @@ output "settings" {
     alarms_enabled         = var.alarms_enabled
     dashboard              = var.alarms_enabled && var.dashboard
     xray_tracing           = var.xray_tracing
-    powertools_layer_arn   = var.powertools_layer_arn
+    powertools_layer_arn   = local.powertools_layer_arn
+    powertools_bundled     = var.powertools_bundled
+  }
+}
+
+output "function_powertools_layers" {
+  description = "The aws-lambda-powertools layer each function runs with (null when powertools is bundled in the packages)."
+  value = {
+    trigger  = module.trigger.powertools_layer_arn
+    fanout   = module.bus.fanout_powertools_layer_arn
+    consumer = module.consumer.powertools_layer_arn
   }
 }

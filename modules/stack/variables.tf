@@ -61,6 +61,16 @@ variable "alarm_email_endpoints" {
   nullable    = false # null (e.g. an environment leaving it out) means the default
 }
 
+variable "alarm_topic_arn" {
+  description = "An existing SNS topic (e.g. the on-call team's) for alarm and OK notifications instead of a topic created here."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.alarm_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", coalesce(var.alarm_topic_arn, "-")))
+    error_message = "alarm_topic_arn must be null or an SNS topic ARN."
+  }
+}
+
 variable "dashboard" {
   description = "Create a CloudWatch dashboard of the alarmed metrics (with alarms_enabled)."
   type        = bool
@@ -120,6 +130,13 @@ variable "powertools_layer_arn" {
   description = "aws-lambda-powertools layer ARN; null resolves the public layer of powertools_version."
   type        = string
   default     = null
+}
+
+variable "powertools_bundled" {
+  description = "The Lambda packages carry aws-lambda-powertools themselves (scripts/build_lambdas.py --bundle-powertools), so no layer is attached: for LocalStack's free image, which cannot fetch the public layer of another account."
+  type        = bool
+  default     = false
+  nullable    = false # null (e.g. an environment leaving it out) means the default
 }
 
 variable "powertools_version" {

@@ -52,3 +52,8 @@ output "environment_variables" {
   description = "The function's configuration, as its environment."
   value       = local.environment
 }
+
+output "powertools_layer_arn" {
+  description = "The aws-lambda-powertools layer the function runs with (null when none, e.g. bundled in the package)."
+  value       = module.function.powertools_layer_arn
+}

@@ -66,10 +66,13 @@ def _run(root: Path, test_body: str, packages: dict[str, Any]) -> dict[str, Any]
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     mocks = Path("..") / ".." / MOCKS.relative_to(ROOT)  # relative to the environment root
+    # A root without functions (envs/bootstrap) declares no lambda_packages.
+    declares_packages = any('variable "lambda_packages"' in tf.read_text() for tf in root.glob("*.tf"))
+    variables = f"variables {{\n  lambda_packages = {json.dumps(packages)}\n}}\n\n" if declares_packages else ""
     (work / "evaluate.tftest.hcl").write_text(
         f'mock_provider "aws" {{\n  source = "{mocks.as_posix()}"\n}}\n\n'
         f"{test_body}\n"
-        f"variables {{\n  lambda_packages = {json.dumps(packages)}\n}}\n\n"
+        f"{variables}"
         'run "evaluate" {\n  command = apply\n}\n'
     )
     output = _terraform(["test", "-json", "-verbose", f"-test-directory={WORK_DIR.as_posix()}", "-no-color"], root)

@@ -39,6 +39,7 @@ run "environment" {
       dashboard              = false
       xray_tracing           = false
       powertools_layer_arn   = null
+      powertools_bundled     = false
     })
     error_message = "dev is cheap and disposable, exactly as envs/README.md documents."
   }

@@ -39,11 +39,36 @@ run "environment" {
       dashboard              = true
       xray_tracing           = true
       powertools_layer_arn   = null
+      powertools_bundled     = false
     })
     error_message = "prod keeps everything and watches everything, exactly as envs/README.md documents."
   }
   assert {
     condition     = output.table_name == "items-prod-items" && module.stack.alarm_topic_arn != null && length(module.stack.alarm_names) == 21
     error_message = "Resources are named <project>-<environment>-...; prod alarms on every signal to its topic."
+  }
+}
+
+run "prod_alarms_must_notify_someone" {
+  command = plan
+
+  variables {
+    alarm_email_endpoints = []
+  }
+
+  expect_failures = [var.alarm_email_endpoints]
+}
+
+run "an_existing_topic_replaces_the_addresses" {
+  command = plan
+
+  variables {
+    alarm_email_endpoints = []
+    alarm_topic_arn       = "arn:aws:sns:eu-west-1:123456789012:on-call"
+  }
+
+  assert {
+    condition     = module.stack.alarm_topic_arn == "arn:aws:sns:eu-west-1:123456789012:on-call"
+    error_message = "Alarms go to the existing topic when one is named."
   }
 }

@@ -39,6 +39,7 @@ run "environment" {
       dashboard              = false
       xray_tracing           = true
       powertools_layer_arn   = null
+      powertools_bundled     = false
     })
     error_message = "staging has production's shape with shorter retention and no deletion protection, exactly as envs/README.md documents."
   }

@@ -17,6 +17,9 @@ mock_provider "aws" {
       url = "https://sqs.eu-west-1.amazonaws.com/123456789012/queue"
     }
   }
+  mock_data "aws_sqs_queue" {
+    defaults = { url = "http://localhost:4566/123456789012/orders-audit" }
+  }
   mock_resource "aws_cloudwatch_log_group" {
     defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders-fanout" }
   }
@@ -127,7 +130,8 @@ run "every_target_type_gets_what_it_needs" {
   assert {
     condition = (
       jsondecode(aws_sqs_queue_policy.targets["queue"].policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == ["arn:aws:events:eu-west-1:123456789012:rule/orders/orders-audit", "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid"] &&
-      aws_sqs_queue_policy.targets["queue"].queue_url == "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-audit" &&
+      aws_sqs_queue_policy.targets["queue"].queue_url == data.aws_sqs_queue.targets["queue"].url &&
+      data.aws_sqs_queue.targets["queue"].name == "orders-audit" &&
       length(aws_sqs_queue_policy.targets) == 1
     )
     error_message = "A target queue gets one policy allowing exactly the rules that target it."

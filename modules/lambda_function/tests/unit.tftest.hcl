@@ -266,3 +266,16 @@ run "rejects_filter_patterns_outside_aws_range" {
   }
   expect_failures = [var.event_source_mapping]
 }
+
+run "no_powertools_layer_when_the_version_is_null" {
+  command = plan
+
+  variables {
+    powertools_version = null
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.this.layers) == 0 && output.powertools_layer_arn == null
+    error_message = "A null powertools_version attaches no layer (the package bundles powertools)."
+  }
+}

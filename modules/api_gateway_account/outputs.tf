@@ -1,0 +1,19 @@
+output "cloudwatch_role_arn" {
+  description = "ARN of the role API Gateway writes CloudWatch Logs with in this account and region."
+  value       = aws_iam_role.cloudwatch.arn
+}
+
+output "cloudwatch_role_name" {
+  description = "Name of that role."
+  value       = aws_iam_role.cloudwatch.name
+}
+
+output "cloudwatch_role_policy" {
+  description = "The role's inline policy (JSON), for tests and reviews."
+  value       = aws_iam_role_policy.cloudwatch.policy
+}
+
+output "region" {
+  description = "The region whose API Gateway account settings this applies."
+  value       = local.region
+}

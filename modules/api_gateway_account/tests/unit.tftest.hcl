@@ -1,0 +1,50 @@
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1", region = "eu-west-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/apigateway-cloudwatch-logs-eu-west-1" }
+  }
+}
+
+run "one_role_per_region_for_every_api" {
+  command = apply
+
+  assert {
+    condition     = aws_iam_role.cloudwatch.name == "apigateway-cloudwatch-logs-eu-west-1" && aws_api_gateway_account.this.cloudwatch_role_arn == aws_iam_role.cloudwatch.arn
+    error_message = "The region's API Gateway account settings name the region's CloudWatch role."
+  }
+  assert {
+    condition = jsondecode(aws_iam_role.cloudwatch.assume_role_policy).Statement == [{
+      Effect    = "Allow"
+      Principal = { Service = "apigateway.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+    error_message = "Only API Gateway may assume the role, with no condition it does not send."
+  }
+  assert {
+    condition = jsondecode(output.cloudwatch_role_policy).Statement[0].Resource == ["arn:aws:logs:eu-west-1:123456789012:log-group:*"] && jsondecode(output.cloudwatch_role_policy).Statement[1] == {
+      Sid      = "ListLogGroups"
+      Effect   = "Allow"
+      Action   = ["logs:DescribeLogGroups"]
+      Resource = ["*"]
+    }
+    error_message = "Log writes are limited to this account's log groups in this region; only DescribeLogGroups (no resource-level permissions) uses *."
+  }
+}
+
+run "rejects_an_invalid_role_name" {
+  command = plan
+
+  variables {
+    role_name = "has spaces"
+  }
+
+  expect_failures = [var.role_name]
+}
