@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 TF_ENV := . scripts/tf-env.sh
 ENV    ?=
 
-.PHONY: help setup build fmt lint gates validate tftest pytest test bench local plan apply destroy clean
+.PHONY: help setup build fmt lint gates validate tftest pytest test bench local plan apply destroy bootstrap deployer-policy clean
 
 help: ## List the targets
 	@grep -E '^[a-z -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -49,8 +49,11 @@ local: setup ## The whole system on localhost (moto + emulated API Gateway and L
 bench: setup build ## Figures, never pass/fail, into build/bench.json: zips, cold imports, fan-out and trigger per record, local runtime latency, test stage times
 	@$(TF_ENV) && $(PYTHON) -m scripts.bench $(ARGS)
 
-plan apply destroy: setup build ## terraform plan|apply|destroy ENV=<dev|staging|prod|local> (destroy of prod needs CONFIRM=prod)
-	@$(TF_ENV) && $(PYTHON) scripts/deploy.py $@ "$(ENV)" --confirm "$(CONFIRM)"
+plan apply destroy: setup build ## terraform plan|apply|destroy ENV=<dev|staging|prod|local> after a read-only preflight (destroy of prod needs CONFIRM=prod; CI=true approves)
+	@$(TF_ENV) && $(PYTHON) -m scripts.deploy $@ "$(ENV)" --confirm "$(CONFIRM)"
+
+bootstrap: setup ## Once per AWS account and region, before the first apply: envs/bootstrap for ENV=<env>'s account and region
+	@$(TF_ENV) && $(PYTHON) -m scripts.deploy bootstrap "$(ENV)"
 
 clean: ## Remove build outputs, caches, .terraform folders and the local runtime's files (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache .mypy_cache .hypothesis .benchmarks .coverage .coverage.*

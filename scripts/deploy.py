@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""terraform plan|apply|destroy for one environment root (envs/<name>), as `make plan ENV=dev` runs it.
+"""terraform plan|apply|destroy for one environment root (envs/<name>), as `make plan ENV=dev` runs it, and
+`make bootstrap ENV=dev` (envs/bootstrap, once per account and region).
 
-Builds nothing itself (make builds the Lambda zips first); initialises the root with its backend
-configuration (envs/<name>/backend.hcl, copied from backend.hcl.example) and passes the built
-packages' paths and hashes as `lambda_packages`. Stops with one clear sentence when something a
-deployment needs is missing, instead of a stack trace.
+Initialises the root with its backend configuration (envs/<name>/backend.hcl, copied from
+backend.hcl.example) and passes the built packages' paths and hashes as `lambda_packages` (make builds them
+first; for LocalStack they are rebuilt with powertools bundled in, since its free image cannot fetch the
+public layer). Before any terraform command against AWS, a preflight makes a few read-only calls: the
+credentials answer, the state bucket exists, the account and region are bootstrapped, the powertools
+layer's public parameter exists in the region, and prod's alarms reach someone. Each failure stops with
+one sentence saying how to fix it, instead of a stack trace or a five-minute AccessDenied retry loop.
+With CI=true, apply and destroy run with -auto-approve; at a terminal Terraform asks.
 """
 
 from __future__ import annotations
@@ -12,14 +17,26 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from scripts import build_lambdas
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "build" / "lambdas" / "manifest.json"
+PYPROJECT = ROOT / "pyproject.toml"
+BUNDLED_OUTPUT = ROOT / "build" / "lambdas-bundled"  # packages with powertools inside, for LocalStack
+BOOTSTRAP = "bootstrap"  # envs/bootstrap: once per account and region, never an environment of its own
+DEFAULT_REGION = "eu-west-1"  # the environments' default (envs/<env>/variables.tf)
+# What modules/lambda_function resolves the public powertools layer from (its defaults; pyproject's pin).
+POWERTOOLS_PARAMETER = "/aws/service/powertools/python/arm64/python3.13/{version}"
+PLACEHOLDER_ADDRESS = re.compile(r"@example\.(com|org|net)\b")
 LOCAL_ENVS = {"local"}  # state on disk, provider pointed at LocalStack: no AWS credentials needed
 DEFAULT_LOCALSTACK_ENDPOINT = "http://localhost:4566"
 
@@ -29,7 +46,8 @@ class Refusal(Exception):
 
 
 def environment_root(env: str) -> Path:
-    envs = sorted(p.name for p in (ROOT / "envs").iterdir() if p.is_dir()) if (ROOT / "envs").is_dir() else []
+    folders = (ROOT / "envs").iterdir() if (ROOT / "envs").is_dir() else iter(())
+    envs = sorted(p.name for p in folders if p.is_dir() and p.name != BOOTSTRAP)
     if not env:
         raise Refusal(f"Name an environment: ENV=<{'|'.join(envs) or 'name'}>.")
     root = ROOT / "envs" / env
@@ -79,9 +97,96 @@ def has_aws_credentials() -> bool:
     return boto3.Session().get_credentials() is not None
 
 
-def lambda_packages_var(root: Path) -> str:
+def tfvars(env: str) -> str:
+    path = ROOT / "envs" / env / "terraform.tfvars"
+    return path.read_text() if path.exists() else ""
+
+
+def environment_region(env: str) -> str:
+    """The region an environment deploys to: its tfvars' `region`, else the variables' default."""
+    match = re.search(r'^\s*region\s*=\s*"([^"]+)"', tfvars(env), re.M)
+    return match.group(1) if match else DEFAULT_REGION
+
+
+def backend_setting(root: Path, name: str) -> str | None:
+    backend = root / "backend.hcl"
+    if not backend.exists():
+        return None
+    match = re.search(rf'^\s*{name}\s*=\s*"([^"]+)"', backend.read_text(), re.M)
+    return match.group(1) if match else None
+
+
+def pinned_powertools() -> str:
+    import tomllib
+
+    dev = tomllib.loads(PYPROJECT.read_text())["dependency-groups"]["dev"]
+    return str(next(d.split("==")[1] for d in dev if d.startswith("aws-lambda-powertools==")))
+
+
+ClientFactory = Callable[[str, str], Any]  # (service, region) -> boto3 client
+
+
+def boto3_client(service: str, region: str) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=region)  # type: ignore[call-overload]  # (service is a variable)
+
+
+def error_code(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return str(code or type(error).__name__)
+
+
+def preflight(env: str, root: Path, clients: ClientFactory) -> None:
+    """Read-only calls that catch what would otherwise fail mid-apply (or hang in AccessDenied retries)."""
+    region = environment_region(env)
+    try:
+        account = clients("sts", region).get_caller_identity()["Account"]
+    except Exception as error:  # any botocore failure: expired token, no network, no credentials
+        raise Refusal(
+            f"AWS credentials do not answer (sts:GetCallerIdentity: {error_code(error)}): refresh them "
+            "(aws sso login, AWS_PROFILE) and run again."
+        ) from error
+    bucket = backend_setting(root, "bucket")
+    if bucket is not None:
+        try:
+            clients("s3", backend_setting(root, "region") or region).head_bucket(
+                Bucket=bucket, ExpectedBucketOwner=account
+            )
+        except Exception as error:
+            raise Refusal(
+                f"The state bucket {bucket} named in {(root / 'backend.hcl').relative_to(ROOT)} does not exist or is "
+                f"not account {account}'s ({error_code(error)}): create it (versioned, encrypted) or fix backend.hcl."
+            ) from error
+    if env == BOOTSTRAP:
+        return
+    settings = tfvars(env)
+    if env == "prod" and PLACEHOLDER_ADDRESS.search(settings.split("alarm_email_endpoints", 1)[-1].split("]", 1)[0]):
+        raise Refusal(
+            "envs/prod/terraform.tfvars still subscribes the placeholder address to prod's alarms: "
+            "put your on-call address in alarm_email_endpoints (or set alarm_topic_arn)."
+        )
+    role = clients("apigateway", region).get_account().get("cloudwatchRoleArn")
+    if not role:
+        raise Refusal(
+            f"API Gateway in {region} has no CloudWatch Logs role for account {account}, so the API stage cannot "
+            f"enable its access log: run `make bootstrap ENV={env}` once for this account and region."
+        )
+    if not re.search(r"^\s*(powertools_layer_arn\s*=|powertools_bundled\s*=\s*true)", settings, re.M):
+        parameter = POWERTOOLS_PARAMETER.format(version=pinned_powertools())
+        try:
+            clients("ssm", region).get_parameter(Name=parameter)
+        except Exception as error:
+            raise Refusal(
+                f"The public powertools layer parameter {parameter} cannot be read in {region} ({error_code(error)}): "
+                f"set settings.powertools_layer_arn in envs/{env}/terraform.tfvars to a layer published in {region}."
+            ) from error
+
+
+def lambda_packages_var(root: Path, manifest: Path | None = None) -> str:
     """The manifest as the `lambda_packages` variable, with paths relative to the environment root."""
-    functions = json.loads(MANIFEST.read_text())["functions"]
+    functions = json.loads((manifest or MANIFEST).read_text())["functions"]
     packages = {
         name: {
             "path": os.path.relpath(ROOT / meta["path"], root),
@@ -92,23 +197,52 @@ def lambda_packages_var(root: Path) -> str:
     return json.dumps(packages, sort_keys=True)
 
 
+def require_backend(root: Path) -> None:
+    backend = root / "backend.hcl"
+    if (root / "backend.hcl.example").exists() and not backend.exists():
+        raise Refusal(
+            f"{backend.relative_to(ROOT)} is missing: copy backend.hcl.example next to it and fill in your state bucket."
+        )
+
+
 def init_command(root: Path) -> list[str]:
     command = ["terraform", "init", "-input=false"]
-    backend = root / "backend.hcl"
-    if (root / "backend.hcl.example").exists():
-        if not backend.exists():
-            raise Refusal(
-                f"{backend.relative_to(ROOT)} is missing: copy backend.hcl.example next to it and fill in your state bucket."
-            )
-        command.append(f"-backend-config={backend.name}")
+    require_backend(root)
+    if (root / "backend.hcl").exists():
+        command.append(f"-backend-config={(root / 'backend.hcl').name}")
     return command
 
 
-def plan_command(action: str, env: str, root: Path) -> list[str]:
-    command = ["terraform", action, "-input=false", f"-var=lambda_packages={lambda_packages_var(root)}"]
+def bootstrap_init_command(env_root: Path) -> list[str]:
+    """envs/bootstrap's state goes to the environment's state bucket, under a key of its region."""
+    require_backend(env_root)
+    return [
+        "terraform",
+        "init",
+        "-input=false",
+        "-reconfigure",  # the same folder may bootstrap another account or region next time
+        f"-backend-config={os.path.relpath(env_root / 'backend.hcl', ROOT / 'envs' / BOOTSTRAP)}",
+        f"-backend-config=key=bootstrap/{environment_region(env_root.name)}/terraform.tfstate",
+    ]
+
+
+def approval(action: str) -> list[str]:
+    """CI has no terminal to answer Terraform's prompt ("error asking for approval: EOF"); people do."""
+    return ["-auto-approve"] if action in ("apply", "destroy") and os.environ.get("CI") == "true" else []
+
+
+def plan_command(action: str, env: str, root: Path, manifest: Path | None = None) -> list[str]:
+    command = ["terraform", action, "-input=false", *approval(action)]
+    command.append(f"-var=lambda_packages={lambda_packages_var(root, manifest)}")
     if env in LOCAL_ENVS:
         command.append(f"-var=localstack_endpoint={localstack_endpoint()}")
     return command
+
+
+def bundled_manifest() -> Path:
+    """The packages with powertools inside (LocalStack's free image cannot fetch the public layer)."""
+    build_lambdas.build(ROOT / "lambdas", BUNDLED_OUTPUT, build_lambdas.POWERTOOLS_BUNDLE)
+    return BUNDLED_OUTPUT / "manifest.json"
 
 
 def terraform(args: list[str], cwd: Path) -> None:
@@ -117,17 +251,47 @@ def terraform(args: list[str], cwd: Path) -> None:
         raise Refusal(f"`{' '.join(args[:2])}` failed in {cwd.relative_to(ROOT)} (see above).")
 
 
+CLIENTS: ClientFactory = boto3_client
+
+
+def bootstrap(env: str, env_root: Path) -> None:
+    """Applies envs/bootstrap for the environment's account and region (idempotent: run it again freely)."""
+    if env in LOCAL_ENVS:
+        raise Refusal("LocalStack needs no bootstrap: run `make apply ENV=local`.")
+    if os.environ.get("TF_PROVIDER_MODE") == "schema":
+        check_preconditions("apply", env, "")  # the same one-sentence refusal as plan/apply
+    if not has_aws_credentials():
+        raise Refusal("No AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY first.")
+    root = ROOT / "envs" / BOOTSTRAP
+    require_backend(env_root)
+    preflight(BOOTSTRAP, env_root, CLIENTS)
+    terraform(bootstrap_init_command(env_root), root)
+    terraform(
+        ["terraform", "apply", "-input=false", *approval("apply"), f"-var=region={environment_region(env)}"], root
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["plan", "apply", "destroy"])
+    parser.add_argument("action", choices=["plan", "apply", "destroy", "bootstrap"])
     parser.add_argument("env", nargs="?", default="")
     parser.add_argument("--confirm", default="")
     args = parser.parse_args(argv)
     try:
         root = environment_root(args.env)
+        if args.env == BOOTSTRAP:
+            raise Refusal("envs/bootstrap is applied through an environment: run `make bootstrap ENV=<env>`.")
+        if args.action == "bootstrap":
+            bootstrap(args.env, root)
+            return 0
         check_preconditions(args.action, args.env, args.confirm)
+        if args.env in LOCAL_ENVS:
+            manifest = bundled_manifest()
+        else:
+            preflight(args.env, root, CLIENTS)
+            manifest = MANIFEST
         terraform(init_command(root), root)
-        terraform(plan_command(args.action, args.env, root), root)
+        terraform(plan_command(args.action, args.env, root, manifest), root)
     except Refusal as refusal:
         print(f"make {args.action}: {refusal}", file=sys.stderr)
         return 2
