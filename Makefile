@@ -52,6 +52,9 @@ bench: setup build ## Figures, never pass/fail, into build/bench.json: zips, col
 plan apply destroy: setup build ## terraform plan|apply|destroy ENV=<dev|staging|prod|local> after a read-only preflight (destroy of prod needs CONFIRM=prod; CI=true approves)
 	@$(TF_ENV) && $(PYTHON) -m scripts.deploy $@ "$(ENV)" --confirm "$(CONFIRM)"
 
+deployer-policy: setup build ## The least-privilege policy for the identity that runs terraform on ENV=<env> (build/deployer-policy.<env>.json)
+	@$(TF_ENV) && $(PYTHON) -m scripts.deployer_policy "$(ENV)"
+
 bootstrap: setup ## Once per AWS account and region, before the first apply: envs/bootstrap for ENV=<env>'s account and region
 	@$(TF_ENV) && $(PYTHON) -m scripts.deploy bootstrap "$(ENV)"
 

