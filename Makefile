@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 TF_ENV := . scripts/tf-env.sh
 ENV    ?=
 
-.PHONY: help setup build fmt lint gates validate tftest pytest test bench local plan apply destroy bootstrap deployer-policy clean
+.PHONY: help setup build fmt lint gates validate tftest pytest test bench local plan apply destroy bootstrap deployer-policy e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ bench: setup build ## Figures, never pass/fail, into build/bench.json: zips, col
 
 plan apply destroy: setup build ## terraform plan|apply|destroy ENV=<dev|staging|prod|local> after a read-only preflight (destroy of prod needs CONFIRM=prod; CI=true approves)
 	@$(TF_ENV) && $(PYTHON) -m scripts.deploy $@ "$(ENV)" --confirm "$(CONFIRM)"
+
+e2e: setup build ## The end-to-end suite: TARGET=local (default, the local runtime) | localstack (apply, test, destroy ENV=local) | aws (ENV=<applied env>)
+	@$(TF_ENV) && $(PYTHON) -m scripts.e2e --target "$(or $(TARGET),local)" --env "$(or $(ENV),dev)"
 
 deployer-policy: setup build ## The least-privilege policy for the identity that runs terraform on ENV=<env> (build/deployer-policy.<env>.json)
 	@$(TF_ENV) && $(PYTHON) -m scripts.deployer_policy "$(ENV)"
