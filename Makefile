@@ -11,7 +11,7 @@ ENV    ?=
 .PHONY: help setup build fmt lint gates validate tftest pytest test bench local plan apply destroy bootstrap deployer-policy e2e clean
 
 help: ## List the targets
-	@grep -E '^[a-z -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9 -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 setup: ## Create .venv with the pinned dev dependencies and prepare Terraform (offline kit if the registry is unreachable)
 	@bash scripts/setup.sh
@@ -25,8 +25,9 @@ fmt: setup ## Format Terraform and Python sources in place
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/ruff check --fix .
 
-lint: setup ## ruff, terraform fmt -check, mypy --strict, checkov
+lint: setup build ## ruff, terraform fmt -check, mypy --strict, checkov, and the IAM/ASL gates (make gates)
 	@$(TF_ENV) && $(PYTHON) -m scripts.check lint fmt types checkov
+	@$(TF_ENV) && $(PYTHON) -m scripts.gates
 
 gates: setup build ## IAM policies and state machines of every env against AWS's catalogues (README "Gates")
 	@$(TF_ENV) && $(PYTHON) -m scripts.gates

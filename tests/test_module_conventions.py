@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -81,3 +82,21 @@ def test_aws_environments_differ_only_in_their_tfvars() -> None:
     for env in ("dev", "staging", "prod"):
         example = (ENVS / env / "backend.hcl.example").read_text()
         assert f"/{env}/terraform.tfstate" in example, f"envs/{env} would share another environment's state key"
+
+
+def test_roots_with_s3_native_locking_require_the_terraform_that_made_it_stable() -> None:
+    """use_lockfile is experimental in Terraform 1.10 and generally available from 1.11."""
+    roots = [p.parent for p in ENVS.glob("*/backend.tf") if "use_lockfile" in p.read_text()]
+    assert {r.name for r in roots} >= {"dev", "staging", "prod", "bootstrap"}
+    for root in roots:
+        assert re.search(r'required_version\s*=\s*">= 1\.11"', (root / "versions.tf").read_text()), root.name
+
+
+def test_make_help_lists_every_target() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    documented = {name for line in re.findall(r"^([a-z][a-z0-9 -]*):.*## ", makefile, re.M) for name in line.split()}
+    listed = subprocess.run(["make", "-s", "help"], cwd=ROOT, text=True, capture_output=True, check=True).stdout
+    shown = {name for line in listed.splitlines() for name in line.split("  ")[1].split() if line.startswith("  ")}
+    targets = set(re.findall(r"^([a-z][a-z0-9-]*)(?=[ a-z0-9-]*:)", makefile, re.M))
+    assert {"plan", "apply", "destroy", "bootstrap", "e2e", "deployer-policy", "gates"} <= documented
+    assert targets - {"help"} <= shown, f"targets without a help line: {sorted(targets - shown)}"
