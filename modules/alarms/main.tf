@@ -71,11 +71,17 @@ locals {
   )
 }
 
+# Not encrypted with alias/aws/sns: CloudWatch alarms cannot publish to a topic encrypted with that AWS managed
+# key, whose policy gives cloudwatch.amazonaws.com no kms:GenerateDataKey/Decrypt and cannot be edited ("CloudWatch
+# Alarms does not have authorization to access the SNS topic encryption key"; AWS re:Post knowledge center,
+# "cloudwatch-configure-alarm-sns"). Notifications carry alarm names, thresholds and metric values, no item
+# data. For encryption at rest, pass alarm_topic_arn of a topic under a customer managed key whose policy
+# allows cloudwatch.amazonaws.com those two actions.
 resource "aws_sns_topic" "alarms" {
-  count             = var.create_topic ? 1 : 0
-  name              = "${var.name}-alarms"
-  kms_master_key_id = "alias/aws/sns"
-  tags              = var.tags
+  #checkov:skip=CKV_AWS_26:CloudWatch alarms cannot publish to a topic under the AWS managed SNS key; notifications hold no item data (see the comment above)
+  count = var.create_topic ? 1 : 0
+  name  = "${var.name}-alarms"
+  tags  = var.tags
 }
 
 resource "aws_sns_topic_subscription" "email" {

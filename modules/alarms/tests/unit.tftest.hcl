@@ -61,8 +61,9 @@ run "every_signal_has_an_alarm_to_the_topic" {
     error_message = "Iterator age and executions are watched per consumer and per state machine."
   }
   assert {
-    condition     = aws_sns_topic.alarms[0].kms_master_key_id == "alias/aws/sns" && aws_sns_topic_subscription.email["oncall@example.com"].protocol == "email"
-    error_message = "The topic is encrypted and mails the on-call address."
+    # alias/aws/sns would silence every alarm: CloudWatch cannot use that key to publish.
+    condition     = aws_sns_topic.alarms[0].kms_master_key_id != "alias/aws/sns" && aws_sns_topic_subscription.email["oncall@example.com"].protocol == "email"
+    error_message = "The topic is one CloudWatch can publish to (not under the AWS managed SNS key) and mails the on-call address."
   }
   assert {
     condition     = length(jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets) == 16
