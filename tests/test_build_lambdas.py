@@ -129,7 +129,7 @@ def test_every_project_function_imports_from_its_zip_alone(tmp_path: Path) -> No
     manifest = build_lambdas.build(build_lambdas.ROOT / "lambdas", tmp_path)
     assert set(manifest["functions"]) >= {"stream_trigger", "stream_fanout"}
     environment = {
-        "STATE_MACHINE_ARN": "arn:aws:states:eu-west-1:123456789012:stateMachine:wf",
+        "WORKFLOWS": '{"wf": {"stateMachineArn": "arn:aws:states:eu-west-1:123456789012:stateMachine:wf"}}',
         "EVENT_BUS_NAME": "bus",
         "DLQ_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq",
         "AWS_DEFAULT_REGION": "eu-west-1",
@@ -146,3 +146,17 @@ def test_every_project_function_imports_from_its_zip_alone(tmp_path: Path) -> No
         )
         assert result.returncode == 0, result.stderr
         assert f"{name}.zip" in result.stdout
+
+
+def test_bundled_powertools_makes_each_zip_independent_of_the_layer(tmp_path: Path) -> None:
+    """For LocalStack's free image (no layer of another account): powertools inside every zip, deterministically."""
+    first = build_lambdas.build(build_lambdas.ROOT / "lambdas", tmp_path / "a", build_lambdas.POWERTOOLS_BUNDLE)
+    second = build_lambdas.build(build_lambdas.ROOT / "lambdas", tmp_path / "b", build_lambdas.POWERTOOLS_BUNDLE)
+    assert [f["source_code_hash"] for f in first["functions"].values()] == [
+        f["source_code_hash"] for f in second["functions"].values()
+    ]
+    with zipfile.ZipFile(tmp_path / "a" / "stream_trigger.zip") as archive:
+        names = set(archive.namelist())
+    assert {"aws_lambda_powertools/__init__.py", "typing_extensions.py", "stream_trigger/handler.py"} <= names
+    plain = build_lambdas.build(build_lambdas.ROOT / "lambdas", tmp_path / "plain")
+    assert plain["functions"]["stream_trigger"]["size"] < first["functions"]["stream_trigger"]["size"] / 10

@@ -49,10 +49,23 @@ def workflow(aws: None) -> Workflow:
 
 
 @pytest.fixture
-def load_trigger(workflow: Workflow, monkeypatch: pytest.MonkeyPatch) -> Any:
+def dlq(aws: None) -> str:
+    return str(
+        boto3.client("sqs", region_name=REGION).create_queue(QueueName="orders-trigger-stream-failures")["QueueUrl"]
+    )
+
+
+def workflows(arn: str, **settings: Any) -> str:
+    """WORKFLOWS with the one example workflow, as modules/stream_trigger renders it."""
+    return json.dumps({"item-workflow": {"stateMachineArn": arn, **settings}})
+
+
+@pytest.fixture
+def load_trigger(workflow: Workflow, dlq: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     def load(**environment: str) -> ModuleType:
-        monkeypatch.setenv("STATE_MACHINE_ARN", workflow.arn)
-        for name in ("EVENT_NAMES", "CONDITIONS", "DOCUMENT_ATTRIBUTE"):
+        monkeypatch.setenv("WORKFLOWS", workflows(workflow.arn))
+        monkeypatch.setenv("DLQ_URL", dlq)
+        for name in ("DOCUMENT_ATTRIBUTE", "SDK_MAX_ATTEMPTS"):
             monkeypatch.delenv(name, raising=False)
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
@@ -73,10 +86,11 @@ def write_order_history(table: Any) -> None:
 
 
 def batch_summary(caplog: pytest.LogCaptureFixture) -> dict[str, Any]:
-    """The counts the handler logged for its last batch."""
+    """The counts the handler logged for its last batch (records, failed, <workflow>.<result>)."""
     [*_, record] = [r for r in caplog.records if r.getMessage() == "batch processed"]
     caplog.clear()
-    return {key: getattr(record, key) for key in ("seen", "skipped", "matched", "started", "duplicate", "failed")}
+    fields = ("records", "failed", "item-workflow.started", "item-workflow.duplicate", "item-workflow.dead_lettered")
+    return {key: getattr(record, key, 0) for key in fields}
 
 
 def test_every_change_runs_the_workflow_once(table: Any, workflow: Workflow, load_trigger: Any) -> None:
@@ -116,22 +130,17 @@ def test_every_change_runs_the_workflow_once(table: Any, workflow: Workflow, loa
 def test_conditions_select_what_esm_filters_cannot(
     table: Any, workflow: Workflow, load_trigger: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    trigger = load_trigger(CONDITIONS=json.dumps({"field": "status", "changedFrom": "PENDING", "changedTo": "PAID"}))
+    conditions = {"field": "status", "changedFrom": "PENDING", "changedTo": "PAID"}
+    trigger = load_trigger(WORKFLOWS=workflows(workflow.arn, conditions=conditions))
     write_order_history(table)
     batch = read_stream_batch("orders")
 
     assert trigger.handler(batch, LambdaContext()) == {"batchItemFailures": []}
-    assert batch_summary(caplog) == {
-        "seen": 3,
-        "skipped": 2,
-        "matched": 1,
-        "started": 1,
-        "duplicate": 0,
-        "failed": 0,
-    }
+    summary = {"records": 3, "failed": 0, "item-workflow.duplicate": 0, "item-workflow.dead_lettered": 0}
+    assert batch_summary(caplog) == {**summary, "item-workflow.started": 1}
     wait_for_executions(workflow.arn)  # redelivered after the first execution ended
     trigger.handler(batch, LambdaContext())
-    assert batch_summary(caplog) == {"seen": 3, "skipped": 2, "matched": 1, "started": 0, "duplicate": 1, "failed": 0}
+    assert batch_summary(caplog) == {**summary, "item-workflow.started": 0, "item-workflow.duplicate": 1}
 
     executions = wait_for_executions(workflow.arn)
     assert [json.loads(e["input"])["eventName"] for e in executions] == ["MODIFY"]
@@ -139,9 +148,10 @@ def test_conditions_select_what_esm_filters_cannot(
 
 def test_event_names_and_document_fields(table: Any, workflow: Workflow, load_trigger: Any) -> None:
     trigger = load_trigger(
-        EVENT_NAMES="INSERT, MODIFY",
+        WORKFLOWS=workflows(
+            workflow.arn, eventNames=["INSERT", "MODIFY"], conditions={"field": "amount", "greaterThan": 100}
+        ),
         DOCUMENT_ATTRIBUTE="document",
-        CONDITIONS=json.dumps({"field": "amount", "greaterThan": 100}),
     )
     # Items as the CRUD API stores them: user fields are JSON text in `document`.
     table.put_item(Item={"id": "small", "version": 1, "document": json.dumps({"amount": 20})})
@@ -156,13 +166,14 @@ def test_event_names_and_document_fields(table: Any, workflow: Workflow, load_tr
     assert started["newImage"] == {"id": "large", "version": 1, "amount": 250}
 
 
-def test_a_failed_start_reports_exactly_that_record(
+def test_a_failed_start_holds_back_the_later_changes_of_that_item(
     table: Any, workflow: Workflow, load_trigger: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     trigger = load_trigger()
-    write_order_history(table)
+    write_order_history(table)  # INSERT, MODIFY, REMOVE of o-1
+    table.put_item(Item={"id": "o-2", "status": "NEW"})  # another item, after them in the stream
     batch = read_stream_batch("orders")
-    failing = batch["Records"][1]
+    failing, later_same_item, other_item = batch["Records"][1], batch["Records"][2], batch["Records"][3]
     client = trigger.stepfunctions()
     real_start = client.start_execution
 
@@ -172,46 +183,125 @@ def test_a_failed_start_reports_exactly_that_record(
         return real_start(**kwargs)
 
     monkeypatch.setattr(client, "start_execution", start_or_fail)
-    assert trigger.handler(batch, LambdaContext()) == {
-        "batchItemFailures": [{"itemIdentifier": failing["dynamodb"]["SequenceNumber"]}]
-    }
-    assert len(wait_for_executions(workflow.arn)) == 2
+    response = trigger.handler(batch, LambdaContext())
+    assert response == {
+        "batchItemFailures": [
+            {"itemIdentifier": failing["dynamodb"]["SequenceNumber"]},
+            {"itemIdentifier": later_same_item["dynamodb"]["SequenceNumber"]},
+        ]
+    }, "the REMOVE of o-1 must not start before its MODIFY; o-2 goes on"
+    started = {json.loads(e["input"])["eventId"] for e in wait_for_executions(workflow.arn)}
+    assert started == {batch["Records"][0]["eventID"], other_item["eventID"]}
 
     monkeypatch.setattr(client, "start_execution", real_start)
     assert trigger.handler(batch, LambdaContext()) == {"batchItemFailures": []}
     executions = wait_for_executions(workflow.arn)
-    assert sorted(json.loads(e["input"])["eventId"] for e in executions) == sorted(
-        r["eventID"] for r in batch["Records"]
+    o1 = sorted(
+        (e for e in executions if json.loads(e["input"])["keys"] == {"id": "o-1"}), key=lambda e: e["startDate"]
     )
+    assert [json.loads(e["input"])["eventName"] for e in o1] == ["INSERT", "MODIFY", "REMOVE"]
 
 
-def test_every_record_failing_is_still_a_partial_response(
-    table: Any, load_trigger: Any, monkeypatch: pytest.MonkeyPatch
+def test_a_workflow_that_cannot_start_dead_letters_every_change_at_once(
+    table: Any, load_trigger: Any, dlq: str
 ) -> None:
-    trigger = load_trigger(STATE_MACHINE_ARN=f"arn:aws:states:{REGION}:123456789012:stateMachine:absent")
+    trigger = load_trigger(WORKFLOWS=workflows(f"arn:aws:states:{REGION}:123456789012:stateMachine:absent"))
     write_order_history(table)
     batch = read_stream_batch("orders")
 
-    response = trigger.handler(batch, LambdaContext())
+    assert trigger.handler(batch, LambdaContext()) == {"batchItemFailures": []}, "settled, not retried for a day"
 
-    assert response == {
-        "batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in batch["Records"]]
-    }
+    messages = drain_queue(dlq)
+    assert [(m["reason"], m["errorCode"], m["change"]["eventId"]) for m in messages] == [
+        ("not-retryable", "StateMachineDoesNotExist", r["eventID"]) for r in batch["Records"]
+    ]
 
 
-def test_throttling_is_retried_by_the_sdk_in_adaptive_mode(load_trigger: Any) -> None:
-    retries = load_trigger(SDK_MAX_ATTEMPTS="7").stepfunctions().meta.config.retries
-    assert retries["mode"] == "adaptive"
-    assert retries["total_max_attempts"] == 7
+def test_a_change_too_large_for_step_functions_is_dead_lettered_with_its_keys(
+    table: Any, workflow: Workflow, load_trigger: Any, dlq: str
+) -> None:
+    trigger = load_trigger()
+    # Each image is 280,000 UTF-8 bytes (140,000 two-byte characters), well under DynamoDB's 400 KB item
+    # limit; the change (both images) is over Step Functions' 262,144 bytes and over an SQS message.
+    table.put_item(Item={"id": "big", "note": "é" * 140_000})
+    table.put_item(Item={"id": "small", "note": "é" * 1_000})
+    batch = read_stream_batch("orders")
+
+    assert trigger.handler(batch, LambdaContext()) == {"batchItemFailures": []}
+
+    [message] = drain_queue(dlq)
+    assert (message["reason"], message["keys"], message["eventName"]) == ("input-too-large", {"id": "big"}, "INSERT")
+    assert message["changeBytes"] > 262_144
+    assert message["sequenceNumber"] == batch["Records"][0]["dynamodb"]["SequenceNumber"]
+    [execution] = wait_for_executions(workflow.arn)
+    assert json.loads(execution["input"])["keys"] == {"id": "small"}
+
+
+def test_several_workflows_share_one_reader_each_with_its_input(
+    table: Any, workflow: Workflow, load_trigger: Any
+) -> None:
+    audit = create_workflow("audit-workflow")
+    trigger = load_trigger(
+        WORKFLOWS=json.dumps(
+            {
+                "item-workflow": {"stateMachineArn": workflow.arn, "eventNames": ["REMOVE"]},
+                "audit": {
+                    "stateMachineArn": audit.arn,
+                    "input": {"action": "eventName", "keys": "keys", "status": "newImage.status"},
+                },
+            }
+        )
+    )
+    write_order_history(table)
+
+    assert trigger.handler(read_stream_batch("orders"), LambdaContext()) == {"batchItemFailures": []}
+
+    assert [json.loads(e["input"])["eventName"] for e in wait_for_executions(workflow.arn)] == ["REMOVE"]
+    audited = sorted((json.loads(e["input"]) for e in wait_for_executions(audit.arn)), key=lambda i: i["action"])
+    assert audited == [
+        {"action": "INSERT", "keys": {"id": "o-1"}, "status": "PENDING"},
+        {"action": "MODIFY", "keys": {"id": "o-1"}, "status": "PAID"},
+        {"action": "REMOVE", "keys": {"id": "o-1"}, "status": None},
+    ]
+
+
+def test_standard_retry_mode_with_bounded_attempts_and_timeouts(load_trigger: Any) -> None:
+    trigger = load_trigger(SDK_MAX_ATTEMPTS="4")
+    config = trigger.stepfunctions().meta.config
+    assert config.retries == {"mode": "standard", "total_max_attempts": 4}
+    assert (config.connect_timeout, config.read_timeout) == (2.0, 5.0)
+    # The worst case of one call: 4 attempts x 7 s of timeouts + backoffs of 1, 2 and 4 s.
+    assert trigger.SETTINGS.call_budget_seconds == 4 * 7 + 1 + 2 + 4
 
 
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("STATE_MACHINE_ARN", "orders-workflow", "STATE_MACHINE_ARN must be a state machine ARN"),
-        ("EVENT_NAMES", "INSERT,UPSERT", "EVENT_NAMES must be a comma-separated subset"),
-        ("SDK_MAX_ATTEMPTS", "0", "SDK_MAX_ATTEMPTS must be a whole number from 1 to 20"),
-        ("CONDITIONS", '{"field": "amount", "greaterThen": 1}', "CONDITIONS: unknown test(s) ['greaterThen']"),
+        (
+            "WORKFLOWS",
+            workflows("orders-workflow"),
+            "WORKFLOWS.item-workflow.stateMachineArn: must be a state machine ARN",
+        ),
+        ("WORKFLOWS", "{}", "WORKFLOWS: must be a non-empty JSON object"),
+        (
+            "WORKFLOWS",
+            workflows("arn:aws:states:eu-west-1:123456789012:stateMachine:w", eventNames=["UPSERT"]),
+            "WORKFLOWS.item-workflow.eventNames: must be a non-empty subset",
+        ),
+        (
+            "WORKFLOWS",
+            workflows(
+                "arn:aws:states:eu-west-1:123456789012:stateMachine:w", conditions={"field": "amount", "greaterThen": 1}
+            ),
+            "WORKFLOWS.item-workflow.conditions: unknown test(s) ['greaterThen']",
+        ),
+        (
+            "WORKFLOWS",
+            workflows("arn:aws:states:eu-west-1:123456789012:stateMachine:w", input={"status": "item.status"}),
+            "WORKFLOWS.item-workflow.input.status: 'item' is not a field of a change",
+        ),
+        ("SDK_MAX_ATTEMPTS", "0", "SDK_MAX_ATTEMPTS must be a whole number from 1 to 10"),
+        ("DLQ_URL", "orders-dlq", "DLQ_URL must be an SQS queue URL"),
     ],
 )
 def test_bad_configuration_fails_the_cold_start(load_trigger: Any, variable: str, value: str, message: str) -> None:
@@ -234,7 +324,7 @@ def test_workflow_records_what_it_cannot_process(
     table: Any, load_trigger: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = create_workflow("broken-workflow", notification_queue="missing-queue")
-    trigger = load_trigger(STATE_MACHINE_ARN=broken.arn)
+    trigger = load_trigger(WORKFLOWS=workflows(broken.arn))
     table.put_item(Item={"id": "o-9", "status": "NEW"})
 
     assert trigger.handler(read_stream_batch("orders"), LambdaContext()) == {"batchItemFailures": []}

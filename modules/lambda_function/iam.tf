@@ -12,6 +12,8 @@ resource "aws_iam_role" "this" {
 }
 
 locals {
+  # arn:<partition>:ec2:<region>:<account>, read off the log group's ARN (no extra data sources).
+  ec2_arn_prefix = join(":", concat(slice(split(":", aws_cloudwatch_log_group.this.arn), 0, 2), ["ec2"], slice(split(":", aws_cloudwatch_log_group.this.arn), 3, 5)))
   module_statements = concat(
     [{
       Sid      = "WriteOwnLogs"
@@ -46,6 +48,38 @@ locals {
         Resource = [aws_sqs_queue.failures[0].arn]
       },
     ] : [],
+    local.stream_consumer && var.failure_queue_kms_key_arn != null ? [{
+      Sid      = "EncryptForTheFailureQueue"
+      Effect   = "Allow"
+      Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      Resource = [var.failure_queue_kms_key_arn]
+    }] : [],
+    var.vpc_config == null ? [] : [
+      {
+        # Lambda creates and removes the function's network interfaces in these subnets and groups.
+        Sid    = "NetworkInterfacesInTheVpc"
+        Effect = "Allow"
+        Action = ["ec2:CreateNetworkInterface"]
+        Resource = concat(
+          ["${local.ec2_arn_prefix}:network-interface/*"],
+          [for id in var.vpc_config.subnet_ids : "${local.ec2_arn_prefix}:subnet/${id}"],
+          [for id in var.vpc_config.security_group_ids : "${local.ec2_arn_prefix}:security-group/${id}"],
+        )
+      },
+      {
+        Sid      = "ManageOwnNetworkInterfaces"
+        Effect   = "Allow"
+        Action   = ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+        Resource = ["${local.ec2_arn_prefix}:network-interface/*"]
+      },
+      {
+        # Describe* have no resource-level permissions.
+        Sid      = "DescribeTheVpc"
+        Effect   = "Allow"
+        Action   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+        Resource = ["*"]
+      },
+    ],
     var.async_failure_queue ? [{
       Sid      = "SendFailedAsyncInvocationsToTheQueue"
       Effect   = "Allow"

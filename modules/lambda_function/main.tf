@@ -1,4 +1,8 @@
 locals {
+  environment_variables = merge(
+    var.environment_variables,
+    var.failure_queue_environment_variable != null && local.stream_consumer ? { (var.failure_queue_environment_variable) = aws_sqs_queue.failures[0].url } : {},
+  )
   stream_consumer = var.event_source_mapping != null
   # The public layer that matches the aws-lambda-powertools version the tests run against (pyproject.toml).
   powertools_parameter = var.powertools_version == null ? null : "/aws/service/powertools/python/${var.architecture}/${var.runtime}/${var.powertools_version}"
@@ -25,13 +29,14 @@ resource "aws_sqs_queue" "failures" {
   count                     = local.stream_consumer ? 1 : 0
   name                      = "${var.name}-stream-failures"
   message_retention_seconds = 1209600 # 14 days, the SQS maximum: time to inspect and replay
-  sqs_managed_sse_enabled   = true
+  sqs_managed_sse_enabled   = var.failure_queue_kms_key_arn == null ? true : null
+  kms_master_key_id         = var.failure_queue_kms_key_arn
   tags                      = var.tags
 }
 
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:A DLQ on the function applies to async invocations only; this module sets the on-failure destination of the stream mapping or of async invocations instead, which also keeps the event
-  #checkov:skip=CKV_AWS_117:The functions call only AWS APIs; a VPC would add NAT or endpoints and cold-start cost for no isolation gained (vpc settings are a planned option)
+  #checkov:skip=CKV_AWS_117:VPC is the caller's var.vpc_config: the functions call only AWS APIs, and a VPC needs NAT or endpoints
   #checkov:skip=CKV_AWS_272:Packages are built deterministically and pinned by source_code_hash; a signing profile is the consumer's choice
   #checkov:skip=CKV_AWS_173:Environment variables hold names, ARNs and rules, never secrets; Lambda encrypts them at rest with its AWS managed key
   #checkov:skip=CKV_AWS_50:X-Ray is the caller's var.xray_tracing, on by default; only dev and local turn it off
@@ -49,9 +54,17 @@ resource "aws_lambda_function" "this" {
   layers                         = concat(compact([local.powertools_layer_arn]), var.layers)
 
   dynamic "environment" {
-    for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
+    for_each = length(local.environment_variables) > 0 ? [local.environment_variables] : []
     content {
       variables = environment.value
+    }
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.vpc_config == null ? [] : [var.vpc_config]
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
     }
   }
 

@@ -67,3 +67,8 @@ output "async_failure_queue_name" {
   description = "Name of that queue (for alarms)."
   value       = one(aws_sqs_queue.async_failures[*].name)
 }
+
+output "environment_variables" {
+  description = "The function's environment as configured (the caller's variables plus the failure queue URL when asked for)."
+  value       = local.environment_variables
+}

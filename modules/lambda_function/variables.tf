@@ -234,3 +234,36 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "failure_queue_environment_variable" {
+  description = "Name of an environment variable that receives the URL of the stream mapping's failure queue, for a function that dead-letters records itself (the role may already send to that queue). Null: none."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.failure_queue_environment_variable == null || can(regex("^[A-Z][A-Z0-9_]*$", coalesce(var.failure_queue_environment_variable, "-")))
+    error_message = "failure_queue_environment_variable must be null or an environment variable name (upper case letters, digits, '_')."
+  }
+}
+
+variable "failure_queue_kms_key_arn" {
+  description = "Customer managed KMS key for the failure queue (the role gets kms:GenerateDataKey and kms:Decrypt on it). Null: SQS-managed encryption."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.failure_queue_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.failure_queue_kms_key_arn, "-")))
+    error_message = "failure_queue_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "vpc_config" {
+  description = "Subnets and security groups to run the function in (the role gets the network-interface permissions Lambda needs, on these subnets and groups). Null: no VPC."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+  validation {
+    condition     = var.vpc_config == null || (length(try(var.vpc_config.subnet_ids, [])) > 0 && alltrue([for id in try(var.vpc_config.subnet_ids, []) : can(regex("^subnet-[0-9a-f]+$", id))]) && alltrue([for id in try(var.vpc_config.security_group_ids, []) : can(regex("^sg-[0-9a-f]+$", id))]))
+    error_message = "vpc_config needs at least one subnet id (subnet-...) and security group ids of the form sg-...."
+  }
+}

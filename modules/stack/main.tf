@@ -40,13 +40,17 @@ module "crud" {
 module "trigger" { # stream reader 1
   source = "../stream_trigger"
 
-  name                  = "${var.name}-trigger"
-  stream_arn            = module.table.stream_arn
-  state_machine_arn     = module.workflow.arn
+  name       = "${var.name}-trigger"
+  stream_arn = module.table.stream_arn
+  workflows = merge(var.trigger_workflows, {
+    item-workflow = {
+      state_machine_arn = module.workflow.arn
+      event_names       = var.trigger_event_names
+      conditions        = var.trigger_conditions == null ? null : jsonencode(var.trigger_conditions)
+    }
+  })
   package               = var.lambda_packages["stream_trigger"]
   document_attribute    = local.document_attribute
-  event_names           = var.trigger_event_names
-  conditions            = var.trigger_conditions
   log_retention_in_days = var.log_retention_in_days
   xray_tracing          = var.xray_tracing
   powertools_layer_arn  = local.powertools_layer_arn

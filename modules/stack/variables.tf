@@ -126,6 +126,22 @@ variable "trigger_conditions" {
   default     = null
 }
 
+variable "trigger_workflows" {
+  description = "More workflows for the same stream reader, beside the example workflow (modules/stream_trigger's workflows: state_machine_arn, event_names, conditions as JSON text, input)."
+  type = map(object({
+    state_machine_arn = string
+    event_names       = optional(list(string), ["INSERT", "MODIFY", "REMOVE"])
+    conditions        = optional(string)
+    input             = optional(map(string))
+  }))
+  default  = {}
+  nullable = false # null (e.g. an environment leaving it out) means the default
+  validation {
+    condition     = !contains(keys(var.trigger_workflows), "item-workflow")
+    error_message = "trigger_workflows: item-workflow is the example workflow's name; choose another."
+  }
+}
+
 variable "powertools_layer_arn" {
   description = "aws-lambda-powertools layer ARN; null resolves the public layer of powertools_version."
   type        = string

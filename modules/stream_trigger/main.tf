@@ -1,21 +1,28 @@
 locals {
+  # The function's WORKFLOWS: the same settings in the names lambdas/stream_trigger/workflows.py reads.
+  workflows = {
+    for name, w in var.workflows : name => merge(
+      { stateMachineArn = w.state_machine_arn, eventNames = w.event_names },
+      w.conditions == null ? {} : { conditions = jsondecode(w.conditions) },
+      w.input == null ? {} : { input = w.input },
+    )
+  }
   environment = merge(
     {
-      STATE_MACHINE_ARN       = var.state_machine_arn
-      EVENT_NAMES             = join(",", var.event_names)
+      WORKFLOWS               = jsonencode(local.workflows)
       POWERTOOLS_SERVICE_NAME = var.name
       SDK_MAX_ATTEMPTS        = tostring(var.sdk_max_attempts)
     },
-    var.conditions == null ? {} : { CONDITIONS = jsonencode(var.conditions) },
     var.document_attribute == null ? {} : { DOCUMENT_ATTRIBUTE = var.document_attribute },
   )
+  state_machine_arns = sort(distinct([for w in values(var.workflows) : w.state_machine_arn]))
 }
 
 module "function" {
   source = "../lambda_function"
 
   name                           = var.name
-  description                    = "Starts ${var.state_machine_arn} for matching changes of ${var.stream_arn}"
+  description                    = "Starts ${length(var.workflows)} workflow(s) for matching changes of ${var.stream_arn}"
   package                        = var.package
   handler                        = var.handler
   runtime                        = var.runtime
@@ -30,11 +37,17 @@ module "function" {
   powertools_layer_arn           = var.powertools_layer_arn
   powertools_version             = var.powertools_version
   event_source_mapping           = merge(var.event_source_mapping, { stream_arn = var.stream_arn })
+  vpc_config                     = var.vpc_config
   tags                           = var.tags
 
+  # One queue holds what could not be started: the mapping's failed batches and the function's own
+  # dead letters ({"reason", "workflow", "change" | "keys", ...}).
+  failure_queue_environment_variable = "DLQ_URL"
+  failure_queue_kms_key_arn          = var.dlq_kms_key_arn
+
   policy_statements = [{
-    sid       = "StartTheWorkflow"
+    sid       = "StartTheWorkflows"
     actions   = ["states:StartExecution"]
-    resources = [var.state_machine_arn]
+    resources = local.state_machine_arns
   }]
 }

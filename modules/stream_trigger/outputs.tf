@@ -13,6 +13,16 @@ output "role_name" {
   value       = module.function.role_name
 }
 
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = module.function.role_arn
+}
+
+output "state_machine_arns" {
+  description = "The state machines the function may start (exactly those of var.workflows)."
+  value       = local.state_machine_arns
+}
+
 output "policy" {
   description = "The execution role's inline policy (JSON), for review."
   value       = module.function.policy
@@ -34,7 +44,7 @@ output "event_source_mapping_uuid" {
 }
 
 output "dlq_arn" {
-  description = "ARN of the SQS queue receiving batches whose records still failed after every retry."
+  description = "ARN of the SQS queue receiving what could not be started: batches that still failed after every retry (stream metadata) and changes the function dead-lettered itself (too large for Step Functions, or refused for good)."
   value       = module.function.failure_queue_arn
 }
 

@@ -16,12 +16,48 @@ variable "stream_arn" {
   }
 }
 
-variable "state_machine_arn" {
-  description = "The workflow each matching change starts. Use a STANDARD state machine: only STANDARD enforces unique execution names, which is what makes redelivered records start no second execution."
-  type        = string
+variable "workflows" {
+  description = <<-EOT
+    The workflows this stream reader starts, by name: state_machine_arn (use STANDARD: only STANDARD enforces
+    unique execution names, which makes a redelivered record start no second execution), event_names (which
+    changes), conditions (rules over the change as JSON text, lambdas/stream_trigger/conditions.py, e.g.
+    jsonencode({ field = "status", changedFrom = "PENDING", changedTo = "PAID" }), or a list of rules of which
+    any may match; JSON text because rules of different shapes cannot share one Terraform type; null: every
+    change; the function refuses a bad rule at cold start, naming it) and input (workflow
+    input key => dotted path into the change, e.g. { orderId = "keys.id", status = "newImage.status" }; null:
+    the whole change). A shard serves two readers at most, so several workflows share one reader here.
+  EOT
+  type = map(object({
+    state_machine_arn = string
+    event_names       = optional(list(string), ["INSERT", "MODIFY", "REMOVE"])
+    conditions        = optional(string)
+    input             = optional(map(string))
+  }))
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$", var.state_machine_arn))
-    error_message = "state_machine_arn must be a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)."
+    condition     = length(var.workflows) >= 1 && alltrue([for name in keys(var.workflows) : can(regex("^[A-Za-z0-9_-]{1,64}$", name))])
+    error_message = "workflows needs at least one workflow, each named with 1-64 letters, digits, '-' or '_'."
+  }
+  validation {
+    condition     = alltrue([for w in values(var.workflows) : can(regex("^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$", w.state_machine_arn))])
+    error_message = "workflows: each state_machine_arn must be a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)."
+  }
+  validation {
+    condition     = alltrue([for w in values(var.workflows) : length(w.event_names) > 0 && alltrue([for n in w.event_names : contains(["INSERT", "MODIFY", "REMOVE"], n)])])
+    error_message = "workflows: each event_names must be a non-empty subset of INSERT, MODIFY, REMOVE."
+  }
+  validation {
+    condition = alltrue([for w in values(var.workflows) : w.input == null || alltrue([
+      for path in values(coalesce(w.input, {})) : contains(["eventId", "eventName", "tableName", "keys", "newImage", "oldImage", "changedFields", "sequenceNumber", "approximateCreationTime"], split(".", path)[0])
+    ])])
+    error_message = "workflows: each input path must start with a field of the change: eventId, eventName, tableName, keys, newImage, oldImage, changedFields, sequenceNumber or approximateCreationTime."
+  }
+  validation {
+    condition     = alltrue([for w in values(var.workflows) : w.conditions == null || can(keys(jsondecode(coalesce(w.conditions, "{}")))) || can([for r in jsondecode(coalesce(w.conditions, "[]")) : keys(r)])])
+    error_message = "workflows: each conditions must be null or JSON text of a rule object or a list of rule objects (jsonencode(...))."
+  }
+  validation {
+    condition     = length(jsonencode(var.workflows)) <= 3072
+    error_message = "workflows must stay under 3 KiB of JSON (Lambda's environment is limited to 4 KiB in all)."
   }
 }
 
@@ -37,30 +73,6 @@ variable "handler" {
   description = "Entry point inside the zip."
   type        = string
   default     = "stream_trigger.handler.handler"
-}
-
-variable "event_names" {
-  description = "Which changes may start the workflow (checked by the function, after filter_patterns)."
-  type        = list(string)
-  default     = ["INSERT", "MODIFY", "REMOVE"]
-  validation {
-    condition     = length(var.event_names) > 0 && alltrue([for n in var.event_names : contains(["INSERT", "MODIFY", "REMOVE"], n)])
-    error_message = "event_names must be a non-empty subset of INSERT, MODIFY, REMOVE."
-  }
-}
-
-variable "conditions" {
-  description = "Rules over the change (lambdas/stream_trigger/conditions.py), e.g. { field = \"status\", changedFrom = \"PENDING\", changedTo = \"PAID\" }, or a list of rules of which any may match. Null: every change. The function refuses bad rules at cold start, naming the rule."
-  type        = any
-  default     = null
-  validation {
-    condition     = var.conditions == null || can(keys(var.conditions)) || can(length([for r in var.conditions : keys(r)]))
-    error_message = "conditions must be null, a rule object, or a list of rule objects."
-  }
-  validation {
-    condition     = var.conditions == null || length(jsonencode(var.conditions)) <= 3072
-    error_message = "conditions must stay under 3 KiB of JSON (Lambda's environment is limited to 4 KiB in all)."
-  }
 }
 
 variable "document_attribute" {
@@ -86,13 +98,32 @@ variable "event_source_mapping" {
 }
 
 variable "sdk_max_attempts" {
-  description = "Attempts per StartExecution call (adaptive retry mode absorbs throttling) before a record counts as failed."
+  description = "Attempts per StartExecution or SendMessage call (botocore standard retry mode) before a record counts as failed and is retried by the stream mapping. Each call's worst case is checked against the invocation's remaining time."
   type        = number
-  default     = 5
+  default     = 3
   validation {
-    condition     = var.sdk_max_attempts >= 1 && var.sdk_max_attempts <= 20 && floor(var.sdk_max_attempts) == var.sdk_max_attempts
-    error_message = "sdk_max_attempts must be a whole number from 1 to 20."
+    condition     = var.sdk_max_attempts >= 1 && var.sdk_max_attempts <= 10 && floor(var.sdk_max_attempts) == var.sdk_max_attempts
+    error_message = "sdk_max_attempts must be a whole number from 1 to 10."
   }
+}
+
+variable "dlq_kms_key_arn" {
+  description = "Customer managed KMS key for the dead-letter queue (the function gets kms:GenerateDataKey and kms:Decrypt on it). Null: SQS-managed encryption."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.dlq_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.dlq_kms_key_arn, "-")))
+    error_message = "dlq_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "vpc_config" {
+  description = "Run the function in these subnets with these security groups (it then needs a route to Step Functions and SQS: NAT or VPC endpoints). Null: no VPC."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
 }
 
 variable "log_level" {

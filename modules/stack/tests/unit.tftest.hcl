@@ -19,7 +19,7 @@ run "composes_the_three_flows" {
     error_message = "The table's stream reaches the trigger and the fan-out, and no other function."
   }
   assert {
-    condition     = output.trigger_environment.STATE_MACHINE_ARN == output.workflow_state_machine_arn && output.trigger_environment.DOCUMENT_ATTRIBUTE == "document"
+    condition     = jsondecode(output.trigger_environment.WORKFLOWS)["item-workflow"].stateMachineArn == output.workflow_state_machine_arn && output.trigger_environment.DOCUMENT_ATTRIBUTE == "document"
     error_message = "The trigger starts the example workflow and reads items as the API stores them."
   }
   assert {

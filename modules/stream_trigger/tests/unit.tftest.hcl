@@ -14,9 +14,11 @@ mock_provider "aws" {
 }
 
 variables {
-  name              = "orders-trigger"
-  stream_arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
-  state_machine_arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-workflow"
+  name       = "orders-trigger"
+  stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
+  workflows = {
+    fulfil = { state_machine_arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-workflow" }
+  }
   package = {
     path             = "build/lambdas/stream_trigger.zip"
     source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
@@ -35,7 +37,7 @@ run "reads_its_stream_and_starts_only_its_workflow" {
       ReadTheStream               = [["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], [var.stream_arn]]
       ListStreams                 = [["dynamodb:ListStreams"], ["*"]]
       SendFailedBatchesToTheQueue = [["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:orders-trigger-stream-failures"]]
-      StartTheWorkflow            = [["states:StartExecution"], [var.state_machine_arn]]
+      StartTheWorkflows           = [["states:StartExecution"], ["arn:aws:states:eu-west-1:123456789012:stateMachine:orders-workflow"]]
     }
     error_message = "Least privilege: its stream, its DLQ, its log group and StartExecution on its workflow only."
   }
@@ -48,12 +50,15 @@ run "reads_its_stream_and_starts_only_its_workflow" {
   }
   assert {
     condition = output.environment_variables == {
-      STATE_MACHINE_ARN       = var.state_machine_arn
-      EVENT_NAMES             = "INSERT,MODIFY,REMOVE"
+      WORKFLOWS               = jsonencode({ fulfil = { stateMachineArn = "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-workflow", eventNames = ["INSERT", "MODIFY", "REMOVE"] } })
       POWERTOOLS_SERVICE_NAME = "orders-trigger"
-      SDK_MAX_ATTEMPTS        = "5"
+      SDK_MAX_ATTEMPTS        = "3"
     }
-    error_message = "Without conditions the function is told only its target, the event names and its retry budget."
+    error_message = "Without conditions or input the function is told its workflow, the event names and its retry budget."
+  }
+  assert {
+    condition     = module.function.environment_variables.DLQ_URL == module.function.failure_queue_url
+    error_message = "The function dead-letters into the queue the mapping's failures go to."
   }
 }
 
@@ -61,12 +66,19 @@ run "passes_conditions_filters_and_mapping_settings_through" {
   command = apply
 
   variables {
-    event_names        = ["MODIFY"]
     document_attribute = "document"
-    conditions = [
-      { field = "status", changedFrom = "PENDING", changedTo = "PAID" },
-      { all = [{ eventName = ["MODIFY"] }, { field = "amount", greaterThan = 100 }] },
-    ]
+    workflows = {
+      fulfil = {
+        state_machine_arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-workflow"
+        event_names       = ["MODIFY"]
+        conditions = jsonencode([
+          { field = "status", changedFrom = "PENDING", changedTo = "PAID" },
+          { all = [{ eventName = ["MODIFY"] }, { field = "amount", greaterThan = 100 }] },
+        ])
+        input = { orderId = "keys.id", status = "newImage.status" }
+      }
+      audit = { state_machine_arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-audit", event_names = ["REMOVE"] }
+    }
     event_source_mapping = {
       batch_size                         = 25
       maximum_batching_window_in_seconds = 5
@@ -77,15 +89,19 @@ run "passes_conditions_filters_and_mapping_settings_through" {
   }
 
   assert {
-    condition = jsondecode(output.environment_variables.CONDITIONS) == [
+    condition = jsondecode(output.environment_variables.WORKFLOWS).fulfil.conditions == [
       { field = "status", changedFrom = "PENDING", changedTo = "PAID" },
       { all = [{ eventName = ["MODIFY"] }, { field = "amount", greaterThan = 100 }] },
     ]
     error_message = "Conditions reach the function as JSON, unchanged."
   }
   assert {
-    condition     = output.environment_variables.EVENT_NAMES == "MODIFY" && output.environment_variables.DOCUMENT_ATTRIBUTE == "document"
-    error_message = "Event names and the document attribute reach the function."
+    condition     = jsondecode(output.environment_variables.WORKFLOWS).fulfil.input == { orderId = "keys.id", status = "newImage.status" } && jsondecode(output.environment_variables.WORKFLOWS).audit.eventNames == ["REMOVE"] && output.environment_variables.DOCUMENT_ATTRIBUTE == "document"
+    error_message = "Each workflow's event names and input mapping, and the document attribute, reach the function."
+  }
+  assert {
+    condition     = one([for s in jsondecode(module.function.policy).Statement : s.Resource if s.Sid == "StartTheWorkflows"]) == ["arn:aws:states:eu-west-1:123456789012:stateMachine:orders-audit", "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-workflow"]
+    error_message = "One reader may start exactly the state machines of its workflows."
   }
   assert {
     condition = (
@@ -112,16 +128,39 @@ run "rejects_bad_inputs" {
   command = plan
 
   variables {
-    name              = "a-name-that-is-far-too-long-for-a-queue-prefix-xyz"
-    stream_arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
-    state_machine_arn = "orders-workflow"
-    event_names       = ["UPSERT"]
-    conditions        = "status == PAID"
-    sdk_max_attempts  = 0
-    log_level         = "TRACE"
+    name       = "a-name-that-is-far-too-long-for-a-queue-prefix-xyz"
+    stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
+    workflows = {
+      "bad name" = { state_machine_arn = "orders-workflow", event_names = ["UPSERT"], conditions = "status == PAID", input = { x = "item.status" } }
+    }
+    sdk_max_attempts = 0
+    log_level        = "TRACE"
+    dlq_kms_key_arn  = "alias/orders"
   }
 
   expect_failures = [
-    var.name, var.stream_arn, var.state_machine_arn, var.event_names, var.conditions, var.sdk_max_attempts, var.log_level,
+    var.name, var.stream_arn, var.workflows, var.sdk_max_attempts, var.log_level, var.dlq_kms_key_arn,
   ]
+}
+
+run "kms_for_the_dlq_and_a_vpc" {
+  command = apply
+
+  variables {
+    dlq_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    vpc_config      = { subnet_ids = ["subnet-0a1b2c"], security_group_ids = ["sg-0d1e2f"] }
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(module.function.policy).Statement : s.Resource if s.Sid == "EncryptForTheFailureQueue"]) == [var.dlq_kms_key_arn]
+    error_message = "Sending to a KMS-encrypted DLQ needs the key, and only that key."
+  }
+  assert {
+    condition = one([for s in jsondecode(module.function.policy).Statement : s.Resource if s.Sid == "NetworkInterfacesInTheVpc"]) == [
+      "arn:aws:ec2:eu-west-1:123456789012:network-interface/*",
+      "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0a1b2c",
+      "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0d1e2f",
+    ]
+    error_message = "Network interfaces may be created only in the given subnets and security groups."
+  }
 }
