@@ -337,3 +337,23 @@ def test_workflow_records_what_it_cannot_process(
     assert recorded["change"] == json.loads(execution["input"])
     assert recorded["error"]
     assert recorded["cause"]
+
+
+def test_per_workflow_counts_are_embedded_metrics(
+    table: Any, workflow: Workflow, load_trigger: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trigger = load_trigger()
+    write_order_history(table)
+    batch = read_stream_batch("orders")
+    capsys.readouterr()
+
+    trigger.handler(batch, LambdaContext())
+    wait_for_executions(workflow.arn)
+    trigger.handler(batch, LambdaContext())
+
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    emitted = [(m["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], m["workflow"]) for m in metrics]
+    values = [m[name] for m, (name, _) in zip(metrics, emitted, strict=True)]
+    assert emitted == [("Started", "item-workflow"), ("Duplicate", "item-workflow")]
+    assert values == [[3.0], [3.0]]  # EMF values are lists of samples
+    assert {m["_aws"]["CloudWatchMetrics"][0]["Namespace"] for m in metrics} == {"StreamTrigger"}
