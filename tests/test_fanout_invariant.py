@@ -9,7 +9,7 @@ import random
 from typing import Any
 
 from botocore.exceptions import ClientError, EndpointConnectionError
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stream_fanout.publisher import MAX_ENTRIES_PER_CALL, Publisher, PublisherSettings, entry_size
@@ -17,7 +17,7 @@ from stream_fanout.publisher import MAX_ENTRIES_PER_CALL, Publisher, PublisherSe
 STREAM_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
 PER_ENTRY_ERRORS = ["ThrottlingException", "InternalFailure", "AccessDeniedException", "ValidationException"]
 CALL_ERRORS = ["ThrottlingException", "InternalFailure", "AccessDeniedException", "connection"]
-DLQ_REASONS = {"oversized", "rejected", "retries exhausted", "out of time"}
+DLQ_REASONS = {"oversized", "rejected", "retries exhausted"}
 
 
 def change(index: int, payload_bytes: int = 20) -> dict[str, Any]:
@@ -34,16 +34,42 @@ def change(index: int, payload_bytes: int = 20) -> dict[str, Any]:
     }
 
 
+class Clock:
+    """The invocation's remaining time; every call costs a drawn latency, every sleep its length."""
+
+    def __init__(self, budget_seconds: float, draw: Any = None, max_latency: float = 0.0):
+        self.left = budget_seconds
+        self.slept: list[float] = []
+        self.draw, self.max_latency = draw, max_latency
+        self.lowest_at_a_call = budget_seconds
+
+    def remaining(self) -> float:
+        return self.left
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.slept.append(seconds)
+        self.left -= seconds
+
+    def call(self) -> None:
+        self.lowest_at_a_call = min(self.lowest_at_a_call, self.left)
+        if self.max_latency:
+            self.left -= self.draw(st.floats(0, self.max_latency))
+
+
 class ScriptedEventBridge:
     """PutEvents whose every call and entry outcome is drawn by hypothesis."""
 
-    def __init__(self, draw: Any, fault_rate: float):
+    def __init__(self, draw: Any, fault_rate: float, clock: Clock | None = None):
         self.draw = draw
         self.fault_rate = fault_rate
+        self.clock = clock
         self.published: list[str] = []
         self.calls: list[list[dict[str, Any]]] = []
 
     def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        if self.clock:
+            self.clock.call()
         self.calls.append(Entries)
         if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate / 4:
             code = self.draw(st.sampled_from(CALL_ERRORS))
@@ -61,13 +87,18 @@ class ScriptedEventBridge:
 
 
 class ScriptedSqs:
-    def __init__(self, draw: Any, fault_rate: float):
+    def __init__(self, draw: Any, fault_rate: float, clock: Clock | None = None, max_message_bytes: int = 262_144):
         self.draw = draw
         self.fault_rate = fault_rate
+        self.clock = clock
+        self.max_message_bytes = max_message_bytes
         self.messages: list[dict[str, Any]] = []
 
     def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        if self.clock:
+            self.clock.call()
         assert len(Entries) <= 10
+        assert sum(len(e["MessageBody"].encode()) for e in Entries) <= self.max_message_bytes
         if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate / 4:
             raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "injected"}}, "SendMessageBatch")
         failed = []
@@ -79,48 +110,53 @@ class ScriptedSqs:
         return {"Successful": [], "Failed": failed}
 
 
-class Clock:
-    def __init__(self, budget_seconds: float):
-        self.left = budget_seconds
-        self.slept: list[float] = []
+def dead_sequence(message: dict[str, Any]) -> str:
+    return str(message["change"]["sequenceNumber"] if "change" in message else message["sequenceNumber"])
 
-    def remaining(self) -> float:
-        return self.left
 
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.slept.append(seconds)
-        self.left -= seconds
+CALL_SECONDS, RESERVE_SECONDS, DLQ_LIMIT = 1.0, 0.5, 4096
 
 
 @settings(max_examples=100, deadline=None)
 @given(
     data=st.data(),
-    count=st.integers(min_value=0, max_value=1000),
-    oversized=st.sets(st.integers(min_value=0, max_value=999), max_size=5),
+    count=st.integers(min_value=0, max_value=400),
+    large=st.dictionaries(
+        st.integers(min_value=0, max_value=399), st.sampled_from([5000, 50_000, 390_000]), max_size=5
+    ),
     fault_rate=st.sampled_from([0.0, 0.05, 0.3, 0.9]),
     dlq_fault_rate=st.sampled_from([0.0, 0.2]),
-    budget=st.sampled_from([900.0, 4.0]),
+    budget=st.sampled_from([900.0, 4.0, 30.0]),
+    max_latency=st.sampled_from([0.0, 0.01, 1.0]),
     max_attempts=st.integers(min_value=1, max_value=6),
 )
-def test_every_record_is_published_dead_lettered_or_reported(
+def test_every_record_is_published_dead_lettered_or_reported_within_the_deadline(
     data: Any,
     count: int,
-    oversized: set[int],
+    large: dict[int, int],
     fault_rate: float,
     dlq_fault_rate: float,
     budget: float,
+    max_latency: float,
     max_attempts: int,
 ) -> None:
     limit = 4096
-    changes = [change(i, payload_bytes=5000 if i in oversized else 20 + i % 50) for i in range(count)]
-    events, sqs, clock = (
-        ScriptedEventBridge(data.draw, fault_rate),
-        ScriptedSqs(data.draw, dlq_fault_rate),
-        Clock(budget),
+    changes = [change(i, payload_bytes=large.get(i, 20 + i % 50)) for i in range(count)]
+    clock = Clock(budget, data.draw, max_latency)
+    events, sqs = (
+        ScriptedEventBridge(data.draw, fault_rate, clock),
+        ScriptedSqs(data.draw, dlq_fault_rate, clock, DLQ_LIMIT),
+    )
+    settings_ = PublisherSettings(
+        "orders-bus",
+        max_attempts=max_attempts,
+        max_request_bytes=limit,
+        dlq_max_message_bytes=DLQ_LIMIT,
+        call_seconds=CALL_SECONDS,
+        reserve_seconds=RESERVE_SECONDS,
     )
     publisher = Publisher(
-        PublisherSettings("orders-bus", max_attempts=max_attempts, max_request_bytes=limit),
+        settings_,
         events,
         sqs,
         "https://sqs/dlq",
@@ -132,31 +168,64 @@ def test_every_record_is_published_dead_lettered_or_reported(
     outcome = publisher.publish((c["sequenceNumber"], c, STREAM_ARN) for c in changes)
 
     everything = [c["sequenceNumber"] for c in changes]
-    dead = [m["change"]["sequenceNumber"] for m in sqs.messages]
+    dead = [dead_sequence(m) for m in sqs.messages]
     assert sorted(events.published + dead + outcome.failed) == everything, "each record exactly once"
+    assert outcome.failed == sorted(outcome.failed), "reported in stream order"
     assert outcome.published == events.published
     assert outcome.dead_lettered == dead
+    assert clock.lowest_at_a_call >= CALL_SECONDS + RESERVE_SECONDS, "no call without the time its worst case needs"
+    assert clock.left >= 0 or max_latency > CALL_SECONDS, "never past the invocation's timeout"
     for message in sqs.messages:
-        assert set(message) == {"reason", "errorCode", "errorMessage", "attempts", "change"}
         assert message["reason"] in DLQ_REASONS
         assert message["errorCode"]
         assert message["errorMessage"]
-        assert message["change"] == changes[int(message["change"]["eventId"][1:])]
         assert 0 <= message["attempts"] <= max_attempts
+        if "change" in message:
+            assert message["change"] == changes[int(message["change"]["eventId"][1:])]
+        else:  # too large for the queue: what identifies it
+            index = int(message["eventId"][1:])
+            assert message["keys"] == changes[index]["keys"]
+            assert message["entryBytes"] > limit or len(json.dumps(changes[index])) > DLQ_LIMIT // 2
         if message["reason"] == "rejected":
             assert message["errorCode"] in {"AccessDeniedException", "ValidationException"}
-    too_large = {changes[i]["sequenceNumber"] for i in oversized if i < count}
-    dead_as_oversized = {m["change"]["sequenceNumber"] for m in sqs.messages if m["reason"] == "oversized"}
+    too_large = {changes[i]["sequenceNumber"] for i in large if i < count and large[i] > limit}
+    dead_as_oversized = {dead_sequence(m) for m in sqs.messages if m["reason"] == "oversized"}
     assert dead_as_oversized <= too_large
-    assert too_large - dead_as_oversized <= set(outcome.failed), (
-        "never sent: dead-lettered, or reported if the DLQ failed"
-    )
+    assert too_large - dead_as_oversized <= set(outcome.failed), "never sent: dead-lettered, or reported"
     for call in events.calls:
         assert 1 <= len(call) <= MAX_ENTRIES_PER_CALL
         assert sum(entry_size(entry) for entry in call) <= limit
     assert sum(clock.slept) <= budget
-    if fault_rate == 0 and dlq_fault_rate == 0:
+    if fault_rate == 0 and dlq_fault_rate == 0 and budget == 900.0:
         assert outcome.failed == []
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.large_base_example, HealthCheck.data_too_large]
+)
+@given(data=st.data(), count=st.integers(min_value=1, max_value=60), fault_rate=st.sampled_from([0.05, 0.3]))
+def test_redelivery_ends_with_no_record_looping(data: Any, count: int, fault_rate: float) -> None:
+    """Lambda retries from the earliest reported record: transient faults end, and a record too large for
+    EventBridge and for SQS (a 390 KB item) is settled by a reduced dead letter, not retried forever."""
+    changes = [change(i, payload_bytes=390_000 if i % 17 == 3 else 30) for i in range(count)]
+    pending = changes
+    for _invocation in range(500):
+        clock = Clock(30.0, data.draw, 0.5)
+        publisher = Publisher(
+            PublisherSettings("orders-bus", max_request_bytes=4096, dlq_max_message_bytes=DLQ_LIMIT, call_seconds=1.0),
+            ScriptedEventBridge(data.draw, fault_rate, clock),
+            ScriptedSqs(data.draw, fault_rate / 2, clock, DLQ_LIMIT),
+            "https://sqs/dlq",
+            remaining_seconds=clock.remaining,
+            sleep=clock.sleep,
+            rng=random.Random(0),
+        )
+        outcome = publisher.publish((c["sequenceNumber"], c, STREAM_ARN) for c in pending)
+        if not outcome.failed:
+            break
+        pending = [c for c in pending if int(c["sequenceNumber"]) >= int(outcome.failed[0])]
+    else:
+        raise AssertionError("a record kept coming back")
 
 
 @given(count=st.integers(min_value=1, max_value=1000))

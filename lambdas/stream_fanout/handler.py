@@ -6,7 +6,9 @@ Environment (checked at cold start):
   EVENT_SOURCE        event `source` (default app.items)
   ENTITY              `detail-type` prefix: <entity>.created|updated|deleted (default item)
   MAX_ATTEMPTS        PutEvents attempts per entry (default 5)
-  MAX_REQUEST_BYTES   PutEvents request size limit (default 262144)
+  MAX_ENTRY_BYTES     PutEvents entry size limit (default 1048576, EventBridge's since 2026-01-29)
+  MAX_REQUEST_BYTES   PutEvents request size limit (default 1048576)
+  DLQ_MAX_MESSAGE_BYTES  largest dead-letter message (default 262144, which every SQS queue accepts)
   DOCUMENT_ATTRIBUTE  attribute holding user fields as JSON text, lifted to the top level of the images
 
 Answers {"batchItemFailures": [...]} with the records that are neither published nor dead-lettered; Lambda
@@ -28,9 +30,20 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
 from common.change import to_change
-from stream_fanout.publisher import DEFAULT_MAX_REQUEST_BYTES, Publisher, PublisherSettings
+from stream_fanout.publisher import (
+    DEFAULT_DLQ_MAX_MESSAGE_BYTES,
+    DEFAULT_MAX_ENTRY_BYTES,
+    DEFAULT_MAX_REQUEST_BYTES,
+    Publisher,
+    PublisherSettings,
+)
 
 SOURCE_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
+CONNECT_TIMEOUT_SECONDS = 2.0
+READ_TIMEOUT_SECONDS = 5.0
+SDK_ATTEMPTS = 3
+# The worst case of one call: every SDK attempt timing out, with standard mode's backoffs (1 s, 2 s).
+CALL_SECONDS = SDK_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) + 1.0 + 2.0
 
 
 class ConfigurationError(ValueError):
@@ -64,7 +77,12 @@ def settings_from_environ(environ: Mapping[str, str]) -> tuple[PublisherSettings
         source=source,
         entity=entity,
         max_attempts=_whole_number(environ, "MAX_ATTEMPTS", 5, 1, 20),
+        max_entry_bytes=_whole_number(environ, "MAX_ENTRY_BYTES", DEFAULT_MAX_ENTRY_BYTES, 1024, 1024 * 1024),
         max_request_bytes=_whole_number(environ, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, 1024 * 1024),
+        dlq_max_message_bytes=_whole_number(
+            environ, "DLQ_MAX_MESSAGE_BYTES", DEFAULT_DLQ_MAX_MESSAGE_BYTES, 1024, 1024 * 1024
+        ),
+        call_seconds=CALL_SECONDS,
     )
     return settings, dlq_url, environ.get("DOCUMENT_ATTRIBUTE") or None
 
@@ -73,15 +91,23 @@ logger = Logger()
 SETTINGS, DLQ_URL, DOCUMENT_ATTRIBUTE = settings_from_environ(os.environ)
 
 
+def _config() -> Config:
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": SDK_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+    )
+
+
 @cache
 def events_client() -> Any:
     # The publisher retries failed entries itself; the SDK retries whole-call throttling and connection errors.
-    return boto3.client("events", config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
+    return boto3.client("events", config=_config())
 
 
 @cache
 def sqs_client() -> Any:
-    return boto3.client("sqs", config=Config(retries={"mode": "standard", "total_max_attempts": 5}))
+    return boto3.client("sqs", config=_config())
 
 
 @logger.inject_lambda_context

@@ -2,17 +2,25 @@
 
 Pure logic over injected clients, clock and sleep, so the invariant can be tested against any failure pattern:
 
-1. Each record becomes one entry (see `to_entry`). Entries larger than the size limit, counted the way AWS
+1. Each record becomes one entry (see `to_entry`). Entries larger than `max_entry_bytes`, counted the way AWS
    counts PutEvents entry size, go straight to the DLQ.
 2. Entries are packed in stream order into the fewest PutEvents calls possible without reordering: at most
    10 entries and at most `max_request_bytes` per call (greedy packing is optimal for contiguous groups).
 3. A call can succeed with FailedEntryCount > 0. Only failed entries with retryable codes are resent, with
-   exponential backoff and full jitter, up to `max_attempts` per entry and while the invocation has time
-   left. A chunk is settled before the next one is sent, so the bus sees the batch in stream order except for
-   retried entries, which follow their chunk.
+   exponential backoff and full jitter, up to `max_attempts` per entry. A chunk is settled before the next
+   one is sent, so the bus sees the batch in stream order except for retried entries, which follow their chunk.
 4. What is still failing, non-retryable or oversized goes to the DLQ as
-   {"reason", "errorCode", "errorMessage", "attempts", "change"} and counts as handled. A record whose DLQ
-   message cannot be sent either is returned as failed, for Lambda to retry from it.
+   {"reason", "errorCode", "errorMessage", "attempts", "change"} and counts as handled; when that message
+   would exceed `dlq_max_message_bytes`, the change is replaced by what identifies it (keys, eventId,
+   eventName, tableName, sequenceNumber, entryBytes), so a dead letter always fits and never loops.
+5. Every send (first attempts, retries, dead letters) first checks that the invocation's remaining time
+   covers the call's worst case (`call_seconds`) plus `reserve_seconds`. What cannot be done in time, and a
+   record whose dead letter cannot be sent, is returned as failed, in stream order: Lambda retries the batch
+   from the earliest of them (records after it may be published twice: delivery is at least once).
+
+Limits (AWS raised EventBridge entries and SQS messages from 256 KB to 1 MB on 2026-01-29, AWS Compute Blog;
+both are settings so an older LocalStack or a stricter queue can be matched): `max_entry_bytes` and
+`max_request_bytes` default to 1 MiB; `dlq_max_message_bytes` to 256 KiB, which every SQS queue accepts.
 """
 
 from __future__ import annotations
@@ -27,11 +35,12 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 MAX_ENTRIES_PER_CALL = 10
-DEFAULT_MAX_REQUEST_BYTES = 256 * 1024
+DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024
+DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
+DEFAULT_DLQ_MAX_MESSAGE_BYTES = 256 * 1024
 RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalFailure", "InternalException", "ServiceUnavailable"})
 DETAIL_TYPE_SUFFIX = {"INSERT": "created", "MODIFY": "updated", "REMOVE": "deleted"}
 SQS_BATCH_SIZE = 10
-SQS_MAX_BATCH_BYTES = 256 * 1024
 
 T = TypeVar("T")
 
@@ -42,11 +51,15 @@ class PublisherSettings:
     source: str = "app.items"
     entity: str = "item"
     max_attempts: int = 5
+    max_entry_bytes: int = DEFAULT_MAX_ENTRY_BYTES
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    dlq_max_message_bytes: int = DEFAULT_DLQ_MAX_MESSAGE_BYTES
     base_delay_seconds: float = 0.05
     max_delay_seconds: float = 2.0
-    # Stop retrying when less than this is left of the invocation: the DLQ sends still need time.
-    reserve_seconds: float = 3.0
+    # The worst case of one PutEvents or SendMessageBatch call with the SDK's own retries (handler's Config).
+    call_seconds: float = 10.0
+    # Left of the invocation after the last call: the response and the logs.
+    reserve_seconds: float = 1.0
 
 
 @dataclass
@@ -146,21 +159,29 @@ class Publisher:
         outcome = Outcome()
         dead: list[tuple[Pending, str]] = []
         sendable: list[Pending] = []
+        largest = min(self.settings.max_entry_bytes, self.settings.max_request_bytes)
         for sequence_number, change, stream_arn in records:
             entry = to_entry(change, stream_arn, self.settings)
             item = Pending(sequence_number, change, entry, entry_size(entry))
-            if item.size > self.settings.max_request_bytes:
+            if item.size > largest:
                 item.error_code = "EntryTooLarge"
-                item.error_message = (
-                    f"entry is {item.size} bytes; PutEvents accepts at most {self.settings.max_request_bytes}"
-                )
+                item.error_message = f"entry is {item.size} bytes; PutEvents accepts at most {largest}"
                 dead.append((item, "oversized"))
             else:
                 sendable.append(item)
-        for chunk in pack(sendable, self.settings.max_request_bytes):
+        chunks = pack(sendable, self.settings.max_request_bytes)
+        for index, chunk in enumerate(chunks):
+            if not self._has_time():
+                outcome.failed.extend(item.sequence_number for later in chunks[index:] for item in later)
+                break
             self._settle(chunk, outcome, dead)
         self._dead_letter(dead, outcome)
+        outcome.failed.sort(key=_stream_position)
         return outcome
+
+    def _has_time(self, waiting: float = 0.0) -> bool:
+        """Whether one more call (after `waiting` seconds) can finish before the invocation's reserve."""
+        return self.remaining_seconds() - waiting >= self.settings.call_seconds + self.settings.reserve_seconds
 
     def _settle(self, chunk: list[Pending], outcome: Outcome, dead: list[tuple[Pending, str]]) -> None:
         """Sends one chunk until every entry is published or given up on."""
@@ -180,8 +201,8 @@ class Publisher:
             if not retry:
                 return
             delay = self._backoff(max(item.attempts for item in retry))
-            if self.remaining_seconds() - delay < self.settings.reserve_seconds:
-                dead.extend((item, "out of time") for item in retry)
+            if not self._has_time(delay):
+                outcome.failed.extend(item.sequence_number for item in retry)  # Lambda retries them
                 return
             self.sleep(delay)
             outcome.retries += len(retry)
@@ -220,8 +241,12 @@ class Publisher:
         return self.rng.uniform(0, ceiling)
 
     def _dead_letter(self, dead: list[tuple[Pending, str]], outcome: Outcome) -> None:
-        bodies = [(item, self._dead_letter_body(item, reason)) for item, reason in dead]
-        for batch in _sqs_batches(bodies):
+        limit = self.settings.dlq_max_message_bytes
+        bodies = [(item, self._dead_letter_body(item, reason, limit)) for item, reason in dead]
+        for batch in contiguous_chunks(bodies, lambda pair: len(pair[1].encode("utf-8")), SQS_BATCH_SIZE, limit):
+            if not self._has_time():
+                outcome.failed.extend(item.sequence_number for item, _ in batch)
+                continue
             entries = [{"Id": str(index), "MessageBody": body} for index, (_, body) in enumerate(batch)]
             try:
                 response = self.sqs.send_message_batch(QueueUrl=self.dlq_url, Entries=entries)
@@ -233,17 +258,24 @@ class Publisher:
                 target.append(item.sequence_number)
 
     @staticmethod
-    def _dead_letter_body(item: Pending, reason: str) -> str:
-        message = {
+    def _dead_letter_body(item: Pending, reason: str, limit: int) -> str:
+        message: dict[str, Any] = {
             "reason": reason,
             "errorCode": item.error_code,
             "errorMessage": item.error_message,
             "attempts": item.attempts,
             "change": item.change,
         }
+        text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+        if len(text.encode("utf-8")) <= limit:
+            return text
+        # Too large for the queue: what identifies the change, so it can be read again from the table.
+        change = message.pop("change")
+        message |= {name: change.get(name) for name in ("keys", "eventId", "eventName", "tableName", "sequenceNumber")}
+        message["entryBytes"] = item.size
         return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
 
 
-def _sqs_batches(bodies: list[tuple[Pending, str]]) -> list[list[tuple[Pending, str]]]:
-    """SendMessageBatch limits: 10 messages and 256 KiB in all."""
-    return contiguous_chunks(bodies, lambda pair: len(pair[1].encode("utf-8")), SQS_BATCH_SIZE, SQS_MAX_BATCH_BYTES)
+def _stream_position(sequence_number: str) -> tuple[int, str]:
+    """DynamoDB stream sequence numbers are decimal strings of varying length: compare them as numbers."""
+    return (int(sequence_number), sequence_number) if sequence_number.isdigit() else (0, sequence_number)

@@ -15,7 +15,9 @@ locals {
       EVENT_SOURCE            = var.event_source
       ENTITY                  = var.entity
       MAX_ATTEMPTS            = tostring(var.max_attempts)
+      MAX_ENTRY_BYTES         = tostring(var.max_entry_bytes)
       MAX_REQUEST_BYTES       = tostring(var.max_request_bytes)
+      DLQ_MAX_MESSAGE_BYTES   = tostring(var.dlq_max_message_bytes)
       POWERTOOLS_SERVICE_NAME = "${var.name}-fanout"
     },
     var.document_attribute == null ? {} : { DOCUMENT_ATTRIBUTE = var.document_attribute },

@@ -66,13 +66,33 @@ variable "max_attempts" {
   }
 }
 
+variable "max_entry_bytes" {
+  description = "Size limit of one PutEvents entry, counted as AWS counts it (Time 14 bytes + UTF-8 of Source, DetailType, Detail, Resources). EventBridge accepts 1 MB since 2026-01-29 (AWS Compute Blog); lower it for an older LocalStack. Larger changes go to the fan-out DLQ."
+  type        = number
+  default     = 1048576
+  validation {
+    condition     = var.max_entry_bytes >= 1024 && var.max_entry_bytes <= 1048576 && floor(var.max_entry_bytes) == var.max_entry_bytes
+    error_message = "max_entry_bytes must be a whole number from 1024 to 1048576."
+  }
+}
+
 variable "max_request_bytes" {
-  description = "Size limit of one PutEvents request, counted as AWS counts entry size (256 KB on AWS)."
+  description = "Size limit of one PutEvents request, entries counted as AWS counts them (1 MB on AWS since 2026-01-29)."
+  type        = number
+  default     = 1048576
+  validation {
+    condition     = var.max_request_bytes >= 1024 && var.max_request_bytes <= 1048576 && floor(var.max_request_bytes) == var.max_request_bytes
+    error_message = "max_request_bytes must be a whole number from 1024 to 1048576."
+  }
+}
+
+variable "dlq_max_message_bytes" {
+  description = "Largest dead-letter message the fan-out sends; a larger one carries the change's keys, eventId and sequence number instead of the change. 262144 fits every SQS queue (queues accept up to 1 MiB since 2026-01-29)."
   type        = number
   default     = 262144
   validation {
-    condition     = var.max_request_bytes >= 1024 && var.max_request_bytes <= 1048576
-    error_message = "max_request_bytes must be from 1024 to 1048576."
+    condition     = var.dlq_max_message_bytes >= 1024 && var.dlq_max_message_bytes <= 1048576 && floor(var.dlq_max_message_bytes) == var.dlq_max_message_bytes
+    error_message = "dlq_max_message_bytes must be a whole number from 1024 to 1048576."
   }
 }
 

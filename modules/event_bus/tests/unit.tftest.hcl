@@ -93,7 +93,9 @@ run "publisher_is_scoped_to_its_bus_and_dlq" {
       EVENT_SOURCE            = "app.items"
       ENTITY                  = "item"
       MAX_ATTEMPTS            = "5"
-      MAX_REQUEST_BYTES       = "262144"
+      MAX_ENTRY_BYTES         = "1048576"
+      MAX_REQUEST_BYTES       = "1048576"
+      DLQ_MAX_MESSAGE_BYTES   = "262144"
       POWERTOOLS_SERVICE_NAME = "orders-fanout"
     }
     error_message = "The bus name, DLQ and event contract reach the function."
@@ -244,13 +246,15 @@ run "rejects_out_of_range_inputs" {
     event_source           = "aws.dynamodb"
     max_attempts           = 0
     max_request_bytes      = 100
+    max_entry_bytes        = 2097152
+    dlq_max_message_bytes  = 10
     archive_retention_days = -1
     publisher_account_ids  = ["12345"]
     log_level              = "TRACE"
     stream_arn             = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
   }
   expect_failures = [
-    var.name, var.event_source, var.max_attempts, var.max_request_bytes, var.archive_retention_days,
+    var.name, var.event_source, var.max_attempts, var.max_request_bytes, var.max_entry_bytes, var.dlq_max_message_bytes, var.archive_retention_days,
     var.publisher_account_ids, var.log_level, var.stream_arn,
   ]
 }
