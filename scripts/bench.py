@@ -27,6 +27,7 @@ import time
 import tracemalloc
 import urllib.request
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +157,13 @@ class StubStepFunctions:
 
 def stream_records(count: int) -> dict[str, Any]:
     """Lambda-shaped DynamoDB stream records (MODIFY, new and old images) of the same changes."""
-    serialize = TypeSerializer().serialize
+    serializer = TypeSerializer()
+
+    def serialize(value: Any) -> Any:  # DynamoDB numbers are decimals, never floats
+        return serializer.serialize(
+            json.loads(json.dumps(value, default=sorted), parse_float=Decimal) if not isinstance(value, set) else value
+        )
+
     records = []
     for change in changes(count):
         records.append(

@@ -31,15 +31,32 @@ class StubSqs:
         return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
 
 
+def order(i: int, status: str) -> dict[str, Any]:
+    """An order item of about 550 bytes of JSON: strings, integers, decimals, a set, a map and a list."""
+    return {
+        "id": f"o-{i}",
+        "status": status,
+        "amount": 150 + i % 7,
+        "price": 19.99 + i % 5,
+        "customer": {"id": f"c-{i % 97}", "name": "Ada Lovelace", "email": "ada@example.org", "tier": "gold"},
+        "lines": [{"sku": f"SKU-{n}", "qty": n + 1, "unit": 4.5 + n} for n in range(4)],
+        "tags": {"priority", "gift", "eu"},
+        "note": "Leave at the door; ring twice. " * 3,
+        "createdAt": "2026-11-26T09:58:12.345Z",
+        "version": 3,
+    }
+
+
 def changes(count: int) -> list[dict[str, Any]]:
+    """MODIFY changes of about 1.2 KB of JSON each (both images), the size the issue's figures used."""
     return [
         {
             "eventId": f"{i:032x}",
             "eventName": "MODIFY",
             "tableName": "orders",
             "keys": {"id": f"o-{i}"},
-            "newImage": {"id": f"o-{i}", "status": "PAID", "amount": 150 + i % 7, "lines": [{"sku": "A", "qty": 2}]},
-            "oldImage": {"id": f"o-{i}", "status": "PENDING", "amount": 150 + i % 7, "lines": [{"sku": "A", "qty": 2}]},
+            "newImage": order(i, "PAID"),
+            "oldImage": order(i, "PENDING"),
             "changedFields": ["status"],
             "sequenceNumber": f"{i:021d}",
             "approximateCreationTime": "2026-11-26T10:00:00.000Z",

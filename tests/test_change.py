@@ -12,7 +12,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.change import image_to_json, iso_time, to_change
+from common.change import image_to_json, iso_time, number, to_change
 from tests.conftest import create_table
 from tests.streams import read_stream_batch
 
@@ -175,3 +175,25 @@ def test_keys_only_stream_gives_keys_and_no_images() -> None:
     assert change["newImage"] is None
     assert change["oldImage"] is None
     assert change["changedFields"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("42", 42),
+        ("-0", 0),
+        ("2.50", 2.5),
+        ("1.0", 1),
+        ("1E+2", 100),
+        ("12345678901234567890123456789012345678", 12345678901234567890123456789012345678),
+        ("1.0000000000000001", 1.0),  # 17 digits: through Decimal, as boto3 gives it
+        ("0.1", 0.1),
+        ("-1.5e-130", -1.5e-130),
+    ],
+)
+def test_numbers_take_the_same_value_on_the_fast_path(text: str, expected: int | float) -> None:
+    value = number(text)
+    assert value == expected
+    assert type(value) is type(expected)
+    oracle = TypeDeserializer().deserialize({"N": text})
+    assert value == (int(oracle) if oracle == oracle.to_integral_value() else float(oracle))

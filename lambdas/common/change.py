@@ -9,6 +9,11 @@ Both stream consumers hand this object on (the trigger as workflow input, the fa
 Values are plain JSON: numbers become int (when integral) or float, never strings or Decimal, because
 EventBridge numeric patterns and ASL numeric comparisons only match JSON numbers; sets become sorted lists;
 binary becomes base64 text. Non-integral numbers keep the ~15 significant digits of an IEEE double.
+
+DynamoDB JSON is converted directly, not through boto3's TypeDeserializer and Decimal: the stream consumers
+run this for every record, and the round trip was 79% of the fan-out's time (171 us of a 1.2 KB record,
+measured with make bench). The result is the same as TypeDeserializer followed by `plain` (a property test
+compares them on random values).
 """
 
 from __future__ import annotations
@@ -20,44 +25,59 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
 EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
 
 
-class _StreamDeserializer(TypeDeserializer):
-    """boto3's deserializer, with binary as base64 text: Lambda delivers it so, an SDK read gives bytes."""
+def number(text: str) -> int | float:
+    """A DynamoDB number (decimal text, up to 38 digits) as int when integral, else float."""
+    if "e" not in text and "E" not in text:
+        if "." not in text:
+            return int(text)  # the common case, exact for any number of digits
+        if len(text) <= 15:  # at most 15 digits: float() is exact to the digit, and so is is_integer()
+            value = float(text)
+            return int(value) if value.is_integer() else value
+    exact = Decimal(text)
+    return int(exact) if exact == exact.to_integral_value() else float(exact)
 
-    def _deserialize_b(self, value: str | bytes | bytearray) -> str:
-        return value if isinstance(value, str) else base64.b64encode(bytes(value)).decode("ascii")
 
-    def _deserialize_bs(self, value: list[str | bytes | bytearray]) -> set[str]:
-        return {self._deserialize_b(item) for item in value}
-
-
-_deserializer = _StreamDeserializer()
+def binary(value: str | bytes | bytearray) -> str:
+    """Base64 text: Lambda delivers binary so, an SDK read gives bytes."""
+    return value if isinstance(value, str) else base64.b64encode(bytes(value)).decode("ascii")
 
 
-def plain(value: Any) -> Any:
-    """A deserialized DynamoDB value as plain JSON types."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, Mapping):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    if isinstance(value, set | frozenset):
-        return sorted(plain(item) for item in value)
-    raise TypeError(f"not a DynamoDB value: {type(value).__name__}")
+def attribute(value: Mapping[str, Any]) -> Any:
+    """One attribute value ({"S": "x"}, {"N": "1"}, {"M": {...}}, ...) as plain JSON.
+
+    Membership tests in the order of how common each type is: this runs for every attribute of every image
+    of every record (about 60 per 1.2 KB record)."""
+    if "S" in value:
+        return value["S"]
+    if "N" in value:
+        return number(value["N"])
+    if "M" in value:
+        return {name: attribute(item) for name, item in value["M"].items()}
+    if "L" in value:
+        return [attribute(item) for item in value["L"]]
+    if "BOOL" in value:
+        return value["BOOL"]
+    if "NULL" in value:
+        return None
+    if "SS" in value:
+        return sorted(value["SS"])
+    if "NS" in value:
+        return sorted(number(item) for item in value["NS"])
+    if "B" in value:
+        return binary(value["B"])
+    if "BS" in value:
+        return sorted(binary(item) for item in value["BS"])
+    raise TypeError(f"not a DynamoDB attribute value: {sorted(value)}")
 
 
 def image_to_json(image: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """An attribute-value map ({"name": {"S": "x"}}) as a plain JSON object; None stays None."""
     if image is None:
         return None
-    return {name: plain(_deserializer.deserialize(value)) for name, value in image.items()}
+    return {name: attribute(value) for name, value in image.items()}
 
 
 def expand_document(item: dict[str, Any] | None, attribute: str | None) -> dict[str, Any] | None:

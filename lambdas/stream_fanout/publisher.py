@@ -130,11 +130,6 @@ def contiguous_chunks(items: Sequence[T], size_of: Callable[[T], int], max_count
     return chunks
 
 
-def pack(items: Sequence[Pending], max_request_bytes: int) -> list[list[Pending]]:
-    """PutEvents calls for the items: at most 10 entries and max_request_bytes each."""
-    return contiguous_chunks(items, lambda item: item.size, MAX_ENTRIES_PER_CALL, max_request_bytes)
-
-
 class Publisher:
     def __init__(
         self,
@@ -155,29 +150,48 @@ class Publisher:
         self.rng = rng or random.Random()
 
     def publish(self, records: Iterable[tuple[str, dict[str, Any], str | None]]) -> Outcome:
-        """records: (sequence number, change, stream ARN) in stream order."""
+        """records: (sequence number, change, stream ARN) in stream order, consumed lazily: a chunk is built,
+        sent and dropped before the next one is built, so memory stays flat whatever the batch size."""
         outcome = Outcome()
         dead: list[tuple[Pending, str]] = []
-        sendable: list[Pending] = []
         largest = min(self.settings.max_entry_bytes, self.settings.max_request_bytes)
+        chunk: list[Pending] = []
+        chunk_bytes = 0
+        stopped = False  # out of time: everything from here on is reported for redelivery
         for sequence_number, change, stream_arn in records:
+            if stopped:
+                outcome.failed.append(sequence_number)
+                continue
             entry = to_entry(change, stream_arn, self.settings)
             item = Pending(sequence_number, change, entry, entry_size(entry))
             if item.size > largest:
                 item.error_code = "EntryTooLarge"
                 item.error_message = f"entry is {item.size} bytes; PutEvents accepts at most {largest}"
                 dead.append((item, "oversized"))
-            else:
-                sendable.append(item)
-        chunks = pack(sendable, self.settings.max_request_bytes)
-        for index, chunk in enumerate(chunks):
-            if not self._has_time():
-                outcome.failed.extend(item.sequence_number for later in chunks[index:] for item in later)
-                break
-            self._settle(chunk, outcome, dead)
+                continue
+            if chunk and (
+                len(chunk) == MAX_ENTRIES_PER_CALL or chunk_bytes + item.size > self.settings.max_request_bytes
+            ):
+                stopped = not self._send(chunk, outcome, dead)
+                chunk, chunk_bytes = [], 0
+                if stopped:
+                    outcome.failed.append(sequence_number)
+                    continue
+            chunk.append(item)
+            chunk_bytes += item.size
+        if chunk and not stopped:
+            self._send(chunk, outcome, dead)
         self._dead_letter(dead, outcome)
         outcome.failed.sort(key=_stream_position)
         return outcome
+
+    def _send(self, chunk: list[Pending], outcome: Outcome, dead: list[tuple[Pending, str]]) -> bool:
+        """Settles one chunk; False (and the chunk reported failed) when there is no time for it."""
+        if not self._has_time():
+            outcome.failed.extend(item.sequence_number for item in chunk)
+            return False
+        self._settle(chunk, outcome, dead)
+        return True
 
     def _has_time(self, waiting: float = 0.0) -> bool:
         """Whether one more call (after `waiting` seconds) can finish before the invocation's reserve."""
