@@ -23,24 +23,20 @@ The IAM gate checks the result (tests/test_deployer_policy.py).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scripts.evaluations import evaluated
 from scripts.gates.iam_catalogue import action_resource_formats
-from scripts.localrt.evaluate import Endpoints, Evaluation, Resource, evaluate
-from scripts.localrt.runtime import lambda_packages
+from scripts.localrt.evaluate import Evaluation, Resource
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "${aws:PrincipalAccount}"
-NAMES = Endpoints(aws="https://localhost.invalid", api="https://localhost.invalid")  # only names are used
 
 TAGS = {
     "dynamodb": ["dynamodb:ListTagsOfResource", "dynamodb:TagResource", "dynamodb:UntagResource"],
@@ -344,13 +340,6 @@ def environment_prefix(env: str) -> str:
     return f"{project.group(1) if project else 'items'}-{environment.group(1)}-"
 
 
-def evaluate_environment(env: str, evaluator: Callable[..., Evaluation] = evaluate) -> Evaluation:
-    root = ROOT / "envs" / env
-    with contextlib.redirect_stderr(io.StringIO()):  # the build's "unchanged <zip>" lines
-        packages = lambda_packages(root)
-    return evaluator(root, packages, NAMES)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("env", help="an environment of envs/ (bootstrap included)")
@@ -358,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (ROOT / "envs" / args.env / "main.tf").exists():
         parser.error(f"there is no environment envs/{args.env}")
-    evaluation = evaluate_environment(args.env)
+    evaluation = evaluated((ROOT / "envs" / args.env).resolve())
     bucket, key = backend_location("dev" if args.env == "bootstrap" else args.env)
     if args.env == "bootstrap":
         key = f"bootstrap/{evaluation.region}/terraform.tfstate"

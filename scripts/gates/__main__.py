@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import sys
 from collections import defaultdict
@@ -27,18 +26,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from scripts.evaluations import evaluated
 from scripts.gates.asl_schema import check_definition
 from scripts.gates.finding import Finding
 from scripts.gates.iam_catalogue import check_policy
 from scripts.gates.task_permissions import uncovered_calls
 from scripts.gates.trust_conditions import check_trust_policy
-from scripts.localrt.evaluate import Endpoints, Evaluation, evaluate
-from scripts.localrt.runtime import lambda_packages
+from scripts.localrt.evaluate import Evaluation
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY_ATTRIBUTES = ("policy", "assume_role_policy", "policy_document")
-# Only names are derived from these; nothing is served.
-GATE_ENDPOINTS = Endpoints(aws="https://localhost.invalid", api="https://localhost.invalid")
 
 
 def policy_documents(evaluation: Evaluation) -> list[tuple[str, dict[str, Any]]]:
@@ -91,11 +88,9 @@ def environment_findings(evaluation: Evaluation) -> tuple[list[Finding], dict[st
 
 
 def run(environment_roots: list[Path]) -> list[Finding]:
-    with contextlib.redirect_stderr(io.StringIO()):  # the build's "unchanged <zip>" lines
-        packages = {root: lambda_packages(root) for root in environment_roots}
     # Two cores: two evaluations at a time (each runs terraform and its provider plugin).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        evaluations = list(pool.map(lambda root: evaluate(root, packages[root], GATE_ENDPOINTS), environment_roots))
+        evaluations = list(pool.map(evaluated, [root.resolve() for root in environment_roots]))
     findings: list[Finding] = []
     # statemachines/*.asl.json: plain definitions are checked as they are, templates (crud.asl.json has
     # ${...} placeholders) in the form every environment renders them.
