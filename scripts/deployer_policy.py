@@ -239,6 +239,34 @@ def _grants(resource: Resource, evaluation: Evaluation) -> list[Grant]:
     ):
         # The REST API's id is known after create: its paths, and tags (apigateway:PUT on /tags/<arn>).
         return [(API_GATEWAY_VERBS, [rest_apis, f"{rest_apis}/*", f"arn:aws:apigateway:{region}::/tags/*"])]
+    if kind == "aws_s3_bucket":
+        bucket = _arn(v)
+        reads = [
+            "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketWebsite", "s3:GetBucketVersioning",
+            "s3:GetAccelerateConfiguration", "s3:GetBucketRequestPayment", "s3:GetBucketLogging",
+            "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration",
+            "s3:GetBucketObjectLockConfiguration", "s3:GetBucketTagging", "s3:GetBucketPolicy",
+            "s3:GetBucketOwnershipControls", "s3:GetBucketPublicAccessBlock", "s3:ListBucket",
+            "s3:ListBucketVersions",
+        ]  # fmt: skip
+        writes = ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketTagging"]
+        # force_destroy empties the bucket first.
+        return [(reads + writes, [bucket]), (["s3:DeleteObject", "s3:DeleteObjectVersion"], [f"{bucket}/*"])]
+    if kind in ("aws_s3_bucket_public_access_block", "aws_s3_bucket_ownership_controls",
+                "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_lifecycle_configuration",
+                "aws_s3_bucket_policy"):  # fmt: skip
+        bucket = f"arn:aws:s3:::{v['bucket']}"
+        actions = {
+            "aws_s3_bucket_public_access_block": ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"],
+            "aws_s3_bucket_ownership_controls": ["s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls"],
+            "aws_s3_bucket_server_side_encryption_configuration": [
+                "s3:PutEncryptionConfiguration",
+                "s3:GetEncryptionConfiguration",
+            ],
+            "aws_s3_bucket_lifecycle_configuration": ["s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"],
+            "aws_s3_bucket_policy": ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"],
+        }[kind]
+        return [(actions, [bucket])]
     if kind == "aws_api_gateway_account":
         return [(["apigateway:GET", "apigateway:PATCH"], [f"arn:aws:apigateway:{region}::/account"])]
     raise ValueError(f"deployer_policy: no grant known for {kind} ({resource.address}); add it to _grants")

@@ -110,6 +110,21 @@ class ScriptedSqs:
         return {"Successful": [], "Failed": failed}
 
 
+class ScriptedS3:
+    """PutObject that fails as drawn and costs time like every call."""
+
+    def __init__(self, draw: Any, fault_rate: float, clock: Clock) -> None:
+        self.draw, self.fault_rate, self.clock = draw, fault_rate, clock
+        self.objects: dict[str, bytes] = {}
+
+    def put_object(self, Bucket: str, Key: str, Body: bytes, ContentType: str) -> dict[str, Any]:
+        self.clock.call()
+        if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate:
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"}}, "PutObject")
+        self.objects[f"s3://{Bucket}/{Key}"] = Body
+        return {"ETag": "x"}
+
+
 def dead_sequence(message: dict[str, Any]) -> str:
     return str(message["change"]["sequenceNumber"] if "change" in message else message["sequenceNumber"])
 
@@ -126,6 +141,8 @@ CALL_SECONDS, RESERVE_SECONDS, DLQ_LIMIT = 1.0, 0.5, 4096
     ),
     fault_rate=st.sampled_from([0.0, 0.05, 0.3, 0.9]),
     dlq_fault_rate=st.sampled_from([0.0, 0.2]),
+    s3_fault_rate=st.sampled_from([0.0, 0.3, 1.0]),
+    claim_check=st.booleans(),
     budget=st.sampled_from([900.0, 4.0, 30.0]),
     max_latency=st.sampled_from([0.0, 0.01, 1.0]),
     max_attempts=st.integers(min_value=1, max_value=6),
@@ -136,6 +153,8 @@ def test_every_record_is_published_dead_lettered_or_reported_within_the_deadline
     large: dict[int, int],
     fault_rate: float,
     dlq_fault_rate: float,
+    s3_fault_rate: float,
+    claim_check: bool,
     budget: float,
     max_latency: float,
     max_attempts: int,
@@ -154,7 +173,9 @@ def test_every_record_is_published_dead_lettered_or_reported_within_the_deadline
         dlq_max_message_bytes=DLQ_LIMIT,
         call_seconds=CALL_SECONDS,
         reserve_seconds=RESERVE_SECONDS,
+        claim_check_bucket="claims" if claim_check else None,
     )
+    s3 = ScriptedS3(data.draw, s3_fault_rate, clock)
     publisher = Publisher(
         settings_,
         events,
@@ -163,6 +184,7 @@ def test_every_record_is_published_dead_lettered_or_reported_within_the_deadline
         remaining_seconds=clock.remaining,
         sleep=clock.sleep,
         rng=random.Random(0),  # jitter must not make hypothesis draws differ between replays
+        s3=s3,
     )
 
     outcome = publisher.publish((c["sequenceNumber"], c, STREAM_ARN) for c in changes)
@@ -191,7 +213,18 @@ def test_every_record_is_published_dead_lettered_or_reported_within_the_deadline
     too_large = {changes[i]["sequenceNumber"] for i in large if i < count and large[i] > limit}
     dead_as_oversized = {dead_sequence(m) for m in sqs.messages if m["reason"] == "oversized"}
     assert dead_as_oversized <= too_large
-    assert too_large - dead_as_oversized <= set(outcome.failed), "never sent: dead-lettered, or reported"
+    assert set(outcome.claim_checked) <= too_large
+    assert too_large - dead_as_oversized - set(outcome.claim_checked) <= set(outcome.failed), (
+        "never sent whole: claim-checked, dead-lettered, or reported"
+    )
+    if not claim_check or s3_fault_rate == 1.0:
+        assert outcome.claim_checked == []
+    for entries in events.calls:  # a reference points at exactly the stored change
+        for entry in entries:
+            payload = json.loads(entry["Detail"]).get("payload")
+            if payload:
+                stored = s3.objects[payload["uri"]]
+                assert json.loads(stored) == changes[int(json.loads(stored)["eventId"][1:])]
     for call in events.calls:
         assert 1 <= len(call) <= MAX_ENTRIES_PER_CALL
         assert sum(entry_size(entry) for entry in call) <= limit

@@ -3,6 +3,9 @@
 The metric is written in CloudWatch Embedded Metric Format by powertools Metrics, i.e. as a log line that
 CloudWatch turns into a metric: no cloudwatch:PutMetricData permission and no API call on the hot path.
 
+A change too large for an event arrives as a claim-check reference (`detail.payload`); the consumer reads
+it back with common.claim_check.resolve (s3:GetObject on the bus's claim-check objects).
+
 Environment:
   POWERTOOLS_METRICS_NAMESPACE  metric namespace (required by powertools)
   POWERTOOLS_SERVICE_NAME       service dimension
@@ -10,11 +13,14 @@ Environment:
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from common.claim_check import resolve
 
 logger = Logger()
 metrics = Metrics()
@@ -22,9 +28,24 @@ metrics = Metrics()
 METRIC_NAME = "ItemEventsConsumed"
 
 
+@cache
+def s3() -> Any:
+    # Imported here, not at module level: boto3 costs about 150 ms of cold start and only claim-checked
+    # events need it (measured with make bench, imports.event_consumer_ratio).
+    import boto3
+
+    return boto3.client("s3")
+
+
+def change_of(event: dict[str, Any]) -> dict[str, Any]:
+    """The change the event carries, read back from S3 when the event is a claim-check reference."""
+    detail = event.get("detail") or {}
+    return resolve(detail, s3()) if "payload" in detail else dict(detail)
+
+
 def describe(event: dict[str, Any]) -> dict[str, Any]:
     """What is worth a log line: which item, what happened, which fields changed."""
-    detail = event.get("detail") or {}
+    detail = change_of(event)
     return {
         "eventBridgeId": event.get("id"),
         "detailType": event.get("detail-type"),
@@ -32,6 +53,7 @@ def describe(event: dict[str, Any]) -> dict[str, Any]:
         "changeEventId": detail.get("eventId"),
         "keys": detail.get("keys"),
         "changedFields": detail.get("changedFields"),
+        "claimChecked": "payload" in (event.get("detail") or {}),
     }
 
 

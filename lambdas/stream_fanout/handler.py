@@ -10,6 +10,7 @@ Environment (checked at cold start):
   MAX_REQUEST_BYTES   PutEvents request size limit (default 1048576)
   DLQ_MAX_MESSAGE_BYTES  largest dead-letter message (default 262144, which every SQS queue accepts)
   DOCUMENT_ATTRIBUTE  attribute holding user fields as JSON text, lifted to the top level of the images
+  CLAIM_CHECK_BUCKET  S3 bucket for changes too large for an event (see common/claim_check.py); unset: DLQ
 
 Answers {"batchItemFailures": [...]} with the records that are neither published nor dead-lettered; Lambda
 retries from the first of them (so consumers must be idempotent on detail.eventId: delivery is at least once).
@@ -83,6 +84,7 @@ def settings_from_environ(environ: Mapping[str, str]) -> tuple[PublisherSettings
             environ, "DLQ_MAX_MESSAGE_BYTES", DEFAULT_DLQ_MAX_MESSAGE_BYTES, 1024, 1024 * 1024
         ),
         call_seconds=CALL_SECONDS,
+        claim_check_bucket=environ.get("CLAIM_CHECK_BUCKET") or None,
     )
     return settings, dlq_url, environ.get("DOCUMENT_ATTRIBUTE") or None
 
@@ -110,6 +112,11 @@ def sqs_client() -> Any:
     return boto3.client("sqs", config=_config())
 
 
+@cache
+def s3_client() -> Any:
+    return boto3.client("s3", config=_config())
+
+
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("Records", [])
@@ -120,6 +127,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         DLQ_URL,
         remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
         sleep=time.sleep,
+        s3=s3_client() if SETTINGS.claim_check_bucket else None,
     )
     outcome = publisher.publish(
         (
@@ -135,6 +143,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "records": len(records),
             "published": len(outcome.published),
             "dead_lettered": len(outcome.dead_lettered),
+            "claim_checked": len(outcome.claim_checked),
             "failed": len(outcome.failed),
             "put_events_calls": outcome.put_events_calls,
             "retried_entries": outcome.retries,

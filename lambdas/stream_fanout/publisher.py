@@ -2,8 +2,10 @@
 
 Pure logic over injected clients, clock and sleep, so the invariant can be tested against any failure pattern:
 
-1. Each record becomes one entry (see `to_entry`). Entries larger than `max_entry_bytes`, counted the way AWS
-   counts PutEvents entry size, go straight to the DLQ.
+1. Each record becomes one entry (see `to_entry`). An entry larger than `max_entry_bytes`, counted the way
+   AWS counts PutEvents entry size, is claim-checked when a bucket is configured: the change goes to S3 and
+   the entry carries a reference (lambdas/common/claim_check.py), in the record's place in the stream. Only
+   when S3 fails too (or the reference itself is too large) does it go to the DLQ.
 2. Entries are packed in stream order into the fewest PutEvents calls possible without reordering: at most
    10 entries and at most `max_request_bytes` per call (greedy packing is optimal for contiguous groups).
 3. A call can succeed with FailedEntryCount > 0. Only failed entries with retryable codes are resent, with
@@ -34,6 +36,8 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from common import claim_check
+
 MAX_ENTRIES_PER_CALL = 10
 DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
@@ -60,6 +64,7 @@ class PublisherSettings:
     call_seconds: float = 10.0
     # Left of the invocation after the last call: the response and the logs.
     reserve_seconds: float = 1.0
+    claim_check_bucket: str | None = None  # None: oversized changes go to the DLQ
 
 
 @dataclass
@@ -82,6 +87,7 @@ class Outcome:
     failed: list[str] = field(default_factory=list)
     put_events_calls: int = 0
     retries: int = 0
+    claim_checked: list[str] = field(default_factory=list)  # published as a reference to S3
 
 
 def table_arn(stream_arn: str | None) -> str | None:
@@ -140,8 +146,10 @@ class Publisher:
         remaining_seconds: Callable[[], float],
         sleep: Callable[[float], None],
         rng: random.Random | None = None,
+        s3: Any = None,
     ):
         self.settings = settings
+        self.s3 = s3
         self.events = events
         self.sqs = sqs
         self.dlq_url = dlq_url
@@ -165,10 +173,10 @@ class Publisher:
             entry = to_entry(change, stream_arn, self.settings)
             item = Pending(sequence_number, change, entry, entry_size(entry))
             if item.size > largest:
-                item.error_code = "EntryTooLarge"
-                item.error_message = f"entry is {item.size} bytes; PutEvents accepts at most {largest}"
-                dead.append((item, "oversized"))
-                continue
+                item = self._claim_check(item, stream_arn, largest, outcome)
+                if item.error_code:
+                    dead.append((item, "oversized"))
+                    continue
             if chunk and (
                 len(chunk) == MAX_ENTRIES_PER_CALL or chunk_bytes + item.size > self.settings.max_request_bytes
             ):
@@ -184,6 +192,27 @@ class Publisher:
         self._dead_letter(dead, outcome)
         outcome.failed.sort(key=_stream_position)
         return outcome
+
+    def _claim_check(self, item: Pending, stream_arn: str | None, largest: int, outcome: Outcome) -> Pending:
+        """The item as a reference to its change stored in S3; or the item with the reason it could not be."""
+        item.error_code = "EntryTooLarge"
+        item.error_message = f"entry is {item.size} bytes; PutEvents accepts at most {largest}"
+        bucket = self.settings.claim_check_bucket
+        if bucket is None or self.s3 is None or not self._has_time():
+            return item
+        key, content = claim_check.object_key(item.change), claim_check.body(item.change)
+        try:
+            self.s3.put_object(Bucket=bucket, Key=key, Body=content, ContentType="application/json")
+        except (ClientError, BotoCoreError) as error:
+            item.error_message += f"; the claim check failed too: {error}"
+            return item
+        detail = claim_check.reference(item.change, bucket, key, content)
+        entry = {**item.entry, "Detail": json.dumps(detail, separators=(",", ":"), ensure_ascii=False)}
+        checked = Pending(item.sequence_number, item.change, entry, entry_size(entry))
+        if checked.size > largest:  # even the reference (its keys) is too large
+            return item
+        outcome.claim_checked.append(item.sequence_number)
+        return checked
 
     def _send(self, chunk: list[Pending], outcome: Outcome, dead: list[tuple[Pending, str]]) -> bool:
         """Settles one chunk; False (and the chunk reported failed) when there is no time for it."""

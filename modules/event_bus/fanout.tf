@@ -21,6 +21,7 @@ locals {
       POWERTOOLS_SERVICE_NAME = "${var.name}-fanout"
     },
     var.document_attribute == null ? {} : { DOCUMENT_ATTRIBUTE = var.document_attribute },
+    var.claim_check_enabled ? { CLAIM_CHECK_BUCKET = aws_s3_bucket.claim_check[0].id } : {},
   )
 }
 
@@ -45,7 +46,7 @@ module "fanout" {
   event_source_mapping           = merge(var.event_source_mapping, { stream_arn = var.stream_arn })
   tags                           = var.tags
 
-  policy_statements = [
+  policy_statements = concat([
     {
       sid       = "PublishToThisBus"
       actions   = ["events:PutEvents"]
@@ -56,5 +57,13 @@ module "fanout" {
       actions   = ["sqs:SendMessage"]
       resources = [aws_sqs_queue.fanout_dlq.arn]
     },
-  ]
+    ], var.claim_check_enabled ? [{
+      sid       = "StoreLargeChanges"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.claim_check[0].arn}/claims/*"]
+      }] : [], var.claim_check_enabled && var.claim_check_kms_key_arn != null ? [{
+      sid       = "EncryptLargeChanges"
+      actions   = ["kms:GenerateDataKey"]
+      resources = [var.claim_check_kms_key_arn]
+  }] : [])
 }

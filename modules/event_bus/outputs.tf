@@ -97,3 +97,18 @@ output "fanout_powertools_layer_arn" {
   description = "The aws-lambda-powertools layer the fan-out function runs with (null when none, e.g. bundled in the package)."
   value       = module.fanout.powertools_layer_arn
 }
+
+output "claim_check_bucket_name" {
+  description = "Bucket holding changes too large for an event (null when claim_check_enabled is false)."
+  value       = one(aws_s3_bucket.claim_check[*].id)
+}
+
+output "claim_check_bucket_arn" {
+  description = "ARN of that bucket."
+  value       = one(aws_s3_bucket.claim_check[*].arn)
+}
+
+output "claim_check_objects_arn" {
+  description = "ARN pattern of the claim-check objects: grant consumers s3:GetObject on it."
+  value       = var.claim_check_enabled ? "${aws_s3_bucket.claim_check[0].arn}/claims/*" : null
+}

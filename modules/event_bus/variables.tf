@@ -273,3 +273,35 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "claim_check_enabled" {
+  description = "Create the claim-check bucket: a change whose event exceeds max_entry_bytes is stored there and published as a reference instead of going to the fan-out DLQ."
+  type        = bool
+  default     = true
+}
+
+variable "claim_check_expiration_days" {
+  description = "Days a claim-check object is kept (consumers must read it within this time; the bus archive keeps only the reference)."
+  type        = number
+  default     = 14
+  validation {
+    condition     = var.claim_check_expiration_days >= 1 && var.claim_check_expiration_days <= 3650 && floor(var.claim_check_expiration_days) == var.claim_check_expiration_days
+    error_message = "claim_check_expiration_days must be a whole number from 1 to 3650."
+  }
+}
+
+variable "claim_check_kms_key_arn" {
+  description = "Customer managed KMS key for the claim-check bucket (the fan-out and readers then need kms:GenerateDataKey / kms:Decrypt on it). Null: SSE-S3."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.claim_check_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.claim_check_kms_key_arn, "-")))
+    error_message = "claim_check_kms_key_arn must be null or a KMS key ARN."
+  }
+}
+
+variable "claim_check_force_destroy" {
+  description = "Let terraform destroy delete a claim-check bucket that still holds objects (dev and local)."
+  type        = bool
+  default     = false
+}

@@ -68,11 +68,13 @@ module "bus" { # stream reader 2 (its fan-out publisher)
   entity                 = local.entity
   document_attribute     = local.document_attribute
   archive_retention_days = var.archive_retention_days
-  log_retention_in_days  = var.log_retention_in_days
-  xray_tracing           = var.xray_tracing
-  powertools_layer_arn   = local.powertools_layer_arn
-  powertools_version     = local.powertools_version
-  tags                   = var.tags
+  # Environments without deletion protection (dev, local) may destroy a bucket that still holds claims.
+  claim_check_force_destroy = !var.deletion_protection
+  log_retention_in_days     = var.log_retention_in_days
+  xray_tracing              = var.xray_tracing
+  powertools_layer_arn      = local.powertools_layer_arn
+  powertools_version        = local.powertools_version
+  tags                      = var.tags
 
   rules = {
     audit = {
@@ -115,6 +117,12 @@ module "consumer" {
     POWERTOOLS_SERVICE_NAME      = "${var.name}-consumer"
     POWERTOOLS_METRICS_NAMESPACE = var.name
   }
+  # A change too large for an event arrives as a claim-check reference: the consumer reads it back.
+  policy_statements = [{
+    sid       = "ReadClaimCheckedChanges"
+    actions   = ["s3:GetObject"]
+    resources = [module.bus.claim_check_objects_arn]
+  }]
   tags = var.tags
 }
 

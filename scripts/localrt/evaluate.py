@@ -116,6 +116,9 @@ def _local_values(resource: dict[str, Any], region: str, account: str, endpoints
         return {"arn": f"arn:aws:events:{region}:{account}:rule/{path}"}
     if kind == "aws_iam_role":
         return {"arn": f"arn:aws:iam::{account}:role/{name}", "id": name}  # a role's id is its name
+    if kind == "aws_s3_bucket":  # AWS appends a random suffix to bucket_prefix; locally it is "local"
+        bucket = values.get("bucket") if values.get("bucket_prefix") is None else f"{values['bucket_prefix']}local"
+        return {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
     if kind == "aws_cloudwatch_log_group":
         return {"arn": f"arn:aws:logs:{region}:{account}:log-group:{name}"}
     if kind == "aws_api_gateway_stage":

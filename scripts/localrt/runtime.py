@@ -182,6 +182,10 @@ class LocalRuntime:
             sqs.create_queue(QueueName=queue.values["name"])
         for topic in evaluation.of_type("aws_sns_topic"):
             sns.create_topic(Name=topic.values["name"])
+        s3 = self.client("s3")
+        for bucket in evaluation.of_type("aws_s3_bucket"):
+            location = {} if evaluation.region == "us-east-1" else {"LocationConstraint": evaluation.region}
+            s3.create_bucket(Bucket=bucket.values["bucket"], CreateBucketConfiguration=location)
         for table in evaluation.of_type("aws_dynamodb_table"):
             self._create_table(table.values)
         sfn = self.client("stepfunctions")

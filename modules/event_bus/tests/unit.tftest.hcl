@@ -83,8 +83,21 @@ run "publisher_is_scoped_to_its_bus_and_dlq" {
     error_message = "sqs:SendMessage on its own DLQ only."
   }
   assert {
-    condition     = [for s in jsondecode(output.fanout_policy).Statement : s.Sid] == ["WriteOwnLogs", "Tracing", "ReadTheStream", "ListStreams", "SendFailedBatchesToTheQueue", "PublishToThisBus", "DeadLetterUndeliverableEvents"]
-    error_message = "Nothing beyond logs, tracing, its stream, its queues and its bus."
+    condition     = [for s in jsondecode(output.fanout_policy).Statement : s.Sid] == ["WriteOwnLogs", "Tracing", "ReadTheStream", "ListStreams", "SendFailedBatchesToTheQueue", "PublishToThisBus", "DeadLetterUndeliverableEvents", "StoreLargeChanges"]
+    error_message = "Nothing beyond logs, tracing, its stream, its queues, its bus and its claim-check objects."
+  }
+  assert {
+    condition     = jsondecode(output.fanout_policy).Statement[7].Action == ["s3:PutObject"] && jsondecode(output.fanout_policy).Statement[7].Resource == ["${aws_s3_bucket.claim_check[0].arn}/claims/*"] && output.claim_check_objects_arn == "${aws_s3_bucket.claim_check[0].arn}/claims/*"
+    error_message = "The fan-out may only write claim-check objects; readers are granted the same prefix."
+  }
+  assert {
+    condition = (
+      aws_s3_bucket_public_access_block.claim_check[0].block_public_policy && aws_s3_bucket_public_access_block.claim_check[0].restrict_public_buckets &&
+      one(one(aws_s3_bucket_server_side_encryption_configuration.claim_check[0].rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256" &&
+      one(aws_s3_bucket_lifecycle_configuration.claim_check[0].rule[0].expiration).days == 14 &&
+      alltrue([for s in jsondecode(aws_s3_bucket_policy.claim_check[0].policy).Statement : s.Effect == "Deny" && s.Condition == { Bool = { "aws:SecureTransport" = "false" } }])
+    )
+    error_message = "The claim-check bucket is private, encrypted, TLS-only and expires its objects."
   }
   assert {
     condition = output.fanout_environment_variables == {
@@ -97,6 +110,7 @@ run "publisher_is_scoped_to_its_bus_and_dlq" {
       MAX_REQUEST_BYTES       = "1048576"
       DLQ_MAX_MESSAGE_BYTES   = "262144"
       POWERTOOLS_SERVICE_NAME = "orders-fanout"
+      CLAIM_CHECK_BUCKET      = aws_s3_bucket.claim_check[0].id
     }
     error_message = "The bus name, DLQ and event contract reach the function."
   }
