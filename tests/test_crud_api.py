@@ -215,6 +215,29 @@ def test_two_writers_with_the_same_if_match_cannot_both_win(crud: CrudClient) ->
 # --- DELETE /items/{id} ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("if_match", ['"1"', '"3"', "banana", '"1", "2"'])
+def test_delete_with_a_stale_or_foreign_if_match_is_412_and_deletes_nothing(crud: CrudClient, if_match: str) -> None:
+    item = create(crud)
+    crud.request("PUT", f"/items/{item['id']}", {"name": "v2"})  # now version 2: "1" is stale
+    current = crud.request("GET", f"/items/{item['id']}").json()
+    assert_problem(
+        crud.request("DELETE", f"/items/{item['id']}", headers={"If-Match": if_match}), 412, "PreconditionFailed"
+    )
+    assert crud.request("GET", f"/items/{item['id']}").json() == current
+
+
+@pytest.mark.parametrize("if_match", ['"1"', 'W/"1"', "*"])
+def test_delete_with_a_matching_if_match_deletes(crud: CrudClient, if_match: str) -> None:
+    item = create(crud)
+    assert crud.request("DELETE", f"/items/{item['id']}", headers={"If-Match": if_match}).status == 204
+    assert crud.request("GET", f"/items/{item['id']}").status == 404
+
+
+def test_delete_of_an_unknown_item_with_if_match_is_404(crud: CrudClient) -> None:
+    missing = "3f6c1b8e-0000-4000-8000-000000000000"
+    assert_problem(crud.request("DELETE", f"/items/{missing}", headers={"If-Match": '"1"'}), 404, "NotFound")
+
+
 def test_delete_returns_204_with_empty_body_then_404(crud: CrudClient) -> None:
     item = create(crud)
     response = crud.request("DELETE", f"/items/{item['id']}")
