@@ -47,7 +47,7 @@ run "wires_api_to_state_machine_to_table" {
     error_message = "The request templates start this module's state machine."
   }
   assert {
-    condition     = length([for s in values(jsondecode(module.state_machine.state_machine.definition).States) : s if try(s.Parameters.TableName, "") == "orders"]) == 8
+    condition     = length([for s in values(jsondecode(module.state_machine.state_machine.definition).States) : s if try(s.Parameters.TableName, "") == "orders"]) == 9
     error_message = "Every DynamoDB task of the ASL targets this table."
   }
   assert {
