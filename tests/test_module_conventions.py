@@ -41,6 +41,7 @@ ENDPOINT_OF_TYPE = [
     ("aws_sns_", "sns"),
     ("aws_sqs_", "sqs"),
     ("aws_ssm_", "ssm"),
+    ("aws_s3_", "s3"),
     ("aws_caller_identity", "sts"),
 ]
 NO_ENDPOINT = {"aws_region", "aws_partition"}  # answered by the provider itself
@@ -65,9 +66,9 @@ def used_endpoints() -> set[str]:
 def test_local_environment_sends_every_used_service_to_localstack() -> None:
     providers = (ENVS / "local" / "providers.tf").read_text()
     [listed] = re.findall(r"for service in \[([^\]]*)\] : service => var\.localstack_endpoint", providers)
-    services = set(re.findall(r'"([a-z]+)"', listed))
+    services = set(re.findall(r'"([a-z0-9]+)"', listed))
     block = providers.split("endpoints {", 1)[1].split("}", 1)[0]
-    wired = dict(re.findall(r"^\s*([a-z]+)\s*=\s*(\S+)\s*$", block, re.M))
+    wired = dict(re.findall(r"^\s*([a-z0-9]+)\s*=\s*(\S+)\s*$", block, re.M))
     assert wired == {service: f"local.endpoints.{service}" for service in services}
     assert used_endpoints() <= services, f"not sent to LocalStack: {sorted(used_endpoints() - services)}"
 

@@ -1,7 +1,7 @@
 locals {
   # Every AWS service the stack uses, each at the one LocalStack endpoint (tests/test_module_conventions.py
   # checks this list against the resource types of every module).
-  endpoints = { for service in ["apigateway", "cloudwatch", "dynamodb", "events", "iam", "lambda", "logs", "sfn", "sns", "sqs", "ssm", "sts"] : service => var.localstack_endpoint }
+  endpoints = { for service in ["apigateway", "cloudwatch", "dynamodb", "events", "iam", "lambda", "logs", "s3", "sfn", "sns", "sqs", "ssm", "sts"] : service => var.localstack_endpoint }
 }
 
 provider "aws" {
@@ -13,6 +13,7 @@ provider "aws" {
   skip_credentials_validation = true
   skip_metadata_api_check     = true
   skip_requesting_account_id  = true
+  s3_use_path_style           = true # LocalStack serves buckets by path, not by virtual host
 
   endpoints {
     apigateway = local.endpoints.apigateway
@@ -22,6 +23,7 @@ provider "aws" {
     iam        = local.endpoints.iam
     lambda     = local.endpoints.lambda
     logs       = local.endpoints.logs
+    s3         = local.endpoints.s3
     sfn        = local.endpoints.sfn
     sns        = local.endpoints.sns
     sqs        = local.endpoints.sqs
