@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scripts.gates.task_permissions import task_calls, uncovered_calls
+from scripts.localrt.apigateway import RestApi
+from scripts.localrt.runtime import _handler_for
 from scripts.localrt.templates import render_template
 from scripts.localrt.vtl import Util, json_path
 
@@ -134,3 +141,46 @@ def test_a_call_decided_at_run_time_needs_the_action_on_some_resource() -> None:
     assert [f.reason for f in uncovered_calls(dynamic, [{"Statement": [denied]}], "m", REGION, ACCOUNT)] == [
         "the role allows no sqs:SendMessage on any resource"
     ]
+
+
+@pytest.fixture
+def served_api(crud_definition: dict[str, Any]) -> Iterator[int]:
+    """The API emulator's HTTP server on a free port, with a backend that must never be reached."""
+
+    def unreachable(arn: str, input_: str) -> dict[str, Any]:
+        raise AssertionError("a refused request reached the state machine")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(RestApi(crud_definition["openapi"], unreachable), "v1"))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield int(server.server_address[1])
+    server.shutdown()
+
+
+def send(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, str, Any]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    return response.status, response.getheader("Content-Type") or "", json.loads(response.read())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"name": "\\xff\\xfe"}'.replace(b"\\xff\\xfe", b"\xff\xfe"), b'{"name": "\\ud800"}'],
+    ids=["invalid-utf8", "lone-surrogate"],
+)
+def test_a_body_that_is_not_unicode_is_a_400_json_answer(served_api: int, body: bytes) -> None:
+    status, content_type, answer = send(served_api, "POST", "/v1/items", body)
+    # The API's own BAD_REQUEST_BODY gateway response (its OpenAPI document configures the JSON error body).
+    assert (status, answer) == (400, {"error": "ValidationError", "message": "Invalid request body"})
+    assert content_type.startswith("application/json")
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND"])
+def test_an_unknown_method_gets_api_gateways_answer(served_api: int, method: str) -> None:
+    """What API Gateway answers for a method or path it has no route for: the API's configured
+    MISSING_AUTHENTICATION_TOKEN response, JSON, never http.server's 501 HTML page."""
+    no_route = send(served_api, "GET", "/v1/no-such-resource")
+    assert send(served_api, method, "/v1/items") == no_route
+    assert no_route[0] in (403, 404)
+    assert no_route[1].startswith("application/json")

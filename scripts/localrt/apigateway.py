@@ -88,6 +88,19 @@ class RestApi:
 
     # --- the request pipeline -------------------------------------------------------------------
 
+    def handle_bytes(self, request: Request, raw: bytes | None) -> Response:
+        """The request with its body as received: a body that is not UTF-8 is refused as API Gateway refuses
+        a body it cannot read (400, its gateway response), never with a dropped connection."""
+        if raw is None:
+            return self.handle(request)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            context = self._context(request)
+            context["error"]["validationErrorString"] = "the body is not UTF-8"
+            return self._gateway_response("BAD_REQUEST_BODY", context)
+        return self.handle(Request(request.method, request.path, request.headers, request.query, text))
+
     def handle(self, request: Request) -> Response:
         context = self._context(request)
         if request.body is not None and len(request.body.encode()) > MAX_PAYLOAD:
@@ -138,7 +151,9 @@ class RestApi:
             return None
         try:
             document = json.loads(request.body or "")
-        except ValueError:
+            # A lone surrogate escape ("\ud800") parses but is no Unicode text: nothing downstream can encode it.
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+        except (ValueError, UnicodeEncodeError):
             return "Invalid request body"
         resolved = self._resolve(schema)
         errors = sorted(jsonschema.Draft4Validator(resolved).iter_errors(document), key=lambda e: list(e.path))

@@ -402,13 +402,14 @@ def _handler_for(api: RestApi, stage: str) -> type[BaseHTTPRequestHandler]:
             prefix = f"/{stage}"
             path = url.path[len(prefix) :] if url.path.startswith(prefix + "/") or url.path == prefix else None
             length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode("utf-8") if length else None
+            raw = self.rfile.read(length) if length else b""
             if path is None:
                 status, headers, text = 403, {"Content-Type": "application/json"}, '{"message":"Forbidden"}'
             else:
-                response = api.handle(
-                    Request(self.command, path or "/", dict(self.headers.items()), dict(parse_qsl(url.query)), body)
+                request = Request(
+                    self.command, path or "/", dict(self.headers.items()), dict(parse_qsl(url.query)), None
                 )
+                response = api.handle_bytes(request, raw if length else None)
                 status, headers, text = response.status, response.headers, response.body
             payload = text.encode("utf-8")
             self.send_response(status)
@@ -419,6 +420,13 @@ def _handler_for(api: RestApi, stage: str) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (TRACE, PROPFIND, ...) gets API Gateway's answer for a route it does not
+            # have, a 403 JSON body, not http.server's 501 HTML page.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
