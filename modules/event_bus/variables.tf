@@ -233,9 +233,13 @@ variable "memory_size" {
 }
 
 variable "timeout" {
-  description = "Seconds an invocation may run (retries stop in time to dead-letter what is left)."
+  description = "Seconds an invocation of the fan-out may run. It sends only while the time left covers one call's worst case (24 s: 3 attempts x 7 s of timeouts plus backoffs, lambdas/stream_fanout/handler.py) and a 1 s reserve."
   type        = number
   default     = 60
+  validation {
+    condition     = var.timeout >= 30 && var.timeout <= 900
+    error_message = "timeout must be from 30 to 900 seconds: the fan-out keeps 25 s for its last call, so less would leave it no time to publish."
+  }
 }
 
 variable "reserved_concurrent_executions" {

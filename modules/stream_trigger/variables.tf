@@ -155,9 +155,15 @@ variable "memory_size" {
 }
 
 variable "timeout" {
-  description = "Seconds an invocation may run (a batch of batch_size StartExecution calls)."
+  description = "Seconds an invocation may run (a batch of batch_size StartExecution calls). The function starts a call only when the time left covers the call's worst case (sdk_max_attempts x 7 s of timeouts plus backoffs), so the timeout must leave room for more than one."
   type        = number
   default     = 60
+  validation {
+    # Worst case of one call (lambdas/stream_trigger/handler.py: 2 s connect + 5 s read per attempt, standard
+    # mode's backoffs capped at 20 s) plus 1 s of reserve, and at least 5 s of work beyond it.
+    condition     = var.timeout <= 900 && var.timeout >= var.sdk_max_attempts * 7 + sum(concat([0], [for i in range(var.sdk_max_attempts - 1) : min(pow(2, i), 20)])) + 1 + 5
+    error_message = "timeout must be at most 900 and leave room for one call's worst case: at least sdk_max_attempts x 7 + backoffs + 6 seconds (30 for the default 3 attempts)."
+  }
 }
 
 variable "reserved_concurrent_executions" {

@@ -280,3 +280,13 @@ run "rejects_a_fifo_queue_target" {
   }
   expect_failures = [var.rules]
 }
+
+run "rejects_a_fanout_timeout_with_no_room_to_publish" {
+  command = plan
+
+  variables {
+    timeout = 25
+  }
+
+  expect_failures = [var.timeout]
+}

@@ -164,3 +164,28 @@ run "kms_for_the_dlq_and_a_vpc" {
     error_message = "Network interfaces may be created only in the given subnets and security groups."
   }
 }
+
+run "rejects_a_timeout_shorter_than_one_calls_worst_case" {
+  command = plan
+
+  variables {
+    timeout          = 29 # 3 attempts: 21 s of timeouts + 3 s of backoff + 1 s reserve + 5 s of work = 30
+    sdk_max_attempts = 3
+  }
+
+  expect_failures = [var.timeout]
+}
+
+run "accepts_the_shortest_timeout_that_leaves_room" {
+  command = plan
+
+  variables {
+    timeout          = 15
+    sdk_max_attempts = 1
+  }
+
+  assert {
+    condition     = module.function.environment_variables.SDK_MAX_ATTEMPTS == "1"
+    error_message = "One attempt (7 s worst case) fits a 15 s timeout."
+  }
+}
