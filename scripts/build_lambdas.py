@@ -10,7 +10,10 @@ The same sources give the same bytes on any machine: entries are sorted, timesta
 fixed, and entries are stored rather than deflated, because deflate output differs between zlib builds
 (zlib, zlib-ng) and the packages are small. boto3 is never packaged: the Lambda runtime provides it and
 aws-lambda-powertools comes from its public layer (or, with --bundle-powertools, is copied in from this
-interpreter's installed, pinned version, for LocalStack's free image).
+interpreter's installed, pinned version, for LocalStack's free image). Other third-party packages are pinned
+with wheel hashes in lambdas/requirements.txt: a function that imports one gets it from the python3.13 wheels
+for arm64 and x86_64 (downloaded once into build/wheels, checked against the hashes), both at once, as
+extension modules carry their platform in their file names; the zip runs on either architecture.
 
 Writes build/lambdas/<name>.zip and build/lambdas/manifest.json ({"functions": {name: {path, size,
 source_code_hash}}}, where source_code_hash is base64(sha256(zip)), the value Terraform expects).
@@ -27,6 +30,8 @@ import importlib.util
 import io
 import json
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import zipfile
@@ -106,14 +111,18 @@ def shared_dependencies(function: Package, packages: dict[str, Package]) -> list
 
 
 def zip_bytes(members: list[Package]) -> bytes:
-    entries = sorted(
-        (path.name if package.top_level_module else f"{package.name}/{path.relative_to(package.path).as_posix()}", path)
-        for package in members
-        for path in package.files
-    )
+    entries: dict[str, Path] = {}
+    for package in members:
+        for path in package.files:
+            arcname = (
+                path.name if package.top_level_module else f"{package.name}/{path.relative_to(package.path).as_posix()}"
+            )
+            if arcname in entries and entries[arcname].read_bytes() != path.read_bytes():
+                raise SystemExit(f"build_lambdas: {arcname} differs between {entries[arcname]} and {path}")
+            entries[arcname] = path  # the same file from each platform's wheel (e.g. __init__.py) is kept once
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for arcname, path in entries:
+        for arcname, path in sorted(entries.items()):
             info = zipfile.ZipInfo(arcname, date_time=FIXED_DATE)
             info.external_attr = (0o100000 | FILE_MODE) << 16
             info.create_system = 3  # unix, so the mode above is honoured on every build host
@@ -137,10 +146,11 @@ def source_code_hash(content: bytes) -> str:
     return base64.b64encode(hashlib.sha256(content).digest()).decode("ascii")
 
 
-# What --bundle-powertools adds to every zip: aws-lambda-powertools and the one dependency the Lambda Python
-# runtime lacks (jmespath comes with the runtime's botocore). For runtimes that cannot attach the public layer,
+# What --bundle-powertools adds to every zip: aws-lambda-powertools and what its layer adds that the Lambda
+# Python runtime lacks: typing_extensions, and aws-xray-sdk with wrapt for the Tracer (jmespath comes with the
+# runtime's botocore; wrapt falls back to pure Python where its extension is for another platform). For runtimes that cannot attach the public layer,
 # such as LocalStack's free image, which cannot fetch a layer of another account.
-POWERTOOLS_BUNDLE = ("aws_lambda_powertools", "typing_extensions")
+POWERTOOLS_BUNDLE = ("aws_lambda_powertools", "typing_extensions", "aws_xray_sdk", "wrapt")
 
 
 def installed(module: str) -> Package:
@@ -155,13 +165,129 @@ def installed(module: str) -> Package:
     return Package(module, origin.parent, (origin,), top_level_module=True)
 
 
-def build(source: Path, output: Path, bundle: tuple[str, ...] = ()) -> dict[str, Any]:
+# The platforms of the Lambda runtime the modules deploy (python3.13 on arm64 or x86_64), as pip names them.
+WHEEL_PLATFORMS = ("manylinux2014_aarch64", "manylinux2014_x86_64")
+WHEEL_PYTHON = "3.13"
+REQUIREMENT = re.compile(r"^([A-Za-z0-9_.-]+)==([A-Za-z0-9_.+-]+)$")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    name: str
+    version: str
+    hashes: frozenset[str]
+
+
+def requirements(path: Path) -> list[Requirement]:
+    """The pinned requirements of a pip requirements file whose every line has `--hash` options."""
+    found = []
+    text = re.sub(r"\\\n", " ", path.read_text(encoding="utf-8")) if path.is_file() else ""
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        pin = REQUIREMENT.match(words[0])
+        hashes = frozenset(word.removeprefix("--hash=sha256:") for word in words[1:] if word.startswith("--hash="))
+        if not pin or not hashes:
+            raise SystemExit(f"build_lambdas: {path}: every line must be name==version with --hash options: {line!r}")
+        found.append(Requirement(pin.group(1), pin.group(2), hashes))
+    return found
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fetch_wheels(requirement: Requirement, cache: Path) -> list[Path]:
+    """One checked wheel per Lambda platform, from the cache or downloaded with pip (hash-checked)."""
+    stem = re.sub(r"[-_.]+", "_", requirement.name).lower()
+    wheels = []
+    for platform in WHEEL_PLATFORMS:
+        arch = platform.split("_", 1)[1]
+        cached = [
+            w for w in cache.glob(f"{stem}-{requirement.version}-*{arch}*.whl") if _sha256(w) in requirement.hashes
+        ]
+        if not cached:
+            pinned = cache / f".{stem}.txt"
+            cache.mkdir(parents=True, exist_ok=True)
+            pinned.write_text(
+                f"{requirement.name}=={requirement.version} "
+                + " ".join(f"--hash=sha256:{digest}" for digest in sorted(requirement.hashes))
+                + "\n"
+            )
+            command = [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--platform",
+                platform,
+                "--python-version",
+                WHEEL_PYTHON,
+                "--implementation",
+                "cp",
+                "--require-hashes",
+                "-r",
+                str(pinned),
+                "-d",
+                str(cache),
+            ]
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+            cached = [
+                w for w in cache.glob(f"{stem}-{requirement.version}-*{arch}*.whl") if _sha256(w) in requirement.hashes
+            ]
+            if result.returncode or not cached:
+                raise SystemExit(
+                    f"build_lambdas: no {platform} wheel of {requirement.name}=={requirement.version} "
+                    f"matching lambdas/requirements.txt's hashes (pip: {result.stderr.strip()[-500:]})"
+                )
+        wheels.append(min(cached))
+    return wheels
+
+
+def wheel_packages(wheel: Path, cache: Path) -> list[Package]:
+    """A wheel's top-level packages, and its licence files, unpacked once next to it."""
+    target = cache / wheel.stem
+    if not target.is_dir():
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(target)
+    packages = []
+    for folder in sorted(p for p in target.iterdir() if p.is_dir()):
+        if folder.name.endswith(".dist-info"):
+            licences = tuple(sorted(p for p in (folder / "licenses").rglob("*") if p.is_file()))
+            if licences:
+                packages.append(Package(folder.name, folder, licences))
+        else:
+            packages.append(Package(folder.name, folder, packaged_files(folder)))
+    return packages
+
+
+def third_party(source: Path, cache: Path) -> dict[str, list[Package]]:
+    """Import name -> the packages (every platform's build, licences) a function importing it needs."""
+    found: dict[str, list[Package]] = {}
+    for requirement in requirements(source / "requirements.txt"):
+        unpacked = [package for wheel in fetch_wheels(requirement, cache) for package in wheel_packages(wheel, cache)]
+        for package in unpacked:
+            if not package.name.endswith(".dist-info"):
+                found.setdefault(package.name, []).extend(unpacked)
+    return found
+
+
+def build(source: Path, output: Path, bundle: tuple[str, ...] = (), wheel_cache: Path | None = None) -> dict[str, Any]:
     packages = discover(source)
     functions = {name: p for name, p in packages.items() if p.is_function}
     bundled = [installed(module) for module in bundle]
+    vendored = third_party(source, wheel_cache or ROOT / "build" / "wheels")
     manifest: dict[str, Any] = {"functions": {}}
     for name, function in functions.items():
-        content = zip_bytes([function, *shared_dependencies(function, packages), *bundled])
+        own = [function, *shared_dependencies(function, packages)]
+        imported = set().union(*(imported_top_level_names(package) for package in own))
+        wheels = {id(p): p for module in sorted(imported & vendored.keys()) for p in vendored[module]}
+        content = zip_bytes([*own, *wheels.values(), *bundled])
         target = output / f"{name}.zip"
         changed = write_if_changed(target, content)
         manifest["functions"][name] = {

@@ -30,6 +30,11 @@ python=$(find_python)
 make_venv() {
   local venv=$1 group=$2 deps want stamp
   deps=$("$python" -c 'import sys, tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["dependency-groups"][sys.argv[1]]))' "$group")
+  if [ "$group" = dev ]; then
+    # The functions' own third-party pins (lambdas/requirements.txt), without the wheel hashes, which name the
+    # Lambda platforms' wheels rather than this machine's.
+    deps=$(printf '%s\n%s' "$deps" "$(sed -e 's/#.*//' -e 's/\\$//' lambdas/requirements.txt | awk '$1 ~ /==/ {print $1}')")
+  fi
   want=$(printf '%s\n%s\n' "$("$python" -VV)" "$deps" | sha256sum | cut -c1-16)
   stamp="$venv/.deps-$want"
   if [ -f "$stamp" ] && [ -x "$venv/bin/python" ]; then

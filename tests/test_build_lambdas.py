@@ -135,8 +135,14 @@ def test_every_project_function_imports_from_its_zip_alone(tmp_path: Path) -> No
         "AWS_DEFAULT_REGION": "eu-west-1",
     }
     for name, package in manifest["functions"].items():
+        task = tmp_path / "task" / name  # unpacked as Lambda does into /var/task: extension modules need files
+        with zipfile.ZipFile(tmp_path / f"{name}.zip") as archive:
+            archive.extractall(task)
         module = package["handler"].rsplit(".", 1)[0]
-        probe = f"import sys; sys.path.insert(0, {str(tmp_path / f'{name}.zip')!r}); import {module} as m; print(m.__file__)"
+        probe = (
+            f"import sys; sys.path.insert(0, {str(task)!r}); import {module} as m; import common.json_text as j; "
+            "print(m.__file__, j.orjson.__file__)"
+        )
         result = subprocess.run(
             [sys.executable, "-I", "-c", probe],
             capture_output=True,
@@ -145,7 +151,86 @@ def test_every_project_function_imports_from_its_zip_alone(tmp_path: Path) -> No
             cwd=tmp_path,
         )
         assert result.returncode == 0, result.stderr
-        assert f"{name}.zip" in result.stdout
+        handler_file, orjson_file = result.stdout.split()
+        assert Path(handler_file).is_relative_to(task)
+        assert Path(orjson_file).is_relative_to(task), "orjson must come from the zip, not this machine"
+
+
+def test_project_zips_carry_orjson_for_both_lambda_architectures(tmp_path: Path) -> None:
+    build_lambdas.build(build_lambdas.ROOT / "lambdas", tmp_path)
+    names = set(entries(tmp_path / "stream_fanout.zip"))
+    assert {
+        "orjson/__init__.py",
+        "orjson/orjson.cpython-313-aarch64-linux-gnu.so",
+        "orjson/orjson.cpython-313-x86_64-linux-gnu.so",
+    } <= names
+    assert any(name.startswith("orjson-") and "/licenses/" in name for name in names)
+
+
+def fake_wheel(cache: Path, arch: str, extension: bytes, init: str = "VALUE = 1\n") -> str:
+    """A wheel of `fakepkg` 1.0 for one architecture in the cache; returns its sha256."""
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"fakepkg-1.0-cp313-cp313-manylinux_2_17_{arch}.manylinux2014_{arch}.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("fakepkg/__init__.py", init)
+        archive.writestr(f"fakepkg/_speedups.cpython-313-{arch}-linux-gnu.so", extension)
+        archive.writestr("fakepkg-1.0.dist-info/licenses/LICENSE", "MIT\n")
+        archive.writestr("fakepkg-1.0.dist-info/RECORD", arch)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_pinned_wheel_goes_into_the_functions_that_import_it_for_both_architectures(
+    sources: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "wheels"
+    hashes = [fake_wheel(cache, "aarch64", b"arm"), fake_wheel(cache, "x86_64", b"x86")]
+    (sources / "requirements.txt").write_text(
+        "# pins\nfakepkg==1.0 \\\n    " + " \\\n    ".join(f"--hash=sha256:{h}" for h in hashes) + "\n"
+    )
+    (sources / "plain/handler.py").write_text("import fakepkg\n\ndef handler(event, context):\n    return 1\n")
+    build_lambdas.build(sources, tmp_path / "out", wheel_cache=cache)
+    assert {
+        "fakepkg/__init__.py",
+        "fakepkg/_speedups.cpython-313-aarch64-linux-gnu.so",
+        "fakepkg/_speedups.cpython-313-x86_64-linux-gnu.so",
+        "fakepkg-1.0.dist-info/licenses/LICENSE",
+    } <= set(entries(tmp_path / "out/plain.zip"))
+    assert not any(name.startswith("fakepkg") for name in entries(tmp_path / "out/orders.zip"))
+
+
+def test_a_wheel_not_matching_the_pinned_hashes_is_refused(
+    sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "wheels"
+    fake_wheel(cache, "aarch64", b"arm")
+    fake_wheel(cache, "x86_64", b"x86")
+    (sources / "requirements.txt").write_text(f"fakepkg==1.0 --hash=sha256:{'0' * 64}\n")
+    downloads: list[list[str]] = []
+
+    def pip(command: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        downloads.append(command)
+        return subprocess.CompletedProcess(command, 1, "", "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES")
+
+    monkeypatch.setattr(build_lambdas.subprocess, "run", pip)
+    with pytest.raises(SystemExit, match=r"no manylinux2014_aarch64 wheel of fakepkg==1\.0 .*DO NOT MATCH"):
+        build_lambdas.build(sources, tmp_path / "out", wheel_cache=cache)
+    assert downloads
+    assert "--require-hashes" in downloads[0]
+
+
+def test_a_requirement_without_hashes_is_refused(sources: Path, tmp_path: Path) -> None:
+    (sources / "requirements.txt").write_text("fakepkg==1.0\n")
+    with pytest.raises(SystemExit, match="every line must be name==version with --hash"):
+        build_lambdas.build(sources, tmp_path / "out", wheel_cache=tmp_path / "wheels")
+
+
+def test_a_file_that_differs_between_platform_wheels_is_refused(sources: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "wheels"
+    hashes = [fake_wheel(cache, "aarch64", b"arm"), fake_wheel(cache, "x86_64", b"x86", init="VALUE = 2\n")]
+    (sources / "requirements.txt").write_text("fakepkg==1.0 " + " ".join(f"--hash=sha256:{h}" for h in hashes) + "\n")
+    (sources / "plain/handler.py").write_text("import fakepkg\n")
+    with pytest.raises(SystemExit, match=r"fakepkg/__init__\.py differs"):
+        build_lambdas.build(sources, tmp_path / "out", wheel_cache=cache)
 
 
 def test_bundled_powertools_makes_each_zip_independent_of_the_layer(tmp_path: Path) -> None:
@@ -158,5 +243,6 @@ def test_bundled_powertools_makes_each_zip_independent_of_the_layer(tmp_path: Pa
     with zipfile.ZipFile(tmp_path / "a" / "stream_trigger.zip") as archive:
         names = set(archive.namelist())
     assert {"aws_lambda_powertools/__init__.py", "typing_extensions.py", "stream_trigger/handler.py"} <= names
+    assert {"aws_xray_sdk/core/__init__.py", "wrapt/__init__.py"} <= names  # the Tracer's, as in the layer
     plain = build_lambdas.build(build_lambdas.ROOT / "lambdas", tmp_path / "plain")
-    assert plain["functions"]["stream_trigger"]["size"] < first["functions"]["stream_trigger"]["size"] / 10
+    assert first["functions"]["stream_trigger"]["size"] - plain["functions"]["stream_trigger"]["size"] > 2**20

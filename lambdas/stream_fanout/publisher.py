@@ -27,16 +27,17 @@ both are settings so an older LocalStack or a stricter queue can be matched): `m
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from common import claim_check
+from common.json_text import dumps, utf8_size
 
 MAX_ENTRIES_PER_CALL = 10
 DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024
@@ -67,7 +68,7 @@ class PublisherSettings:
     claim_check_bucket: str | None = None  # None: oversized changes go to the DLQ
 
 
-@dataclass
+@dataclass(slots=True)
 class Pending:
     """One record on its way: its stream sequence number, the change, and the PutEvents entry."""
 
@@ -90,6 +91,7 @@ class Outcome:
     claim_checked: list[str] = field(default_factory=list)  # published as a reference to S3
 
 
+@lru_cache(maxsize=16)  # one stream per batch
 def table_arn(stream_arn: str | None) -> str | None:
     """arn:...:table/<name>/stream/<label> -> arn:...:table/<name>."""
     return stream_arn.split("/stream/", 1)[0] if stream_arn else None
@@ -99,22 +101,27 @@ def to_entry(change: dict[str, Any], stream_arn: str | None, settings: Publisher
     entry: dict[str, Any] = {
         "Source": settings.source,
         "DetailType": f"{settings.entity}.{DETAIL_TYPE_SUFFIX[change['eventName']]}",
-        "Detail": json.dumps(change, separators=(",", ":"), ensure_ascii=False),
+        "Detail": dumps(change),
         "EventBusName": settings.event_bus_name,
     }
     if resource := table_arn(stream_arn):
         entry["Resources"] = [resource]
     if change.get("approximateCreationTime"):
-        entry["Time"] = datetime.fromisoformat(change["approximateCreationTime"].replace("Z", "+00:00")).astimezone(UTC)
+        entry["Time"] = _event_time(change["approximateCreationTime"])
     return entry
+
+
+@lru_cache(maxsize=64)  # a batch's records share a handful of seconds
+def _event_time(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def entry_size(entry: dict[str, Any]) -> int:
     """PutEvents entry size as AWS documents it: 14 bytes for Time, then the UTF-8 bytes of Source,
     DetailType, Detail and each resource."""
     size = 14 if entry.get("Time") else 0
-    size += sum(len(entry.get(key, "").encode("utf-8")) for key in ("Source", "DetailType", "Detail"))
-    size += sum(len(resource.encode("utf-8")) for resource in entry.get("Resources", []))
+    size += utf8_size(entry["Source"]) + utf8_size(entry["DetailType"]) + utf8_size(entry["Detail"])
+    size += sum(utf8_size(resource) for resource in entry.get("Resources", ()))
     return size
 
 
@@ -207,7 +214,7 @@ class Publisher:
             item.error_message += f"; the claim check failed too: {error}"
             return item
         detail = claim_check.reference(item.change, bucket, key, content)
-        entry = {**item.entry, "Detail": json.dumps(detail, separators=(",", ":"), ensure_ascii=False)}
+        entry = {**item.entry, "Detail": dumps(detail)}
         checked = Pending(item.sequence_number, item.change, entry, entry_size(entry))
         if checked.size > largest:  # even the reference (its keys) is too large
             return item
@@ -286,7 +293,7 @@ class Publisher:
     def _dead_letter(self, dead: list[tuple[Pending, str]], outcome: Outcome) -> None:
         limit = self.settings.dlq_max_message_bytes
         bodies = [(item, self._dead_letter_body(item, reason, limit)) for item, reason in dead]
-        for batch in contiguous_chunks(bodies, lambda pair: len(pair[1].encode("utf-8")), SQS_BATCH_SIZE, limit):
+        for batch in contiguous_chunks(bodies, lambda pair: utf8_size(pair[1]), SQS_BATCH_SIZE, limit):
             if not self._has_time():
                 outcome.failed.extend(item.sequence_number for item, _ in batch)
                 continue
@@ -309,14 +316,14 @@ class Publisher:
             "attempts": item.attempts,
             "change": item.change,
         }
-        text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
-        if len(text.encode("utf-8")) <= limit:
+        text = dumps(message)
+        if utf8_size(text) <= limit:
             return text
         # Too large for the queue: what identifies the change, so it can be read again from the table.
         change = message.pop("change")
         message |= {name: change.get(name) for name in ("keys", "eventId", "eventName", "tableName", "sequenceNumber")}
         message["entryBytes"] = item.size
-        return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+        return dumps(message)
 
 
 def _stream_position(sequence_number: str) -> tuple[int, str]:

@@ -34,6 +34,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from common.json_text import dumps, utf8_size
 from stream_trigger.workflows import Workflow
 
 MAX_INPUT_BYTES = 262_144  # StartExecution input: "expressed as bytes in UTF-8 encoding", at most 262144
@@ -86,10 +87,6 @@ def execution_name(table_name: str | None, event_id: str) -> str:
 
 def item_key(change: Mapping[str, Any]) -> str:
     return json.dumps(change.get("keys"), sort_keys=True, separators=(",", ":"))
-
-
-def _utf8_size(text: str) -> int:
-    return len(text.encode("utf-8"))
 
 
 class OutOfTime(Exception):
@@ -147,8 +144,8 @@ class Starter:
         return True
 
     def _start(self, workflow: Workflow, record: Record) -> str:
-        text = json.dumps(workflow.input_for(record.change), separators=(",", ":"), ensure_ascii=False)
-        size = _utf8_size(text)
+        text = dumps(workflow.input_for(record.change))
+        size = utf8_size(text)
         if size > self.settings.max_input_bytes:
             reason = f"input of {size} bytes exceeds Step Functions' {self.settings.max_input_bytes}"
             return self._dead_letter(workflow, record, "input-too-large", "InputTooLarge", reason)
@@ -177,8 +174,8 @@ class Starter:
             "errorMessage": message,
             "change": record.change,
         }
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-        if _utf8_size(text) > self.settings.max_dlq_message_bytes:
+        text = dumps(body)
+        if utf8_size(text) > self.settings.max_dlq_message_bytes:
             # The change itself is too large for SQS: what identifies it, so it can be read again from the table.
             reduced = {k: v for k, v in body.items() if k != "change"}
             change = record.change
@@ -188,9 +185,9 @@ class Starter:
                 "eventName": change.get("eventName"),
                 "tableName": change.get("tableName"),
                 "sequenceNumber": change.get("sequenceNumber"),
-                "changeBytes": _utf8_size(json.dumps(change, separators=(",", ":"), ensure_ascii=False)),
+                "changeBytes": utf8_size(dumps(change)),
             }
-            text = json.dumps(reduced, separators=(",", ":"), ensure_ascii=False)
+            text = dumps(reduced)
         self._ensure_time()
         try:
             self.sqs.send_message(QueueUrl=self.settings.dlq_url, MessageBody=text)

@@ -1,8 +1,9 @@
 """One Lambda function of the local runtime, in its own process: `python -m scripts.localrt.worker SPEC.json`.
 
 A process per function gives each handler its own environment and cold start, as Lambda does. The worker
-imports the handler from the function's built zip (the bytes Terraform would deploy) and plays the part of
-Lambda's pollers for the function's event sources:
+unpacks the function's built zip (the bytes Terraform would deploy) into a task folder, as Lambda does into
+/var/task (extension modules such as orjson's cannot be imported from inside a zip), imports the handler from
+there, and plays the part of Lambda's pollers for the function's event sources:
 
 - a DynamoDB stream (event source mapping): batches of up to `batch_size` records in shard order; a reported
   or raised failure retries the batch from the first failed record, up to `maximum_retry_attempts` times,
@@ -20,10 +21,12 @@ import functools
 import importlib
 import json
 import os
+import shutil
 import sys
 import threading
 import time
 import traceback
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,7 +42,12 @@ class Function:
     def __init__(self, spec: dict[str, Any]):
         self.spec = spec
         self.name = spec["name"]
-        sys.path.insert(0, spec["zip_path"])
+        task_root = spec["task_root"]
+        shutil.rmtree(task_root, ignore_errors=True)  # a fresh environment on every start, as a cold start
+        with zipfile.ZipFile(spec["zip_path"]) as archive:
+            archive.extractall(task_root)
+        os.environ["LAMBDA_TASK_ROOT"] = task_root
+        sys.path.insert(0, task_root)
         module_name, attribute = spec["handler"].rsplit(".", 1)
         self.handler = getattr(importlib.import_module(module_name), attribute)
         self.lock = threading.Lock()  # one invocation at a time per source, like a shard or a small concurrency
