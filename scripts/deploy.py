@@ -120,7 +120,8 @@ def pinned_powertools() -> str:
     import tomllib
 
     dev = tomllib.loads(PYPROJECT.read_text())["dependency-groups"]["dev"]
-    return str(next(d.split("==")[1] for d in dev if d.startswith("aws-lambda-powertools==")))
+    # "aws-lambda-powertools[tracer]==3.37.0": the version, whatever extras the pin names
+    return str(next(d.split("==")[1] for d in dev if re.match(r"aws-lambda-powertools(\[[^\]]*\])?==", d)))
 
 
 ClientFactory = Callable[[str, str], Any]  # (service, region) -> boto3 client

@@ -175,7 +175,7 @@ def test_local_apply_points_at_localstack_with_powertools_bundled(
 
     assert deploy.main(["apply", "local"]) == 0
 
-    assert built == [("aws_lambda_powertools", "typing_extensions")]
+    assert built == [deploy.build_lambdas.POWERTOOLS_BUNDLE]
     (init, _), (apply, _) = commands
     assert init == ["terraform", "init", "-input=false"], "local state: no backend configuration"
     assert apply[-1] == "-var=localstack_endpoint=http://localhost:4566"

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-import tomllib
 from pathlib import Path
 
+from scripts.deploy import pinned_powertools
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def pinned_powertools() -> str:
-    dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]["dev"]
-    [pin] = [d for d in dev if d.startswith("aws-lambda-powertools")]
-    return pin.split("==")[1]
 
 
 def test_lambda_layers_run_the_powertools_release_the_tests_run() -> None:
@@ -23,7 +18,7 @@ def test_lambda_layers_run_the_powertools_release_the_tests_run() -> None:
         for path in sorted((ROOT / "modules").glob("*/variables.tf"))
         if (match := pattern.search(path.read_text()))
     }
-    assert {"lambda_function", "stream_trigger"} <= set(defaults)
+    assert {"lambda_function", "stream_trigger", "stream_fanout"} <= set(defaults)
     assert set(defaults.values()) == {pinned_powertools()}, defaults
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -24,6 +24,9 @@ from common.claim_check import resolve
 
 logger = Logger()
 metrics = Metrics()
+# X-Ray: botocore is patched when the S3 client is first made (see s3()), so the cold start of the common
+# case, an event that carries its change, does not import it.
+tracer = Tracer(auto_patch=False)
 
 METRIC_NAME = "ItemEventsConsumed"
 
@@ -34,6 +37,7 @@ def s3() -> Any:
     # events need it (measured with make bench, imports.event_consumer_ratio).
     import boto3
 
+    tracer.patch(["botocore"])  # a subsegment per GetObject
     return boto3.client("s3")
 
 
@@ -58,6 +62,7 @@ def describe(event: dict[str, Any]) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     summary = describe(event)

@@ -327,6 +327,8 @@ class LocalRuntime:
                     "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
                     "AWS_LAMBDA_FUNCTION_NAME": values["function_name"],
                     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(values.get("memory_size") or 128),
+                    # No X-Ray daemon here: the handlers' Tracer would report every segment as missing.
+                    "POWERTOOLS_TRACE_DISABLED": "true",
                 }
             )
             specs.append(
@@ -347,6 +349,7 @@ class LocalRuntime:
     def _start_workers(self) -> None:
         assert self.log_dir is not None
         for spec in self.worker_specs():
+            spec["task_root"] = str(self.log_dir / "tasks" / spec["name"])
             spec_path = self.log_dir / f"{spec['name']}.json"
             spec_path.write_text(json.dumps(spec, indent=2))
             log = (self.log_dir / f"{spec['name']}.log").open("wb")
