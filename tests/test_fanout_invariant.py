@@ -71,14 +71,14 @@ class ScriptedEventBridge:
         if self.clock:
             self.clock.call()
         self.calls.append(Entries)
-        if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate / 4:
+        if self.fault_rate and self.draw(st.floats(0, 1, exclude_max=True)) < self.fault_rate / 4:
             code = self.draw(st.sampled_from(CALL_ERRORS))
             if code == "connection":
                 raise EndpointConnectionError(endpoint_url="https://events.eu-west-1.amazonaws.com")
             raise ClientError({"Error": {"Code": code, "Message": "injected"}}, "PutEvents")
         results = []
         for entry in Entries:
-            if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate:
+            if self.fault_rate and self.draw(st.floats(0, 1, exclude_max=True)) < self.fault_rate:
                 results.append({"ErrorCode": self.draw(st.sampled_from(PER_ENTRY_ERRORS)), "ErrorMessage": "injected"})
             else:
                 self.published.append(json.loads(entry["Detail"])["sequenceNumber"])
@@ -99,11 +99,11 @@ class ScriptedSqs:
             self.clock.call()
         assert len(Entries) <= 10
         assert sum(len(e["MessageBody"].encode()) for e in Entries) <= self.max_message_bytes
-        if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate / 4:
+        if self.fault_rate and self.draw(st.floats(0, 1, exclude_max=True)) < self.fault_rate / 4:
             raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "injected"}}, "SendMessageBatch")
         failed = []
         for entry in Entries:
-            if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate / 4:
+            if self.fault_rate and self.draw(st.floats(0, 1, exclude_max=True)) < self.fault_rate / 4:
                 failed.append({"Id": entry["Id"], "Code": "InternalError", "SenderFault": False})
             else:
                 self.messages.append(json.loads(entry["MessageBody"]))
@@ -119,7 +119,7 @@ class ScriptedS3:
 
     def put_object(self, Bucket: str, Key: str, Body: bytes, ContentType: str) -> dict[str, Any]:
         self.clock.call()
-        if self.fault_rate and self.draw(st.floats(0, 1)) < self.fault_rate:
+        if self.fault_rate and self.draw(st.floats(0, 1, exclude_max=True)) < self.fault_rate:
             raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"}}, "PutObject")
         self.objects[f"s3://{Bucket}/{Key}"] = Body
         return {"ETag": "x"}
