@@ -1,4 +1,4 @@
-# Claim check: a change whose event would exceed max_entry_bytes is written here, and the bus carries a
+# Claim check: a change whose event would exceed the publisher's entry limit is written here, and the bus carries a
 # reference ({"payload": {"uri", "sha256", "bytes"}}) instead of the images. lambdas/common/claim_check.py
 # fetches and verifies it for consumers (which need s3:GetObject on claim_check_objects_arn).
 

@@ -1,10 +1,12 @@
 data "aws_caller_identity" "current" {}
 
 locals {
-  account_id = data.aws_caller_identity.current.account_id
+  account_id     = data.aws_caller_identity.current.account_id
+  event_bus_name = var.existing_event_bus_name == null ? aws_cloudwatch_event_bus.this[0].name : data.aws_cloudwatch_event_bus.existing[0].name
+  event_bus_arn  = var.existing_event_bus_name == null ? aws_cloudwatch_event_bus.this[0].arn : data.aws_cloudwatch_event_bus.existing[0].arn
 
   # Scheduled rules only exist on the default bus; pattern rules live on this bus.
-  rule_bus = { for key, rule in var.rules : key => rule.schedule_expression != null ? "default" : aws_cloudwatch_event_bus.this.name }
+  rule_bus = { for key, rule in var.rules : key => rule.schedule_expression != null ? "default" : local.event_bus_name }
 
   targets = merge([for rule_key, rule in var.rules : {
     for target_key, target in rule.targets : "${rule_key}/${target_key}" => merge(target, {
@@ -21,21 +23,34 @@ locals {
 }
 
 resource "aws_cloudwatch_event_bus" "this" {
+  count = var.existing_event_bus_name == null ? 1 : 0
+
   name = var.name
   tags = var.tags
+}
+
+# A bus created elsewhere (another stack, the default bus): rules, archive and policy attach to it.
+data "aws_cloudwatch_event_bus" "existing" {
+  count = var.existing_event_bus_name == null ? 0 : 1
+  name  = var.existing_event_bus_name
+}
+
+moved {
+  from = aws_cloudwatch_event_bus.this
+  to   = aws_cloudwatch_event_bus.this[0]
 }
 
 resource "aws_cloudwatch_event_archive" "this" {
   count            = var.archive_retention_days > 0 ? 1 : 0
   name             = "${var.name}-archive"
   description      = "Every event on ${var.name}, for replay"
-  event_source_arn = aws_cloudwatch_event_bus.this.arn
+  event_source_arn = local.event_bus_arn
   retention_days   = var.archive_retention_days
 }
 
 resource "aws_cloudwatch_event_bus_policy" "publishers" {
   count          = length(var.publisher_account_ids) > 0 ? 1 : 0
-  event_bus_name = aws_cloudwatch_event_bus.this.name
+  event_bus_name = local.event_bus_name
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -43,7 +58,7 @@ resource "aws_cloudwatch_event_bus_policy" "publishers" {
       Effect    = "Allow"
       Principal = { AWS = [for account in var.publisher_account_ids : "arn:aws:iam::${account}:root"] }
       Action    = "events:PutEvents"
-      Resource  = aws_cloudwatch_event_bus.this.arn
+      Resource  = local.event_bus_arn
       Condition = { StringEquals = { "events:source" = coalescelist(var.publisher_sources, [var.event_source]) } }
     }]
   })

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the bus; prefixes its rules, queues and the fan-out function."
+  description = "Name of the bus (when this module creates it); prefixes its rules, queues and the claim-check bucket."
   type        = string
   validation {
     condition     = can(regex("^[A-Za-z0-9_-]{1,40}$", var.name)) && var.name != "default"
@@ -7,31 +7,8 @@ variable "name" {
   }
 }
 
-variable "stream_arn" {
-  description = "DynamoDB stream the fan-out publisher reads (modules/dynamodb_table's stream_arn). A shard serves at most two readers."
-  type        = string
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+/stream/.+$", var.stream_arn))
-    error_message = "stream_arn must be a DynamoDB stream ARN (arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>)."
-  }
-}
-
-variable "package" {
-  description = "The built zip of lambdas/stream_fanout: path and source_code_hash from build/lambdas/manifest.json."
-  type = object({
-    path             = string
-    source_code_hash = string
-  })
-}
-
-variable "handler" {
-  description = "Entry point inside the zip."
-  type        = string
-  default     = "stream_fanout.handler.handler"
-}
-
 variable "event_source" {
-  description = "`source` of every published event."
+  description = "`source` of this system's events: the only source cross-account publishers may send unless publisher_sources names others."
   type        = string
   default     = "app.items"
   validation {
@@ -40,59 +17,13 @@ variable "event_source" {
   }
 }
 
-variable "entity" {
-  description = "`detail-type` prefix: <entity>.created, <entity>.updated, <entity>.deleted."
-  type        = string
-  default     = "item"
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.entity))
-    error_message = "entity must be 1-64 characters of letters, digits, '_' or '-'."
-  }
-}
-
-variable "document_attribute" {
-  description = "Attribute holding the item's user fields as JSON text (\"document\" for tables written by modules/crud_api), lifted into the images of `detail`. Null: images as stored."
+variable "existing_event_bus_name" {
+  description = "Attach rules, archive and policy to this existing bus instead of creating one (\"default\" for the account's default bus). Null: create the bus `name`."
   type        = string
   default     = null
-}
-
-variable "max_attempts" {
-  description = "PutEvents attempts per entry for retryable failures (throttling, internal errors) before it goes to the DLQ."
-  type        = number
-  default     = 5
   validation {
-    condition     = var.max_attempts >= 1 && var.max_attempts <= 20 && floor(var.max_attempts) == var.max_attempts
-    error_message = "max_attempts must be a whole number from 1 to 20."
-  }
-}
-
-variable "max_entry_bytes" {
-  description = "Size limit of one PutEvents entry, counted as AWS counts it (Time 14 bytes + UTF-8 of Source, DetailType, Detail, Resources). EventBridge accepts 1 MB since 2026-01-29 (AWS Compute Blog); lower it for an older LocalStack. Larger changes go to the fan-out DLQ."
-  type        = number
-  default     = 1048576
-  validation {
-    condition     = var.max_entry_bytes >= 1024 && var.max_entry_bytes <= 1048576 && floor(var.max_entry_bytes) == var.max_entry_bytes
-    error_message = "max_entry_bytes must be a whole number from 1024 to 1048576."
-  }
-}
-
-variable "max_request_bytes" {
-  description = "Size limit of one PutEvents request, entries counted as AWS counts them (1 MB on AWS since 2026-01-29)."
-  type        = number
-  default     = 1048576
-  validation {
-    condition     = var.max_request_bytes >= 1024 && var.max_request_bytes <= 1048576 && floor(var.max_request_bytes) == var.max_request_bytes
-    error_message = "max_request_bytes must be a whole number from 1024 to 1048576."
-  }
-}
-
-variable "dlq_max_message_bytes" {
-  description = "Largest dead-letter message the fan-out sends; a larger one carries the change's keys, eventId and sequence number instead of the change. 262144 fits every SQS queue (queues accept up to 1 MiB since 2026-01-29)."
-  type        = number
-  default     = 262144
-  validation {
-    condition     = var.dlq_max_message_bytes >= 1024 && var.dlq_max_message_bytes <= 1048576 && floor(var.dlq_max_message_bytes) == var.dlq_max_message_bytes
-    error_message = "dlq_max_message_bytes must be a whole number from 1024 to 1048576."
+    condition     = var.existing_event_bus_name == null || can(regex("^[A-Za-z0-9/._-]{1,256}$", coalesce(var.existing_event_bus_name, "-")))
+    error_message = "existing_event_bus_name must be null or an event bus name."
   }
 }
 
@@ -188,90 +119,6 @@ variable "manage_target_policies" {
   default     = true
 }
 
-variable "event_source_mapping" {
-  description = "Settings of the fan-out's stream mapping (same knobs and safe defaults as stream_trigger; see lambda_function)."
-  type = object({
-    enabled                            = optional(bool, true)
-    starting_position                  = optional(string, "LATEST")
-    batch_size                         = optional(number, 100)
-    maximum_batching_window_in_seconds = optional(number, 0)
-    parallelization_factor             = optional(number, 1)
-    bisect_batch_on_function_error     = optional(bool, true)
-    maximum_retry_attempts             = optional(number, 5)
-    maximum_record_age_in_seconds      = optional(number, 3600)
-    filter_patterns                    = optional(any, [])
-  })
-  default = {}
-}
-
-variable "log_level" {
-  description = "Log level of the fan-out function."
-  type        = string
-  default     = "INFO"
-  validation {
-    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR"], var.log_level)
-    error_message = "log_level must be DEBUG, INFO, WARN or ERROR."
-  }
-}
-
-variable "runtime" {
-  description = "Python runtime of the fan-out function."
-  type        = string
-  default     = "python3.13"
-}
-
-variable "architecture" {
-  description = "arm64 or x86_64."
-  type        = string
-  default     = "arm64"
-}
-
-variable "memory_size" {
-  description = "Memory of the fan-out function in MB."
-  type        = number
-  default     = 256
-}
-
-variable "timeout" {
-  description = "Seconds an invocation of the fan-out may run. It sends only while the time left covers one call's worst case (24 s: 3 attempts x 7 s of timeouts plus backoffs, lambdas/stream_fanout/handler.py) and a 1 s reserve."
-  type        = number
-  default     = 60
-  validation {
-    condition     = var.timeout >= 30 && var.timeout <= 900
-    error_message = "timeout must be from 30 to 900 seconds: the fan-out keeps 25 s for its last call, so less would leave it no time to publish."
-  }
-}
-
-variable "reserved_concurrent_executions" {
-  description = "Reserved concurrency of the fan-out function (-1: unreserved)."
-  type        = number
-  default     = -1
-}
-
-variable "xray_tracing" {
-  description = "Active X-Ray tracing of the fan-out function."
-  type        = bool
-  default     = true
-}
-
-variable "log_retention_in_days" {
-  description = "Retention of the fan-out function's log group."
-  type        = number
-  default     = 30
-}
-
-variable "powertools_layer_arn" {
-  description = "aws-lambda-powertools layer ARN; null resolves the public layer of powertools_version."
-  type        = string
-  default     = null
-}
-
-variable "powertools_version" {
-  description = "aws-lambda-powertools release of the public layer (keep equal to pyproject.toml's pin)."
-  type        = string
-  default     = "3.37.0"
-}
-
 variable "tags" {
   description = "Tags for every resource of this module."
   type        = map(string)
@@ -279,7 +126,7 @@ variable "tags" {
 }
 
 variable "claim_check_enabled" {
-  description = "Create the claim-check bucket: a change whose event exceeds max_entry_bytes is stored there and published as a reference instead of going to the fan-out DLQ."
+  description = "Create the claim-check bucket: a publisher (modules/stream_fanout, given claim_check_bucket_arn) stores a change whose event would exceed the entry limit there and publishes a reference instead."
   type        = bool
   default     = true
 }

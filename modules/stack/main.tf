@@ -58,22 +58,14 @@ module "trigger" { # stream reader 1
   tags                  = var.tags
 }
 
-module "bus" { # stream reader 2 (its fan-out publisher)
+module "bus" {
   source = "../event_bus"
 
   name                   = "${var.name}-bus"
-  stream_arn             = module.table.stream_arn
-  package                = var.lambda_packages["stream_fanout"]
   event_source           = local.event_source
-  entity                 = local.entity
-  document_attribute     = local.document_attribute
   archive_retention_days = var.archive_retention_days
   # Environments without deletion protection (dev, local) may destroy a bucket that still holds claims.
   claim_check_force_destroy = !var.deletion_protection
-  log_retention_in_days     = var.log_retention_in_days
-  xray_tracing              = var.xray_tracing
-  powertools_layer_arn      = local.powertools_layer_arn
-  powertools_version        = local.powertools_version
   tags                      = var.tags
 
   rules = {
@@ -91,6 +83,41 @@ module "bus" { # stream reader 2 (its fan-out publisher)
       })
       targets = { consumer = { type = "lambda", arn = module.consumer.function_arn } }
     }
+  }
+}
+
+module "fanout" { # stream reader 2: every change onto the bus
+  source = "../stream_fanout"
+
+  name                   = "${var.name}-bus-fanout"
+  stream_arn             = module.table.stream_arn
+  event_bus_arn          = module.bus.event_bus_arn
+  claim_check_bucket_arn = module.bus.claim_check_bucket_arn
+  package                = var.lambda_packages["stream_fanout"]
+  event_source           = local.event_source
+  entity                 = local.entity
+  document_attribute     = local.document_attribute
+  log_retention_in_days  = var.log_retention_in_days
+  xray_tracing           = var.xray_tracing
+  powertools_layer_arn   = local.powertools_layer_arn
+  powertools_version     = local.powertools_version
+  tags                   = var.tags
+}
+
+# The fan-out was part of event_bus until v0.2: its function, role, log group, mapping and mapping failure
+# queue keep their state. Its separate dead-letter queue (<name>-bus-fanout-dlq) is now the mapping's failure
+# queue (one DLQ per stream reader, as stream_trigger): Terraform forgets the old queue without deleting it,
+# so dead letters it still holds can be drained; delete it by hand once empty.
+moved {
+  from = module.bus.module.fanout
+  to   = module.fanout.module.function
+}
+
+removed {
+  from = module.bus.aws_sqs_queue.fanout_dlq
+
+  lifecycle {
+    destroy = false
   }
 }
 
@@ -138,17 +165,16 @@ module "alarms" {
   dead_letter_queue_names = merge(
     {
       trigger-stream    = module.trigger.dlq_name
-      fanout            = module.bus.fanout_dlq_name
-      fanout-stream     = module.bus.fanout_stream_failures_name
+      fanout            = module.fanout.dlq_name
       workflow-failures = aws_sqs_queue.workflow_failures.name
       consumer-async    = module.consumer.async_failure_queue_name
     },
     { for rule, queue in module.bus.target_dlq_names : "rule-${rule}" => queue },
   )
-  stream_consumer_function_names = { trigger = module.trigger.function_name, fanout = module.bus.fanout_function_name }
+  stream_consumer_function_names = { trigger = module.trigger.function_name, fanout = module.fanout.function_name }
   function_names = {
     trigger  = module.trigger.function_name
-    fanout   = module.bus.fanout_function_name
+    fanout   = module.fanout.function_name
     consumer = module.consumer.function_name
   }
   state_machine_arns = { crud = module.crud.state_machine_arn, workflow = module.workflow.arn }

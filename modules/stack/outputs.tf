@@ -28,6 +28,11 @@ output "event_bus_name" {
   value       = module.bus.event_bus_name
 }
 
+output "event_bus_arn" {
+  description = "ARN of that bus (for rules and publishers of other stacks)."
+  value       = module.bus.event_bus_arn
+}
+
 output "audit_queue_url" {
   description = "Queue receiving every item event (the audit rule)."
   value       = aws_sqs_queue.audit.url
@@ -40,7 +45,7 @@ output "trigger_dlq_url" {
 
 output "fanout_dlq_url" {
   description = "Queue receiving events the fan-out could not publish."
-  value       = module.bus.fanout_dlq_url
+  value       = module.fanout.dlq_url
 }
 
 output "workflow_queue_urls" {
@@ -55,7 +60,7 @@ output "stream_consumers" {
   description = "Every function of the stack => the stream it reads (null: none). Exactly two read the table's stream."
   value = {
     trigger  = try(module.trigger.event_source_mapping.event_source_arn, null)
-    fanout   = try(module.bus.fanout_event_source_mapping.event_source_arn, null)
+    fanout   = try(module.fanout.event_source_mapping.event_source_arn, null)
     consumer = try(module.consumer.event_source_mapping.event_source_arn, null)
   }
 }
@@ -67,7 +72,7 @@ output "trigger_environment" {
 
 output "fanout_environment" {
   description = "The fan-out function's configuration."
-  value       = module.bus.fanout_environment_variables
+  value       = module.fanout.environment_variables
 }
 
 output "alarm_topic_arn" {
@@ -99,7 +104,7 @@ output "function_powertools_layers" {
   description = "The aws-lambda-powertools layer each function runs with (null when powertools is bundled in the packages)."
   value = {
     trigger  = module.trigger.powertools_layer_arn
-    fanout   = module.bus.fanout_powertools_layer_arn
+    fanout   = module.fanout.powertools_layer_arn
     consumer = module.consumer.powertools_layer_arn
   }
 }

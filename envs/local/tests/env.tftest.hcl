@@ -26,7 +26,7 @@ run "environment" {
     error_message = "The stream reaches the trigger and the fan-out, and only them."
   }
   assert {
-    condition     = module.stack.fanout_environment.EVENT_BUS_NAME == output.event_bus_name && jsondecode(module.stack.trigger_environment.WORKFLOWS)["item-workflow"].stateMachineArn == output.workflow_state_machine_arn
+    condition     = endswith(module.stack.event_bus_arn, "event-bus/${module.stack.fanout_environment.EVENT_BUS_NAME}") && jsondecode(module.stack.trigger_environment.WORKFLOWS)["item-workflow"].stateMachineArn == output.workflow_state_machine_arn
     error_message = "The bus name reaches the fan-out and the workflow ARN reaches the trigger."
   }
   assert {

@@ -2,9 +2,6 @@ mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
   }
-  mock_data "aws_ssm_parameter" {
-    defaults = { value = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:30" }
-  }
   mock_resource "aws_cloudwatch_event_bus" {
     defaults = { arn = "arn:aws:events:eu-west-1:123456789012:event-bus/orders" }
   }
@@ -19,9 +16,6 @@ mock_provider "aws" {
   }
   mock_data "aws_sqs_queue" {
     defaults = { url = "http://localhost:4566/123456789012/orders-audit" }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders-fanout" }
   }
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/orders-role" }
@@ -44,12 +38,7 @@ override_resource {
 }
 
 variables {
-  name       = "orders"
-  stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
-  package = {
-    path             = "build/lambdas/stream_fanout.zip"
-    source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-  }
+  name = "orders"
   rules = {
     audit = {
       event_pattern = jsonencode({ source = ["app.items"] })
@@ -71,24 +60,16 @@ variables {
   }
 }
 
-run "publisher_is_scoped_to_its_bus_and_dlq" {
+run "bus_archive_and_claim_check_bucket" {
   command = apply
 
   assert {
-    condition     = jsondecode(output.fanout_policy).Statement[5] == { Sid = "PublishToThisBus", Effect = "Allow", Action = ["events:PutEvents"], Resource = ["arn:aws:events:eu-west-1:123456789012:event-bus/orders"] }
-    error_message = "events:PutEvents on this bus only."
+    condition     = output.event_bus_arn == "arn:aws:events:eu-west-1:123456789012:event-bus/orders" && output.event_bus_name == "orders"
+    error_message = "The module creates the bus by default."
   }
   assert {
-    condition     = jsondecode(output.fanout_policy).Statement[6] == { Sid = "DeadLetterUndeliverableEvents", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [aws_sqs_queue.fanout_dlq.arn] }
-    error_message = "sqs:SendMessage on its own DLQ only."
-  }
-  assert {
-    condition     = [for s in jsondecode(output.fanout_policy).Statement : s.Sid] == ["WriteOwnLogs", "Tracing", "ReadTheStream", "ListStreams", "SendFailedBatchesToTheQueue", "PublishToThisBus", "DeadLetterUndeliverableEvents", "StoreLargeChanges"]
-    error_message = "Nothing beyond logs, tracing, its stream, its queues, its bus and its claim-check objects."
-  }
-  assert {
-    condition     = jsondecode(output.fanout_policy).Statement[7].Action == ["s3:PutObject"] && jsondecode(output.fanout_policy).Statement[7].Resource == ["${aws_s3_bucket.claim_check[0].arn}/claims/*"] && output.claim_check_objects_arn == "${aws_s3_bucket.claim_check[0].arn}/claims/*"
-    error_message = "The fan-out may only write claim-check objects; readers are granted the same prefix."
+    condition     = output.claim_check_objects_arn == "${aws_s3_bucket.claim_check[0].arn}/claims/*" && output.claim_check_bucket_arn == aws_s3_bucket.claim_check[0].arn
+    error_message = "Publishers get the bucket; readers are granted the claims/ prefix."
   }
   assert {
     condition = (
@@ -100,30 +81,7 @@ run "publisher_is_scoped_to_its_bus_and_dlq" {
     error_message = "The claim-check bucket is private, encrypted, TLS-only and expires its objects."
   }
   assert {
-    condition = output.fanout_environment_variables == {
-      EVENT_BUS_NAME          = "orders"
-      DLQ_URL                 = "https://sqs.eu-west-1.amazonaws.com/123456789012/queue"
-      EVENT_SOURCE            = "app.items"
-      ENTITY                  = "item"
-      MAX_ATTEMPTS            = "5"
-      MAX_ENTRY_BYTES         = "1048576"
-      MAX_REQUEST_BYTES       = "1048576"
-      DLQ_MAX_MESSAGE_BYTES   = "262144"
-      POWERTOOLS_SERVICE_NAME = "orders-fanout"
-      CLAIM_CHECK_BUCKET      = aws_s3_bucket.claim_check[0].id
-    }
-    error_message = "The bus name, DLQ and event contract reach the function."
-  }
-  assert {
-    condition     = output.fanout_event_source_mapping.event_source_arn == var.stream_arn && output.fanout_event_source_mapping.maximum_retry_attempts == 5 && output.fanout_event_source_mapping.maximum_record_age_in_seconds == 3600
-    error_message = "The fan-out reads the stream with the same safe mapping defaults as the trigger."
-  }
-  assert {
-    condition     = aws_sqs_queue.fanout_dlq.sqs_managed_sse_enabled && aws_sqs_queue.fanout_dlq.message_retention_seconds == 1209600
-    error_message = "The fan-out DLQ is encrypted and keeps messages 14 days."
-  }
-  assert {
-    condition     = aws_cloudwatch_event_archive.this[0].retention_days == 7 && aws_cloudwatch_event_archive.this[0].event_source_arn == aws_cloudwatch_event_bus.this.arn
+    condition     = aws_cloudwatch_event_archive.this[0].retention_days == 7 && aws_cloudwatch_event_archive.this[0].event_source_arn == aws_cloudwatch_event_bus.this[0].arn
     error_message = "Every event is archived for a week by default."
   }
   assert {
@@ -256,20 +214,15 @@ run "rejects_a_target_arn_of_another_type" {
 run "rejects_out_of_range_inputs" {
   command = plan
   variables {
-    name                   = "default"
-    event_source           = "aws.dynamodb"
-    max_attempts           = 0
-    max_request_bytes      = 100
-    max_entry_bytes        = 2097152
-    dlq_max_message_bytes  = 10
-    archive_retention_days = -1
-    publisher_account_ids  = ["12345"]
-    log_level              = "TRACE"
-    stream_arn             = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
+    name                        = "default"
+    event_source                = "aws.dynamodb"
+    archive_retention_days      = -1
+    publisher_account_ids       = ["12345"]
+    claim_check_expiration_days = 0
+    existing_event_bus_name     = "no spaces"
   }
   expect_failures = [
-    var.name, var.event_source, var.max_attempts, var.max_request_bytes, var.max_entry_bytes, var.dlq_max_message_bytes, var.archive_retention_days,
-    var.publisher_account_ids, var.log_level, var.stream_arn,
+    var.name, var.event_source, var.archive_retention_days, var.publisher_account_ids, var.claim_check_expiration_days, var.existing_event_bus_name,
   ]
 }
 
@@ -281,12 +234,30 @@ run "rejects_a_fifo_queue_target" {
   expect_failures = [var.rules]
 }
 
-run "rejects_a_fanout_timeout_with_no_room_to_publish" {
-  command = plan
+run "rules_attach_to_an_existing_bus" {
+  command = apply
 
   variables {
-    timeout = 25
+    existing_event_bus_name = "shared"
+    rules = {
+      audit = {
+        event_pattern = jsonencode({ source = ["app.items"] })
+        targets       = { queue = { type = "sqs", arn = "arn:aws:sqs:eu-west-1:123456789012:orders-audit" } }
+      }
+    }
   }
 
-  expect_failures = [var.timeout]
+  override_data {
+    target = data.aws_cloudwatch_event_bus.existing[0]
+    values = { name = "shared", arn = "arn:aws:events:eu-west-1:123456789012:event-bus/shared" }
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_event_bus.this) == 0 && output.event_bus_arn == "arn:aws:events:eu-west-1:123456789012:event-bus/shared"
+    error_message = "An existing bus is used, not created."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_rule.this["audit"].event_bus_name == "shared" && aws_cloudwatch_event_archive.this[0].event_source_arn == output.event_bus_arn
+    error_message = "Rules and the archive attach to the existing bus."
+  }
 }

@@ -11,6 +11,11 @@ variables {
   }
 }
 
+override_resource {
+  target = module.bus.aws_cloudwatch_event_bus.this[0]
+  values = { arn = "arn:aws:events:eu-west-1:123456789012:event-bus/items-test-bus" }
+}
+
 run "composes_the_three_flows" {
   command = apply
 
@@ -32,7 +37,7 @@ run "composes_the_three_flows" {
   }
   assert {
     condition = sort(keys(output.alarm_names)) == sort([
-      "trigger-stream-dlq-not-empty", "fanout-dlq-not-empty", "fanout-stream-dlq-not-empty", "workflow-failures-dlq-not-empty",
+      "trigger-stream-dlq-not-empty", "fanout-dlq-not-empty", "workflow-failures-dlq-not-empty",
       "rule-audit-dlq-not-empty", "rule-paid-dlq-not-empty", "consumer-async-dlq-not-empty",
       "trigger-iterator-age", "fanout-iterator-age",
       "trigger-errors", "fanout-errors", "consumer-errors", "trigger-throttles", "fanout-throttles", "consumer-throttles",

@@ -62,3 +62,7 @@ mock_resource "aws_sns_topic" {
 mock_resource "aws_api_gateway_stage" {
   defaults = { invoke_url = "https://abc123.execute-api.eu-west-1.amazonaws.com/v1/" }
 }
+
+mock_resource "aws_s3_bucket" {
+  defaults = { arn = "arn:aws:s3:::items-claims-test", id = "items-claims-test", bucket = "items-claims-test" }
+}

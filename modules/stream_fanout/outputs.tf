@@ -1,0 +1,64 @@
+output "function_name" {
+  description = "Name of the fan-out function."
+  value       = module.function.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the fan-out function."
+  value       = module.function.function_arn
+}
+
+output "role_name" {
+  description = "Name of the function's execution role (attach more policies here)."
+  value       = module.function.role_name
+}
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = module.function.role_arn
+}
+
+output "policy" {
+  description = "The role's inline policy (JSON), for review and tests."
+  value       = module.function.policy
+}
+
+output "log_group_name" {
+  description = "Log group of the function."
+  value       = module.function.log_group_name
+}
+
+output "event_source_mapping" {
+  description = "The stream mapping as created."
+  value       = module.function.event_source_mapping
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the stream event source mapping."
+  value       = module.function.event_source_mapping_uuid
+}
+
+output "dlq_arn" {
+  description = "ARN of the SQS queue receiving what could not be published: batches that still failed after every retry (stream metadata) and changes the function dead-lettered itself (rejected, retries exhausted, or too large with no claim check), each {reason, errorCode, errorMessage, attempts, change} or, when the change would not fit, its keys, eventId and sequence number."
+  value       = module.function.failure_queue_arn
+}
+
+output "dlq_url" {
+  description = "URL of that queue."
+  value       = module.function.failure_queue_url
+}
+
+output "dlq_name" {
+  description = "Name of that queue (for alarms)."
+  value       = module.function.failure_queue_name
+}
+
+output "environment_variables" {
+  description = "The function's environment as deployed (DLQ_URL included)."
+  value       = module.function.environment_variables
+}
+
+output "powertools_layer_arn" {
+  description = "The aws-lambda-powertools layer the function runs with (null when none, e.g. bundled in the package)."
+  value       = module.function.powertools_layer_arn
+}
