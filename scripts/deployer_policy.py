@@ -80,6 +80,8 @@ def _grants(resource: Resource, evaluation: Evaluation) -> list[Grant]:
     """What the provider calls to manage one resource, on which ARNs."""
     kind, v = resource.type, resource.values
     region, account = evaluation.region, evaluation.account
+    if not kind.startswith("aws_"):  # terraform_data and the like live in the state only
+        return []
     rest_apis = f"arn:aws:apigateway:{region}::/restapis"
     if kind == "aws_dynamodb_table":
         table = _arn(v)

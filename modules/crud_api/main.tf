@@ -6,6 +6,19 @@ locals {
   item_schema = jsondecode(var.item_schema != null ? jsonencode(var.item_schema) : file("${path.module}/default-item-schema.json"))
 }
 
+# The secret that signs list cursors (so a cursor cannot be forged or carried to another deployment): drawn
+# once per deployment by uuid() (122 random bits from the operating system's CSPRNG, hashicorp/go-uuid) and
+# kept in state by ignore_changes, so cursors stay valid across applies. Not derivable from any public name;
+# readable by whoever can read the state or describe the state machine (it is part of the definition).
+# Rotate with `terraform apply -replace=<this module>.terraform_data.cursor_secret` (open cursors then 400).
+resource "terraform_data" "cursor_secret" {
+  input = uuid()
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 # The two documents the API is made of (OpenAPI with its VTL, and the ASL), rendered without resources
 # so that tests and the local runtime read exactly what is deployed.
 module "definition" {
@@ -21,7 +34,7 @@ module "definition" {
   authorization     = var.authorization
   cors_allow_origin = one(var.cors_allow_origins)
   table_name        = var.table_name
-  cursor_salt       = sha256("${var.name}/${var.table_arn}")
+  cursor_salt       = terraform_data.cursor_secret.output
   state_machine_arn = module.state_machine.arn
   api_role_arn      = aws_iam_role.api.arn
 }

@@ -64,6 +64,19 @@ run "wires_api_to_state_machine_to_table" {
   }
 }
 
+run "list_cursors_are_signed_with_a_per_deployment_secret" {
+  command = apply
+
+  assert {
+    condition     = length(terraform_data.cursor_secret.output) == 36 && strcontains(module.state_machine.state_machine.definition, terraform_data.cursor_secret.output)
+    error_message = "The cursor check of the definition uses the generated secret."
+  }
+  assert {
+    condition     = !strcontains(module.state_machine.state_machine.definition, sha256("${var.name}/${var.table_arn}"))
+    error_message = "The salt must not be derivable from public names (it was sha256(name/table_arn), so cursors could be forged)."
+  }
+}
+
 run "iam_is_scoped_to_exact_arns" {
   command = apply
 
