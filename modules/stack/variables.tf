@@ -85,6 +85,13 @@ variable "xray_tracing" {
   nullable    = false # null (e.g. an environment leaving it out) means the default
 }
 
+variable "workflow_include_execution_data" {
+  description = "Log the item workflow's inputs and outputs (each is a change with both images of an item, which may carry personal data). Off: errors are logged without the data; the failure queue still keeps each failed change."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "stage_name" {
   description = "API stage (first path segment of api_url)."
   type        = string

@@ -23,7 +23,7 @@ module "workflow" {
     notification_queue_url = aws_sqs_queue.workflow_notifications.url
     failure_queue_url      = aws_sqs_queue.workflow_failures.url
   })
-  include_execution_data = true # the input is the change, which the failure queue holds anyway
+  include_execution_data = var.workflow_include_execution_data # changes may carry personal data: off unless asked
   log_retention_in_days  = var.log_retention_in_days
   xray_tracing           = var.xray_tracing
   tags                   = var.tags

@@ -32,8 +32,8 @@ run "composes_the_three_flows" {
     error_message = "The fan-out publishes to the stack's bus."
   }
   assert {
-    condition     = module.workflow.state_machine.type == "STANDARD" && jsondecode(module.workflow.state_machine.definition).StartAt == "RouteByEventName"
-    error_message = "The workflow is statemachines/item_workflow.asl.json, as STANDARD."
+    condition     = module.workflow.state_machine.type == "STANDARD" && jsondecode(module.workflow.state_machine.definition).StartAt == "RouteByEventName" && !module.workflow.state_machine.logging_configuration[0].include_execution_data
+    error_message = "The workflow is statemachines/item_workflow.asl.json, as STANDARD, and logs no execution data unless asked (items may carry personal data)."
   }
   assert {
     condition = sort(keys(output.alarm_names)) == sort([
