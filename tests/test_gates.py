@@ -12,6 +12,7 @@ import pytest
 from scripts.gates.__main__ import environment_findings, run
 from scripts.gates.asl_schema import check_definition
 from scripts.gates.iam_catalogue import check_policy, patterns_intersect
+from scripts.gates.queue_transport import queues_without_tls_guard
 from scripts.gates.task_permissions import task_calls
 from scripts.gates.trust_conditions import check_trust_policy
 from scripts.localrt.evaluate import Evaluation, Resource
@@ -47,6 +48,17 @@ def allow(sid: str, actions: list[str], resources: list[str]) -> dict[str, Any]:
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
 
 
+QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders-dlq"
+TLS_ONLY = {
+    "Sid": "DenyInsecureTransport",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "sqs:*",
+    "Resource": f"arn:aws:sqs:{REGION}:{ACCOUNT}:guarded",
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+
+
 def evaluation(role_policy: dict[str, Any], definition: dict[str, Any]) -> Evaluation:
     """A one-state-machine environment as the local runtime's evaluation returns it."""
     return Evaluation(
@@ -66,7 +78,12 @@ def evaluation(role_policy: dict[str, Any], definition: dict[str, Any]) -> Evalu
                 {"definition": json.dumps(definition), "role_arn": ROLE},
             ),
             # A computed `policy` the mock provider filled with random text is not a policy document.
-            Resource("module.orders.aws_sqs_queue.this", "aws_sqs_queue", {"policy": "x7f2kq9w"}),
+            Resource("module.orders.aws_sqs_queue.this", "aws_sqs_queue", {"policy": "x7f2kq9w", "arn": QUEUE}),
+            Resource(
+                "module.orders.aws_sqs_queue_policy.this",
+                "aws_sqs_queue_policy",
+                {"policy": json.dumps(policy({**TLS_ONLY, "Resource": QUEUE}))},
+            ),
         ],
     )
 
@@ -105,6 +122,7 @@ def test_the_index_arn_satisfies_the_index_query() -> None:
         (allow("S", ["sqs:SendMessage"], [f"arn:aws:sns:{REGION}:{ACCOUNT}:orders"]), "matches no ARN format"),
         (allow("S", ["dynamodb:GetRecords"], [TABLE]), "matches no ARN format"),
         ({"Sid": "S", "Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}, "NotAction is not allowed"),
+        ({"Sid": "S", "Effect": "Deny", "Principal": "*", "Action": "sqs:Sned*", "Resource": "*"}, "matches no action"),
     ],
 )
 def test_known_bad_statements_fail(statement: dict[str, Any], reason: str) -> None:
@@ -125,6 +143,15 @@ def test_known_bad_statements_fail(statement: dict[str, Any], reason: str) -> No
         ),
         allow("S", ["dynamodb:GetRecords"], [f"{TABLE}/stream/2026-01-01T00:00:00.000"]),
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "states.amazonaws.com"}},
+        # A deny may use a pattern (a TLS-only guard denies every SQS action without TLS).
+        {
+            "Sid": "S",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sqs:*",
+            "Resource": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
     ],
 )
 def test_good_statements_pass(statement: dict[str, Any]) -> None:
@@ -217,3 +244,31 @@ def test_documented_trust_conditions_pass_and_unknown_services_are_flagged() -> 
     assert check_trust_policy(trust("lambda.amazonaws.com"), "r") == []
     (finding,) = check_trust_policy(trust("glue.amazonaws.com"), "r")
     assert "no documented condition keys for glue.amazonaws.com" in finding.reason
+
+
+def queue(address: str, name: str) -> Resource:
+    return Resource(address, "aws_sqs_queue", {"arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}", "name": name})
+
+
+def queue_policy(name: str, statements: list[dict[str, Any]]) -> Resource:
+    return Resource(f"aws_sqs_queue_policy.{name}", "aws_sqs_queue_policy", {"policy": json.dumps(policy(*statements))})
+
+
+def test_a_queue_without_a_tls_only_statement_is_a_finding() -> None:
+    allow_only = allow("Rules", ["sqs:SendMessage"], [f"arn:aws:sqs:{REGION}:{ACCOUNT}:open"])
+    found = queues_without_tls_guard(
+        Evaluation(
+            REGION,
+            ACCOUNT,
+            [
+                queue("aws_sqs_queue.guarded", "guarded"),
+                queue("aws_sqs_queue.open", "open"),
+                queue_policy("guarded", [TLS_ONLY]),
+                queue_policy("open", [allow_only]),
+            ],
+            {},
+        )
+    )
+    assert [str(f) for f in found] == [
+        "aws_sqs_queue.open policy: no statement denies sqs:* without TLS (aws:SecureTransport = false)"
+    ]

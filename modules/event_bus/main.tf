@@ -99,7 +99,16 @@ resource "aws_sqs_queue_policy" "target_dlq" {
       Action    = "sqs:SendMessage"
       Resource  = aws_sqs_queue.target_dlq[each.key].arn
       Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.this[each.key].arn } }
-    }]
+      },
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sqs:*"
+        Resource  = aws_sqs_queue.target_dlq[each.key].arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
   })
 }
 

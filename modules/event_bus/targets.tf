@@ -6,14 +6,21 @@ locals {
     for kind, groups in { sqs = local.sqs_targets, sns = local.sns_targets } : kind => {
       for name, targets in groups : name => jsonencode({
         Version = "2012-10-17"
-        Statement = [{
+        Statement = concat([{
           Sid       = "EventBridgeRules"
           Effect    = "Allow"
           Principal = { Service = "events.amazonaws.com" }
           Action    = kind == "sqs" ? "sqs:SendMessage" : "sns:Publish"
           Resource  = targets[0].arn
           Condition = { ArnEquals = { "aws:SourceArn" = [for t in targets : aws_cloudwatch_event_rule.this[t.rule_key].arn] } }
-        }]
+          }], kind == "sqs" ? [{ # the queue's one policy: it also refuses requests without TLS
+          Sid       = "DenyInsecureTransport"
+          Effect    = "Deny"
+          Principal = "*"
+          Action    = "sqs:*"
+          Resource  = targets[0].arn
+          Condition = { Bool = { "aws:SecureTransport" = "false" } }
+        }] : [])
       })
     }
   }

@@ -96,6 +96,32 @@ resource "aws_sqs_queue" "async_failures" {
   tags                      = var.tags
 }
 
+# Both failure queues refuse requests without TLS (AWS Well-Architected SEC09; SQS queues accept plain HTTP
+# otherwise). Lambda writes to them over TLS with the function's role.
+locals {
+  failure_queues = merge(
+    local.stream_consumer ? { stream = aws_sqs_queue.failures[0] } : {},
+    var.async_failure_queue ? { async = aws_sqs_queue.async_failures[0] } : {},
+  )
+}
+
+resource "aws_sqs_queue_policy" "tls_only" {
+  for_each = local.failure_queues
+
+  queue_url = each.value.url
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "sqs:*"
+      Resource  = each.value.arn
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+}
+
 resource "aws_lambda_function_event_invoke_config" "this" {
   count                        = var.async_failure_queue ? 1 : 0
   function_name                = aws_lambda_function.this.function_name

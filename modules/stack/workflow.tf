@@ -14,6 +14,23 @@ resource "aws_sqs_queue" "workflow_failures" {
   tags                      = var.tags
 }
 
+resource "aws_sqs_queue_policy" "workflow_tls_only" {
+  for_each = { notifications = aws_sqs_queue.workflow_notifications, failures = aws_sqs_queue.workflow_failures }
+
+  queue_url = each.value.url
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "sqs:*"
+      Resource  = each.value.arn
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+}
+
 module "workflow" {
   source = "../state_machine"
 

@@ -6,7 +6,8 @@ raw per-action resource types (`privileges[action].resource_types`, `resources[t
 needs, where parliament answers only through its own finding types.
 
 For every statement of every identity, trust and resource policy:
-- each action exists in the reference (case-insensitive, as IAM matches them), and no action uses a wildcard;
+- each action exists in the reference (case-insensitive, as IAM matches them), and no action uses a wildcard
+  (except in a Deny, which narrows: there the pattern must match at least one action);
 - a `*` resource is allowed only for actions that support no resource-level permissions (their only resource
   type in the reference is the empty one): that is proved from the reference, never from a hand-kept list;
 - an action that supports no resource-level permissions is granted on `*` (a specific ARN would never match);
@@ -19,6 +20,7 @@ stands for one path segment (no `/` or `:`) unless it is one of the few path-val
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from functools import cache
 from typing import Any
@@ -62,6 +64,22 @@ def action_resource_formats(action: str) -> tuple[str, ...] | None:
         # against every resource type of both.
         return tuple(sorted({"", *(r["arn"] for r in resources.values())}))
     return tuple(sorted(resources[t]["arn"] if t else "" for t in types))
+
+
+@cache
+def matching_actions(pattern: str) -> tuple[str, ...]:
+    """The actions of the reference an action pattern (`sqs:*`, `s3:Get*`) matches, case-insensitively."""
+    service, _, name = pattern.partition(":")
+    data = iam_definition.get(service.lower())
+    if not data or not name:
+        return ()
+    return tuple(
+        sorted(
+            f"{service.lower()}:{action}"
+            for action in data["privileges"]
+            if fnmatch.fnmatchcase(action.lower(), name.lower())
+        )
+    )
 
 
 def _format_tokens(arn_format: str) -> list[str]:
@@ -137,7 +155,13 @@ def check_statement(statement: dict[str, Any], where: str, label: str) -> list[F
     actions = [str(a) for a in _as_list(statement.get("Action"))]
     has_resource = "Resource" in statement
     resources = [str(r) for r in _as_list(statement.get("Resource"))]
+    denies = statement.get("Effect") == "Deny"
     for action in actions:
+        if ("*" in action or "?" in action) and denies:
+            # A deny narrows: `sqs:*` in a TLS-only guard is the point. It must still name real actions.
+            if not matching_actions(action):
+                fail(f"action pattern {action!r} matches no action of AWS's Service Authorization Reference")
+            continue
         if "*" in action or "?" in action:
             fail(f"action {action!r} uses a wildcard; name each action")
             continue

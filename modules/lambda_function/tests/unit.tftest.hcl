@@ -96,6 +96,13 @@ run "stream_consumer_with_safe_defaults" {
     error_message = "The failure queue is encrypted and keeps messages 14 days."
   }
   assert {
+    condition = jsondecode(aws_sqs_queue_policy.tls_only["stream"].policy).Statement == [{
+      Sid       = "DenyInsecureTransport", Effect = "Deny", Principal = "*", Action = "sqs:*", Resource = aws_sqs_queue.failures[0].arn
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }] && aws_sqs_queue_policy.tls_only["stream"].queue_url == aws_sqs_queue.failures[0].url
+    error_message = "The failure queue refuses requests without TLS."
+  }
+  assert {
     condition = sort([for f in aws_lambda_event_source_mapping.stream[0].filter_criteria[0].filter : f.pattern]) == sort([
       jsonencode({ eventName = ["INSERT", "MODIFY"] }),
       jsonencode({ dynamodb = { NewImage = { status = { S = ["PAID"] } } } }),
@@ -132,6 +139,10 @@ run "async_consumer_keeps_its_failures" {
   assert {
     condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "SendFailedAsyncInvocationsToTheQueue"] == [[aws_sqs_queue.async_failures[0].arn]]
     error_message = "The role may send to that queue only."
+  }
+  assert {
+    condition     = keys(aws_sqs_queue_policy.tls_only) == ["async"] && jsondecode(aws_sqs_queue_policy.tls_only["async"].policy).Statement[0].Resource == aws_sqs_queue.async_failures[0].arn
+    error_message = "The async failure queue refuses requests without TLS too."
   }
   assert {
     condition     = aws_lambda_function.this.logging_config[0].application_log_level == "DEBUG" && aws_lambda_function.this.logging_config[0].system_log_level == "WARN"
