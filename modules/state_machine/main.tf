@@ -11,6 +11,7 @@ resource "aws_cloudwatch_log_group" "this" {
 
 resource "aws_sfn_state_machine" "this" {
   #checkov:skip=CKV_AWS_284:X-Ray is the caller's var.xray_tracing, on by default; only dev and local turn it off
+  #checkov:skip=CKV_AWS_285:Execution data in logs is the caller's var.include_execution_data, off by default: inputs may carry personal data (crud_api bodies, the stack workflow's changes); errors are logged either way
   name       = var.name
   type       = var.type
   role_arn   = aws_iam_role.this.arn
