@@ -102,7 +102,14 @@ def test_create_rejects_other_media_types(crud: CrudClient) -> None:
 def test_create_conflict_when_the_id_exists(crud: CrudClient) -> None:
     """The id is the request id; a replayed request id (retry of the same request) must not overwrite."""
     item = create(crud)
-    command = {"op": "create", "id": item["id"], "now": "2026-01-01T00:00:00.000Z", "body": {"name": "other"}}
+    command = {
+        "op": "create",
+        "id": item["id"],
+        "ifMatch": "",
+        "now": "2026-01-01T00:00:00.000Z",
+        "chars": 16,
+        "body": {"name": "other"},
+    }
     output = json.loads(moto_start_sync(crud.state_machine_arn, json.dumps(command))["output"])
     assert output["statusCode"] == 409
     assert json.loads(output["body"])["error"] == "Conflict"
@@ -278,7 +285,14 @@ def test_list_default_page_size_and_empty_collection(crud: CrudClient) -> None:
     default = crud.definition["variables"]["default_page_size"]
     for n in range(default + 1):
         crud.table.put_item(
-            Item={"id": f"seed-{n:03}", "version": 1, "createdAt": "t", "updatedAt": "t", "document": '{"name":"s"}'}
+            Item={
+                "id": f"seed-{n:03}",
+                "version": 1,
+                "createdAt": "t",
+                "updatedAt": "t",
+                "cost": 300,
+                "document": '{"name":"s"}',
+            }
         )
     page = crud.request("GET", "/items").json()
     assert len(page["items"]) == default

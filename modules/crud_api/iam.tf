@@ -1,6 +1,6 @@
 locals {
   # Exactly the DynamoDB actions statemachines/crud.asl.json uses.
-  dynamodb_actions = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]
+  dynamodb_actions = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:BatchGetItem"]
 }
 
 resource "aws_iam_role" "api" {

@@ -46,12 +46,12 @@ variable "item_schema" {
 }
 
 variable "max_page_size" {
-  description = "Largest `limit` the list operation accepts."
+  description = "Largest `limit` the list operation accepts. A page is fetched with one DynamoDB BatchGetItem, which takes at most 100 keys."
   type        = number
   default     = 100
   validation {
-    condition     = var.max_page_size >= 1 && var.max_page_size <= 1000 && floor(var.max_page_size) == var.max_page_size
-    error_message = "max_page_size must be a whole number from 1 to 1000."
+    condition     = var.max_page_size >= 1 && var.max_page_size <= 100 && floor(var.max_page_size) == var.max_page_size
+    error_message = "max_page_size must be a whole number from 1 to 100 (BatchGetItem reads at most 100 items per call)."
   }
 }
 
@@ -66,12 +66,12 @@ variable "default_page_size" {
 }
 
 variable "max_body_chars" {
-  description = "Longest request body, in characters, accepted for one item (413 beyond). Step Functions caps an execution's input at 256 KiB of UTF-8, hence the limit."
+  description = "Longest request body accepted for one item, in characters as API Gateway counts them (UTF-16 units: an emoji counts 2); 413 beyond. Every state of the CRUD state machine holds at most one copy of a document at up to 6 bytes a character, against Step Functions' 256 KiB per state, and one item must fit a list page's budget: see the README's limits."
   type        = number
   default     = 32768
   validation {
-    condition     = var.max_body_chars >= 256 && var.max_body_chars <= 65536
-    error_message = "max_body_chars must be from 256 to 65536 (Step Functions' 256 KiB input limit at up to 4 bytes a character)."
+    condition     = var.max_body_chars >= 256 && var.max_body_chars <= 36000 && floor(var.max_body_chars) == var.max_body_chars
+    error_message = "max_body_chars must be a whole number from 256 to 36000 (one item at up to 6 bytes a character, plus the list state, within Step Functions' 256 KiB)."
   }
 }
 

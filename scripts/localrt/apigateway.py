@@ -15,9 +15,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import jsonschema
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
 
 from scripts.localrt import vtl
 
@@ -41,6 +44,20 @@ GATEWAY_MESSAGES = {
     "INTEGRATION_FAILURE": "Internal server error",
 }
 MAX_PAYLOAD = 10 * 1024 * 1024
+OPENAPI_URI = "urn:openapi"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def strict_json(text: str) -> Any:
+    """A request body as API Gateway's JSON parser reads it: standard JSON only (NaN and Infinity are refused),
+    numbers kept exact (1e-400 is not 0, 1e400 is not infinity, so the models' number ranges see the literal),
+    and no lone surrogate escape ("\\ud800" parses but is no Unicode text: nothing downstream can encode it)."""
+    document = json.loads(text, parse_float=Decimal, parse_int=int, parse_constant=_refuse_constant)
+    json.dumps(document, ensure_ascii=False, default=str).encode("utf-8")
+    return document
 
 
 class IntegrationError(Exception):
@@ -81,6 +98,7 @@ class RestApi:
         self.stage = stage
         self.domain = domain
         self.routes = [(self._pattern(path), path, item) for path, item in openapi.get("paths", {}).items()]
+        self._validators: dict[str, jsonschema.Draft4Validator] = {}
 
     @staticmethod
     def _pattern(path: str) -> re.Pattern[str]:
@@ -150,21 +168,26 @@ class RestApi:
         if schema is None:
             return None
         try:
-            document = json.loads(request.body or "")
-            # A lone surrogate escape ("\ud800") parses but is no Unicode text: nothing downstream can encode it.
-            json.dumps(document, ensure_ascii=False).encode("utf-8")
+            document = strict_json(request.body or "")
         except (ValueError, UnicodeEncodeError):
             return "Invalid request body"
-        resolved = self._resolve(schema)
-        errors = sorted(jsonschema.Draft4Validator(resolved).iter_errors(document), key=lambda e: list(e.path))
+        errors = sorted(self._validator(schema).iter_errors(document), key=lambda e: list(e.path))
         return f"[{', '.join(e.message for e in errors)}]" if errors else None
 
-    def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
-        if "$ref" in schema:
-            name = schema["$ref"].rsplit("/", 1)[-1]
-            resolved: dict[str, Any] = self.openapi["components"]["schemas"][name]
-            return resolved
-        return schema
+    def _validator(self, schema: dict[str, Any]) -> jsonschema.Draft4Validator:
+        """Draft 4, with every "#/components/schemas/..." reference resolved in the OpenAPI document, as API
+        Gateway resolves references between the models it imports. Built once per schema."""
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._validators:
+            # The models' bounds as exact decimals, as the request's numbers are (1e-130 as a float is not 1E-130).
+            exact = json.loads(json.dumps(self.openapi), parse_float=Decimal)
+            registry: Registry[Any] = Registry().with_resource(
+                OPENAPI_URI, Resource.from_contents(exact, default_specification=DRAFT4)
+            )
+            root = json.loads(key, parse_float=Decimal)
+            root = {"$ref": OPENAPI_URI + root["$ref"]} if "$ref" in root else {**root, "components": exact["components"]}
+            self._validators[key] = jsonschema.Draft4Validator(root, registry=registry)
+        return self._validators[key]
 
     def _integration_response(
         self,

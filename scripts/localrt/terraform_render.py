@@ -82,6 +82,7 @@ def crud_definition(**overrides: Any) -> dict[str, Any]:
         "openapi": json.loads(outputs["openapi_body"]),
         "asl": json.loads(outputs["asl_definition"]),
         "item_defaults": outputs["item_defaults"],
+        "limits": outputs["limits"],
         "variables": variables,
     }
 

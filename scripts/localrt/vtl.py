@@ -77,11 +77,19 @@ def json_path(document: Any, path: str) -> Any:
     return current
 
 
+class JavaString(str):
+    """A request body as a Java String: length() counts UTF-16 code units, as API Gateway's $input.body.length()
+    does (a character outside the Basic Multilingual Plane, such as an emoji, counts 2)."""
+
+    def length(self) -> int:
+        return len(self.encode("utf-16-le")) // 2
+
+
 class Input:
     """$input: the payload (request body, or integration response body) and the method request's parameters."""
 
     def __init__(self, body: str | None, path_params: dict[str, str], query: dict[str, str], headers: dict[str, str]):
-        self.body = body or ""
+        self.body = JavaString(body or "")
         self._path = path_params
         self._query = query
         self._headers = {k.lower(): (k, v) for k, v in headers.items()}

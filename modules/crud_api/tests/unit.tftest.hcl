@@ -93,7 +93,7 @@ run "iam_is_scoped_to_exact_arns" {
     condition = one([for s in jsondecode(module.state_machine.policy).Statement : s if s.Sid == "ItemsTable"]) == {
       Sid      = "ItemsTable"
       Effect   = "Allow"
-      Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"]
+      Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:BatchGetItem"]
       Resource = [var.table_arn]
     }
     error_message = "The state machine may use only the DynamoDB actions of its ASL, on this table."

@@ -5,21 +5,63 @@ locals {
   # does not fill in defaults).
   defaults = { for name, property in try(var.item_schema.properties, {}) : name => property.default if try(property.default, null) != null }
 
+  # Size budget. Step Functions caps every state's input and output, and every task's parameters, at
+  # 262,144 bytes of UTF-8 (the Step Functions API reference: StateEnteredEventDetails.input,
+  # StateExitedEventDetails.output, TaskScheduledEventDetails.parameters). The state machine holds one copy
+  # of a document per state, as JSON or as one level of JSON text in a string, where one character of the
+  # body (a UTF-16 unit, as API Gateway's $input.body.length() counts) takes at most 6 bytes (a \uXXXX
+  # escape). Sizes are counted in those characters ("cost": the body plus the defaults and server fields).
+  state_payload_bytes = 262144
+  bytes_per_char      = 6
+  list_envelope_bytes = 32768 # the rest of a list state: up to max_page_size + 1 scanned keys and costs, the cursor
+  page_budget_chars   = floor((local.state_payload_bytes - local.list_envelope_bytes) / local.bytes_per_char)
+  item_overhead_chars = length(jsonencode(local.defaults)) + 256 # id (64), version, two timestamps, punctuation
+  largest_item_cost   = var.max_body_chars + local.item_overhead_chars
+  max_depth           = 32 # DynamoDB nests maps and lists at most 32 levels deep; items are held to the same
+
   asl = templatefile("${path.module}/../../../../statemachines/crud.asl.json", {
-    table_name    = var.table_name
-    max_page_size = var.max_page_size
-    defaults_json = jsonencode(local.defaults)
-    cursor_salt   = var.cursor_salt
+    table_name          = var.table_name
+    max_page_size       = var.max_page_size
+    defaults_json       = jsonencode(local.defaults)
+    cursor_salt         = var.cursor_salt
+    item_overhead_chars = local.item_overhead_chars
+    largest_item_cost   = local.largest_item_cost
+    page_budget_chars   = local.page_budget_chars
   })
 
   # What clients send: the user fields only. Server-owned fields are refused even when the schema
-  # allows additional properties.
+  # allows additional properties, and every value, whatever the caller's schema says, is JSON that
+  # DynamoDB and every consumer can hold: at most max_depth levels of objects and arrays (the item itself
+  # is the first), numbers 0 or of magnitude 1E-130 to 9.9999999999999999999999999999999999999E+125
+  # (DynamoDB's number range; an overflowing literal such as 1e400 is refused, never stored as Infinity).
   item_input_schema = merge(var.item_schema, {
     "$schema" = "http://json-schema.org/draft-04/schema#"
     title     = "${var.entity}Input"
     type      = "object"
     not       = { anyOf = [for field in local.server_fields : { required = [field] }] }
+    allOf     = concat(try(var.item_schema.allOf, []), [{ type = "object", additionalProperties = { "$ref" = "#/components/schemas/JsonValue${local.max_depth - 1}" } }])
   })
+
+  dynamodb_number = {
+    type = "number"
+    anyOf = [
+      { enum = [0] },
+      { minimum = 1e-130, maximum = 9.9999999999999999999999999999999999999e+125 },
+      { minimum = -9.9999999999999999999999999999999999999e+125, maximum = -1e-130 },
+    ]
+  }
+  # JsonValue<k>: a JSON value with at most k levels of objects and arrays (JSON Schema draft 4 has no
+  # depth keyword, so the levels are spelled out; API Gateway validates $refs between models).
+  json_value_schemas = merge(
+    { JsonValue0 = { anyOf = [{ type = "string" }, { type = "boolean" }, { enum = [null] }, local.dynamodb_number] } },
+    { for depth in range(1, local.max_depth) : "JsonValue${depth}" => {
+      anyOf = [
+        { "$ref" = "#/components/schemas/JsonValue0" },
+        { type = "array", items = { "$ref" = "#/components/schemas/JsonValue${depth - 1}" } },
+        { type = "object", additionalProperties = { "$ref" = "#/components/schemas/JsonValue${depth - 1}" } },
+      ]
+    } },
+  )
 
   item_schema_out = merge(var.item_schema, {
     title = var.entity
@@ -160,6 +202,7 @@ locals {
     request_templates  = local.request_templates
     item_input_schema  = local.item_input_schema
     item_schema_out    = local.item_schema_out
+    json_value_schemas = local.json_value_schemas
     cors_preflight     = local.cors_preflight
   })
 }

@@ -12,3 +12,20 @@ output "item_defaults" {
   description = "Field defaults taken from the item schema, applied on create and replace."
   value       = local.defaults
 }
+
+output "limits" {
+  description = "The size limits the documents enforce, in characters (UTF-16 units, as API Gateway counts a body): the largest body, the page budget a list page's items fit in, and the cost of the largest item against it."
+  value = {
+    max_body_chars      = var.max_body_chars
+    page_budget_chars   = local.page_budget_chars
+    item_overhead_chars = local.item_overhead_chars
+    largest_item_cost   = local.largest_item_cost
+    max_page_size       = var.max_page_size
+    max_depth           = local.max_depth
+  }
+
+  precondition {
+    condition     = local.largest_item_cost <= local.page_budget_chars
+    error_message = "max_body_chars plus the item schema's defaults and the server fields (${local.largest_item_cost} characters) must fit one list page's budget (${local.page_budget_chars}): lower max_body_chars or the defaults."
+  }
+}

@@ -50,3 +50,30 @@ run "renders_the_openapi_document" {
     error_message = "Without IAM auth an unknown route is a 404."
   }
 }
+
+run "sizes_are_budgeted_against_the_state_limit" {
+  command = apply
+
+  assert {
+    condition     = output.limits.page_budget_chars == floor((262144 - 32768) / 6) && jsondecode(output.asl_definition).States.WithinBudget.Choices[0].And[0].NumericGreaterThan == output.limits.page_budget_chars
+    error_message = "A page's items fit one state at 6 bytes a character, and the ASL cuts pages at that budget."
+  }
+  assert {
+    condition     = output.limits.largest_item_cost == 1024 + output.limits.item_overhead_chars && jsondecode(output.asl_definition).States.Costs.ItemProcessor.States.LargestCost.Parameters.value == output.limits.largest_item_cost
+    error_message = "An item without a recorded cost counts as the largest item."
+  }
+  assert {
+    condition     = jsondecode(output.openapi_body).components.schemas.ItemInput.allOf[0].additionalProperties["$ref"] == "#/components/schemas/JsonValue31" && !can(jsondecode(output.openapi_body).components.schemas.JsonValue32)
+    error_message = "Items nest at most 32 levels (the item and 31 below it)."
+  }
+}
+
+run "an_item_larger_than_a_page_budget_is_refused" {
+  command = plan
+
+  variables {
+    max_body_chars = 38000
+  }
+
+  expect_failures = [output.limits]
+}
