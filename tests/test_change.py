@@ -151,8 +151,12 @@ def test_changes_of_real_stream_records(table: Any) -> None:
 
 
 def test_document_attribute_is_lifted_to_the_item_the_api_shows(table: Any) -> None:
-    table.put_item(Item={"id": "o-1", "version": 1, "document": json.dumps({"status": "NEW", "amount": 5})})
-    table.put_item(Item={"id": "o-1", "version": 2, "document": json.dumps({"status": "NEW", "amount": 7})})
+    table.put_item(
+        Item={"id": "o-1", "version": 1, "cost": 300, "document": json.dumps({"status": "NEW", "amount": 5})}
+    )
+    table.put_item(
+        Item={"id": "o-1", "version": 2, "cost": 310, "document": json.dumps({"status": "NEW", "amount": 7})}
+    )
     table.put_item(Item={"id": "o-2", "version": 1, "document": "not json"})
 
     inserted, replaced, odd = (
@@ -160,7 +164,7 @@ def test_document_attribute_is_lifted_to_the_item_the_api_shows(table: Any) -> N
     )
 
     assert inserted["newImage"] == {"id": "o-1", "version": 1, "status": "NEW", "amount": 5}
-    assert replaced["changedFields"] == ["amount", "version"]
+    assert replaced["changedFields"] == ["amount", "version"], "crud_api's cost is bookkeeping, not a field"
     assert odd["newImage"] == {"id": "o-2", "version": 1, "document": "not json"}, "an unreadable document is kept"
 
 

@@ -8,12 +8,16 @@ DynamoDB, and back through the response template.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
 
 from scripts.localrt import terraform_render, vtl
 from scripts.localrt.apigateway import IntegrationError, RestApi
@@ -400,11 +404,55 @@ def test_every_operation_uses_the_same_response_template_and_declares_its_errors
         for op in operations
     }
     assert len(templates) == 1
+    success = {"createItem": "201", "getItem": "200", "replaceItem": "200", "deleteItem": "204", "listItems": "200"}
     for op in operations:
-        assert {"200", "400", "404", "500"} <= op["responses"].keys()
+        assert {success[op["operationId"]], "400", "403", "404", "429", "500", "503", "504"} <= op["responses"].keys()
         integration = op["x-amazon-apigateway-integration"]
         assert integration["uri"] == "arn:aws:apigateway:eu-west-1:states:action/StartSyncExecution"
         assert integration["passthroughBehavior"] == "never"
+
+
+def declared_schema(openapi: dict[str, Any], method: str, path: str, status: int) -> dict[str, Any] | None:
+    operation = openapi["paths"][path][method.lower()]
+    response = operation["responses"][str(status)]  # KeyError: an undeclared status
+    schema: dict[str, Any] | None = response.get("content", {}).get("application/json", {}).get("schema")
+    return schema
+
+
+def test_every_response_matches_the_schema_its_operation_declares(crud: CrudClient) -> None:
+    """Finding 8: 200/201 declared no body schema, so generated clients and contract fuzzers could not check bodies."""
+    openapi = crud.definition["openapi"]
+    registry: Registry[Any] = Registry().with_resource("urn:api", Resource.from_contents(openapi, DRAFT4))
+    created = crud.request("POST", "/items", ORDER)
+    item_id = created.json()["id"]
+    exchanges = [
+        ("POST", "/items", created),
+        ("GET", "/items/{id}", crud.request("GET", f"/items/{item_id}")),
+        ("PUT", "/items/{id}", crud.request("PUT", f"/items/{item_id}", ORDER, headers={"If-Match": '"1"'})),
+        ("PUT", "/items/{id}", crud.request("PUT", f"/items/{item_id}", ORDER, headers={"If-Match": '"1"'})),
+        ("GET", "/items", crud.request("GET", "/items", query={"limit": "1"})),
+        ("GET", "/items", crud.request("GET", "/items", query={"limit": "0"})),
+        ("POST", "/items", crud.request("POST", "/items", {"name": 3})),
+        ("DELETE", "/items/{id}", crud.request("DELETE", f"/items/{item_id}")),
+        ("GET", "/items/{id}", crud.request("GET", f"/items/{item_id}")),
+    ]
+    assert [response.status for _, _, response in exchanges] == [201, 200, 200, 412, 200, 400, 400, 204, 404]
+    for method, path, response in exchanges:
+        schema = declared_schema(openapi, method, path, response.status)
+        if response.status == 204:
+            assert schema is None
+            assert response.body == ""
+            continue
+        assert schema is not None, (method, path, response.status)
+        validator = Draft4Validator({"$ref": "urn:api" + schema["$ref"]}, registry=registry)
+        assert list(validator.iter_errors(response.json())) == [], (method, path, response.body)
+        if response.status in (200, 201) and path != "/items":
+            assert re.fullmatch(
+                openapi["paths"][path][method.lower()]["responses"][str(response.status)]["headers"]["ETag"]["schema"][
+                    "pattern"
+                ],
+                response.header("ETag") or "",
+            )
 
 
 json_values = st.recursive(

@@ -8,7 +8,6 @@ moto (which enforces Step Functions' 256 KiB state payload, counting non-ASCII a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -62,9 +61,7 @@ def list_all(crud: CrudClient, limit: int) -> tuple[list[dict[str, Any]], list[i
 @given(width=st.sampled_from(sorted(WIDTHS)), fill=st.floats(min_value=0.5, max_value=1.0))
 @example(width="4-byte", fill=1.0)
 @example(width="escaped", fill=1.0)
-def test_any_body_up_to_the_limit_is_stored_read_replaced_and_listed(
-    crud: CrudClient, width: str, fill: float
-) -> None:
+def test_any_body_up_to_the_limit_is_stored_read_replaced_and_listed(crud: CrudClient, width: str, fill: float) -> None:
     """Finding 3: the body sat three times in the state, so bodies under the 413 limit failed with 500."""
     limit = crud.definition["limits"]["max_body_chars"]
     body = body_of_length(int(limit * fill), WIDTHS[width])
@@ -149,7 +146,7 @@ def test_small_items_fill_pages_by_count(crud: CrudClient) -> None:
 
 
 @pytest.fixture(params=["moto", "dynamodb-documented"])
-def scan_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def scan_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """moto returns no LastEvaluatedKey when a Scan stops at Limit on the table's last item; DynamoDB
     documents that it does (a Scan that stops at Limit always returns one). Both behaviours are tried."""
     if request.param == "dynamodb-documented":
@@ -162,7 +159,8 @@ def scan_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
             return results, scanned, last_key
 
         monkeypatch.setattr(Table, "scan", scan)
-    yield request.param
+    engine: str = request.param
+    return engine
 
 
 @pytest.mark.parametrize("count", [0, 1, 3, 4, 6])

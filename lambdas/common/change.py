@@ -81,10 +81,15 @@ def image_to_json(image: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {name: attribute(value) for name, value in image.items()}
 
 
+# crud_api's bookkeeping next to the document: the item's size for the list page budget, not part of the item.
+STORAGE_ATTRIBUTES = frozenset({"cost"})
+
+
 def expand_document(item: dict[str, Any] | None, attribute: str | None) -> dict[str, Any] | None:
     """Lift the user fields stored as JSON text in `attribute` to the top level, as the CRUD API shows them.
 
-    Stored attributes win over document fields of the same name (they are server-owned: id, version, ...).
+    Stored attributes win over document fields of the same name (they are server-owned: id, version, ...);
+    crud_api's bookkeeping attributes are dropped, as the API drops them.
     A missing or non-object document leaves the item untouched: the record is still a change worth passing on.
     """
     if item is None or not attribute or not isinstance(item.get(attribute), str):
@@ -95,7 +100,8 @@ def expand_document(item: dict[str, Any] | None, attribute: str | None) -> dict[
         return item
     if not isinstance(document, dict):
         return item
-    return {**document, **{name: value for name, value in item.items() if name != attribute}}
+    stored = {name: value for name, value in item.items() if name != attribute and name not in STORAGE_ATTRIBUTES}
+    return {**document, **stored}
 
 
 _ABSENT = object()

@@ -185,7 +185,9 @@ class RestApi:
                 OPENAPI_URI, Resource.from_contents(exact, default_specification=DRAFT4)
             )
             root = json.loads(key, parse_float=Decimal)
-            root = {"$ref": OPENAPI_URI + root["$ref"]} if "$ref" in root else {**root, "components": exact["components"]}
+            root = (
+                {"$ref": OPENAPI_URI + root["$ref"]} if "$ref" in root else {**root, "components": exact["components"]}
+            )
             self._validators[key] = jsonschema.Draft4Validator(root, registry=registry)
         return self._validators[key]
 

@@ -121,24 +121,47 @@ locals {
     var.cors_allow_origin == null ? {} : { "Access-Control-Allow-Origin" = { schema = { type = "string" } } },
   )
   error_content = { "application/json" = { schema = { "$ref" = "#/components/schemas/Error" } } }
-  method_responses = merge(
+  etag_header   = { ETag = { schema = { type = "string", pattern = local.etag_pattern } } }
+  error_responses = { for status, description in merge(
     {
-      "200" = { description = "The item, or a page of items.", headers = merge(local.response_headers, { ETag = { schema = { type = "string" } } }) }
-      "201" = { description = "Created.", headers = merge(local.response_headers, { ETag = { schema = { type = "string" } }, Location = { schema = { type = "string" } } }) }
-      "204" = { description = "Deleted.", headers = local.response_headers }
-    },
-    { for status, description in {
       "400" = "Invalid JSON, schema violation, a server-owned field in the body, or a bad limit or cursor."
+      "403" = "Missing or refused credentials (API Gateway's gateway response)."
       "404" = "No such item."
       "409" = "The item already exists."
       "412" = "If-Match does not match the item's version."
       "413" = "Body larger than one item may be."
       "415" = "Body is not application/json."
+      "429" = "Throttled by the stage or the usage plan; retry with backoff."
       "500" = "Internal error."
       "503" = "Busy; retry with backoff."
       "504" = "Timed out."
-    } : status => { description = description, headers = local.response_headers, content = local.error_content } },
-  )
+    },
+    contains(["COGNITO", "CUSTOM"], var.authorization) ? { "401" = "No token, or a token the authorizer refused." } : {},
+  ) : status => { description = description, headers = local.response_headers, content = local.error_content } }
+  item_content = { "application/json" = { schema = { "$ref" = "#/components/schemas/${var.entity}" } } }
+  # Each operation declares its own success (with the body's schema) and every error it can answer.
+  method_responses = { for operation, success in {
+    create  = { "201" = { description = "Created.", headers = merge(local.response_headers, local.etag_header, { Location = { schema = { type = "string", format = "uri" } } }), content = local.item_content } }
+    get     = { "200" = { description = "The item; its ETag is its version.", headers = merge(local.response_headers, local.etag_header), content = local.item_content } }
+    replace = { "200" = { description = "The item after the replacement.", headers = merge(local.response_headers, local.etag_header), content = local.item_content } }
+    delete  = { "204" = { description = "Deleted.", headers = local.response_headers } }
+    list    = { "200" = { description = "A page of items.", headers = local.response_headers, content = { "application/json" = { schema = { "$ref" = "#/components/schemas/${var.entity}Page" } } } } }
+  } : operation => merge(local.error_responses, success) }
+
+  # Formats of what clients pass back: ids the API issues, ETags ("3", W/"3" or 3, or *), signed cursors.
+  id_pattern       = "^[A-Za-z0-9-]{1,64}$"
+  etag_pattern     = "^\"[0-9]{1,15}\"$"
+  if_match_pattern = "^([*]|(W/)?\"?[0-9]{1,15}\"?)$"
+  cursor_pattern   = "^[A-Za-z0-9-]{1,64}[.][0-9a-f]{64}$"
+  item_page_schema = {
+    type                 = "object"
+    required             = ["items", "nextCursor"]
+    additionalProperties = false
+    properties = {
+      items      = { type = "array", maxItems = var.max_page_size, items = { "$ref" = "#/components/schemas/${var.entity}" } }
+      nextCursor = { anyOf = [{ type = "string", pattern = local.cursor_pattern }, { enum = [null] }] }
+    }
+  }
 
   gateway_response_headers = merge(
     { "gatewayresponse.header.Content-Type" = "'application/json'" },
@@ -202,6 +225,10 @@ locals {
     request_templates  = local.request_templates
     item_input_schema  = local.item_input_schema
     item_schema_out    = local.item_schema_out
+    item_page_schema   = local.item_page_schema
+    id_pattern         = local.id_pattern
+    if_match_pattern   = local.if_match_pattern
+    cursor_pattern     = local.cursor_pattern
     json_value_schemas = local.json_value_schemas
     cors_preflight     = local.cors_preflight
   })
