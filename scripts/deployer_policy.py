@@ -269,6 +269,31 @@ def _grants(resource: Resource, evaluation: Evaluation) -> list[Grant]:
             "aws_s3_bucket_policy": ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"],
         }[kind]
         return [(actions, [bucket])]
+    if kind in ("aws_api_gateway_usage_plan", "aws_api_gateway_api_key", "aws_api_gateway_usage_plan_key"):
+        # Ids are known after create: the usage plans' and keys' paths (a plan's keys are /usageplans/<id>/keys).
+        paths = {
+            "aws_api_gateway_usage_plan": "usageplans",
+            "aws_api_gateway_api_key": "apikeys",
+            "aws_api_gateway_usage_plan_key": "usageplans",
+        }[kind]
+        collection = f"arn:aws:apigateway:{region}::/{paths}"
+        return [(API_GATEWAY_VERBS, [collection, f"{collection}/*", f"arn:aws:apigateway:{region}::/tags/*"])]
+    if kind in ("aws_cognito_user_pool", "aws_cognito_user_pool_client"):
+        pools = f"arn:aws:cognito-idp:{region}:{account}:userpool/*"  # the pool's id is known after create
+        if kind == "aws_cognito_user_pool_client":
+            verbs = ["Create", "Describe", "Update", "Delete"]
+            return [([f"cognito-idp:{verb}UserPoolClient" for verb in verbs], [pools])]
+        actions = [
+            "cognito-idp:DescribeUserPool",
+            "cognito-idp:UpdateUserPool",
+            "cognito-idp:DeleteUserPool",
+            "cognito-idp:GetUserPoolMfaConfig",
+            "cognito-idp:SetUserPoolMfaConfig",
+            "cognito-idp:ListTagsForResource",
+            "cognito-idp:TagResource",
+            "cognito-idp:UntagResource",
+        ]
+        return [(["cognito-idp:CreateUserPool"], []), (actions, [pools])]
     if kind == "aws_api_gateway_account":
         return [(["apigateway:GET", "apigateway:PATCH"], [f"arn:aws:apigateway:{region}::/account"])]
     raise ValueError(f"deployer_policy: no grant known for {kind} ({resource.address}); add it to _grants")

@@ -96,14 +96,17 @@ def crud_definition() -> dict[str, Any]:
     return terraform_render.crud_definition(table_name="items")
 
 
-def build_crud(definition: dict[str, Any], start_sync: Any = moto_start_sync) -> CrudClient:
+def build_crud(definition: dict[str, Any], start_sync: Any = moto_start_sync, authorizers: Any = None) -> CrudClient:
     variables = definition["variables"]
     table = create_table(variables["table_name"])
     name = variables["state_machine_arn"].rsplit(":", 1)[-1]
     arn = create_state_machine(name, definition["asl"], "EXPRESS")
     assert arn == variables["state_machine_arn"], "the rendered API must point at the state machine under test"
     return CrudClient(
-        RestApi(definition["openapi"], start_sync, stage="v1", domain="api.example.test"), table, arn, definition
+        RestApi(definition["openapi"], start_sync, stage="v1", domain="api.example.test", authorizers=authorizers),
+        table,
+        arn,
+        definition,
     )
 
 

@@ -29,6 +29,7 @@ ENDPOINT_OF_TYPE = [
     ("aws_cloudwatch_event_", "events"),
     ("aws_cloudwatch_log_", "logs"),
     ("aws_cloudwatch_", "cloudwatch"),
+    ("aws_cognito_", "cognitoidp"),
     ("aws_dynamodb_", "dynamodb"),
     ("aws_iam_", "iam"),
     ("aws_lambda_", "lambda"),

@@ -1,7 +1,7 @@
 locals {
   # Every AWS service the stack uses, each at the one LocalStack endpoint (tests/test_module_conventions.py
   # checks this list against the resource types of every module).
-  endpoints = { for service in ["apigateway", "cloudwatch", "dynamodb", "events", "iam", "lambda", "logs", "s3", "sfn", "sns", "sqs", "ssm", "sts"] : service => var.localstack_endpoint }
+  endpoints = { for service in ["apigateway", "cloudwatch", "cognitoidp", "dynamodb", "events", "iam", "lambda", "logs", "s3", "sfn", "sns", "sqs", "ssm", "sts"] : service => var.localstack_endpoint }
 }
 
 provider "aws" {
@@ -18,6 +18,7 @@ provider "aws" {
   endpoints {
     apigateway = local.endpoints.apigateway
     cloudwatch = local.endpoints.cloudwatch
+    cognitoidp = local.endpoints.cognitoidp
     dynamodb   = local.endpoints.dynamodb
     events     = local.endpoints.events
     iam        = local.endpoints.iam

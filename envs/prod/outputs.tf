@@ -39,3 +39,24 @@ output "fanout_dlq_url" {
   description = "Dead-letter queue of the fan-out publisher."
   value       = module.stack.fanout_dlq_url
 }
+
+output "api_authorization" {
+  description = "What callers of the API present: type (COGNITO, AWS_IAM, CUSTOM, NONE) and whether an API key is required too."
+  value       = module.stack.api_authorization
+}
+
+output "user_pool_id" {
+  description = "COGNITO: the user pool the stack created (create users and sign in against it)."
+  value       = module.stack.user_pool_id
+}
+
+output "user_pool_client_id" {
+  description = "COGNITO: the stack's public app client."
+  value       = module.stack.user_pool_client_id
+}
+
+output "api_key_values" {
+  description = "API keys by name (send as x-api-key); empty without api_keys."
+  value       = module.stack.api_key_values
+  sensitive   = true
+}

@@ -17,4 +17,9 @@ module "stack" {
   cors_allow_origins         = var.settings.cors_allow_origins
   powertools_layer_arn       = var.settings.powertools_layer_arn
   powertools_bundled         = var.settings.powertools_bundled
+  api_authorization          = var.settings.api_authorization
+  api_cognito_user_pool_arn  = var.settings.api_cognito_user_pool_arn
+  api_authorization_scopes   = var.settings.api_authorization_scopes
+  api_custom_authorizer      = var.settings.api_custom_authorizer
+  api_keys                   = var.settings.api_keys
 }

@@ -68,6 +68,21 @@ variable "settings" {
     cors_allow_origins         = optional(list(string))
     powertools_layer_arn       = optional(string)
     powertools_bundled         = optional(bool)
+    api_authorization          = optional(string)
+    api_cognito_user_pool_arn  = optional(string)
+    api_authorization_scopes   = optional(map(list(string)))
+    api_custom_authorizer = optional(object({
+      function_arn          = string
+      identity_sources      = optional(list(string), ["method.request.header.Authorization"])
+      result_ttl_in_seconds = optional(number, 300)
+    }))
+    api_keys = optional(object({
+      names        = set(string)
+      quota_limit  = optional(number)
+      quota_period = optional(string, "MONTH")
+      rate_limit   = optional(number, 50)
+      burst_limit  = optional(number, 100)
+    }))
   })
   default = {}
 }

@@ -24,14 +24,22 @@ resource "terraform_data" "cursor_secret" {
 module "definition" {
   source = "./modules/definition"
 
-  api_name          = "${var.name}-api"
-  region            = data.aws_region.current.region
-  collection        = var.collection
-  item_schema       = local.item_schema
-  max_page_size     = var.max_page_size
-  default_page_size = var.default_page_size
-  max_body_chars    = var.max_body_chars
-  authorization     = var.authorization
+  api_name               = "${var.name}-api"
+  region                 = data.aws_region.current.region
+  collection             = var.collection
+  item_schema            = local.item_schema
+  max_page_size          = var.max_page_size
+  default_page_size      = var.default_page_size
+  max_body_chars         = var.max_body_chars
+  authorization          = var.authorization
+  cognito_user_pool_arns = var.cognito_user_pool_arns
+  authorization_scopes   = var.authorization_scopes
+  api_key_required       = var.api_keys != null
+  custom_authorizer = var.custom_authorizer == null ? null : {
+    uri                   = "arn:${data.aws_partition.current.partition}:apigateway:${data.aws_region.current.region}:lambda:path/2015-03-31/functions/${var.custom_authorizer.function_arn}/invocations"
+    identity_sources      = var.custom_authorizer.identity_sources
+    result_ttl_in_seconds = var.custom_authorizer.result_ttl_in_seconds
+  }
   cors_allow_origin = one(var.cors_allow_origins)
   table_name        = var.table_name
   cursor_salt       = terraform_data.cursor_secret.output
@@ -162,4 +170,60 @@ resource "aws_api_gateway_method_settings" "all" {
     throttling_rate_limit  = var.throttling_rate_limit
     throttling_burst_limit = var.throttling_burst_limit
   }
+}
+
+# CUSTOM: API Gateway invokes the authorizer function as itself; this grant is limited to this API's
+# authorizers (AWS: "Configure a Lambda authorizer" - the source ARN is <execution_arn>/authorizers/<id>).
+resource "aws_lambda_permission" "authorizer" {
+  count = var.authorization == "CUSTOM" ? 1 : 0
+
+  statement_id  = "${var.name}-api-authorizer"
+  action        = "lambda:InvokeFunction"
+  function_name = var.custom_authorizer.function_arn
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/authorizers/*"
+}
+
+# API keys: one usage plan (quota and throttle) on this stage, every key in it.
+resource "aws_api_gateway_usage_plan" "this" {
+  count = var.api_keys == null ? 0 : 1
+
+  name        = "${var.name}-api"
+  description = "Quota and throttle of the ${var.name} API's keys."
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.this.id
+    stage  = aws_api_gateway_stage.this.stage_name
+  }
+
+  dynamic "quota_settings" {
+    for_each = var.api_keys.quota_limit == null ? [] : [var.api_keys]
+    content {
+      limit  = quota_settings.value.quota_limit
+      period = quota_settings.value.quota_period
+    }
+  }
+
+  throttle_settings {
+    rate_limit  = var.api_keys.rate_limit
+    burst_limit = var.api_keys.burst_limit
+  }
+
+  tags = var.tags
+}
+
+resource "aws_api_gateway_api_key" "this" {
+  for_each = var.api_keys == null ? toset([]) : var.api_keys.names
+
+  name    = "${var.name}-${each.key}"
+  enabled = true
+  tags    = var.tags
+}
+
+resource "aws_api_gateway_usage_plan_key" "this" {
+  for_each = aws_api_gateway_api_key.this
+
+  key_id        = each.value.id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.this[0].id
 }

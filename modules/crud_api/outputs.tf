@@ -51,7 +51,49 @@ output "api_role_arn" {
   value       = aws_iam_role.api.arn
 }
 
+output "api_role_name" {
+  description = "Name of the role API Gateway uses to start executions."
+  value       = aws_iam_role.api.name
+}
+
 output "state_machine_role_arn" {
   description = "Role the state machine uses for DynamoDB."
   value       = module.state_machine.role_arn
+}
+
+output "stage_arn" {
+  description = "ARN of the stage (for a WAF web ACL association)."
+  value       = aws_api_gateway_stage.this.arn
+}
+
+output "log_group_arns" {
+  description = "Log group ARNs: access (API access logs) and state_machine (execution logs)."
+  value = {
+    access        = aws_cloudwatch_log_group.access.arn
+    state_machine = module.state_machine.log_group_arn
+  }
+}
+
+output "authorization" {
+  description = "The authorization mode callers must satisfy, and whether an API key is required too."
+  value = {
+    type             = var.authorization
+    api_key_required = var.api_keys != null
+  }
+}
+
+output "usage_plan_id" {
+  description = "ID of the API keys' usage plan (null without api_keys)."
+  value       = one(aws_api_gateway_usage_plan.this[*].id)
+}
+
+output "api_key_ids" {
+  description = "IDs of the API keys, by name."
+  value       = { for name, key in aws_api_gateway_api_key.this : name => key.id }
+}
+
+output "api_key_values" {
+  description = "Values of the API keys, by name (send as x-api-key)."
+  value       = { for name, key in aws_api_gateway_api_key.this : name => key.value }
+  sensitive   = true
 }

@@ -106,12 +106,78 @@ variable "throttling_burst_limit" {
 }
 
 variable "authorization" {
-  description = "NONE (public) or AWS_IAM (SigV4-signed requests; grant execute-api:Invoke to callers)."
+  description = "How callers authenticate: NONE (public), AWS_IAM (SigV4-signed requests; grant execute-api:Invoke on rest_api_execution_arn), COGNITO (tokens of the user pools in cognito_user_pool_arns) or CUSTOM (a Lambda REQUEST authorizer: custom_authorizer). api_keys adds an API key on top of any of them."
   type        = string
   default     = "NONE"
   validation {
-    condition     = contains(["NONE", "AWS_IAM"], var.authorization)
-    error_message = "authorization must be NONE or AWS_IAM."
+    condition     = contains(["NONE", "AWS_IAM", "COGNITO", "CUSTOM"], var.authorization)
+    error_message = "authorization must be NONE, AWS_IAM, COGNITO or CUSTOM."
+  }
+  validation {
+    condition     = var.authorization != "COGNITO" || length(var.cognito_user_pool_arns) > 0
+    error_message = "authorization = COGNITO needs cognito_user_pool_arns (at least one user pool ARN)."
+  }
+  validation {
+    condition     = var.authorization != "CUSTOM" || var.custom_authorizer != null
+    error_message = "authorization = CUSTOM needs custom_authorizer (the authorizer function's ARN)."
+  }
+}
+
+variable "cognito_user_pool_arns" {
+  description = "COGNITO: the user pools whose tokens the API accepts (API Gateway's Cognito user pool authorizer checks signature, issuer and expiry)."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for arn in var.cognito_user_pool_arns : can(regex("^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[a-z0-9-]+_[A-Za-z0-9]+$", arn))])
+    error_message = "cognito_user_pool_arns must hold Cognito user pool ARNs (arn:aws:cognito-idp:<region>:<account>:userpool/<region>_<id>)."
+  }
+}
+
+variable "authorization_scopes" {
+  description = "COGNITO: OAuth scopes an access token must carry, per operation (create, get, replace, delete, list). An operation with scopes accepts only access tokens that carry one of them; an operation without accepts ID tokens (API Gateway's rule)."
+  type        = map(list(string))
+  default     = {}
+  validation {
+    condition     = alltrue([for operation in keys(var.authorization_scopes) : contains(["create", "get", "replace", "delete", "list"], operation)])
+    error_message = "authorization_scopes keys must be operations: create, get, replace, delete, list."
+  }
+}
+
+variable "custom_authorizer" {
+  description = "CUSTOM: a Lambda REQUEST authorizer. identity_sources are request parameters it needs (a request without them is refused with 401 before the function runs); result_ttl_in_seconds caches its policy per identity (0 turns caching off; at most 3600)."
+  type = object({
+    function_arn          = string
+    identity_sources      = optional(list(string), ["method.request.header.Authorization"])
+    result_ttl_in_seconds = optional(number, 300)
+  })
+  default = null
+  validation {
+    condition     = var.custom_authorizer == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$", var.custom_authorizer.function_arn))
+    error_message = "custom_authorizer.function_arn must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)."
+  }
+  validation {
+    condition     = var.custom_authorizer == null || try(var.custom_authorizer.result_ttl_in_seconds >= 0 && var.custom_authorizer.result_ttl_in_seconds <= 3600 && length(var.custom_authorizer.identity_sources) > 0 && alltrue([for source in var.custom_authorizer.identity_sources : can(regex("^(method[.]request[.](header|querystring|multivaluequerystring|multivalueheader)[.][A-Za-z0-9._-]+|stageVariables[.][A-Za-z0-9_]+|context[.][A-Za-z0-9_.]+)$", source))]), false)
+    error_message = "custom_authorizer needs result_ttl_in_seconds from 0 to 3600 and at least one identity source such as method.request.header.Authorization."
+  }
+}
+
+variable "api_keys" {
+  description = "API keys on top of the authorization mode, with the usage plan every key belongs to: names of the keys to create (their values are outputs), an optional quota (requests per DAY, WEEK or MONTH) and the plan's throttle. null: no API keys."
+  type = object({
+    names        = set(string)
+    quota_limit  = optional(number)
+    quota_period = optional(string, "MONTH")
+    rate_limit   = optional(number, 50)
+    burst_limit  = optional(number, 100)
+  })
+  default = null
+  validation {
+    condition     = var.api_keys == null || try(length(var.api_keys.names) > 0 && alltrue([for name in var.api_keys.names : can(regex("^[A-Za-z0-9_-]{1,64}$", name))]), false)
+    error_message = "api_keys.names must hold at least one name of 1-64 letters, digits, '_' or '-'."
+  }
+  validation {
+    condition     = var.api_keys == null || try(contains(["DAY", "WEEK", "MONTH"], var.api_keys.quota_period) && coalesce(var.api_keys.quota_limit, 1) >= 1 && var.api_keys.rate_limit > 0 && var.api_keys.burst_limit >= 0, false)
+    error_message = "api_keys needs quota_period DAY, WEEK or MONTH, quota_limit >= 1 (or null), rate_limit > 0 and burst_limit >= 0."
   }
 }
 

@@ -31,7 +31,71 @@ module "crud" {
   cors_allow_origins     = var.cors_allow_origins
   log_retention_in_days  = var.log_retention_in_days
   xray_tracing           = var.xray_tracing
+  authorization          = var.api_authorization
+  cognito_user_pool_arns = var.api_authorization == "COGNITO" ? [coalesce(var.api_cognito_user_pool_arn, one(aws_cognito_user_pool.api[*].arn))] : []
+  authorization_scopes   = var.api_authorization_scopes
+  custom_authorizer      = var.api_custom_authorizer
+  api_keys               = var.api_keys
   tags                   = var.tags
+}
+
+# COGNITO without a pool of the caller's: the stack's own. Users are created by administrators only (no
+# self sign-up), and the app client is public (no secret: a browser or CLI holds no secret) with SRP only.
+resource "aws_cognito_user_pool" "api" {
+  #checkov:skip=CKV_AWS_364:No Lambda triggers are configured, so there is no trigger concurrency to limit
+  count = var.api_authorization == "COGNITO" && var.api_cognito_user_pool_arn == null ? 1 : 0
+
+  name                     = "${var.name}-users"
+  deletion_protection      = var.deletion_protection ? "ACTIVE" : "INACTIVE"
+  username_attributes      = ["email"]
+  auto_verified_attributes = ["email"]
+  mfa_configuration        = "OPTIONAL"
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
+
+  admin_create_user_config {
+    allow_admin_create_user_only = true
+  }
+
+  password_policy {
+    minimum_length                   = 12
+    require_lowercase                = true
+    require_uppercase                = true
+    require_numbers                  = true
+    require_symbols                  = true
+    temporary_password_validity_days = 3
+  }
+
+  account_recovery_setting {
+    recovery_mechanism {
+      name     = "verified_email"
+      priority = 1
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cognito_user_pool_client" "api" {
+  count = length(aws_cognito_user_pool.api)
+
+  name                          = "${var.name}-api"
+  user_pool_id                  = aws_cognito_user_pool.api[0].id
+  generate_secret               = false
+  explicit_auth_flows           = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+  prevent_user_existence_errors = "ENABLED"
+  enable_token_revocation       = true
+  access_token_validity         = 60
+  id_token_validity             = 60
+  refresh_token_validity        = 30
+
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "days"
+  }
 }
 
 # The table's stream has exactly two readers, the most a DynamoDB stream shard serves without throttling:

@@ -3,6 +3,32 @@ output "api_url" {
   value       = module.crud.api_url
 }
 
+output "api_authorization" {
+  description = "What callers of the API must present: type (COGNITO, AWS_IAM, CUSTOM, NONE) and whether an API key is required too."
+  value       = module.crud.authorization
+}
+
+output "user_pool_id" {
+  description = "COGNITO: the user pool the stack created (null when it uses the caller's pool or another mode)."
+  value       = one(aws_cognito_user_pool.api[*].id)
+}
+
+output "user_pool_arn" {
+  description = "COGNITO: ARN of the user pool whose tokens the API accepts (the caller's or the stack's)."
+  value       = var.api_authorization == "COGNITO" ? coalesce(var.api_cognito_user_pool_arn, one(aws_cognito_user_pool.api[*].arn)) : null
+}
+
+output "user_pool_client_id" {
+  description = "COGNITO: the stack's public app client (SRP sign-in), null otherwise."
+  value       = one(aws_cognito_user_pool_client.api[*].id)
+}
+
+output "api_key_values" {
+  description = "Values of the API keys, by name (send as x-api-key)."
+  value       = module.crud.api_key_values
+  sensitive   = true
+}
+
 output "table_name" {
   description = "Name of the items table."
   value       = module.table.table_name

@@ -120,6 +120,52 @@ variable "cors_allow_origins" {
   nullable    = false # null (e.g. an environment leaving it out) means the default
 }
 
+variable "api_authorization" {
+  description = "How callers of the CRUD API authenticate: COGNITO (default; the stack creates a user pool and app client unless api_cognito_user_pool_arn names one), AWS_IAM, CUSTOM (api_custom_authorizer) or NONE (public: only for an API that must be anonymous)."
+  type        = string
+  default     = "COGNITO"
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+  validation {
+    condition     = contains(["NONE", "AWS_IAM", "COGNITO", "CUSTOM"], var.api_authorization)
+    error_message = "api_authorization must be NONE, AWS_IAM, COGNITO or CUSTOM."
+  }
+}
+
+variable "api_cognito_user_pool_arn" {
+  description = "COGNITO: an existing user pool whose tokens the API accepts; null creates one (with an app client) in this stack."
+  type        = string
+  default     = null
+}
+
+variable "api_authorization_scopes" {
+  description = "COGNITO: OAuth scopes an access token must carry, per operation (create, get, replace, delete, list); see crud_api."
+  type        = map(list(string))
+  default     = {}
+  nullable    = false # null (e.g. an environment leaving it out) means the default
+}
+
+variable "api_custom_authorizer" {
+  description = "CUSTOM: the Lambda REQUEST authorizer ({function_arn, identity_sources, result_ttl_in_seconds}); see crud_api."
+  type = object({
+    function_arn          = string
+    identity_sources      = optional(list(string), ["method.request.header.Authorization"])
+    result_ttl_in_seconds = optional(number, 300)
+  })
+  default = null
+}
+
+variable "api_keys" {
+  description = "API keys (and their usage plan) on top of api_authorization ({names, quota_limit, quota_period, rate_limit, burst_limit}); null: none. See crud_api."
+  type = object({
+    names        = set(string)
+    quota_limit  = optional(number)
+    quota_period = optional(string, "MONTH")
+    rate_limit   = optional(number, 50)
+    burst_limit  = optional(number, 100)
+  })
+  default = null
+}
+
 variable "trigger_event_names" {
   description = "Changes that start the example workflow."
   type        = list(string)

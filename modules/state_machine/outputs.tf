@@ -42,3 +42,8 @@ output "log_group" {
   description = "The execution log group as created."
   value       = aws_cloudwatch_log_group.this
 }
+
+output "log_group_arn" {
+  description = "ARN of the execution log group."
+  value       = aws_cloudwatch_log_group.this.arn
+}

@@ -11,7 +11,21 @@ import signal
 import sys
 import threading
 
+from scripts.localrt import cognito
 from scripts.localrt.runtime import LocalRuntime, PortInUse
+
+
+def caller_headers(runtime: LocalRuntime) -> dict[str, str]:
+    """What a caller of the local API sends: an ID token of a local user, an API key (as the environment asks)."""
+    outputs, headers = runtime.outputs, {}
+    if outputs["api_authorization"]["type"] == "COGNITO":
+        tokens = cognito.sign_in(
+            runtime.client("cognito-idp"), outputs["user_pool_id"], outputs["user_pool_client_id"], "local@example.com"
+        )
+        headers["Authorization"] = tokens["IdToken"]
+    if outputs["api_authorization"]["api_key_required"]:
+        headers["x-api-key"] = next(iter(outputs["api_key_values"].values()))
+    return headers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,11 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(runtime.outputs, indent=2))
     assert runtime.evaluation is not None  # start() evaluated the environment
     collection = "items"
+    credentials = caller_headers(runtime)
+    headers = "".join(f" -H '{name}: {value}'" for name, value in credentials.items())
     print(
-        f"\nThe system is running. Try:\n"
-        f"  curl -s -X POST {runtime.outputs['api_url']}/{collection} -H 'Content-Type: application/json' "
+        "\nThe system is running. Try:\n"
+        + (
+            "  # a local user of the API's user pool (local@example.com), its ID token valid for one hour:\n"
+            if "Authorization" in credentials
+            else ""
+        )
+        + f"  curl -s -X POST {runtime.outputs['api_url']}/{collection} -H 'Content-Type: application/json'{headers} "
         f'-d \'{{"name": "first", "status": "PENDING", "amount": 120}}\'\n'
-        f"  curl -s {runtime.outputs['api_url']}/{collection}\n"
+        f"  curl -s {runtime.outputs['api_url']}/{collection}{headers}\n"
         f"AWS APIs (moto): AWS_ENDPOINT_URL={runtime.aws_endpoint} AWS_DEFAULT_REGION={runtime.evaluation.region} "
         f"AWS_ACCESS_KEY_ID=localrt AWS_SECRET_ACCESS_KEY=localrt aws sqs receive-message --queue-url "
         f"{runtime.outputs['audit_queue_url']}\n"

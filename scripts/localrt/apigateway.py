@@ -23,6 +23,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from scripts.localrt import vtl
+from scripts.localrt.authorizers import Authorizers
 
 # (state machine ARN, input) -> StartSyncExecution response, or raises IntegrationError.
 StartSync = Callable[[str, str], dict[str, Any]]
@@ -34,6 +35,8 @@ GATEWAY_DEFAULT_STATUS = {
     "MISSING_AUTHENTICATION_TOKEN": 403,
     "REQUEST_TOO_LARGE": 413,
     "INTEGRATION_FAILURE": 504,
+    "UNAUTHORIZED": 401,
+    "INVALID_API_KEY": 403,
 }
 GATEWAY_MESSAGES = {
     "BAD_REQUEST_BODY": "Invalid request body",
@@ -42,6 +45,8 @@ GATEWAY_MESSAGES = {
     "MISSING_AUTHENTICATION_TOKEN": "Missing Authentication Token",
     "REQUEST_TOO_LARGE": "Request Too Long",
     "INTEGRATION_FAILURE": "Internal server error",
+    "UNAUTHORIZED": "Unauthorized",
+    "INVALID_API_KEY": "Forbidden",
 }
 MAX_PAYLOAD = 10 * 1024 * 1024
 OPENAPI_URI = "urn:openapi"
@@ -92,8 +97,17 @@ class Response:
 
 
 class RestApi:
-    def __init__(self, openapi: dict[str, Any], start_sync: StartSync, stage: str = "v1", domain: str = "localhost"):
+    def __init__(
+        self,
+        openapi: dict[str, Any],
+        start_sync: StartSync,
+        stage: str = "v1",
+        domain: str = "localhost",
+        authorizers: Authorizers | None = None,
+    ):
         self.openapi = openapi
+        # A document that needs authorizers this runtime was not given fails here, never runs unchecked.
+        self.authorizers = authorizers or Authorizers(openapi)
         self.start_sync = start_sync
         self.stage = stage
         self.domain = domain
@@ -128,6 +142,10 @@ class RestApi:
             return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", context)
         resource_path, path_params, operation = route
         context.update(resourcePath=resource_path, path=f"/{self.stage}{request.path}")
+        decision = self.authorizers.check(operation, request.headers)
+        if decision.refusal is not None:
+            return self._gateway_response(decision.refusal, context)
+        context["authorizer"] = {"claims": decision.claims}
         integration = operation["x-amazon-apigateway-integration"]
 
         content_type = (self._header(request, "Content-Type") or "application/json").split(";")[0].strip().lower()

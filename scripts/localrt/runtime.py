@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -33,7 +34,9 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from scripts import build_lambdas
+from scripts.localrt import cognito
 from scripts.localrt.apigateway import Request, RestApi
+from scripts.localrt.authorizers import Authorizers
 from scripts.localrt.evaluate import STREAM_LABEL, Endpoints, Evaluation, evaluate
 from scripts.localrt.stepfunctions import start_sync_or_error
 
@@ -84,6 +87,8 @@ class LocalRuntime:
     _moto: Any = None
     _api_server: ThreadingHTTPServer | None = None
     _workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    user_pools: cognito.LocalUserPools = field(default_factory=cognito.LocalUserPools)
+    api_keys: dict[str, str] = field(default_factory=dict)  # name -> value of each API key of the stage
     _previous_moto_port: str | None = None
 
     @property
@@ -96,8 +101,13 @@ class LocalRuntime:
 
     @property
     def outputs(self) -> dict[str, Any]:
+        """The environment's outputs, with what only the running runtime knows (pool ids, API key values)."""
         assert self.evaluation is not None
-        return self.evaluation.outputs
+        local = {**self.user_pools.outputs, "api_key_values": dict(self.api_keys)}
+        return {
+            **self.evaluation.outputs,
+            **{name: value for name, value in local.items() if name in self.evaluation.outputs},
+        }
 
     def client(self, service: str) -> Any:
         assert self.evaluation is not None
@@ -196,6 +206,10 @@ class LocalRuntime:
                 roleArn=machine.values["role_arn"],
                 type=machine.values["type"],
             )
+        self.user_pools = cognito.deploy(self.client("cognito-idp"), evaluation, self.aws_endpoint)
+        for key in evaluation.of_type("aws_api_gateway_api_key"):
+            # API Gateway generates key values; locally they are random too, and in the outputs.
+            self.api_keys[key.address.rsplit('["', 1)[-1].rstrip('"]')] = secrets.token_urlsafe(30)
         events = self.client("events")
         for bus in evaluation.of_type("aws_cloudwatch_event_bus"):
             events.create_event_bus(Name=bus.values["name"])
@@ -393,6 +407,11 @@ class LocalRuntime:
             lambda arn, payload: start_sync_or_error(sfn, arn, payload),
             stage=stage,
             domain=f"127.0.0.1:{self.api_port}",
+            authorizers=Authorizers(
+                json.loads(apis[0].values["body"]),
+                user_pools=self.user_pools.by_arn,
+                api_keys=lambda: set(self.api_keys.values()),
+            ),
         )
         self._api_server = ThreadingHTTPServer(("127.0.0.1", self.api_port), _handler_for(api, stage))
         threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True).start()

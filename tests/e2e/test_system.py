@@ -15,13 +15,14 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from scripts.localrt.__main__ import caller_headers
 from scripts.localrt.runtime import LocalRuntime
 
 
@@ -30,12 +31,19 @@ class System:
     outputs: dict[str, Any]
     client: Callable[[str], Any]
     log_dir: Path | None = None  # function logs, when the functions run locally
+    credentials: dict[str, str] = field(default_factory=dict)  # headers every request carries (token, API key)
 
     def request(
-        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        *,
+        anonymous: bool = False,
     ) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
-        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        all_headers = {"Content-Type": "application/json", **({} if anonymous else self.credentials), **(headers or {})}
         request = urllib.request.Request(
             f"{self.outputs['api_url']}{path}", data=data, headers=all_headers, method=method
         )
@@ -75,7 +83,11 @@ def system() -> Iterator[System]:
     if outputs_file:
         raw = json.loads(Path(outputs_file).read_text())
         outputs = {name: value.get("value", value) if isinstance(value, dict) else value for name, value in raw.items()}
-        yield System(outputs, lambda service: boto3.client(service))
+        # A deployed COGNITO API: E2E_ID_TOKEN holds an ID token of its user pool (sign in with the app client).
+        token = os.environ.get("E2E_ID_TOKEN")
+        yield System(
+            outputs, lambda service: boto3.client(service), credentials={"Authorization": token} if token else {}
+        )
         return
     runtime = LocalRuntime()
     try:
@@ -84,9 +96,22 @@ def system() -> Iterator[System]:
         runtime.stop()
         raise
     try:
-        yield System(runtime.outputs, runtime.client, runtime.log_dir)
+        yield System(runtime.outputs, runtime.client, runtime.log_dir, credentials=caller_headers(runtime))
     finally:
         runtime.stop()
+
+
+def test_the_api_refuses_callers_without_valid_credentials(system: System) -> None:
+    """Every environment deploys an authenticated API (finding 1); locally the token is verified as AWS does."""
+    assert system.outputs["api_authorization"]["type"] != "NONE"
+    status, body = system.request("POST", "/items", {"name": "anonymous"}, anonymous=True)
+    assert (status, body["error"]) == (401, "Unauthorized")
+    token = system.credentials["Authorization"]
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    for bad in ("not-a-token", forged, system.credentials["Authorization"].replace(".", "", 1)):
+        status, body = system.request("GET", "/items", headers={"Authorization": bad}, anonymous=True)
+        assert (status, body["error"]) == (401, "Unauthorized"), bad[:20]
+    assert system.request("GET", "/items?limit=1")[0] == 200
 
 
 def test_an_item_lifecycle_flows_through_all_three_paths(system: System) -> None:

@@ -221,3 +221,105 @@ run "rejects_default_page_size_above_max" {
 
   expect_failures = [var.default_page_size]
 }
+
+run "cognito_protects_every_operation_with_optional_scopes_and_api_keys" {
+  command = apply
+
+  variables {
+    authorization          = "COGNITO"
+    cognito_user_pool_arns = ["arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC123"]
+    authorization_scopes   = { create = ["orders/write"], delete = ["orders/write", "orders/admin"] }
+    api_keys               = { names = ["partner-a", "partner-b"], quota_limit = 10000, quota_period = "DAY", rate_limit = 20, burst_limit = 40 }
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].post.security == [{ cognito = ["orders/write"], api_key = [] }]
+      && jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].get.security == [{ cognito = [], api_key = [] }]
+      && jsondecode(aws_api_gateway_rest_api.this.body).paths["/items/{id}"].delete.security == [{ cognito = ["orders/write", "orders/admin"], api_key = [] }]
+    )
+    error_message = "Every operation needs a user pool token (with its scopes, if any) and an API key."
+  }
+  assert {
+    condition = (
+      jsondecode(aws_api_gateway_rest_api.this.body).components.securitySchemes.cognito["x-amazon-apigateway-authorizer"].providerARNs == ["arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC123"]
+      && jsondecode(aws_api_gateway_rest_api.this.body)["x-amazon-apigateway-api-key-source"] == "HEADER"
+      && jsondecode(aws_api_gateway_rest_api.this.body)["x-amazon-apigateway-gateway-responses"].UNAUTHORIZED.statusCode == "401"
+      && jsondecode(aws_api_gateway_rest_api.this.body)["x-amazon-apigateway-gateway-responses"].MISSING_AUTHENTICATION_TOKEN.statusCode == "404"
+    )
+    error_message = "The authorizer names the user pool, keys come from the x-api-key header, a missing token is a JSON 401, an unknown route a 404."
+  }
+  assert {
+    condition = (
+      length(aws_api_gateway_api_key.this) == 2 && length(aws_api_gateway_usage_plan_key.this) == 2
+      && one(aws_api_gateway_usage_plan.this[0].quota_settings).limit == 10000 && one(aws_api_gateway_usage_plan.this[0].quota_settings).period == "DAY"
+      && one(aws_api_gateway_usage_plan.this[0].throttle_settings).rate_limit == 20
+      && one(aws_api_gateway_usage_plan.this[0].api_stages).stage == "v1"
+    )
+    error_message = "Each key joins one usage plan on this stage with the quota and throttle asked for."
+  }
+}
+
+run "custom_authorizer_is_invoked_by_api_gateway_only" {
+  command = apply
+
+  variables {
+    authorization     = "CUSTOM"
+    custom_authorizer = { function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:orders-authorizer", result_ttl_in_seconds = 60 }
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_api_gateway_rest_api.this.body).paths["/items/{id}"].get.security == [{ lambda = [] }]
+      && jsondecode(aws_api_gateway_rest_api.this.body).components.securitySchemes.lambda["x-amazon-apigateway-authorizer"] == {
+        type                         = "request"
+        identitySource               = "method.request.header.Authorization"
+        authorizerUri                = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:orders-authorizer/invocations"
+        authorizerResultTtlInSeconds = 60
+      }
+    )
+    error_message = "A REQUEST authorizer guards every operation, caching its answer for the TTL asked for."
+  }
+  assert {
+    condition     = aws_lambda_permission.authorizer[0].principal == "apigateway.amazonaws.com" && aws_lambda_permission.authorizer[0].source_arn == "${aws_api_gateway_rest_api.this.execution_arn}/authorizers/*"
+    error_message = "Only this API's authorizers may invoke the function."
+  }
+  assert {
+    condition     = length(aws_api_gateway_usage_plan.this) == 0 && !can(jsondecode(aws_api_gateway_rest_api.this.body)["x-amazon-apigateway-api-key-source"])
+    error_message = "No API keys unless asked for."
+  }
+}
+
+run "api_keys_alone_protect_a_public_api" {
+  command = apply
+
+  variables {
+    api_keys = { names = ["ci"] }
+  }
+
+  assert {
+    condition     = jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].post.security == [{ api_key = [] }] && keys(jsondecode(aws_api_gateway_rest_api.this.body).components.securitySchemes) == ["api_key"]
+    error_message = "With authorization NONE, api_keys still require a key on every operation."
+  }
+}
+
+run "anonymous_api_has_no_security" {
+  command = apply
+
+  assert {
+    condition     = !can(jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].post.security) && !can(jsondecode(aws_api_gateway_rest_api.this.body).components.securitySchemes)
+    error_message = "authorization NONE without keys renders no security requirement."
+  }
+}
+
+run "auth_modes_need_their_settings" {
+  command = plan
+
+  variables {
+    authorization        = "COGNITO"
+    authorization_scopes = { update = ["x"] }
+    api_keys             = { names = [], quota_period = "YEAR" }
+  }
+
+  expect_failures = [var.authorization, var.authorization_scopes, var.api_keys]
+}

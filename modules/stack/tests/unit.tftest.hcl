@@ -48,6 +48,38 @@ run "composes_the_three_flows" {
   }
 }
 
+run "the_api_needs_a_user_pool_token_by_default" {
+  command = apply
+
+  assert {
+    condition = (
+      output.api_authorization == { type = "COGNITO", api_key_required = false }
+      && output.user_pool_arn == aws_cognito_user_pool.api[0].arn
+      && jsondecode(module.crud.openapi_body).components.securitySchemes.cognito["x-amazon-apigateway-authorizer"].providerARNs == [aws_cognito_user_pool.api[0].arn]
+      && alltrue([for path in values(jsondecode(module.crud.openapi_body).paths) : alltrue([for method, op in path : op.security == [{ cognito = [] }] if method != "parameters"])])
+    )
+    error_message = "Every operation of the stack's API needs a token of the stack's own user pool."
+  }
+  assert {
+    condition     = aws_cognito_user_pool.api[0].admin_create_user_config[0].allow_admin_create_user_only && !aws_cognito_user_pool_client.api[0].generate_secret && aws_cognito_user_pool.api[0].deletion_protection == "ACTIVE"
+    error_message = "No self sign-up, a public app client, and the pool is protected like the table."
+  }
+}
+
+run "a_callers_user_pool_or_another_mode_creates_none" {
+  command = apply
+
+  variables {
+    api_cognito_user_pool_arn = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Shared0001"
+    api_keys                  = { names = ["partner"] }
+  }
+
+  assert {
+    condition     = length(aws_cognito_user_pool.api) == 0 && output.user_pool_arn == "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Shared0001" && output.api_authorization.api_key_required
+    error_message = "With the caller's pool the stack creates none; API keys pass through."
+  }
+}
+
 run "rejects_missing_packages" {
   command = plan
   variables {

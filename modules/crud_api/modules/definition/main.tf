@@ -180,8 +180,18 @@ locals {
       DEFAULT_4XX            = { status = null, code = "BadRequest" }
       DEFAULT_5XX            = { status = null, code = "InternalError" }
     },
-    # Without IAM auth, "Missing Authentication Token" only ever means an unknown route.
-    var.authorization == "NONE" ? { MISSING_AUTHENTICATION_TOKEN = { status = "404", code = "RouteNotFound" } } : {},
+    {
+      UNAUTHORIZED                   = { status = "401", code = "Unauthorized" }
+      EXPIRED_TOKEN                  = { status = "403", code = "ExpiredToken" }
+      INVALID_SIGNATURE              = { status = "403", code = "InvalidSignature" }
+      INVALID_API_KEY                = { status = "403", code = "Forbidden" }
+      QUOTA_EXCEEDED                 = { status = "429", code = "QuotaExceeded" }
+      AUTHORIZER_FAILURE             = { status = "500", code = "AuthorizerFailure" }
+      AUTHORIZER_CONFIGURATION_ERROR = { status = "500", code = "AuthorizerConfigurationError" }
+    },
+    # Without IAM auth, "Missing Authentication Token" only ever means an unknown route (a Cognito or Lambda
+    # authorizer answers a request without its token with UNAUTHORIZED, 401).
+    var.authorization != "AWS_IAM" ? { MISSING_AUTHENTICATION_TOKEN = { status = "404", code = "RouteNotFound" } } : {},
     ) : type => merge(
     answer.status == null ? {} : { statusCode = answer.status },
     {
@@ -189,6 +199,46 @@ locals {
       responseTemplates  = { "application/json" = "{\"error\": \"${answer.code}\", \"message\": $context.error.messageString}" }
     },
   ) }
+
+  # Who may call: one security requirement per operation, the authorization mode's scheme and, with API
+  # keys, the key as well (both must hold: one requirement object is an AND).
+  operations  = ["create", "get", "replace", "delete", "list"]
+  auth_scheme = { NONE = null, AWS_IAM = "sigv4", COGNITO = "cognito", CUSTOM = "lambda" }[var.authorization]
+  security = { for operation in local.operations : operation => jsondecode(
+    local.auth_scheme == null && !var.api_key_required ? "[]" : jsonencode([merge(
+      local.auth_scheme == null ? {} : { (local.auth_scheme) = var.authorization == "COGNITO" ? lookup(var.authorization_scopes, operation, []) : [] },
+      var.api_key_required ? { api_key = [] } : {},
+    )])
+  ) }
+  security_schemes = merge(
+    jsondecode(var.authorization != "AWS_IAM" ? "{}" : jsonencode({
+      sigv4 = { type = "apiKey", name = "Authorization", in = "header", "x-amazon-apigateway-authtype" = "awsSigv4" }
+    })),
+    jsondecode(var.authorization != "COGNITO" ? "{}" : jsonencode({
+      cognito = {
+        type                             = "apiKey"
+        name                             = "Authorization"
+        in                               = "header"
+        "x-amazon-apigateway-authtype"   = "cognito_user_pools"
+        "x-amazon-apigateway-authorizer" = { type = "cognito_user_pools", providerARNs = var.cognito_user_pool_arns }
+      }
+    })),
+    jsondecode(var.authorization != "CUSTOM" ? "{}" : jsonencode({
+      lambda = {
+        type                           = "apiKey"
+        name                           = "Authorization"
+        in                             = "header"
+        "x-amazon-apigateway-authtype" = "custom"
+        "x-amazon-apigateway-authorizer" = {
+          type                         = "request"
+          identitySource               = join(", ", try(var.custom_authorizer.identity_sources, []))
+          authorizerUri                = try(var.custom_authorizer.uri, "")
+          authorizerResultTtlInSeconds = try(var.custom_authorizer.result_ttl_in_seconds, 0)
+        }
+      }
+    })),
+    jsondecode(!var.api_key_required ? "{}" : jsonencode({ api_key = { type = "apiKey", name = "x-api-key", in = "header" } })),
+  )
 
   cors_preflight = {
     summary   = "CORS preflight."
@@ -215,7 +265,9 @@ locals {
     api_name           = var.api_name
     collection         = var.collection
     entity             = var.entity
-    authorization      = var.authorization
+    security           = local.security
+    security_schemes   = local.security_schemes
+    api_key_required   = var.api_key_required
     max_page_size      = var.max_page_size
     default_page_size  = var.default_page_size
     cors_allow_origins = var.cors_allow_origin == null ? [] : [var.cors_allow_origin]

@@ -42,8 +42,32 @@ variable "max_body_chars" {
 }
 
 variable "authorization" {
-  description = "NONE or AWS_IAM."
+  description = "NONE, AWS_IAM, COGNITO or CUSTOM."
   type        = string
+}
+
+variable "cognito_user_pool_arns" {
+  description = "COGNITO: user pools whose tokens are accepted."
+  type        = list(string)
+  default     = []
+}
+
+variable "authorization_scopes" {
+  description = "COGNITO: OAuth scopes required per operation (create, get, replace, delete, list)."
+  type        = map(list(string))
+  default     = {}
+}
+
+variable "custom_authorizer" {
+  description = "CUSTOM: {uri (the authorizer function's invocation URI), identity_sources, result_ttl_in_seconds}."
+  type        = any
+  default     = null
+}
+
+variable "api_key_required" {
+  description = "Every operation also needs an API key (x-api-key header)."
+  type        = bool
+  default     = false
 }
 
 variable "cors_allow_origin" {

@@ -66,3 +66,11 @@ mock_resource "aws_api_gateway_stage" {
 mock_resource "aws_s3_bucket" {
   defaults = { arn = "arn:aws:s3:::items-claims-test", id = "items-claims-test", bucket = "items-claims-test" }
 }
+
+mock_resource "aws_cognito_user_pool" {
+  defaults = {
+    id       = "eu-west-1_Mock00001"
+    arn      = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Mock00001"
+    endpoint = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Mock00001"
+  }
+}

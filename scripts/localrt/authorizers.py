@@ -1,0 +1,144 @@
+"""API Gateway's method authorization for the local stage: Cognito user pool tokens and API keys, as AWS checks them.
+
+The OpenAPI document says what each operation needs (its `security` requirements and `securitySchemes`); this
+module checks a request against that, before request validation, as API Gateway does:
+- `cognito_user_pools`: the Authorization header carries the token itself. It must be a JWT signed by one of
+  the named user pools' keys (the pool's JWKS, as Cognito publishes it), issued by that pool
+  (`iss` = https://cognito-idp.<region>.amazonaws.com/<pool id>), unexpired. An operation with OAuth scopes
+  takes only an access token carrying one of them; one without takes only an ID token (AWS: "Integrate a REST
+  API with an Amazon Cognito user pool"). Anything else is UNAUTHORIZED (401).
+- `x-api-key`: an enabled key of a usage plan on this stage; otherwise INVALID_API_KEY (403).
+Schemes this runtime cannot verify yet (SigV4, Lambda authorizers) are refused when the API is loaded, so a
+document that needs them never runs here unchecked.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+SUPPORTED_AUTHTYPES = {"cognito_user_pools"}
+
+
+class UnsupportedAuthorization(RuntimeError):
+    """The document needs an authorizer the local runtime cannot enforce."""
+
+
+@dataclass(frozen=True)
+class UserPool:
+    """A Cognito user pool as the local runtime runs it: its id and where its signing keys are published."""
+
+    pool_id: str
+    region: str
+    jwks_url: str
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.pool_id}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Allowed (with the token's claims, for $context.authorizer.claims) or the gateway response to send."""
+
+    claims: dict[str, Any] = field(default_factory=dict)
+    refusal: str | None = None  # a gateway response type: UNAUTHORIZED, INVALID_API_KEY
+
+
+def _fetch_keys(url: str) -> KeySet:
+    with urllib.request.urlopen(url, timeout=10) as response:  # the runtime's own moto endpoint
+        return KeySet.import_key_set(json.loads(response.read()))
+
+
+class Authorizers:
+    """Checks requests against the security requirements of one OpenAPI document."""
+
+    def __init__(
+        self,
+        openapi: Mapping[str, Any],
+        user_pools: Mapping[str, UserPool] | None = None,
+        api_keys: Callable[[], set[str]] = set,
+        clock: Callable[[], float] = time.time,
+        fetch_keys: Callable[[str], KeySet] = _fetch_keys,
+    ) -> None:
+        self.schemes: dict[str, Any] = dict(openapi.get("components", {}).get("securitySchemes", {}))
+        self.user_pools = dict(user_pools or {})
+        self.api_keys = api_keys
+        self.clock = clock
+        self.fetch_keys = fetch_keys
+        self._keys: dict[str, KeySet] = {}
+        for name, scheme in self.schemes.items():
+            authtype = scheme.get("x-amazon-apigateway-authtype")
+            if name == "api_key" or authtype is None:
+                continue
+            if authtype not in SUPPORTED_AUTHTYPES:
+                raise UnsupportedAuthorization(
+                    f"the API's '{name}' scheme ({authtype}) is not enforced by the local runtime yet; "
+                    "run this environment with api_authorization COGNITO or NONE locally"
+                )
+            for arn in scheme["x-amazon-apigateway-authorizer"]["providerARNs"]:
+                if arn not in self.user_pools:
+                    raise UnsupportedAuthorization(f"user pool {arn} of the '{name}' scheme was not created locally")
+
+    def check(self, operation: Mapping[str, Any], headers: Mapping[str, str]) -> Decision:
+        requirements = operation.get("security", [])
+        if not requirements:
+            return Decision()
+        lowered = {name.lower(): value for name, value in headers.items()}
+        refusal = "UNAUTHORIZED"
+        for requirement in requirements:  # any one requirement (OpenAPI: OR); all of its schemes (AND)
+            decision = self._check_requirement(requirement, lowered)
+            if decision.refusal is None:
+                return decision
+            refusal = decision.refusal
+        return Decision(refusal=refusal)
+
+    def _check_requirement(self, requirement: Mapping[str, list[str]], headers: Mapping[str, str]) -> Decision:
+        claims: dict[str, Any] = {}
+        for name, scopes in requirement.items():
+            if name == "api_key":
+                continue
+            decision = self._check_cognito(self.schemes[name], scopes, headers.get("authorization", ""))
+            if decision.refusal is not None:
+                return decision
+            claims = decision.claims
+        # API Gateway checks the key after the authorizer.
+        if "api_key" in requirement and headers.get("x-api-key", "") not in self.api_keys():
+            return Decision(refusal="INVALID_API_KEY")
+        return Decision(claims=claims)
+
+    def _check_cognito(self, scheme: Mapping[str, Any], scopes: list[str], token: str) -> Decision:
+        if not token:
+            return Decision(refusal="UNAUTHORIZED")
+        for arn in scheme["x-amazon-apigateway-authorizer"]["providerARNs"]:
+            claims = self._verified_claims(self.user_pools[arn], token)
+            if claims is None:
+                continue
+            if scopes:
+                granted = set(str(claims.get("scope", "")).split())
+                if claims.get("token_use") != "access" or not granted & set(scopes):
+                    return Decision(refusal="UNAUTHORIZED")
+            elif claims.get("token_use") != "id":
+                return Decision(refusal="UNAUTHORIZED")
+            return Decision(claims=claims)
+        return Decision(refusal="UNAUTHORIZED")
+
+    def _verified_claims(self, pool: UserPool, token: str) -> dict[str, Any] | None:
+        if pool.pool_id not in self._keys:
+            self._keys[pool.pool_id] = self.fetch_keys(pool.jwks_url)
+        try:
+            decoded = jwt.decode(token, self._keys[pool.pool_id], algorithms=["RS256"])
+        except (JoseError, ValueError):
+            return None
+        claims: dict[str, Any] = dict(decoded.claims)
+        if claims.get("iss") != pool.issuer or float(claims.get("exp", 0)) <= self.clock():
+            return None
+        return claims

@@ -1,0 +1,135 @@
+"""The CRUD API's authorization modes through the local stage: the rendered document (crud_api's definition
+module with each mode), tokens issued by a Cognito user pool in moto, API keys, and the refusal of modes the
+local runtime cannot verify.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import boto3
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet, RSAKey
+from moto.utilities.utils import load_resource
+
+from scripts.localrt import cognito, terraform_render
+from scripts.localrt.apigateway import RestApi
+from scripts.localrt.authorizers import Authorizers, UnsupportedAuthorization, UserPool
+from tests.conftest import REGION, CrudClient, build_crud
+
+POOL_ARN = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Mock00001"
+MOTO_PUBLIC_KEYS = KeySet.import_key_set(load_resource("cognitoidp/resources/jwks-public.json"))
+MOTO_PRIVATE_KEY = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+
+
+@pytest.fixture(scope="module")
+def protected_definition() -> dict[str, Any]:
+    return terraform_render.crud_definition(
+        table_name="items",
+        authorization="COGNITO",
+        cognito_user_pool_arns=[POOL_ARN],
+        authorization_scopes={"delete": ["items/admin"]},
+        api_key_required=True,
+    )
+
+
+class Caller:
+    """A user of the moto pool, and the stage that must recognise its tokens."""
+
+    def __init__(self, definition: dict[str, Any], keys: set[str]) -> None:
+        idp = boto3.client("cognito-idp", region_name=REGION)
+        self.pool_id = idp.create_user_pool(PoolName="users", UsernameAttributes=["email"])["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(
+            UserPoolId=self.pool_id, ClientName="api", ExplicitAuthFlows=[cognito.LOCAL_AUTH_FLOW]
+        )["UserPoolClient"]["ClientId"]
+        self.tokens = cognito.sign_in(idp, self.pool_id, client_id, "ada@example.com")
+        self.keys = keys
+        pool = UserPool(self.pool_id, REGION, "unused: keys are injected")
+        authorizers = Authorizers(
+            definition["openapi"], {POOL_ARN: pool}, api_keys=lambda: self.keys, fetch_keys=lambda _: MOTO_PUBLIC_KEYS
+        )
+        self.crud: CrudClient = build_crud(definition, authorizers=authorizers)
+
+    def token(self, **claims: Any) -> str:
+        """A token signed with the pool's key, with these claims over a valid ID token's."""
+        base = {
+            "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{self.pool_id}",
+            "sub": "ada",
+            "token_use": "id",
+            "exp": int(time.time()) + 600,
+        }
+        return jwt.encode({"alg": "RS256", "kid": "dummy"}, {**base, **claims}, MOTO_PRIVATE_KEY)
+
+    def request(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        return self.crud.request(method, path, body, headers=headers)
+
+
+@pytest.fixture
+def caller(aws: None, protected_definition: dict[str, Any]) -> Caller:
+    return Caller(protected_definition, {"key-1"})
+
+
+def test_a_pool_token_and_an_api_key_are_both_needed(caller: Caller) -> None:
+    id_token = caller.tokens["IdToken"]
+    created = caller.request("POST", "/items", {"name": "x"}, Authorization=id_token, **{"x-api-key": "key-1"})
+    assert created.status == 201, created.body
+    missing_token = caller.request("POST", "/items", {"name": "x"}, **{"x-api-key": "key-1"})
+    assert (missing_token.status, missing_token.json()["error"]) == (401, "Unauthorized")
+    for key in ("", "key-2"):
+        refused = caller.request("GET", "/items", Authorization=id_token, **{"x-api-key": key})
+        assert (refused.status, refused.json()["error"]) == (403, "Forbidden")
+    assert len(caller.crud.stored()) == 1, "refused requests write nothing"
+
+
+@pytest.mark.parametrize(
+    ("claims", "why"),
+    [
+        ({"exp": int(time.time()) - 1}, "expired"),
+        ({"iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"}, "another pool"),
+        ({"token_use": "access"}, "an access token where no scope is asked (API Gateway wants the ID token)"),
+    ],
+)
+def test_tokens_api_gateway_would_refuse_are_401(caller: Caller, claims: dict[str, Any], why: str) -> None:
+    response = caller.request("GET", "/items", Authorization=caller.token(**claims), **{"x-api-key": "key-1"})
+    assert (response.status, response.json()["error"]) == (401, "Unauthorized"), why
+
+
+def test_a_token_signed_by_another_key_is_401(caller: Caller) -> None:
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "dummy"})
+    forged = jwt.encode({"alg": "RS256", "kid": "dummy"}, json.loads(json.dumps({"sub": "eve"})), stranger)
+    assert caller.request("GET", "/items", Authorization=forged, **{"x-api-key": "key-1"}).status == 401
+
+
+def test_scoped_operations_take_an_access_token_with_one_of_their_scopes(caller: Caller) -> None:
+    item = caller.request(
+        "POST", "/items", {"name": "x"}, Authorization=caller.tokens["IdToken"], **{"x-api-key": "key-1"}
+    ).json()
+    path = f"/items/{item['id']}"
+    for token in (caller.tokens["IdToken"], caller.token(token_use="access", scope="items/read")):
+        assert caller.request("DELETE", path, Authorization=token, **{"x-api-key": "key-1"}).status == 401
+    admin = caller.token(token_use="access", scope="openid items/admin")
+    assert caller.request("DELETE", path, Authorization=admin, **{"x-api-key": "key-1"}).status == 204
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"authorization": "AWS_IAM"},
+        {
+            "authorization": "CUSTOM",
+            "custom_authorizer": {
+                "uri": "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:a/invocations",
+                "identity_sources": ["method.request.header.Authorization"],
+                "result_ttl_in_seconds": 60,
+            },
+        },
+        {"authorization": "COGNITO", "cognito_user_pool_arns": [POOL_ARN]},  # no such pool locally
+    ],
+)
+def test_the_local_stage_refuses_to_serve_what_it_cannot_verify(overrides: dict[str, Any]) -> None:
+    definition = terraform_render.crud_definition(table_name="items", **overrides)
+    with pytest.raises(UnsupportedAuthorization):
+        RestApi(definition["openapi"], lambda arn, payload: {}, stage="v1")
