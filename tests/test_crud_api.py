@@ -184,11 +184,21 @@ def test_replace_with_matching_if_match_succeeds(crud: CrudClient, if_match: str
     assert response.json()["version"] == 2
 
 
-@pytest.mark.parametrize("if_match", ['"2"', '"0"', "banana", '"1", "2"'])
-def test_replace_with_stale_or_foreign_if_match_is_412_and_writes_nothing(crud: CrudClient, if_match: str) -> None:
+@pytest.mark.parametrize(
+    ("if_match", "status", "code"),
+    [
+        ('"2"', 412, "PreconditionFailed"),
+        ('"0"', 412, "PreconditionFailed"),
+        ("banana", 400, "BadRequest"),  # not an ETag of this API: the document's If-Match format
+        ('"1", "2"', 400, "BadRequest"),  # lists of ETags are not offered
+    ],
+)
+def test_replace_with_stale_or_foreign_if_match_is_refused_and_writes_nothing(
+    crud: CrudClient, if_match: str, status: int, code: str
+) -> None:
     item = create(crud)
     response = crud.request("PUT", f"/items/{item['id']}", {"name": "v2"}, headers={"If-Match": if_match})
-    assert_problem(response, 412, "PreconditionFailed")
+    assert_problem(response, status, code)
     assert crud.request("GET", f"/items/{item['id']}").json() == item
 
 
@@ -226,14 +236,22 @@ def test_two_writers_with_the_same_if_match_cannot_both_win(crud: CrudClient) ->
 # --- DELETE /items/{id} ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("if_match", ['"1"', '"3"', "banana", '"1", "2"'])
-def test_delete_with_a_stale_or_foreign_if_match_is_412_and_deletes_nothing(crud: CrudClient, if_match: str) -> None:
+@pytest.mark.parametrize(
+    ("if_match", "status", "code"),
+    [
+        ('"1"', 412, "PreconditionFailed"),
+        ('"3"', 412, "PreconditionFailed"),
+        ("banana", 400, "BadRequest"),
+        ('"1", "2"', 400, "BadRequest"),
+    ],
+)
+def test_delete_with_a_stale_or_foreign_if_match_is_refused_and_deletes_nothing(
+    crud: CrudClient, if_match: str, status: int, code: str
+) -> None:
     item = create(crud)
     crud.request("PUT", f"/items/{item['id']}", {"name": "v2"})  # now version 2: "1" is stale
     current = crud.request("GET", f"/items/{item['id']}").json()
-    assert_problem(
-        crud.request("DELETE", f"/items/{item['id']}", headers={"If-Match": if_match}), 412, "PreconditionFailed"
-    )
+    assert_problem(crud.request("DELETE", f"/items/{item['id']}", headers={"If-Match": if_match}), status, code)
     assert crud.request("GET", f"/items/{item['id']}").json() == current
 
 
@@ -305,9 +323,6 @@ def test_list_default_page_size_and_empty_collection(crud: CrudClient) -> None:
 
 @pytest.mark.parametrize("limit", ["0", "-1", "101", "abc", "1.5", "", " 5", "007"])
 def test_list_rejects_a_bad_limit(crud: CrudClient, limit: str) -> None:
-    if limit == "":
-        assert crud.request("GET", "/items", query={"limit": limit}).status == 200  # absent means default
-        return
     assert_problem(crud.request("GET", "/items", query={"limit": limit}), 400, "BadRequest")
 
 
@@ -318,7 +333,7 @@ def test_list_rejects_tampered_cursors(crud: CrudClient) -> None:
     key, signature = cursor.split(".")
     other = next(i["id"] for i in crud.request("GET", "/items").json()["items"] if i["id"] != key)
     flipped = signature[:-1] + ("0" if signature[-1] != "0" else "1")
-    for tampered in [f"{key}.{flipped}", f"{other}.{signature}", "garbage", f"{key}", "a.b.c", cursor + "x"]:
+    for tampered in [f"{key}.{flipped}", f"{other}.{signature}", "garbage", f"{key}", "a.b.c", cursor + "x", ""]:
         response = crud.request("GET", "/items", query={"limit": "1", "cursor": tampered})
         assert_problem(response, 400, "BadRequest")
     assert crud.request("GET", "/items", query={"limit": "1", "cursor": cursor}).status == 200

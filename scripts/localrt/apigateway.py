@@ -189,7 +189,12 @@ class RestApi:
             document = strict_json(request.body or "")
         except (ValueError, UnicodeEncodeError):
             return "Invalid request body"
-        errors = sorted(self._validator(schema).iter_errors(document), key=lambda e: list(e.path))
+        try:
+            errors = sorted(self._validator(schema).iter_errors(document), key=lambda e: list(e.path))
+        except RecursionError:
+            # Deeper than Python's validator can walk (hundreds of levels): far past the template's depth
+            # limit, which answers 400 ValidationError as this does.
+            return "Invalid request body"
         return f"[{', '.join(e.message for e in errors)}]" if errors else None
 
     def _validator(self, schema: dict[str, Any]) -> jsonschema.Draft4Validator:

@@ -429,7 +429,11 @@ def _handler_for(api: RestApi, stage: str) -> type[BaseHTTPRequestHandler]:
                 status, headers, text = 403, {"Content-Type": "application/json"}, '{"message":"Forbidden"}'
             else:
                 request = Request(
-                    self.command, path or "/", dict(self.headers.items()), dict(parse_qsl(url.query)), None
+                    self.command,
+                    path or "/",
+                    dict(self.headers.items()),
+                    dict(parse_qsl(url.query, keep_blank_values=True)),
+                    None,
                 )
                 response = api.handle_bytes(request, raw if length else None)
                 status, headers, text = response.status, response.headers, response.body

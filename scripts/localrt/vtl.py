@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import urllib.parse
 from typing import Any
 
@@ -84,6 +85,24 @@ class JavaString(str):
     def length(self) -> int:
         return len(self.encode("utf-16-le")) // 2
 
+    # The other String methods templates call on a body, as airspeed provides them for str (a subclass is not
+    # looked up there); each returns a plain str.
+    def replaceAll(self, pattern: str, replacement: str) -> str:
+        return re.sub(pattern, replacement, self)
+
+    def matches(self, pattern: str) -> bool:
+        return re.fullmatch(pattern, self) is not None
+
+    def contains(self, value: str) -> bool:
+        return value in self
+
+
+class JavaMap(dict[str, Any]):
+    """A map as Java's: the methods templates call on $input.params() and its parts."""
+
+    def containsKey(self, key: str) -> bool:
+        return key in self
+
 
 class Input:
     """$input: the payload (request body, or integration response body) and the method request's parameters."""
@@ -105,11 +124,11 @@ class Input:
 
     def params(self, name: str | None = None) -> Any:
         if name is None:
-            return {
-                "path": dict(self._path),
-                "querystring": dict(self._query),
-                "header": {original: value for original, value in self._headers.values()},
-            }
+            return JavaMap(
+                path=JavaMap(self._path),
+                querystring=JavaMap(self._query),
+                header=JavaMap({original: value for original, value in self._headers.values()}),
+            )
         for source in (self._path, self._query):
             if name in source:
                 return source[name]

@@ -15,6 +15,11 @@ run "environment" {
   command = apply
 
   assert {
+    condition     = output.api_authorization == { type = "COGNITO", api_key_required = false } && output.user_pool_id != null && output.user_pool_client_id != null
+    error_message = "The API needs a token of the stack's own user pool, as envs/README.md documents."
+  }
+
+  assert {
     condition = alltrue([for value in [
       output.api_url, output.table_name, output.crud_state_machine_arn, output.workflow_state_machine_arn,
       output.event_bus_name, output.audit_queue_url, output.trigger_dlq_url, output.fanout_dlq_url,
@@ -62,7 +67,7 @@ run "every_service_at_the_one_endpoint" {
   }
 
   assert {
-    condition     = length(local.endpoints) == 13 && alltrue([for url in values(local.endpoints) : url == "http://127.0.0.1:4510"])
+    condition     = length(local.endpoints) == 14 && alltrue([for url in values(local.endpoints) : url == "http://127.0.0.1:4510"])
     error_message = "Every service the stack uses goes to localstack_endpoint."
   }
 }

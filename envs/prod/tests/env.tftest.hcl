@@ -15,6 +15,11 @@ run "environment" {
   command = apply
 
   assert {
+    condition     = output.api_authorization == { type = "COGNITO", api_key_required = false } && output.user_pool_id != null && output.user_pool_client_id != null
+    error_message = "The API needs a token of the stack's own user pool, as envs/README.md documents."
+  }
+
+  assert {
     condition = alltrue([for value in [
       output.api_url, output.table_name, output.crud_state_machine_arn, output.workflow_state_machine_arn,
       output.event_bus_name, output.audit_queue_url, output.trigger_dlq_url, output.fanout_dlq_url,

@@ -31,15 +31,17 @@ locals {
 
   # What clients send: the user fields only. Server-owned fields are refused even when the schema
   # allows additional properties, and every value, whatever the caller's schema says, is JSON that
-  # DynamoDB and every consumer can hold: at most max_depth levels of objects and arrays (the item itself
-  # is the first), numbers 0 or of magnitude 1E-130 to 9.9999999999999999999999999999999999999E+125
-  # (DynamoDB's number range; an overflowing literal such as 1e400 is refused, never stored as Infinity).
+  # DynamoDB and every consumer can hold: numbers 0 or of magnitude 1E-130 to
+  # 9.9999999999999999999999999999999999999E+125 (DynamoDB's number range; an overflowing literal such as
+  # 1e400 is refused, never stored as Infinity), at any depth. JsonValue refers to itself (one reference:
+  # a chain of 32 depth-numbered schemas made generated clients and fuzzers inline 2^32 copies), so the
+  # depth limit (max_depth) is checked by the request template instead.
   item_input_schema = merge(var.item_schema, {
     "$schema" = "http://json-schema.org/draft-04/schema#"
     title     = "${var.entity}Input"
     type      = "object"
     not       = { anyOf = [for field in local.server_fields : { required = [field] }] }
-    allOf     = concat(try(var.item_schema.allOf, []), [{ type = "object", additionalProperties = { "$ref" = "#/components/schemas/JsonValue${local.max_depth - 1}" } }])
+    allOf     = concat(try(var.item_schema.allOf, []), [{ type = "object", additionalProperties = { "$ref" = "#/components/schemas/JsonValue" } }])
   })
 
   dynamodb_number = {
@@ -50,18 +52,18 @@ locals {
       { minimum = -9.9999999999999999999999999999999999999e+125, maximum = -1e-130 },
     ]
   }
-  # JsonValue<k>: a JSON value with at most k levels of objects and arrays (JSON Schema draft 4 has no
-  # depth keyword, so the levels are spelled out; API Gateway validates $refs between models).
-  json_value_schemas = merge(
-    { JsonValue0 = { anyOf = [{ type = "string" }, { type = "boolean" }, { enum = [null] }, local.dynamodb_number] } },
-    { for depth in range(1, local.max_depth) : "JsonValue${depth}" => {
+  json_value_schemas = {
+    JsonValue = {
       anyOf = [
-        { "$ref" = "#/components/schemas/JsonValue0" },
-        { type = "array", items = { "$ref" = "#/components/schemas/JsonValue${depth - 1}" } },
-        { type = "object", additionalProperties = { "$ref" = "#/components/schemas/JsonValue${depth - 1}" } },
+        { type = "string" },
+        { type = "boolean" },
+        { enum = [null] },
+        local.dynamodb_number,
+        { type = "array", items = { "$ref" = "#/components/schemas/JsonValue" } },
+        { type = "object", additionalProperties = { "$ref" = "#/components/schemas/JsonValue" } },
       ]
-    } },
-  )
+    }
+  }
 
   item_schema_out = merge(var.item_schema, {
     title = var.entity
@@ -79,6 +81,7 @@ locals {
     operation         = operation
     state_machine_arn = var.state_machine_arn
     max_body_chars    = var.max_body_chars
+    max_depth         = local.max_depth
     max_page_size     = var.max_page_size
     default_page_size = var.default_page_size
   }) }
@@ -124,7 +127,7 @@ locals {
   etag_header   = { ETag = { schema = { type = "string", pattern = local.etag_pattern } } }
   error_responses = { for status, description in merge(
     {
-      "400" = "Invalid JSON, schema violation, a server-owned field in the body, or a bad limit or cursor."
+      "400" = "Invalid JSON, a schema violation, a server-owned field, nesting deeper than 32 levels, or a bad limit, cursor or If-Match."
       "403" = "Missing or refused credentials (API Gateway's gateway response)."
       "404" = "No such item."
       "409" = "The item already exists."
