@@ -35,15 +35,27 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-def create_table(name: str) -> Any:
-    """A table as modules/dynamodb_table creates it by default (hash key id, stream with both images)."""
+def create_table(name: str, owner_index: str | None = None) -> Any:
+    """A table as modules/dynamodb_table creates it by default (hash key id, stream with both images), with
+    the owner index modules/stack adds for owner isolation when `owner_index` names it."""
     dynamodb = boto3.resource("dynamodb", region_name=REGION)
+    indexes: dict[str, Any] = {}
+    if owner_index:
+        indexes["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": owner_index,
+                "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}, {"AttributeName": "id", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["cost"]},
+            }
+        ]
     table = dynamodb.create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}]
+        + ([{"AttributeName": "owner", "AttributeType": "S"}] if owner_index else []),
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        **indexes,
     )
     table.wait_until_exists()
     return table
@@ -98,7 +110,7 @@ def crud_definition() -> dict[str, Any]:
 
 def build_crud(definition: dict[str, Any], start_sync: Any = moto_start_sync, authorizers: Any = None) -> CrudClient:
     variables = definition["variables"]
-    table = create_table(variables["table_name"])
+    table = create_table(variables["table_name"], variables.get("owner_index_name") if variables.get("owner_claim") else None)
     name = variables["state_machine_arn"].rsplit(":", 1)[-1]
     arn = create_state_machine(name, definition["asl"], "EXPRESS")
     assert arn == variables["state_machine_arn"], "the rendered API must point at the state machine under test"

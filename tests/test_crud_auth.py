@@ -133,3 +133,63 @@ def test_the_local_stage_refuses_to_serve_what_it_cannot_verify(overrides: dict[
     definition = terraform_render.crud_definition(table_name="items", **overrides)
     with pytest.raises(UnsupportedAuthorization):
         RestApi(definition["openapi"], lambda arn, payload: {}, stage="v1")
+
+
+# --- owner isolation ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def owned_definition() -> dict[str, Any]:
+    return terraform_render.crud_definition(
+        table_name="items",
+        authorization="COGNITO",
+        cognito_user_pool_arns=[POOL_ARN],
+        owner_claim="sub",
+        owner_index_name="owner-index",
+    )
+
+
+def test_callers_see_and_change_only_their_own_items(aws: None, owned_definition: dict[str, Any]) -> None:
+    ada = Caller(owned_definition, set())
+    idp = boto3.client("cognito-idp", region_name=REGION)
+    client_id = idp.list_user_pool_clients(UserPoolId=ada.pool_id)["UserPoolClients"][0]["ClientId"]
+    bob_token = cognito.sign_in(idp, ada.pool_id, client_id, "bob@example.com")["IdToken"]
+    ada_token = ada.tokens["IdToken"]
+
+    mine = [ada.request("POST", "/items", {"name": f"ada-{n}"}, Authorization=ada_token).json()["id"] for n in range(3)]
+    bobs = ada.request("POST", "/items", {"name": "bob-1"}, Authorization=bob_token).json()["id"]
+    path = f"/items/{mine[0]}"
+
+    # Another owner's item does not exist for bob, whatever he tries.
+    assert ada.request("GET", path, Authorization=bob_token).status == 404
+    assert ada.request("PUT", path, {"name": "stolen"}, Authorization=bob_token).status == 404
+    assert ada.request("PUT", path, {"name": "stolen"}, Authorization=bob_token, **{"If-Match": '"1"'}).status == 404
+    assert ada.request("DELETE", path, Authorization=bob_token).status == 404
+    assert ada.request("DELETE", path, Authorization=bob_token, **{"If-Match": '"1"'}).status == 404
+    assert ada.request("GET", path, Authorization=ada_token).json()["name"] == "ada-0", "nothing changed"
+
+    # Each lists exactly their own items, page after page, from the owner index.
+    def listed(token: str) -> list[str]:
+        ids, cursor = [], None
+        for _ in range(10):
+            query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+            page = ada.crud.request("GET", "/items", headers={"Authorization": token}, query=query).json()
+            ids += [item["id"] for item in page["items"]]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return ids
+        raise AssertionError("pagination does not terminate")
+
+    assert sorted(listed(ada_token)) == sorted(mine)
+    assert listed(bob_token) == [bobs]
+    stored = {item["id"]: item.get("owner") for item in ada.crud.stored()}
+    assert len(set(stored.values())) == 2, "every item records its owner"
+    assert "owner" not in ada.request("GET", path, Authorization=ada_token).json(), "the owner is not a field"
+
+
+def test_a_token_without_the_owner_claim_is_refused(aws: None, owned_definition: dict[str, Any]) -> None:
+    ada = Caller(owned_definition, set())
+    claimless = ada.token(sub="")
+    response = ada.request("POST", "/items", {"name": "x"}, Authorization=claimless)
+    assert (response.status, response.json()["error"]) == (403, "AccessDenied")
+    assert ada.crud.stored() == []

@@ -70,6 +70,7 @@ variable "settings" {
     powertools_bundled         = optional(bool)
     api_authorization          = optional(string)
     api_cognito_user_pool_arn  = optional(string)
+    api_owner_claim            = optional(string)
     api_authorization_scopes   = optional(map(list(string)))
     api_custom_authorizer = optional(object({
       function_arn          = string

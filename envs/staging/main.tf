@@ -22,4 +22,5 @@ module "stack" {
   api_authorization_scopes   = var.settings.api_authorization_scopes
   api_custom_authorizer      = var.settings.api_custom_authorizer
   api_keys                   = var.settings.api_keys
+  api_owner_claim            = var.settings.api_owner_claim
 }

@@ -40,6 +40,8 @@ module "definition" {
     identity_sources      = var.custom_authorizer.identity_sources
     result_ttl_in_seconds = var.custom_authorizer.result_ttl_in_seconds
   }
+  owner_claim       = var.owner_claim
+  owner_index_name  = var.owner_index_name
   cors_allow_origin = one(var.cors_allow_origins)
   table_name        = var.table_name
   cursor_salt       = terraform_data.cursor_secret.output
@@ -60,13 +62,17 @@ module "state_machine" {
   xray_tracing           = var.xray_tracing
   tags                   = var.tags
 
-  policy_statements = [{
+  policy_statements = concat([{
     sid     = "ItemsTable"
     actions = local.dynamodb_actions
     # The ASL reads and writes the table itself; none of these actions accepts an index ARN (AWS's
     # Service Authorization Reference, checked by the IAM gate), so no index is named.
     resources = [var.table_arn]
-  }]
+    }], var.owner_claim == null ? [] : [{
+    sid       = "OwnerIndex"
+    actions   = ["dynamodb:Query"] # a caller's keys, with owner isolation
+    resources = ["${var.table_arn}/index/${var.owner_index_name}"]
+  }])
 }
 
 # Addresses of these resources before the state machine became its own module.

@@ -97,3 +97,13 @@ output "api_key_values" {
   value       = { for name, key in aws_api_gateway_api_key.this : name => key.value }
   sensitive   = true
 }
+
+output "state_machine_definition" {
+  description = "The CRUD state machine's definition as deployed (JSON)."
+  value       = module.state_machine.state_machine.definition
+}
+
+output "owner_isolation" {
+  description = "Owner isolation: {claim, index_name} (the table needs that index: hash key owner, range key id, cost projected), or null."
+  value       = var.owner_claim == null ? null : { claim = var.owner_claim, index_name = var.owner_index_name }
+}

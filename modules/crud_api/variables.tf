@@ -181,6 +181,26 @@ variable "api_keys" {
   }
 }
 
+variable "owner_claim" {
+  description = "Owner isolation: the token claim (COGNITO, e.g. \"sub\") or Lambda authorizer context key (CUSTOM) that names the caller. Items record their owner; another owner's item answers 404 to GET, PUT and DELETE, and a list returns the caller's items only, through the table's owner index (no Scan). null: every caller sees every item."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.owner_claim == null || (contains(["COGNITO", "CUSTOM"], var.authorization) && can(regex("^[A-Za-z0-9_:.-]{1,128}$", coalesce(var.owner_claim, "-"))))
+    error_message = "owner_claim needs authorization COGNITO or CUSTOM (the claim comes from their authorizer) and a claim name of letters, digits, '_', ':', '.' or '-'."
+  }
+}
+
+variable "owner_index_name" {
+  description = "Owner isolation: the table's global secondary index with hash key owner (S), range key id (S) and cost projected (dynamodb_table: projection_type INCLUDE, non_key_attributes [\"cost\"])."
+  type        = string
+  default     = "owner-index"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{3,255}$", var.owner_index_name))
+    error_message = "owner_index_name must be a DynamoDB index name (3-255 letters, digits, '_', '-', '.')."
+  }
+}
+
 variable "cors_allow_origins" {
   description = "Origins allowed by CORS: [] (off), [\"*\"] or one origin. API Gateway sets this header statically, so it can carry only one value."
   type        = list(string)

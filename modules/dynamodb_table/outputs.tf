@@ -17,3 +17,13 @@ output "hash_key" {
   description = "Partition key attribute name."
   value       = aws_dynamodb_table.this.hash_key
 }
+
+output "global_secondary_indexes" {
+  description = "The table's global secondary indexes by name: {hash_key, range_key, projection_type, non_key_attributes} (for callers that query them and grant dynamodb:Query on <table_arn>/index/<name>)."
+  value = { for index in aws_dynamodb_table.this.global_secondary_index : index.name => {
+    hash_key           = index.hash_key
+    range_key          = index.range_key
+    projection_type    = index.projection_type
+    non_key_attributes = index.non_key_attributes
+  } }
+}

@@ -5,6 +5,7 @@ locals {
   event_source = "app.items"
   # crud_api stores an item's user fields as JSON text in this attribute; both stream consumers lift them out.
   document_attribute = "document"
+  owner_index_name   = "owner-index"
   # No layer when the packages bundle powertools (null powertools_version attaches none).
   powertools_version   = var.powertools_bundled ? null : var.powertools_version
   powertools_layer_arn = var.powertools_bundled ? null : var.powertools_layer_arn
@@ -16,7 +17,12 @@ module "table" {
   name                   = "${var.name}-items"
   deletion_protection    = var.deletion_protection
   point_in_time_recovery = var.point_in_time_recovery
-  tags                   = var.tags
+  # Owner isolation lists a caller's items by this index: keys and the page-budget cost only.
+  global_secondary_indexes = var.api_owner_claim == null ? {} : {
+    (local.owner_index_name) = { hash_key = "owner", range_key = "id", projection_type = "INCLUDE", non_key_attributes = ["cost"] }
+  }
+  attributes = var.api_owner_claim == null ? {} : { owner = "S", id = "S" }
+  tags       = var.tags
 }
 
 module "crud" {
@@ -36,6 +42,8 @@ module "crud" {
   authorization_scopes   = var.api_authorization_scopes
   custom_authorizer      = var.api_custom_authorizer
   api_keys               = var.api_keys
+  owner_claim            = var.api_owner_claim
+  owner_index_name       = local.owner_index_name
   tags                   = var.tags
 }
 

@@ -166,6 +166,12 @@ variable "api_keys" {
   default = null
 }
 
+variable "api_owner_claim" {
+  description = "Owner isolation for the API (COGNITO or CUSTOM): the claim naming the caller, e.g. \"sub\". Items record their owner, callers see only their own, and the table gets the owner index. null: off."
+  type        = string
+  default     = null
+}
+
 variable "trigger_event_names" {
   description = "Changes that start the example workflow."
   type        = list(string)

@@ -254,7 +254,12 @@ class LocalRuntime:
                         if index.get("range_key") in declared
                         else []
                     ),
-                    "Projection": {"ProjectionType": index.get("projection_type") or "ALL"},
+                    "Projection": {"ProjectionType": index.get("projection_type") or "ALL"}
+                    | (
+                        {"NonKeyAttributes": index["non_key_attributes"]}
+                        if index.get("projection_type") == "INCLUDE"
+                        else {}
+                    ),
                 }
                 for index in values["global_secondary_index"]
             ]

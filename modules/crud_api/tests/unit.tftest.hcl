@@ -323,3 +323,41 @@ run "auth_modes_need_their_settings" {
 
   expect_failures = [var.authorization, var.authorization_scopes, var.api_keys]
 }
+
+run "owner_isolation_lists_through_the_owner_index" {
+  command = apply
+
+  variables {
+    authorization          = "COGNITO"
+    cognito_user_pool_arns = ["arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC123"]
+    owner_claim            = "sub"
+  }
+
+  assert {
+    condition = (
+      jsondecode(module.state_machine.state_machine.definition).States.ScanFirstKeys.Resource == "arn:aws:states:::aws-sdk:dynamodb:query"
+      && jsondecode(module.state_machine.state_machine.definition).States.ScanFirstKeys.Parameters.IndexName == "owner-index"
+      && jsondecode(module.state_machine.state_machine.definition).States.PutItem.Parameters.Item.owner == { "S.$" = "$.owner" }
+      && strcontains(jsondecode(module.state_machine.state_machine.definition).States.DeleteItem.Parameters.ConditionExpression, "#owner = :owner")
+    )
+    error_message = "Items record their owner, writes are conditional on it, and a list queries the owner index."
+  }
+  assert {
+    condition     = strcontains(jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].get["x-amazon-apigateway-integration"].requestTemplates["application/json"], "$!context.authorizer.claims.get('sub')")
+    error_message = "The owner is the token's sub claim."
+  }
+  assert {
+    condition     = one([for s in jsondecode(module.state_machine.policy).Statement : s if s.Sid == "OwnerIndex"]).Resource == ["arn:aws:dynamodb:eu-west-1:123456789012:table/orders/index/owner-index"] && one([for s in jsondecode(module.state_machine.policy).Statement : s if s.Sid == "OwnerIndex"]).Action == ["dynamodb:Query"]
+    error_message = "The state machine may query the owner index and nothing else of it."
+  }
+}
+
+run "owner_isolation_needs_an_authorizer_that_names_the_caller" {
+  command = plan
+
+  variables {
+    owner_claim = "sub"
+  }
+
+  expect_failures = [var.owner_claim]
+}

@@ -80,6 +80,25 @@ run "a_callers_user_pool_or_another_mode_creates_none" {
   }
 }
 
+run "owner_isolation_adds_the_owner_index" {
+  command = apply
+
+  variables {
+    api_owner_claim = "sub"
+  }
+
+  assert {
+    condition = (
+      module.table.global_secondary_indexes["owner-index"].hash_key == "owner"
+      && module.table.global_secondary_indexes["owner-index"].range_key == "id"
+      && module.table.global_secondary_indexes["owner-index"].non_key_attributes == toset(["cost"])
+      && module.crud.owner_isolation == { claim = "sub", index_name = "owner-index" }
+      && jsondecode(module.crud.state_machine_definition).States.ScanFirstKeys.Parameters.IndexName == "owner-index"
+    )
+    error_message = "The table gets the index the API lists a caller's items by."
+  }
+}
+
 run "rejects_missing_packages" {
   command = plan
   variables {

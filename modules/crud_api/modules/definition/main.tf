@@ -27,7 +27,16 @@ locals {
     item_overhead_chars = local.item_overhead_chars
     largest_item_cost   = local.largest_item_cost
     page_budget_chars   = local.page_budget_chars
+    owner_isolation     = local.owner_isolation
+    owner_index_name    = var.owner_index_name
   })
+
+  owner_isolation = var.owner_claim != null
+  # Where API Gateway puts the caller's claim: a Cognito authorizer's token claims, or a Lambda authorizer's
+  # context (AWS: "$context variables for data models, authorizers, mapping templates...").
+  owner_reference = !local.owner_isolation ? "" : (
+    var.authorization == "COGNITO" ? "$!context.authorizer.claims.get('${var.owner_claim}')" : "$!context.authorizer.get('${var.owner_claim}')"
+  )
 
   # What clients send: the user fields only. Server-owned fields are refused even when the schema
   # allows additional properties, and every value, whatever the caller's schema says, is JSON that
@@ -44,12 +53,15 @@ locals {
     allOf     = concat(try(var.item_schema.allOf, []), [{ type = "object", additionalProperties = { "$ref" = "#/components/schemas/JsonValue" } }])
   })
 
+  # As text: exact decimals (and a form checkov's HCL parser reads).
+  dynamodb_number_smallest = tonumber("1E-130")
+  dynamodb_number_largest  = tonumber("9.9999999999999999999999999999999999999E+125")
   dynamodb_number = {
     type = "number"
     anyOf = [
       { enum = [0] },
-      { minimum = 1e-130, maximum = 9.9999999999999999999999999999999999999e+125 },
-      { minimum = -9.9999999999999999999999999999999999999e+125, maximum = -1e-130 },
+      { minimum = local.dynamodb_number_smallest, maximum = local.dynamodb_number_largest },
+      { minimum = -local.dynamodb_number_largest, maximum = -local.dynamodb_number_smallest },
     ]
   }
   json_value_schemas = {
@@ -82,6 +94,9 @@ locals {
     state_machine_arn = var.state_machine_arn
     max_body_chars    = var.max_body_chars
     max_depth         = local.max_depth
+    owner_isolation   = local.owner_isolation
+    owner_claim       = coalesce(var.owner_claim, "-")
+    owner_reference   = local.owner_reference
     max_page_size     = var.max_page_size
     default_page_size = var.default_page_size
   }) }

@@ -95,3 +95,15 @@ variable "api_role_arn" {
   description = "Role API Gateway assumes to call states:StartSyncExecution."
   type        = string
 }
+
+variable "owner_claim" {
+  description = "Owner isolation: the claim (COGNITO) or authorizer context key (CUSTOM) naming the caller; null turns isolation off."
+  type        = string
+  default     = null
+}
+
+variable "owner_index_name" {
+  description = "Owner isolation: the table's global secondary index (hash key owner, range key id, cost projected)."
+  type        = string
+  default     = "owner-index"
+}
