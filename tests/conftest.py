@@ -44,7 +44,10 @@ def create_table(name: str, owner_index: str | None = None) -> Any:
         indexes["GlobalSecondaryIndexes"] = [
             {
                 "IndexName": owner_index,
-                "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}, {"AttributeName": "id", "KeyType": "RANGE"}],
+                "KeySchema": [
+                    {"AttributeName": "owner", "KeyType": "HASH"},
+                    {"AttributeName": "id", "KeyType": "RANGE"},
+                ],
                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["cost"]},
             }
         ]
@@ -110,7 +113,9 @@ def crud_definition() -> dict[str, Any]:
 
 def build_crud(definition: dict[str, Any], start_sync: Any = moto_start_sync, authorizers: Any = None) -> CrudClient:
     variables = definition["variables"]
-    table = create_table(variables["table_name"], variables.get("owner_index_name") if variables.get("owner_claim") else None)
+    table = create_table(
+        variables["table_name"], variables.get("owner_index_name") if variables.get("owner_claim") else None
+    )
     name = variables["state_machine_arn"].rsplit(":", 1)[-1]
     arn = create_state_machine(name, definition["asl"], "EXPRESS")
     assert arn == variables["state_machine_arn"], "the rendered API must point at the state machine under test"
