@@ -23,4 +23,5 @@ module "stack" {
   api_custom_authorizer      = var.settings.api_custom_authorizer
   api_keys                   = var.settings.api_keys
   api_owner_claim            = var.settings.api_owner_claim
+  kms_key_arns               = var.settings.kms_key_arns
 }

@@ -71,7 +71,12 @@ variable "settings" {
     api_authorization          = optional(string)
     api_cognito_user_pool_arn  = optional(string)
     api_owner_claim            = optional(string)
-    api_authorization_scopes   = optional(map(list(string)))
+    kms_key_arns = optional(object({
+      table              = optional(string)
+      logs               = optional(string)
+      lambda_environment = optional(string)
+    }))
+    api_authorization_scopes = optional(map(list(string)))
     api_custom_authorizer = optional(object({
       function_arn          = string
       identity_sources      = optional(list(string), ["method.request.header.Authorization"])

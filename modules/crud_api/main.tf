@@ -59,6 +59,7 @@ module "state_machine" {
   include_execution_data = false # request bodies may carry personal data
   log_level              = var.state_machine_log_level
   log_retention_in_days  = var.log_retention_in_days
+  log_kms_key_arn        = var.log_kms_key_arn
   xray_tracing           = var.xray_tracing
   tags                   = var.tags
 
@@ -125,9 +126,10 @@ resource "aws_api_gateway_deployment" "this" {
 
 resource "aws_cloudwatch_log_group" "access" {
   #checkov:skip=CKV_AWS_338:Retention is the caller's var.log_retention_in_days (validated to CloudWatch's values); prod sets 365, dev/local keep logs days, not a year
-  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest; a customer managed key is not yet an input of this module
+  #checkov:skip=CKV_AWS_158:A customer managed key is the caller's var.log_kms_key_arn; without one CloudWatch Logs encrypts the group with its own key
   name              = "/aws/apigateway/${var.name}-api/${var.stage_name}/access"
   retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.log_kms_key_arn
   tags              = var.tags
 }
 

@@ -107,3 +107,11 @@ output "owner_isolation" {
   description = "Owner isolation: {claim, index_name} (the table needs that index: hash key owner, range key id, cost projected), or null."
   value       = var.owner_claim == null ? null : { claim = var.owner_claim, index_name = var.owner_index_name }
 }
+
+output "log_group_kms_key_ids" {
+  description = "Customer managed keys of the log groups ({access, state_machine}), or nulls."
+  value = {
+    access        = aws_cloudwatch_log_group.access.kms_key_id
+    state_machine = module.state_machine.log_group.kms_key_id
+  }
+}

@@ -242,3 +242,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "log_kms_key_arn" {
+  description = "KMS key ARN encrypting the access-log and state-machine log groups (its key policy must allow logs.<region>.amazonaws.com); null uses CloudWatch Logs' own encryption."
+  type        = string
+  default     = null
+}

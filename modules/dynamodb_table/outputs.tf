@@ -27,3 +27,8 @@ output "global_secondary_indexes" {
     non_key_attributes = index.non_key_attributes
   } }
 }
+
+output "kms_key_arn" {
+  description = "The customer managed key encrypting the table, or null (DynamoDB's AWS owned key)."
+  value       = var.kms_key_arn
+}

@@ -48,6 +48,12 @@ locals {
         Resource = [aws_sqs_queue.failures[0].arn]
       },
     ] : [],
+    var.environment_kms_key_arn == null ? [] : [{
+      Sid      = "DecryptOwnEnvironment"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt"]
+      Resource = [var.environment_kms_key_arn]
+    }],
     local.stream_consumer && var.failure_queue_kms_key_arn != null ? [{
       Sid      = "EncryptForTheFailureQueue"
       Effect   = "Allow"

@@ -38,7 +38,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:A DLQ on the function applies to async invocations only; this module sets the on-failure destination of the stream mapping or of async invocations instead, which also keeps the event
   #checkov:skip=CKV_AWS_117:VPC is the caller's var.vpc_config: the functions call only AWS APIs, and a VPC needs NAT or endpoints
   #checkov:skip=CKV_AWS_272:Packages are built deterministically and pinned by source_code_hash; a signing profile is the consumer's choice
-  #checkov:skip=CKV_AWS_173:Environment variables hold names, ARNs and rules, never secrets; Lambda encrypts them at rest with its AWS managed key
+  #checkov:skip=CKV_AWS_173:A customer managed key is the caller's var.environment_kms_key_arn; the variables hold names, ARNs and rules, never secrets, and Lambda encrypts them at rest with its AWS managed key otherwise
   #checkov:skip=CKV_AWS_50:X-Ray is the caller's var.xray_tracing, on by default; only dev and local turn it off
   function_name                  = var.name
   description                    = var.description
@@ -52,6 +52,8 @@ resource "aws_lambda_function" "this" {
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions
   layers                         = concat(compact([local.powertools_layer_arn]), var.layers)
+
+  kms_key_arn = var.environment_kms_key_arn
 
   dynamic "environment" {
     for_each = length(local.environment_variables) > 0 ? [local.environment_variables] : []

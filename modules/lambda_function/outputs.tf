@@ -72,3 +72,18 @@ output "environment_variables" {
   description = "The function's environment as configured (the caller's variables plus the failure queue URL when asked for)."
   value       = local.environment_variables
 }
+
+output "log_group_arn" {
+  description = "ARN of the function's log group."
+  value       = aws_cloudwatch_log_group.this.arn
+}
+
+output "log_group_kms_key_id" {
+  description = "Customer managed key of the log group, or null."
+  value       = aws_cloudwatch_log_group.this.kms_key_id
+}
+
+output "environment_kms_key_arn" {
+  description = "Customer managed key of the function's environment variables, or null."
+  value       = aws_lambda_function.this.kms_key_arn
+}

@@ -267,3 +267,13 @@ variable "vpc_config" {
     error_message = "vpc_config needs at least one subnet id (subnet-...) and security group ids of the form sg-...."
   }
 }
+
+variable "environment_kms_key_arn" {
+  description = "KMS key ARN encrypting the function's environment variables at rest; null uses Lambda's AWS managed key. The role gets kms:Decrypt on it."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.environment_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.environment_kms_key_arn, "-")))
+    error_message = "environment_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}

@@ -17,6 +17,7 @@ module "table" {
   name                   = "${var.name}-items"
   deletion_protection    = var.deletion_protection
   point_in_time_recovery = var.point_in_time_recovery
+  kms_key_arn            = var.kms_key_arns.table
   # Owner isolation lists a caller's items by this index: keys and the page-budget cost only.
   global_secondary_indexes = var.api_owner_claim == null ? {} : {
     (local.owner_index_name) = { hash_key = "owner", range_key = "id", projection_type = "INCLUDE", non_key_attributes = ["cost"] }
@@ -36,6 +37,7 @@ module "crud" {
   throttling_burst_limit = var.api_throttling_burst_limit
   cors_allow_origins     = var.cors_allow_origins
   log_retention_in_days  = var.log_retention_in_days
+  log_kms_key_arn        = var.kms_key_arns.logs
   xray_tracing           = var.xray_tracing
   authorization          = var.api_authorization
   cognito_user_pool_arns = var.api_authorization == "COGNITO" ? [coalesce(var.api_cognito_user_pool_arn, one(aws_cognito_user_pool.api[*].arn))] : []
@@ -121,13 +123,15 @@ module "trigger" { # stream reader 1
       conditions        = var.trigger_conditions == null ? null : jsonencode(var.trigger_conditions)
     }
   })
-  package               = var.lambda_packages["stream_trigger"]
-  document_attribute    = local.document_attribute
-  log_retention_in_days = var.log_retention_in_days
-  xray_tracing          = var.xray_tracing
-  powertools_layer_arn  = local.powertools_layer_arn
-  powertools_version    = local.powertools_version
-  tags                  = var.tags
+  package                 = var.lambda_packages["stream_trigger"]
+  document_attribute      = local.document_attribute
+  log_retention_in_days   = var.log_retention_in_days
+  log_kms_key_arn         = var.kms_key_arns.logs
+  environment_kms_key_arn = var.kms_key_arns.lambda_environment
+  xray_tracing            = var.xray_tracing
+  powertools_layer_arn    = local.powertools_layer_arn
+  powertools_version      = local.powertools_version
+  tags                    = var.tags
 }
 
 module "bus" {
@@ -161,19 +165,21 @@ module "bus" {
 module "fanout" { # stream reader 2: every change onto the bus
   source = "../stream_fanout"
 
-  name                   = "${var.name}-bus-fanout"
-  stream_arn             = module.table.stream_arn
-  event_bus_arn          = module.bus.event_bus_arn
-  claim_check_bucket_arn = module.bus.claim_check_bucket_arn
-  package                = var.lambda_packages["stream_fanout"]
-  event_source           = local.event_source
-  entity                 = local.entity
-  document_attribute     = local.document_attribute
-  log_retention_in_days  = var.log_retention_in_days
-  xray_tracing           = var.xray_tracing
-  powertools_layer_arn   = local.powertools_layer_arn
-  powertools_version     = local.powertools_version
-  tags                   = var.tags
+  name                    = "${var.name}-bus-fanout"
+  stream_arn              = module.table.stream_arn
+  event_bus_arn           = module.bus.event_bus_arn
+  claim_check_bucket_arn  = module.bus.claim_check_bucket_arn
+  package                 = var.lambda_packages["stream_fanout"]
+  event_source            = local.event_source
+  entity                  = local.entity
+  document_attribute      = local.document_attribute
+  log_retention_in_days   = var.log_retention_in_days
+  log_kms_key_arn         = var.kms_key_arns.logs
+  environment_kms_key_arn = var.kms_key_arns.lambda_environment
+  xray_tracing            = var.xray_tracing
+  powertools_layer_arn    = local.powertools_layer_arn
+  powertools_version      = local.powertools_version
+  tags                    = var.tags
 }
 
 # The fan-out was part of event_bus until v0.2: its function, role, log group, mapping and mapping failure
@@ -203,15 +209,17 @@ resource "aws_sqs_queue" "audit" {
 module "consumer" {
   source = "../lambda_function"
 
-  name                  = "${var.name}-consumer"
-  description           = "Logs paid items and counts them (EMF metric ItemEventsConsumed)"
-  package               = var.lambda_packages["event_consumer"]
-  handler               = "event_consumer.handler.handler"
-  async_failure_queue   = true # EventBridge invokes it asynchronously: failed events must not vanish
-  log_retention_in_days = var.log_retention_in_days
-  xray_tracing          = var.xray_tracing
-  powertools_layer_arn  = local.powertools_layer_arn
-  powertools_version    = local.powertools_version
+  name                    = "${var.name}-consumer"
+  description             = "Logs paid items and counts them (EMF metric ItemEventsConsumed)"
+  package                 = var.lambda_packages["event_consumer"]
+  handler                 = "event_consumer.handler.handler"
+  async_failure_queue     = true # EventBridge invokes it asynchronously: failed events must not vanish
+  log_retention_in_days   = var.log_retention_in_days
+  log_kms_key_arn         = var.kms_key_arns.logs
+  environment_kms_key_arn = var.kms_key_arns.lambda_environment
+  xray_tracing            = var.xray_tracing
+  powertools_layer_arn    = local.powertools_layer_arn
+  powertools_version      = local.powertools_version
   environment_variables = {
     POWERTOOLS_SERVICE_NAME      = "${var.name}-consumer"
     POWERTOOLS_METRICS_NAMESPACE = var.name

@@ -227,3 +227,18 @@ variable "tags" {
   default     = {}
   nullable    = false # null (e.g. an environment leaving it out) means the default
 }
+
+variable "kms_key_arns" {
+  description = "Customer managed KMS keys, each optional: table (the items table), logs (every log group: the key policy must allow logs.<region>.amazonaws.com), lambda_environment (every function's environment variables). Unset: AWS owned or managed keys."
+  type = object({
+    table              = optional(string)
+    logs               = optional(string)
+    lambda_environment = optional(string)
+  })
+  default  = {}
+  nullable = false # null (e.g. an environment leaving it out) means the default
+  validation {
+    condition     = alltrue([for arn in values(var.kms_key_arns) : arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(arn, "-")))])
+    error_message = "kms_key_arns values must be KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}

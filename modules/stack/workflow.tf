@@ -42,6 +42,7 @@ module "workflow" {
   })
   include_execution_data = var.workflow_include_execution_data # changes may carry personal data: off unless asked
   log_retention_in_days  = var.log_retention_in_days
+  log_kms_key_arn        = var.kms_key_arns.logs
   xray_tracing           = var.xray_tracing
   tags                   = var.tags
 

@@ -3,9 +3,10 @@ data "aws_caller_identity" "current" {}
 # The /aws/vendedlogs/ prefix keeps the log resource policy Step Functions needs small.
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_338:Retention is the caller's var.log_retention_in_days (validated to CloudWatch's values); prod sets 365, dev/local keep logs days, not a year
-  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest; a customer managed key is not yet an input of this module
+  #checkov:skip=CKV_AWS_158:A customer managed key is the caller's var.log_kms_key_arn; without one CloudWatch Logs encrypts the group with its own key
   name              = "/aws/vendedlogs/states/${var.name}"
   retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.log_kms_key_arn
   tags              = var.tags
 }
 

@@ -87,3 +87,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "log_kms_key_arn" {
+  description = "KMS key ARN encrypting the execution log group (its key policy must allow logs.<region>.amazonaws.com); null uses CloudWatch Logs' own encryption."
+  type        = string
+  default     = null
+}

@@ -39,6 +39,8 @@ module "function" {
   xray_tracing                   = var.xray_tracing
   log_level                      = var.log_level
   log_retention_in_days          = var.log_retention_in_days
+  log_kms_key_arn                = var.log_kms_key_arn
+  environment_kms_key_arn        = var.environment_kms_key_arn
   powertools_layer_arn           = var.powertools_layer_arn
   powertools_version             = var.powertools_version
   event_source_mapping           = merge(var.event_source_mapping, { stream_arn = var.stream_arn })

@@ -233,3 +233,15 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "log_kms_key_arn" {
+  description = "KMS key ARN encrypting the function's log group (its key policy must allow logs.<region>.amazonaws.com); null uses CloudWatch Logs' own encryption."
+  type        = string
+  default     = null
+}
+
+variable "environment_kms_key_arn" {
+  description = "KMS key ARN encrypting the function's environment variables; null uses Lambda's AWS managed key."
+  type        = string
+  default     = null
+}

@@ -67,3 +67,18 @@ output "powertools_layer_arn" {
   description = "The aws-lambda-powertools layer the function runs with (null when none, e.g. bundled in the package)."
   value       = module.function.powertools_layer_arn
 }
+
+output "log_group_arn" {
+  description = "ARN of the function's log group."
+  value       = module.function.log_group_arn
+}
+
+output "log_group_kms_key_id" {
+  description = "Customer managed key of the log group, or null."
+  value       = module.function.log_group_kms_key_id
+}
+
+output "environment_kms_key_arn" {
+  description = "Customer managed key of the function's environment variables, or null."
+  value       = module.function.environment_kms_key_arn
+}
