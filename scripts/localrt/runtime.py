@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -87,6 +88,8 @@ class LocalRuntime:
     _moto: Any = None
     _api_server: ThreadingHTTPServer | None = None
     _workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    _worker_specs: list[Path] = field(default_factory=list)  # aligned with _workers
+    _stopping: threading.Event = field(default_factory=threading.Event)
     user_pools: cognito.LocalUserPools = field(default_factory=cognito.LocalUserPools)
     api_keys: dict[str, str] = field(default_factory=dict)  # name -> value of each API key of the stage
     _previous_moto_port: str | None = None
@@ -123,6 +126,7 @@ class LocalRuntime:
     # --- lifecycle -----------------------------------------------------------------------------------
 
     def start(self, progress: Callable[[str], None] = lambda _: None) -> LocalRuntime:
+        self._stopping.clear()
         self.aws_port = self.aws_port or free_port()
         self.api_port = self.api_port or free_port()
         ensure_free(self.aws_port, "AWS APIs")
@@ -142,6 +146,7 @@ class LocalRuntime:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         for worker in self._workers:
             worker.terminate()
         for worker in self._workers:
@@ -150,6 +155,7 @@ class LocalRuntime:
             except subprocess.TimeoutExpired:
                 worker.kill()
         self._workers.clear()
+        self._worker_specs.clear()
         if self._api_server is not None:
             self._api_server.shutdown()
             self._api_server.server_close()
@@ -306,11 +312,14 @@ class LocalRuntime:
             values = function.values
             arn = values["arn"]
             sources: list[dict[str, Any]] = []
-            for mapping in (m.values for m in mappings if m.values["function_name"] in (arn, values["function_name"])):
+            for index, mapping in enumerate(
+                m.values for m in mappings if m.values["function_name"] in (arn, values["function_name"])
+            ):
                 failure = (mapping.get("destination_config") or [{}])[0].get("on_failure") or [{}]
                 sources.append(
                     {
                         "kind": "stream",
+                        "checkpoint_path": str(self._checkpoints / f"{values['function_name']}-{index}.json"),
                         "stream_arn": self.stream_arns.get(mapping["event_source_arn"], mapping["event_source_arn"]),
                         "starting_position": mapping.get("starting_position") or "LATEST",
                         "batch_size": mapping.get("batch_size") or 100,
@@ -365,34 +374,58 @@ class LocalRuntime:
             )
         return specs
 
+    @property
+    def _checkpoints(self) -> Path:
+        assert self.log_dir is not None
+        return self.log_dir / "checkpoints"
+
     def _start_workers(self) -> None:
         assert self.log_dir is not None
+        shutil.rmtree(self._checkpoints, ignore_errors=True)  # a new runtime's mappings start afresh
         for spec in self.worker_specs():
             spec["task_root"] = str(self.log_dir / "tasks" / spec["name"])
             spec_path = self.log_dir / f"{spec['name']}.json"
             spec_path.write_text(json.dumps(spec, indent=2))
-            log = (self.log_dir / f"{spec['name']}.log").open("wb")
-            self._workers.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "scripts.localrt.worker", str(spec_path)],
-                    cwd=ROOT,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env={
-                        key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))
-                    },
-                )
-            )
+            self._worker_specs.append(spec_path)
+            self._workers.append(self._launch(spec_path, "wb"))
         self._wait_for_workers()
+        threading.Thread(target=self._keep_workers_alive, name="worker-watch", daemon=True).start()
+
+    def _launch(self, spec_path: Path, mode: str) -> subprocess.Popen[bytes]:
+        log = spec_path.with_suffix(".log").open(mode)
+        return subprocess.Popen(
+            [sys.executable, "-m", "scripts.localrt.worker", str(spec_path)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))},
+        )
+
+    def _keep_workers_alive(self) -> None:
+        """Lambda's pollers outlive a crashed invocation environment: a worker that dies (killed, out of memory)
+        is logged and started again, and resumes its stream mappings from their checkpoints."""
+        while not self._stopping.wait(0.5):
+            for index, worker in enumerate(list(self._workers)):
+                code = worker.poll()
+                if code is None or self._stopping.is_set():
+                    continue
+                spec_path = self._worker_specs[index]
+                line = {"localrt": spec_path.stem, "message": "worker exited, restarting it", "exitCode": code}
+                with spec_path.with_suffix(".log").open("a") as log:
+                    log.write(json.dumps(line) + "\n")
+                logging.getLogger("localrt").warning(
+                    "the worker of %s exited (%s); restarting it", spec_path.stem, code
+                )
+                self._workers[index] = self._launch(spec_path, "ab")
 
     def _wait_for_workers(self, timeout: float = 30.0) -> None:
         assert self.log_dir is not None
         deadline = time.monotonic() + timeout
-        for worker, spec in zip(self._workers, self.worker_specs(), strict=True):
-            log = self.log_dir / f"{spec['name']}.log"
+        for worker, spec_path in zip(self._workers, self._worker_specs, strict=True):
+            log = spec_path.with_suffix(".log")
             while '"message": "ready"' not in log.read_text(errors="replace"):
                 if worker.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the worker of {spec['name']} did not start; see {log}")
+                    raise RuntimeError(f"the worker of {spec_path.stem} did not start; see {log}")
                 time.sleep(0.05)
 
     # --- the API ---------------------------------------------------------------------------------------

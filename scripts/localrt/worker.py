@@ -7,7 +7,9 @@ there, and plays the part of Lambda's pollers for the function's event sources:
 
 - a DynamoDB stream (event source mapping): batches of up to `batch_size` records in shard order; a reported
   or raised failure retries the batch from the first failed record, up to `maximum_retry_attempts` times,
-  then sends Lambda's failure metadata to the on-failure queue and moves on (without bisecting);
+  then sends Lambda's failure metadata to the on-failure queue and moves on (without bisecting). What is done
+  is checkpointed per shard in a file, so a worker that dies (and is restarted by the runtime) resumes after
+  the last record it settled, as a mapping does: nothing read but not settled is lost;
 - asynchronous invocations (EventBridge rule targets, delivered to a queue the runtime puts in between):
   each event is retried twice, then sent to the on-failure destination if the function has one.
 
@@ -84,14 +86,52 @@ def matches_filters(record: dict[str, Any], patterns: list[str]) -> bool:
     return not patterns or any(_pattern(pattern).matches_event(record) for pattern in patterns)
 
 
-def open_shards(source: dict[str, Any], streams: Any, iterators: dict[str, str | None]) -> None:
-    """Adds an iterator, at the mapping's starting position, for every shard not seen yet."""
+class Checkpoints:
+    """The mapping's position per shard (the last settled sequence number), kept in a file across restarts.
+
+    `since` is when the mapping first started: a shard with nothing settled yet is reread from its start after
+    a restart, skipping records older than that (with LATEST, what was written before the mapping existed)."""
+
+    def __init__(self, path: str | None, clock: Any = time.time) -> None:
+        self.path = Path(path) if path else None
+        state = json.loads(self.path.read_text()) if self.path and self.path.exists() else {}
+        self.restarted = bool(state)
+        self.since: float = state.get("since", clock())
+        self.shards: dict[str, str] = state.get("shards", {})
+        self._write()
+
+    def settle(self, records: list[tuple[str, dict[str, Any]]]) -> None:
+        for shard_id, record in records:
+            self.shards[shard_id] = record["dynamodb"]["SequenceNumber"]
+        self._write()
+
+    def _write(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"since": self.since, "shards": self.shards}))
+        os.replace(temporary, self.path)  # atomic: a kill never leaves half a checkpoint
+
+
+def open_shards(
+    source: dict[str, Any], streams: Any, iterators: dict[str, str | None], checkpoints: Checkpoints | None = None
+) -> None:
+    """Adds an iterator for every shard not seen yet: after its checkpoint, else at the mapping's starting
+    position (from the shard's start when restarting a mapping that had settled nothing there yet)."""
     stream_arn = source["stream_arn"]
     for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
-        if shard["ShardId"] not in iterators:
-            iterators[shard["ShardId"]] = streams.get_shard_iterator(
-                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType=source["starting_position"]
-            )["ShardIterator"]
+        shard_id = shard["ShardId"]
+        if shard_id in iterators:
+            continue
+        position: dict[str, str] = {"ShardIteratorType": source["starting_position"]}
+        if checkpoints is not None and shard_id in checkpoints.shards:
+            position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": checkpoints.shards[shard_id]}
+        elif checkpoints is not None and checkpoints.restarted:
+            position = {"ShardIteratorType": "TRIM_HORIZON"}
+        iterators[shard_id] = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **position)[
+            "ShardIterator"
+        ]
 
 
 class StreamPoller:
@@ -105,24 +145,34 @@ class StreamPoller:
         sqs: Any,
         iterators: dict[str, str | None],
         sleep: Any = time.sleep,
+        checkpoints: Checkpoints | None = None,
     ):
         self.function, self.source, self.streams, self.sqs = function, source, streams, sqs
         self.iterators = iterators
         self.sleep = sleep
-        self.pending: list[dict[str, Any]] = []
+        self.checkpoints = checkpoints or Checkpoints(None)
+        self.pending: list[tuple[str, dict[str, Any]]] = []  # (shard id, record), in shard order
         self.attempts = 0
 
     def read(self) -> None:
         from scripts.localrt.lambda_runtime import stream_record
 
-        open_shards(self.source, self.streams, self.iterators)
+        open_shards(self.source, self.streams, self.iterators, self.checkpoints)
         for shard_id, iterator in list(self.iterators.items()):
             if iterator is None:
                 continue
             page = self.streams.get_records(ShardIterator=iterator, Limit=self.source["batch_size"])
             self.iterators[shard_id] = page.get("NextShardIterator")
             records = (stream_record(record, self.source["stream_arn"]) for record in page["Records"])
-            self.pending.extend(r for r in records if matches_filters(r, self.source.get("filter_patterns", [])))
+            self.pending.extend(
+                (shard_id, r)
+                for r in records
+                if self._after_start(r) and matches_filters(r, self.source.get("filter_patterns", []))
+            )
+
+    def _after_start(self, record: dict[str, Any]) -> bool:
+        created = record["dynamodb"].get("ApproximateCreationDateTime")
+        return not isinstance(created, int | float) or created >= int(self.checkpoints.since)
 
     def step(self) -> bool:
         """One poll and at most one invocation; False when there was nothing to deliver."""
@@ -130,27 +180,37 @@ class StreamPoller:
             self.read()
         if not self.pending:
             return False
-        batch = self.pending[: self.source["batch_size"]]
+        entries = self.pending[: self.source["batch_size"]]
+        batch = [record for _, record in entries]
         failed_from = deliver_batch(self.function, batch)
         if failed_from is None:
+            self.checkpoints.settle(entries)
             del self.pending[: len(batch)]
             self.attempts = 0
             return True
         self.attempts += 1
         if 0 <= self.source["maximum_retry_attempts"] < self.attempts:
             give_up(self.function, self.source, batch[failed_from:], self.sqs)
+            self.checkpoints.settle(entries)
             del self.pending[: len(batch)]
             self.attempts = 0
         else:
-            del self.pending[:failed_from]  # Lambda checkpoints what succeeded and retries from the first failure
+            # Lambda checkpoints what succeeded and retries from the first failure.
+            self.checkpoints.settle(entries[:failed_from])
+            del self.pending[:failed_from]
             self.sleep(min(2.0, 0.1 * 2**self.attempts))
         return True
 
 
 def run_stream(
-    function: Function, source: dict[str, Any], streams: Any, sqs: Any, iterators: dict[str, str | None]
+    function: Function,
+    source: dict[str, Any],
+    streams: Any,
+    sqs: Any,
+    iterators: dict[str, str | None],
+    checkpoints: Checkpoints,
 ) -> None:
-    poller = StreamPoller(function, source, streams, sqs, iterators)
+    poller = StreamPoller(function, source, streams, sqs, iterators, checkpoints=checkpoints)
     while True:
         if not poller.step():
             time.sleep(POLL_SECONDS)
@@ -258,8 +318,9 @@ def main(spec_path: str) -> int:
         if source["kind"] == "stream":
             # Positioned before "ready": with LATEST, what is written after the runtime started is seen.
             iterators: dict[str, str | None] = {}
-            open_shards(source, streams, iterators)
-            threads.append(supervise(function.name, run_stream, function, source, streams, sqs, iterators))
+            checkpoints = Checkpoints(source.get("checkpoint_path"))
+            open_shards(source, streams, iterators, checkpoints)
+            threads.append(supervise(function.name, run_stream, function, source, streams, sqs, iterators, checkpoints))
         else:
             threads.append(supervise(function.name, run_async, function, source, sqs))
     log(function.name, "ready", sources=[s["kind"] for s in spec["sources"]])

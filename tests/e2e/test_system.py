@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 import urllib.error
 import urllib.request
@@ -32,6 +33,7 @@ class System:
     client: Callable[[str], Any]
     log_dir: Path | None = None  # function logs, when the functions run locally
     credentials: dict[str, str] = field(default_factory=dict)  # headers every request carries (token, API key)
+    runtime: LocalRuntime | None = None  # when the system runs here
 
     def request(
         self,
@@ -96,7 +98,9 @@ def system() -> Iterator[System]:
         runtime.stop()
         raise
     try:
-        yield System(runtime.outputs, runtime.client, runtime.log_dir, credentials=caller_headers(runtime))
+        yield System(
+            runtime.outputs, runtime.client, runtime.log_dir, credentials=caller_headers(runtime), runtime=runtime
+        )
     finally:
         runtime.stop()
 
@@ -167,3 +171,27 @@ def test_bad_requests_get_4xx_and_write_nothing(system: System) -> None:
 def test_nothing_lands_in_a_dead_letter_queue(system: System) -> None:
     for name in ("trigger_dlq_url", "fanout_dlq_url"):
         assert system.messages(system.outputs[name], until=lambda got: False, timeout=1.5) == [], name
+
+
+def test_a_killed_function_worker_is_restarted_and_loses_no_event(system: System) -> None:
+    """On AWS a crashed invocation environment is replaced and the stream mapping retries from its position;
+    locally a killed worker (kill -9) is restarted and resumes from its checkpoint: every change still reaches
+    the bus."""
+    if system.runtime is None:
+        pytest.skip("needs the local runtime (kills one of its worker processes)")
+    runtime = system.runtime
+    [index] = [i for i, spec in enumerate(runtime._worker_specs) if spec.stem.endswith("-bus-fanout")]
+    victim = runtime._workers[index]
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=10)
+
+    names = [f"after-kill-{uuid.uuid4().hex[:6]}-{n}" for n in range(20)]
+    ids = {system.request("POST", "/items", {"name": name})[1]["id"] for name in names}
+    mine = lambda events: [e for e in events if e["detail"]["keys"]["id"] in ids]  # noqa: E731
+    audited = mine(
+        system.messages(system.outputs["audit_queue_url"], until=lambda got: len(mine(got)) >= 20, timeout=60)
+    )
+    assert {e["detail"]["keys"]["id"] for e in audited} == ids
+    assert runtime._workers[index] is not victim
+    log = runtime._worker_specs[index].with_suffix(".log").read_text()
+    assert '"message": "worker exited, restarting it"' in log
