@@ -248,6 +248,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def local_runtime(requests: int) -> dict[str, Any]:
+    from scripts.localrt.__main__ import caller_headers
     from scripts.localrt.runtime import LocalRuntime
 
     started = time.perf_counter()
@@ -256,17 +257,20 @@ def local_runtime(requests: int) -> dict[str, Any]:
         runtime.start()
         startup = time.perf_counter() - started
         api = runtime.outputs["api_url"]
+        credentials = caller_headers(runtime)  # the API's authorization mode, verified as on AWS
         posts, gets, ids = [], [], []
         for i in range(requests):
             body = json.dumps({"name": f"bench-{i}", "status": "PENDING", "amount": i}).encode()
-            request = urllib.request.Request(f"{api}/items", body, {"Content-Type": "application/json"}, method="POST")
+            headers = {"Content-Type": "application/json", **credentials}
+            request = urllib.request.Request(f"{api}/items", body, headers, method="POST")
             t = time.perf_counter()
             with urllib.request.urlopen(request, timeout=30) as response:
                 ids.append(json.loads(response.read())["id"])
             posts.append(time.perf_counter() - t)
         for item_id in ids:
             t = time.perf_counter()
-            with urllib.request.urlopen(f"{api}/items/{item_id}", timeout=30) as response:
+            read = urllib.request.Request(f"{api}/items/{item_id}", headers=credentials)
+            with urllib.request.urlopen(read, timeout=30) as response:
                 response.read()
             gets.append(time.perf_counter() - t)
     finally:
