@@ -17,7 +17,7 @@ from moto.utilities.utils import load_resource
 
 from scripts.localrt import cognito, terraform_render
 from scripts.localrt.apigateway import RestApi
-from scripts.localrt.authorizers import Authorizers, UnsupportedAuthorization, UserPool
+from scripts.localrt.authorizers import Authorizers, Stage, UnsupportedAuthorization, UserPool
 from tests.conftest import REGION, CrudClient, build_crud
 
 POOL_ARN = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Mock00001"
@@ -117,7 +117,6 @@ def test_scoped_operations_take_an_access_token_with_one_of_their_scopes(caller:
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"authorization": "AWS_IAM"},
         {
             "authorization": "CUSTOM",
             "custom_authorizer": {
@@ -193,3 +192,62 @@ def test_a_token_without_the_owner_claim_is_refused(aws: None, owned_definition:
     response = ada.request("POST", "/items", {"name": "x"}, Authorization=claimless)
     assert (response.status, response.json()["error"]) == (403, "AccessDenied")
     assert ada.crud.stored() == []
+
+
+# --- AWS_IAM -------------------------------------------------------------------------------------------
+
+
+def signed(method: str, path: str, credentials: Any, body: Any = None, query: str = "") -> tuple[dict[str, str], str]:
+    """Headers and body of a request signed as an SDK signs it for execute-api (SigV4)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    text = "" if body is None else json.dumps(body)
+    url = f"https://api.example.test/v1{path}" + (f"?{query}" if query else "")
+    request = AWSRequest(method=method, url=url, data=text, headers={"Content-Type": "application/json"})
+    SigV4Auth(credentials, "execute-api", REGION).add_auth(request)
+    return {**dict(request.headers.items()), "Host": "api.example.test"}, text  # HTTP sends the signed host
+
+
+def test_iam_callers_need_a_valid_signature_and_execute_api_invoke(aws: None) -> None:
+    from botocore.credentials import Credentials
+
+    definition = terraform_render.crud_definition(table_name="items", authorization="AWS_IAM")
+    stage = Stage(region=REGION, account="123456789012", api_id="a1b2c3", name="v1")
+    crud = build_crud(definition, authorizers=Authorizers(definition["openapi"], stage=stage))
+    iam = boto3.client("iam", region_name=REGION)
+    keys = {}
+    for user, actions in {"reader": ["GET"], "nobody": []}.items():
+        iam.create_user(UserName=user)
+        key = iam.create_access_key(UserName=user)["AccessKey"]
+        keys[user] = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+        if actions:
+            statement = {
+                "Effect": "Allow",
+                "Action": "execute-api:Invoke",
+                "Resource": [f"arn:aws:execute-api:{REGION}:123456789012:a1b2c3/v1/{verb}/*" for verb in actions]
+                + [f"arn:aws:execute-api:{REGION}:123456789012:a1b2c3/v1/{verb}/items" for verb in actions],
+            }
+            iam.put_user_policy(
+                UserName=user,
+                PolicyName="invoke",
+                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+            )
+
+    def call(method: str, path: str, credentials: Any, body: Any = None, query: str = "") -> Any:
+        headers, text = signed(method, path, credentials, body, query)
+        params = dict(pair.split("=", 1) for pair in query.split("&")) if query else {}
+        return crud.request(method, path, raw=text if body is not None else None, headers=headers, query=params)
+
+    assert call("GET", "/items", keys["reader"], query="limit=5").status == 200
+    unsigned = crud.request("GET", "/items")
+    assert (unsigned.status, unsigned.json()["error"]) == (403, "MissingAuthenticationToken")
+    denied = call("POST", "/items", keys["reader"], {"name": "x"})
+    assert (denied.status, denied.json()["error"]) == (403, "AccessDenied"), "reader may not create"
+    assert call("GET", "/items", keys["nobody"]).status == 403
+    forged = Credentials(keys["reader"].access_key, "not-the-secret")
+    wrong = call("GET", "/items", forged)
+    assert (wrong.status, wrong.json()["error"]) == (403, "InvalidSignature")
+    stranger = call("GET", "/items", Credentials("AKIAIOSFODNN7EXAMPLE", "x"))
+    assert stranger.status == 403
+    assert crud.stored() == []

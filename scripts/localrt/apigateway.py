@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from scripts.localrt import vtl
-from scripts.localrt.authorizers import Authorizers
+from scripts.localrt.authorizers import Authorizers, SignedRequest
 
 # (state machine ARN, input) -> StartSyncExecution response, or raises IntegrationError.
 StartSync = Callable[[str, str], dict[str, Any]]
@@ -37,6 +38,8 @@ GATEWAY_DEFAULT_STATUS = {
     "INTEGRATION_FAILURE": 504,
     "UNAUTHORIZED": 401,
     "INVALID_API_KEY": 403,
+    "INVALID_SIGNATURE": 403,
+    "ACCESS_DENIED": 403,
 }
 GATEWAY_MESSAGES = {
     "BAD_REQUEST_BODY": "Invalid request body",
@@ -47,6 +50,8 @@ GATEWAY_MESSAGES = {
     "INTEGRATION_FAILURE": "Internal server error",
     "UNAUTHORIZED": "Unauthorized",
     "INVALID_API_KEY": "Forbidden",
+    "INVALID_SIGNATURE": "The request signature we calculated does not match the signature you provided.",
+    "ACCESS_DENIED": "User is not authorized to access this resource",
 }
 MAX_PAYLOAD = 10 * 1024 * 1024
 OPENAPI_URI = "urn:openapi"
@@ -142,7 +147,15 @@ class RestApi:
             return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", context)
         resource_path, path_params, operation = route
         context.update(resourcePath=resource_path, path=f"/{self.stage}{request.path}")
-        decision = self.authorizers.check(operation, request.headers)
+        query = urlencode(request.query)
+        signed = SignedRequest(
+            method=request.method.upper(),
+            raw_path=f"/{self.stage}{request.path}" + (f"?{query}" if query else ""),
+            path=request.path,
+            headers=request.headers,
+            body=(request.body or "").encode("utf-8"),
+        )
+        decision = self.authorizers.check(operation, request.headers, signed)
         if decision.refusal is not None:
             return self._gateway_response(decision.refusal, context)
         context["authorizer"] = {"claims": decision.claims}

@@ -7,9 +7,14 @@ module checks a request against that, before request validation, as API Gateway 
   (`iss` = https://cognito-idp.<region>.amazonaws.com/<pool id>), unexpired. An operation with OAuth scopes
   takes only an access token carrying one of them; one without takes only an ID token (AWS: "Integrate a REST
   API with an Amazon Cognito user pool"). Anything else is UNAUTHORIZED (401).
+- `awsSigv4`: the request's SigV4 signature (service execute-api) is recomputed with the secret of the access key
+  it names, as IAM knows it (moto's IAM: users' keys and assumed roles' session credentials), and the caller's
+  policies must allow `execute-api:Invoke` on the method's ARN (arn:aws:execute-api:<region>:<account>:<api>/
+  <stage>/<METHOD>/<path>). No signature: MISSING_AUTHENTICATION_TOKEN; an unknown key or a wrong signature:
+  INVALID_SIGNATURE; not allowed: ACCESS_DENIED (all 403, as API Gateway answers).
 - `x-api-key`: an enabled key of a usage plan on this stage; otherwise INVALID_API_KEY (403).
-Schemes this runtime cannot verify yet (SigV4, Lambda authorizers) are refused when the API is loaded, so a
-document that needs them never runs here unchecked.
+Schemes this runtime cannot verify yet (Lambda authorizers) are refused when the API is loaded, so a document
+that needs them never runs here unchecked.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-SUPPORTED_AUTHTYPES = {"cognito_user_pools"}
+SUPPORTED_AUTHTYPES = {"cognito_user_pools", "awsSigv4"}
 
 
 class UnsupportedAuthorization(RuntimeError):
@@ -43,6 +48,27 @@ class UserPool:
     @property
     def issuer(self) -> str:
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.pool_id}"
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """What a SigV4 check reads of a request, as the client sent it."""
+
+    method: str
+    raw_path: str  # the path as sent, stage included, with the query string
+    path: str  # the path below the stage (the method ARN's resource part)
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where the API runs, for method ARNs."""
+
+    region: str = "eu-west-1"
+    account: str = "123456789012"
+    api_id: str = "local"
+    name: str = "v1"
 
 
 @dataclass(frozen=True)
@@ -68,7 +94,9 @@ class Authorizers:
         api_keys: Callable[[], set[str]] = set,
         clock: Callable[[], float] = time.time,
         fetch_keys: Callable[[str], KeySet] = _fetch_keys,
+        stage: Stage = Stage(),
     ) -> None:
+        self.stage = stage
         self.schemes: dict[str, Any] = dict(openapi.get("components", {}).get("securitySchemes", {}))
         self.user_pools = dict(user_pools or {})
         self.api_keys = api_keys
@@ -84,29 +112,36 @@ class Authorizers:
                     f"the API's '{name}' scheme ({authtype}) is not enforced by the local runtime yet; "
                     "run this environment with api_authorization COGNITO or NONE locally"
                 )
-            for arn in scheme["x-amazon-apigateway-authorizer"]["providerARNs"]:
+            for arn in scheme.get("x-amazon-apigateway-authorizer", {}).get("providerARNs", []):
                 if arn not in self.user_pools:
                     raise UnsupportedAuthorization(f"user pool {arn} of the '{name}' scheme was not created locally")
 
-    def check(self, operation: Mapping[str, Any], headers: Mapping[str, str]) -> Decision:
+    def check(
+        self, operation: Mapping[str, Any], headers: Mapping[str, str], signed: SignedRequest | None = None
+    ) -> Decision:
         requirements = operation.get("security", [])
         if not requirements:
             return Decision()
         lowered = {name.lower(): value for name, value in headers.items()}
         refusal = "UNAUTHORIZED"
         for requirement in requirements:  # any one requirement (OpenAPI: OR); all of its schemes (AND)
-            decision = self._check_requirement(requirement, lowered)
+            decision = self._check_requirement(requirement, lowered, signed)
             if decision.refusal is None:
                 return decision
             refusal = decision.refusal
         return Decision(refusal=refusal)
 
-    def _check_requirement(self, requirement: Mapping[str, list[str]], headers: Mapping[str, str]) -> Decision:
+    def _check_requirement(
+        self, requirement: Mapping[str, list[str]], headers: Mapping[str, str], signed: SignedRequest | None
+    ) -> Decision:
         claims: dict[str, Any] = {}
         for name, scopes in requirement.items():
             if name == "api_key":
                 continue
-            decision = self._check_cognito(self.schemes[name], scopes, headers.get("authorization", ""))
+            if self.schemes[name].get("x-amazon-apigateway-authtype") == "awsSigv4":
+                decision = self._check_sigv4(signed)
+            else:
+                decision = self._check_cognito(self.schemes[name], scopes, headers.get("authorization", ""))
             if decision.refusal is not None:
                 return decision
             claims = decision.claims
@@ -130,6 +165,32 @@ class Authorizers:
                 return Decision(refusal="UNAUTHORIZED")
             return Decision(claims=claims)
         return Decision(refusal="UNAUTHORIZED")
+
+    def _check_sigv4(self, signed: SignedRequest | None) -> Decision:
+        from moto.core.exceptions import AccessDeniedError, InvalidClientTokenIdError, SignatureDoesNotMatchError
+        from moto.iam.access_control import IAMRequest
+
+        headers = dict(signed.headers) if signed else {}
+        authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        if signed is None or not authorization.startswith("AWS4-HMAC-SHA256 "):
+            return Decision(refusal="MISSING_AUTHENTICATION_TOKEN")
+        headers["Authorization"] = authorization
+        stage = self.stage
+        method_arn = (
+            f"arn:aws:execute-api:{stage.region}:{stage.account}:{stage.api_id}/{stage.name}/"
+            f"{signed.method.upper()}/{signed.path.lstrip('/')}"
+        )
+        try:
+            request = IAMRequest(stage.account, signed.method, signed.raw_path, {}, signed.body, headers, "Invoke")
+            request.check_signature()
+            request.check_action_permitted(method_arn)
+        except (InvalidClientTokenIdError, SignatureDoesNotMatchError):
+            return Decision(refusal="INVALID_SIGNATURE")
+        except AccessDeniedError:
+            return Decision(refusal="ACCESS_DENIED")
+        except (KeyError, ValueError, IndexError):  # a malformed Authorization header
+            return Decision(refusal="INVALID_SIGNATURE")
+        return Decision(claims={})
 
     def _verified_claims(self, pool: UserPool, token: str) -> dict[str, Any] | None:
         if pool.pool_id not in self._keys:

@@ -37,7 +37,7 @@ from moto.server import ThreadedMotoServer
 from scripts import build_lambdas
 from scripts.localrt import cognito
 from scripts.localrt.apigateway import Request, RestApi
-from scripts.localrt.authorizers import Authorizers
+from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.evaluate import STREAM_LABEL, Endpoints, Evaluation, evaluate
 from scripts.localrt.stepfunctions import start_sync_or_error
 
@@ -449,6 +449,7 @@ class LocalRuntime:
                 json.loads(apis[0].values["body"]),
                 user_pools=self.user_pools.by_arn,
                 api_keys=lambda: set(self.api_keys.values()),
+                stage=Stage(self.evaluation.region, self.evaluation.account, str(apis[0].values.get("id")), stage),
             ),
         )
         self._api_server = ThreadingHTTPServer(("127.0.0.1", self.api_port), _handler_for(api, stage))

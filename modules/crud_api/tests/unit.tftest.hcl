@@ -168,7 +168,7 @@ run "options_change_the_document" {
     error_message = "The collection names the paths."
   }
   assert {
-    condition     = jsondecode(aws_api_gateway_rest_api.this.body).paths["/orders"].post.security == [{ sigv4 = [] }] && !contains(keys(jsondecode(aws_api_gateway_rest_api.this.body)["x-amazon-apigateway-gateway-responses"]), "MISSING_AUTHENTICATION_TOKEN")
+    condition     = jsondecode(aws_api_gateway_rest_api.this.body).paths["/orders"].post.security == [{ sigv4 = [] }] && jsondecode(aws_api_gateway_rest_api.this.body)["x-amazon-apigateway-gateway-responses"].MISSING_AUTHENTICATION_TOKEN.statusCode == "403"
     error_message = "AWS_IAM signs every method and keeps API Gateway's 403 for missing credentials."
   }
   assert {

@@ -209,7 +209,8 @@ locals {
     },
     # Without IAM auth, "Missing Authentication Token" only ever means an unknown route (a Cognito or Lambda
     # authorizer answers a request without its token with UNAUTHORIZED, 401).
-    var.authorization != "AWS_IAM" ? { MISSING_AUTHENTICATION_TOKEN = { status = "404", code = "RouteNotFound" } } : {},
+    # With IAM auth it means either (API Gateway cannot tell them apart): a JSON 403 that says so.
+    var.authorization != "AWS_IAM" ? { MISSING_AUTHENTICATION_TOKEN = { status = "404", code = "RouteNotFound" } } : { MISSING_AUTHENTICATION_TOKEN = { status = "403", code = "MissingAuthenticationToken" } },
     ) : type => merge(
     answer.status == null ? {} : { statusCode = answer.status },
     {
