@@ -17,7 +17,13 @@ from moto.utilities.utils import load_resource
 
 from scripts.localrt import cognito, terraform_render
 from scripts.localrt.apigateway import RestApi
-from scripts.localrt.authorizers import Authorizers, Stage, UnsupportedAuthorization, UserPool
+from scripts.localrt.authorizers import (
+    Authorizers,
+    AuthorizerUnauthorized,
+    Stage,
+    UnsupportedAuthorization,
+    UserPool,
+)
 from tests.conftest import REGION, CrudClient, build_crud
 
 POOL_ARN = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Mock00001"
@@ -251,3 +257,55 @@ def test_iam_callers_need_a_valid_signature_and_execute_api_invoke(aws: None) ->
     stranger = call("GET", "/items", Credentials("AKIAIOSFODNN7EXAMPLE", "x"))
     assert stranger.status == 403
     assert crud.stored() == []
+
+
+# --- CUSTOM (Lambda REQUEST authorizer) ------------------------------------------------------------------
+
+AUTHORIZER_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:orders-authorizer"
+
+
+def test_a_lambda_authorizer_decides_with_its_policy_cached_per_identity(aws: None) -> None:
+    definition = terraform_render.crud_definition(
+        table_name="items",
+        authorization="CUSTOM",
+        custom_authorizer={
+            "uri": f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{AUTHORIZER_ARN}/invocations",
+            "identity_sources": ["method.request.header.Authorization"],
+            "result_ttl_in_seconds": 300,
+        },
+        owner_claim="tenant",
+        owner_index_name="owner-index",
+    )
+    calls: list[str] = []
+
+    def authorizer(uri: str, event: dict[str, Any]) -> dict[str, Any]:
+        """A REQUEST authorizer as users write them: a policy for the caller, and a context."""
+        assert AUTHORIZER_ARN in uri
+        token = event["headers"]["Authorization"]
+        calls.append(token)
+        if token == "boom":
+            raise RuntimeError("the authorizer crashed")
+        if token == "expired":
+            raise AuthorizerUnauthorized("Unauthorized")
+        effect = "Deny" if token == "banned" else "Allow"
+        api = event["methodArn"].split("/", 1)[0]
+        statement = {"Action": "execute-api:Invoke", "Effect": effect, "Resource": f"{api}/*"}
+        return {"principalId": token, "policyDocument": {"Statement": [statement]}, "context": {"tenant": token}}
+
+    crud = build_crud(definition, authorizers=Authorizers(definition["openapi"], invoke_authorizer=authorizer))
+    created = crud.request("POST", "/items", {"name": "x"}, headers={"Authorization": "acme"})
+    assert created.status == 201, created.body
+    assert crud.request("GET", f"/items/{created.json()['id']}", headers={"Authorization": "acme"}).status == 200
+    assert calls == ["acme"], "the answer is cached per identity for the TTL"
+    other = crud.request("GET", f"/items/{created.json()['id']}", headers={"Authorization": "globex"})
+    assert other.status == 404, "the authorizer's context names the owner"
+    for token, status, code in [
+        (None, 401, "Unauthorized"),  # no identity source: refused before the function runs
+        ("expired", 401, "Unauthorized"),
+        ("banned", 403, "AccessDenied"),
+        ("boom", 500, "AuthorizerFailure"),
+    ]:
+        response = crud.request("GET", "/items", headers={"Authorization": token} if token else {})
+        assert (response.status, response.json()["error"]) == (status, code), token
+    assert None not in calls
+    assert [item["owner"] for item in crud.stored()] == ["acme"]

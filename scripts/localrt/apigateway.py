@@ -40,6 +40,7 @@ GATEWAY_DEFAULT_STATUS = {
     "INVALID_API_KEY": 403,
     "INVALID_SIGNATURE": 403,
     "ACCESS_DENIED": 403,
+    "AUTHORIZER_FAILURE": 500,
 }
 GATEWAY_MESSAGES = {
     "BAD_REQUEST_BODY": "Invalid request body",
@@ -52,6 +53,7 @@ GATEWAY_MESSAGES = {
     "INVALID_API_KEY": "Forbidden",
     "INVALID_SIGNATURE": "The request signature we calculated does not match the signature you provided.",
     "ACCESS_DENIED": "User is not authorized to access this resource",
+    "AUTHORIZER_FAILURE": "Authorizer failure",
 }
 MAX_PAYLOAD = 10 * 1024 * 1024
 OPENAPI_URI = "urn:openapi"
@@ -158,7 +160,7 @@ class RestApi:
         decision = self.authorizers.check(operation, request.headers, signed)
         if decision.refusal is not None:
             return self._gateway_response(decision.refusal, context)
-        context["authorizer"] = {"claims": decision.claims}
+        context["authorizer"] = decision.authorizer
         integration = operation["x-amazon-apigateway-integration"]
 
         content_type = (self._header(request, "Content-Type") or "application/json").split(";")[0].strip().lower()

@@ -24,13 +24,15 @@ import time
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-SUPPORTED_AUTHTYPES = {"cognito_user_pools", "awsSigv4"}
+SUPPORTED_AUTHTYPES = {"cognito_user_pools", "awsSigv4", "custom"}
 
 
 class UnsupportedAuthorization(RuntimeError):
@@ -73,10 +75,20 @@ class Stage:
 
 @dataclass(frozen=True)
 class Decision:
-    """Allowed (with the token's claims, for $context.authorizer.claims) or the gateway response to send."""
+    """Allowed (with what API Gateway puts in $context.authorizer: a Cognito token's claims under `claims`, a
+    Lambda authorizer's context and principalId) or the gateway response to send."""
 
-    claims: dict[str, Any] = field(default_factory=dict)
-    refusal: str | None = None  # a gateway response type: UNAUTHORIZED, INVALID_API_KEY
+    authorizer: dict[str, Any] = field(default_factory=dict)
+    refusal: str | None = None  # a gateway response type: UNAUTHORIZED, INVALID_API_KEY, ACCESS_DENIED, ...
+
+
+class AuthorizerUnauthorized(Exception):
+    """A Lambda authorizer's `raise Exception("Unauthorized")`: API Gateway answers 401."""
+
+
+# (function ARN, REQUEST authorizer event) -> the function's answer; raises AuthorizerUnauthorized, or anything
+# else for a failed invocation.
+InvokeAuthorizer = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
 def _fetch_keys(url: str) -> KeySet:
@@ -95,8 +107,11 @@ class Authorizers:
         clock: Callable[[], float] = time.time,
         fetch_keys: Callable[[str], KeySet] = _fetch_keys,
         stage: Stage = Stage(),
+        invoke_authorizer: InvokeAuthorizer | None = None,
     ) -> None:
         self.stage = stage
+        self.invoke_authorizer = invoke_authorizer
+        self._policies: dict[tuple[str, ...], tuple[float, dict[str, Any]]] = {}  # cached authorizer answers
         self.schemes: dict[str, Any] = dict(openapi.get("components", {}).get("securitySchemes", {}))
         self.user_pools = dict(user_pools or {})
         self.api_keys = api_keys
@@ -107,10 +122,10 @@ class Authorizers:
             authtype = scheme.get("x-amazon-apigateway-authtype")
             if name == "api_key" or authtype is None:
                 continue
-            if authtype not in SUPPORTED_AUTHTYPES:
+            if authtype not in SUPPORTED_AUTHTYPES or (authtype == "custom" and invoke_authorizer is None):
                 raise UnsupportedAuthorization(
-                    f"the API's '{name}' scheme ({authtype}) is not enforced by the local runtime yet; "
-                    "run this environment with api_authorization COGNITO or NONE locally"
+                    f"the API's '{name}' scheme ({authtype}) cannot be enforced here: a Lambda authorizer runs "
+                    "locally only when it is a function of the same environment"
                 )
             for arn in scheme.get("x-amazon-apigateway-authorizer", {}).get("providerARNs", []):
                 if arn not in self.user_pools:
@@ -134,21 +149,24 @@ class Authorizers:
     def _check_requirement(
         self, requirement: Mapping[str, list[str]], headers: Mapping[str, str], signed: SignedRequest | None
     ) -> Decision:
-        claims: dict[str, Any] = {}
+        authorizer: dict[str, Any] = {}
         for name, scopes in requirement.items():
             if name == "api_key":
                 continue
-            if self.schemes[name].get("x-amazon-apigateway-authtype") == "awsSigv4":
+            authtype = self.schemes[name].get("x-amazon-apigateway-authtype")
+            if authtype == "awsSigv4":
                 decision = self._check_sigv4(signed)
+            elif authtype == "custom":
+                decision = self._check_lambda(self.schemes[name], signed)
             else:
                 decision = self._check_cognito(self.schemes[name], scopes, headers.get("authorization", ""))
             if decision.refusal is not None:
                 return decision
-            claims = decision.claims
+            authorizer = decision.authorizer
         # API Gateway checks the key after the authorizer.
         if "api_key" in requirement and headers.get("x-api-key", "") not in self.api_keys():
             return Decision(refusal="INVALID_API_KEY")
-        return Decision(claims=claims)
+        return Decision(authorizer=authorizer)
 
     def _check_cognito(self, scheme: Mapping[str, Any], scopes: list[str], token: str) -> Decision:
         if not token:
@@ -163,7 +181,7 @@ class Authorizers:
                     return Decision(refusal="UNAUTHORIZED")
             elif claims.get("token_use") != "id":
                 return Decision(refusal="UNAUTHORIZED")
-            return Decision(claims=claims)
+            return Decision(authorizer={"claims": claims})
         return Decision(refusal="UNAUTHORIZED")
 
     def _check_sigv4(self, signed: SignedRequest | None) -> Decision:
@@ -190,7 +208,59 @@ class Authorizers:
             return Decision(refusal="ACCESS_DENIED")
         except (KeyError, ValueError, IndexError):  # a malformed Authorization header
             return Decision(refusal="INVALID_SIGNATURE")
-        return Decision(claims={})
+        return Decision()
+
+    def _method_arn(self, signed: SignedRequest) -> str:
+        stage = self.stage
+        return (
+            f"arn:aws:execute-api:{stage.region}:{stage.account}:{stage.api_id}/{stage.name}/"
+            f"{signed.method.upper()}/{signed.path.lstrip('/')}"
+        )
+
+    def _check_lambda(self, scheme: Mapping[str, Any], signed: SignedRequest | None) -> Decision:
+        """A REQUEST authorizer: refused with 401 before the function runs when an identity source is missing;
+        its answer (an IAM policy, a principal and a context) is cached per identity for the configured TTL and
+        evaluated against each request's method ARN (an explicit Deny wins; no Allow is a Deny)."""
+        assert self.invoke_authorizer is not None  # refused at load otherwise
+        settings = scheme["x-amazon-apigateway-authorizer"]
+        if signed is None:
+            return Decision(refusal="UNAUTHORIZED")
+        headers = {name.lower(): value for name, value in signed.headers.items()}
+        query = dict(parse_qsl(urlsplit(signed.raw_path).query, keep_blank_values=True))
+        identity: list[str] = []
+        for source in [part.strip() for part in settings.get("identitySource", "").split(",") if part.strip()]:
+            kind, _, key = source.removeprefix("method.request.").partition(".")
+            value = headers.get(key.lower()) if kind == "header" else query.get(key) if kind == "querystring" else None
+            if not value:
+                return Decision(refusal="UNAUTHORIZED")
+            identity.append(value)
+        method_arn = self._method_arn(signed)
+        cached = self._policies.get(tuple(identity))
+        if cached is not None and cached[0] > self.clock():
+            answer = cached[1]
+        else:
+            event = {
+                "type": "REQUEST",
+                "methodArn": method_arn,
+                "path": signed.path,
+                "httpMethod": signed.method.upper(),
+                "headers": dict(signed.headers),
+                "queryStringParameters": query or None,
+                "requestContext": {"stage": self.stage.name, "apiId": self.stage.api_id},
+            }
+            try:
+                answer = self.invoke_authorizer(settings["authorizerUri"], event)
+            except AuthorizerUnauthorized:
+                return Decision(refusal="UNAUTHORIZED")
+            except Exception:  # the function failed: API Gateway's 500
+                return Decision(refusal="AUTHORIZER_FAILURE")
+            ttl = int(settings.get("authorizerResultTtlInSeconds", 300))
+            if ttl > 0:
+                self._policies[tuple(identity)] = (self.clock() + ttl, answer)
+        if not _policy_allows(answer.get("policyDocument") or {}, method_arn):
+            return Decision(refusal="ACCESS_DENIED")
+        context = {str(k): v for k, v in (answer.get("context") or {}).items()}
+        return Decision(authorizer={**context, "principalId": answer.get("principalId", "")})
 
     def _verified_claims(self, pool: UserPool, token: str) -> dict[str, Any] | None:
         if pool.pool_id not in self._keys:
@@ -203,3 +273,23 @@ class Authorizers:
         if claims.get("iss") != pool.issuer or float(claims.get("exp", 0)) <= self.clock():
             return None
         return claims
+
+
+def _policy_allows(policy: Mapping[str, Any], method_arn: str) -> bool:
+    """IAM's evaluation of an authorizer's policy for execute-api:Invoke on one method ARN: an explicit Deny
+    wins, an Allow is needed (resources with * and ? wildcards)."""
+    allowed = False
+    statements = policy.get("Statement") or []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        actions = statement.get("Action") or []
+        resources = statement.get("Resource") or []
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = [resources] if isinstance(resources, str) else resources
+        if not any(fnmatchcase("execute-api:Invoke", action) for action in actions):
+            continue
+        if not any(fnmatchcase(method_arn, resource) for resource in resources):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or statement.get("Effect") == "Allow"
+    return allowed
