@@ -163,7 +163,7 @@ def scan_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     return engine
 
 
-@pytest.mark.parametrize("count", [0, 1, 3, 4, 6])
+@pytest.mark.parametrize("count", [0, 3, 4])
 def test_the_last_page_says_nothing_follows(crud: CrudClient, scan_engine: str, count: int) -> None:
     """A page that ends exactly at the end of the table has nextCursor null: no empty page after it."""
     for n in range(count):
@@ -197,9 +197,37 @@ def test_numbers_dynamodb_cannot_hold_are_400_and_write_nothing(crud: CrudClient
     assert crud.stored() == []
 
 
-@pytest.mark.parametrize("number", ["0", "-0.0", "1e-130", "9.9999999999999999999999999999999999999E+125", "12.5"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"name": "x", "attributes": {"n": 123456789012345678901234567890123456789}}',  # 39 significant digits
+        '{"name": "x", "attributes": {"n": -1.23456789012345678901234567890123456789e5}}',
+        '{"name": "x", "attributes": {"n": [0.000123456789012345678901234567890123456789]}}',
+    ],
+)
+def test_numbers_more_precise_than_dynamodb_keeps_are_400(crud: CrudClient, raw: str) -> None:
+    response = crud.request("POST", "/items", raw=raw)
+    assert (response.status, response.json()["error"]) == (400, "ValidationError"), response.body
+    assert crud.stored() == []
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "0",
+        "-0.0",
+        "1e-130",
+        "9.9999999999999999999999999999999999999E+125",
+        "12.5",
+        "12345678901234567890123456789012345678",  # 38 significant digits
+        "1.000000000000000000000000000000000000000000000",  # trailing zeros are not significant
+        "0.000000000000000000000000000000000000000000012",  # nor are leading ones
+        "100000000000000000000000000000000000000000000000000",
+    ],
+)
 def test_numbers_within_dynamodb_range_are_kept(crud: CrudClient, number: str) -> None:
-    response = crud.request("POST", "/items", raw=f'{{"name": "x", "attributes": {{"n": {number}}}}}')
+    text = '"digits in text: 1234567890123456789012345678901234567890123"'  # strings are not numbers
+    response = crud.request("POST", "/items", raw=f'{{"name": "x", "attributes": {{"n": {number}, "t": {text}}}}}')
     assert response.status == 201, response.body
     stored = crud.request("GET", f"/items/{response.json()['id']}").json()
     assert float(stored["attributes"]["n"]) == float(number)
