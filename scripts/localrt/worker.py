@@ -98,6 +98,7 @@ class Checkpoints:
         self.restarted = bool(state)
         self.since: float = state.get("since", clock())
         self.shards: dict[str, str] = state.get("shards", {})
+        self.rewound: set[str] = set()  # shards reread from their start on a restart: skip what predates `since`
         self._write()
 
     def settle(self, records: list[tuple[str, dict[str, Any]]]) -> None:
@@ -127,8 +128,9 @@ def open_shards(
         position: dict[str, str] = {"ShardIteratorType": source["starting_position"]}
         if checkpoints is not None and shard_id in checkpoints.shards:
             position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": checkpoints.shards[shard_id]}
-        elif checkpoints is not None and checkpoints.restarted:
+        elif checkpoints is not None and checkpoints.restarted and source["starting_position"] == "LATEST":
             position = {"ShardIteratorType": "TRIM_HORIZON"}
+            checkpoints.rewound.add(shard_id)
         iterators[shard_id] = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **position)[
             "ShardIterator"
         ]
@@ -167,10 +169,14 @@ class StreamPoller:
             self.pending.extend(
                 (shard_id, r)
                 for r in records
-                if self._after_start(r) and matches_filters(r, self.source.get("filter_patterns", []))
+                if self._after_start(shard_id, r) and matches_filters(r, self.source.get("filter_patterns", []))
             )
 
-    def _after_start(self, record: dict[str, Any]) -> bool:
+    def _after_start(self, shard_id: str, record: dict[str, Any]) -> bool:
+        """Whether a record of a shard reread from its start came after the mapping first started (with LATEST,
+        the older ones were never the mapping's to deliver)."""
+        if shard_id not in self.checkpoints.rewound:
+            return True
         created = record["dynamodb"].get("ApproximateCreationDateTime")
         return not isinstance(created, int | float) or created >= int(self.checkpoints.since)
 
