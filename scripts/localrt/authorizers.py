@@ -193,13 +193,9 @@ class Authorizers:
         if signed is None or not authorization.startswith("AWS4-HMAC-SHA256 "):
             return Decision(refusal="MISSING_AUTHENTICATION_TOKEN")
         headers["Authorization"] = authorization
-        stage = self.stage
-        method_arn = (
-            f"arn:aws:execute-api:{stage.region}:{stage.account}:{stage.api_id}/{stage.name}/"
-            f"{signed.method.upper()}/{signed.path.lstrip('/')}"
-        )
+        method_arn = self._method_arn(signed)
         try:
-            request = IAMRequest(stage.account, signed.method, signed.raw_path, {}, signed.body, headers, "Invoke")
+            request = IAMRequest(self.stage.account, signed.method, signed.raw_path, {}, signed.body, headers, "Invoke")
             request.check_signature()
             request.check_action_permitted(method_arn)
         except (InvalidClientTokenIdError, SignatureDoesNotMatchError):
