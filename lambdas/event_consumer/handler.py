@@ -33,12 +33,12 @@ METRIC_NAME = "ItemEventsConsumed"
 
 @cache
 def s3() -> Any:
-    # Imported here, not at module level: boto3 costs about 150 ms of cold start and only claim-checked
+    # Imported here, not at module level: botocore costs about 150 ms of cold start and only claim-checked
     # events need it (measured with make bench, imports.event_consumer_ratio).
-    import boto3
+    from common import aws_clients
 
     tracer.patch(["botocore"])  # a subsegment per GetObject
-    return boto3.client("s3")
+    return aws_clients.client("s3")
 
 
 def change_of(event: dict[str, Any]) -> dict[str, Any]:

@@ -25,11 +25,11 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
+from common import aws_clients
 from common.change import to_change
 from stream_fanout.publisher import (
     DEFAULT_DLQ_MAX_MESSAGE_BYTES,
@@ -107,17 +107,17 @@ def _config() -> Config:
 @cache
 def events_client() -> Any:
     # The publisher retries failed entries itself; the SDK retries whole-call throttling and connection errors.
-    return boto3.client("events", config=_config())
+    return aws_clients.client("events", config=_config())
 
 
 @cache
 def sqs_client() -> Any:
-    return boto3.client("sqs", config=_config())
+    return aws_clients.client("sqs", config=_config())
 
 
 @cache
 def s3_client() -> Any:
-    return boto3.client("s3", config=_config())
+    return aws_clients.client("s3", config=_config())
 
 
 @logger.inject_lambda_context

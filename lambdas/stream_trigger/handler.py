@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
+from common import aws_clients
 from common.change import to_change
 from stream_trigger.starter import Outcome, Record, Starter, StarterSettings, execution_name
 from stream_trigger.workflows import ConfigurationError, Workflow, parse_workflows
@@ -90,12 +90,12 @@ def _config() -> Config:
 
 @cache
 def stepfunctions() -> Any:
-    return boto3.client("stepfunctions", config=_config())
+    return aws_clients.client("stepfunctions", config=_config())
 
 
 @cache
 def sqs() -> Any:
-    return boto3.client("sqs", config=_config())
+    return aws_clients.client("sqs", config=_config())
 
 
 def emit_metrics(outcome: Outcome) -> None:
