@@ -12,14 +12,63 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_lambda_layers_run_the_powertools_release_the_tests_run() -> None:
-    pattern = re.compile(r'variable "powertools_version" \{.*?default\s*=\s*"([^"]+)"', re.S)
-    defaults = {
-        path.parent.name: match.group(1)
-        for path in sorted((ROOT / "modules").glob("*/variables.tf"))
-        if (match := pattern.search(path.read_text()))
+    # The release is written once in Terraform: the default of lambda_function's function.powertools_version.
+    pattern = re.compile(r'powertools_version\s*=\s*optional\(string,\s*"([^"]+)"\)')
+    found = {
+        path.relative_to(ROOT).as_posix(): pattern.findall(path.read_text())
+        for path in sorted((ROOT / "modules").rglob("*.tf"))
+        if ".terraform" not in path.parts and re.search(r"powertools_version\s*=\s*(optional\(string,\s*)?\"", path.read_text())
     }
-    assert {"lambda_function", "stream_trigger", "stream_fanout"} <= set(defaults)
-    assert set(defaults.values()) == {pinned_powertools()}, defaults
+    assert found == {"modules/lambda_function/variables.tf": [pinned_powertools()]}, found
+
+
+def outputs_of(module: Path) -> set[str]:
+    return set(re.findall(r'^output "([a-z0-9_]+)"', (module / "outputs.tf").read_text(), re.M))
+
+
+def public_modules() -> list[Path]:
+    return sorted(path for path in (ROOT / "modules").iterdir() if (path / "outputs.tf").is_file())
+
+
+# Naming scheme of outputs (README, "Module conventions"): a queue is `<what>_queue` or `<what>_dlq` (bare
+# `dlq` for a module's one dead-letter queue) and a role `<what>_role` (bare `role` for a module's one role),
+# each with _url (queues), _arn and _name, or _urls/_arns/_names for a map of them.
+GROUPS = {
+    "queue": (re.compile(r"^(?P<stem>(?:[a-z0-9_]+_)?(?:queue|dlq))_(?P<attr>url|arn|name)(?P<plural>s?)$"), {"url", "arn", "name"}),
+    "role": (re.compile(r"^(?P<stem>(?:[a-z0-9_]+_)?role)_(?P<attr>arn|name)(?P<plural>s?)$"), {"arn", "name"}),
+}
+CREATES = {
+    "queue": re.compile(r'^resource "aws_sqs_queue" |source\s*=\s*"\.\./(lambda_function|stream_trigger|stream_fanout)"', re.M),
+    "role": re.compile(r'^resource "aws_iam_role" |source\s*=\s*"\.\./(lambda_function|state_machine|stream_trigger|stream_fanout|crud_api)"', re.M),
+}
+
+
+def test_queue_and_role_outputs_follow_one_naming_scheme() -> None:
+    problems = []
+    for module in public_modules():
+        names = outputs_of(module)
+        for kind, (pattern, attributes) in GROUPS.items():
+            groups: dict[tuple[str, str], set[str]] = {}
+            for name in names:
+                if match := pattern.match(name):
+                    groups.setdefault((match["stem"], match["plural"]), set()).add(match["attr"])
+            problems += [
+                f"{module.name}: {stem}_{sorted(attributes - found)}{plural} missing beside {stem}_*{plural}"
+                for (stem, plural), found in groups.items()
+                if found != attributes
+            ]
+            creates = any(CREATES[kind].search(path.read_text()) for path in module.glob("*.tf"))
+            if creates and not groups:
+                problems.append(f"{module.name} creates a {kind} but outputs none ({kind}_arn, {kind}_name, ...)")
+        problems += [f"{module.name}: {name} is an old name" for name in names if re.search(r"failure_queue|failures_", name)]
+    assert problems == []
+
+
+def test_the_naming_scheme_test_catches_a_missing_queue_arn(tmp_path: Path) -> None:
+    (tmp_path / "outputs.tf").write_text('output "dlq_url" {}\noutput "dlq_name" {}\n')
+    pattern, attributes = GROUPS["queue"]
+    found = {m["attr"] for name in outputs_of(tmp_path) if (m := pattern.match(name))}
+    assert attributes - found == {"arn"}
 
 
 ENVS = ROOT / "envs"

@@ -31,7 +31,7 @@ resource "aws_iam_role_policy" "api" {
       Sid      = "StartCrudExecutions"
       Effect   = "Allow"
       Action   = ["states:StartSyncExecution"]
-      Resource = [module.state_machine.arn]
+      Resource = [module.state_machine.state_machine_arn]
     }]
   })
 }

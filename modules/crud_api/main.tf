@@ -1,7 +1,18 @@
+module "conventions" {
+  source = "../conventions"
+}
+
 data "aws_region" "current" {}
 data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
 
 locals {
+  # The table by name or ARN: arn:<partition>:dynamodb:<region>:<account>:table/<name>.
+  table_name = startswith(var.table, "arn:") ? split("/", var.table)[1] : var.table
+  table_arn = startswith(var.table, "arn:") ? var.table : join(":", [
+    "arn", data.aws_partition.current.partition, "dynamodb", data.aws_region.current.region,
+    data.aws_caller_identity.current.account_id, "table/${var.table}",
+  ])
   # Both branches as JSON text: a caller's schema and the default are objects of different types.
   item_schema = jsondecode(var.item_schema != null ? jsonencode(var.item_schema) : file("${path.module}/default-item-schema.json"))
 }
@@ -43,9 +54,9 @@ module "definition" {
   owner_claim       = var.owner_claim
   owner_index_name  = var.owner_index_name
   cors_allow_origin = one(var.cors_allow_origins)
-  table_name        = var.table_name
+  table_name        = local.table_name
   cursor_salt       = terraform_data.cursor_secret.output
-  state_machine_arn = module.state_machine.arn
+  state_machine_arn = module.state_machine.state_machine_arn
   api_role_arn      = aws_iam_role.api.arn
 }
 
@@ -57,7 +68,7 @@ module "state_machine" {
   type                   = "EXPRESS" # StartSyncExecution needs EXPRESS
   definition             = module.definition.asl_definition
   include_execution_data = false # request bodies may carry personal data
-  log_level              = var.state_machine_log_level
+  log_level              = var.log_level
   log_retention_in_days  = var.log_retention_in_days
   log_kms_key_arn        = var.log_kms_key_arn
   xray_tracing           = var.xray_tracing
@@ -68,11 +79,11 @@ module "state_machine" {
     actions = local.dynamodb_actions
     # The ASL reads and writes the table itself; none of these actions accepts an index ARN (AWS's
     # Service Authorization Reference, checked by the IAM gate), so no index is named.
-    resources = [var.table_arn]
+    resources = [local.table_arn]
     }], var.owner_claim == null ? [] : [{
     sid       = "OwnerIndex"
     actions   = ["dynamodb:Query"] # a caller's keys, with owner isolation
-    resources = ["${var.table_arn}/index/${var.owner_index_name}"]
+    resources = ["${local.table_arn}/index/${var.owner_index_name}"]
   }])
 }
 
@@ -234,4 +245,23 @@ resource "aws_api_gateway_usage_plan_key" "this" {
   key_id        = each.value.id
   key_type      = "API_KEY"
   usage_plan_id = aws_api_gateway_usage_plan.this[0].id
+}
+
+# The ASL reads and writes items by the key `id` (a string) alone. Terraform cannot see the key schema of a
+# table it is only given by name, so this check reads it: at plan when the table exists, after apply when it
+# is created in the same run (a check block warns, it does not stop the apply; a scoped data source that
+# cannot read the table yet is a warning too).
+check "table_key_schema" {
+  data "aws_dynamodb_table" "items" {
+    name = local.table_name
+  }
+
+  assert {
+    condition = (
+      data.aws_dynamodb_table.items.hash_key == "id"
+      && coalesce(data.aws_dynamodb_table.items.range_key, "-") == "-"
+      && contains([for a in data.aws_dynamodb_table.items.attribute : a.type if a.name == "id"], "S")
+    )
+    error_message = "crud_api: table ${local.table_name} must have the hash key `id` of type S and no range key (the API reads and writes items by id alone); it has hash key ${data.aws_dynamodb_table.items.hash_key}."
+  }
 }

@@ -25,12 +25,12 @@ output "stage_name" {
 
 output "state_machine_arn" {
   description = "ARN of the EXPRESS CRUD state machine."
-  value       = module.state_machine.arn
+  value       = module.state_machine.state_machine_arn
 }
 
 output "state_machine_name" {
   description = "Name of the EXPRESS CRUD state machine."
-  value       = module.state_machine.name
+  value       = module.state_machine.state_machine_name
 }
 
 output "log_group_names" {
@@ -59,6 +59,11 @@ output "api_role_name" {
 output "state_machine_role_arn" {
   description = "Role the state machine uses for DynamoDB."
   value       = module.state_machine.role_arn
+}
+
+output "state_machine_role_name" {
+  description = "Name of that role."
+  value       = module.state_machine.role_name
 }
 
 output "stage_arn" {

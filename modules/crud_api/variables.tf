@@ -7,21 +7,12 @@ variable "name" {
   }
 }
 
-variable "table_name" {
-  description = "DynamoDB table holding the items; its hash key must be the string attribute `id` (modules/dynamodb_table's default)."
+variable "table" {
+  description = "The DynamoDB table holding the items, by name or ARN (the other is derived; a name means a table in the provider's account and region). Its key schema must be a hash key `id` of type S and no range key (modules/dynamodb_table's default): the check `table_key_schema` reads the table and warns when it is not."
   type        = string
   validation {
-    condition     = can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table_name))
-    error_message = "table_name must be a DynamoDB table name (3-255 characters of letters, digits, '_', '-', '.')."
-  }
-}
-
-variable "table_arn" {
-  description = "ARN of that table (IAM is scoped to it and its indexes)."
-  type        = string
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}$", var.table_arn))
-    error_message = "table_arn must be a DynamoDB table ARN (arn:aws:dynamodb:<region>:<account>:table/<name>)."
+    condition     = can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table)) || can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}$", var.table))
+    error_message = "table must be a DynamoDB table name (3-255 characters of letters, digits, '_', '-', '.') or a table ARN (arn:aws:dynamodb:<region>:<account>:table/<name>)."
   }
 }
 
@@ -216,18 +207,18 @@ variable "log_retention_in_days" {
   type        = number
   default     = 30
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
-    error_message = "log_retention_in_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+    condition     = contains(module.conventions.log_retention_in_days, var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of the values CloudWatch Logs accepts (${join(", ", module.conventions.log_retention_in_days)})."
   }
 }
 
-variable "state_machine_log_level" {
+variable "log_level" {
   description = "Execution log level of the EXPRESS state machine (ALL, ERROR, FATAL, OFF). Execution data (bodies) is never logged."
   type        = string
   default     = "ERROR"
   validation {
-    condition     = contains(["ALL", "ERROR", "FATAL", "OFF"], var.state_machine_log_level)
-    error_message = "state_machine_log_level must be ALL, ERROR, FATAL or OFF."
+    condition     = contains(["ALL", "ERROR", "FATAL", "OFF"], var.log_level)
+    error_message = "log_level must be ALL, ERROR, FATAL or OFF."
   }
 }
 

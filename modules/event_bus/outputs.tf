@@ -52,3 +52,13 @@ output "claim_check_objects_arn" {
   description = "ARN pattern of the claim-check objects: grant consumers s3:GetObject on it."
   value       = var.claim_check_enabled ? "${aws_s3_bucket.claim_check[0].arn}/claims/*" : null
 }
+
+output "sfn_target_role_arns" {
+  description = "Rule key => ARN of the role EventBridge assumes to start that rule's state machine targets (rules with sfn targets only)."
+  value       = { for key, role in aws_iam_role.sfn_targets : key => role.arn }
+}
+
+output "sfn_target_role_names" {
+  description = "Rule key => name of that role."
+  value       = { for key, role in aws_iam_role.sfn_targets : key => role.name }
+}

@@ -21,7 +21,7 @@ locals {
       Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
       Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
     }],
-    var.xray_tracing ? [{
+    var.function.xray_tracing ? [{
       Sid      = "Tracing"
       Effect   = "Allow"
       Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
@@ -48,19 +48,19 @@ locals {
         Resource = [aws_sqs_queue.failures[0].arn]
       },
     ] : [],
-    var.environment_kms_key_arn == null ? [] : [{
+    var.function.environment_kms_key_arn == null ? [] : [{
       Sid      = "DecryptOwnEnvironment"
       Effect   = "Allow"
       Action   = ["kms:Decrypt"]
-      Resource = [var.environment_kms_key_arn]
+      Resource = [var.function.environment_kms_key_arn]
     }],
-    local.stream_consumer && var.failure_queue_kms_key_arn != null ? [{
+    local.stream_consumer && var.dlq_kms_key_arn != null ? [{
       Sid      = "EncryptForTheFailureQueue"
       Effect   = "Allow"
       Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
-      Resource = [var.failure_queue_kms_key_arn]
+      Resource = [var.dlq_kms_key_arn]
     }] : [],
-    var.vpc_config == null ? [] : [
+    var.function.vpc_config == null ? [] : [
       {
         # Lambda creates and removes the function's network interfaces in these subnets and groups.
         Sid    = "NetworkInterfacesInTheVpc"
@@ -68,8 +68,8 @@ locals {
         Action = ["ec2:CreateNetworkInterface"]
         Resource = concat(
           ["${local.ec2_arn_prefix}:network-interface/*"],
-          [for id in var.vpc_config.subnet_ids : "${local.ec2_arn_prefix}:subnet/${id}"],
-          [for id in var.vpc_config.security_group_ids : "${local.ec2_arn_prefix}:security-group/${id}"],
+          [for id in var.function.vpc_config.subnet_ids : "${local.ec2_arn_prefix}:subnet/${id}"],
+          [for id in var.function.vpc_config.security_group_ids : "${local.ec2_arn_prefix}:security-group/${id}"],
         )
       },
       {
@@ -86,7 +86,7 @@ locals {
         Resource = ["*"]
       },
     ],
-    var.async_failure_queue ? [{
+    var.async_dlq ? [{
       Sid      = "SendFailedAsyncInvocationsToTheQueue"
       Effect   = "Allow"
       Action   = ["sqs:SendMessage"]

@@ -1,27 +1,31 @@
+module "conventions" {
+  source = "../conventions"
+}
+
 locals {
   environment_variables = merge(
     var.environment_variables,
-    var.failure_queue_environment_variable != null && local.stream_consumer ? { (var.failure_queue_environment_variable) = aws_sqs_queue.failures[0].url } : {},
+    var.dlq_environment_variable != null && local.stream_consumer ? { (var.dlq_environment_variable) = aws_sqs_queue.failures[0].url } : {},
   )
   stream_consumer = var.event_source_mapping != null
   # The public layer that matches the aws-lambda-powertools version the tests run against (pyproject.toml).
-  powertools_parameter = var.powertools_version == null ? null : "/aws/service/powertools/python/${var.architecture}/${var.runtime}/${var.powertools_version}"
-  powertools_layer_arn = var.powertools_layer_arn != null ? var.powertools_layer_arn : (
-    var.powertools_version == null ? null : data.aws_ssm_parameter.powertools_layer[0].value
+  powertools_parameter = !var.function.powertools_layer ? null : "/aws/service/powertools/python/${var.function.architecture}/${var.function.runtime}/${var.function.powertools_version}"
+  powertools_layer_arn = !var.function.powertools_layer ? null : (
+    var.function.powertools_layer_arn != null ? var.function.powertools_layer_arn : data.aws_ssm_parameter.powertools_layer[0].value
   )
 }
 
 data "aws_ssm_parameter" "powertools_layer" {
-  count = var.powertools_layer_arn == null && var.powertools_version != null ? 1 : 0
+  count = var.function.powertools_layer && var.function.powertools_layer_arn == null ? 1 : 0
   name  = local.powertools_parameter
 }
 
 # Created before the function so Lambda never creates it without a retention period.
 resource "aws_cloudwatch_log_group" "this" {
-  #checkov:skip=CKV_AWS_338:Retention is the caller's var.log_retention_in_days (validated to CloudWatch's values); prod sets 365, dev/local keep logs days, not a year
+  #checkov:skip=CKV_AWS_338:Retention is the caller's var.function.log_retention_in_days (validated to CloudWatch's values); prod sets 365, dev/local keep logs days, not a year
   name              = "/aws/lambda/${var.name}"
-  retention_in_days = var.log_retention_in_days
-  kms_key_id        = var.log_kms_key_arn
+  retention_in_days = var.function.log_retention_in_days
+  kms_key_id        = var.function.log_kms_key_arn
   tags              = var.tags
 }
 
@@ -29,31 +33,34 @@ resource "aws_sqs_queue" "failures" {
   count                     = local.stream_consumer ? 1 : 0
   name                      = "${var.name}-stream-failures"
   message_retention_seconds = 1209600 # 14 days, the SQS maximum: time to inspect and replay
-  sqs_managed_sse_enabled   = var.failure_queue_kms_key_arn == null ? true : null
-  kms_master_key_id         = var.failure_queue_kms_key_arn
+  sqs_managed_sse_enabled   = var.dlq_kms_key_arn == null ? true : null
+  kms_master_key_id         = var.dlq_kms_key_arn
   tags                      = var.tags
 }
 
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:A DLQ on the function applies to async invocations only; this module sets the on-failure destination of the stream mapping or of async invocations instead, which also keeps the event
-  #checkov:skip=CKV_AWS_117:VPC is the caller's var.vpc_config: the functions call only AWS APIs, and a VPC needs NAT or endpoints
+  #checkov:skip=CKV_AWS_117:VPC is the caller's var.function.vpc_config: the functions call only AWS APIs, and a VPC needs NAT or endpoints
   #checkov:skip=CKV_AWS_272:Packages are built deterministically and pinned by source_code_hash; a signing profile is the consumer's choice
-  #checkov:skip=CKV_AWS_173:A customer managed key is the caller's var.environment_kms_key_arn; the variables hold names, ARNs and rules, never secrets, and Lambda encrypts them at rest with its AWS managed key otherwise
-  #checkov:skip=CKV_AWS_50:X-Ray is the caller's var.xray_tracing, on by default; only dev and local turn it off
+  #checkov:skip=CKV_AWS_173:A customer managed key is the caller's var.function.environment_kms_key_arn; the variables hold names, ARNs and rules, never secrets, and Lambda encrypts them at rest with its AWS managed key otherwise
+  #checkov:skip=CKV_AWS_50:X-Ray is the caller's var.function.xray_tracing, on by default; only dev and local turn it off
   function_name                  = var.name
   description                    = var.description
   role                           = aws_iam_role.this.arn
   filename                       = var.package.path
+  s3_bucket                      = var.package.s3_bucket
+  s3_key                         = var.package.s3_key
+  s3_object_version              = var.package.s3_object_version
   source_code_hash               = var.package.source_code_hash
   handler                        = var.handler
-  runtime                        = var.runtime
-  architectures                  = [var.architecture]
-  memory_size                    = var.memory_size
-  timeout                        = var.timeout
-  reserved_concurrent_executions = var.reserved_concurrent_executions
-  layers                         = concat(compact([local.powertools_layer_arn]), var.layers)
+  runtime                        = var.function.runtime
+  architectures                  = [var.function.architecture]
+  memory_size                    = var.function.memory_size
+  timeout                        = var.function.timeout
+  reserved_concurrent_executions = var.function.reserved_concurrent_executions
+  layers                         = concat(compact([local.powertools_layer_arn]), var.function.layers)
 
-  kms_key_arn = var.environment_kms_key_arn
+  kms_key_arn = var.function.environment_kms_key_arn
 
   dynamic "environment" {
     for_each = length(local.environment_variables) > 0 ? [local.environment_variables] : []
@@ -63,7 +70,7 @@ resource "aws_lambda_function" "this" {
   }
 
   dynamic "vpc_config" {
-    for_each = var.vpc_config == null ? [] : [var.vpc_config]
+    for_each = var.function.vpc_config == null ? [] : [var.function.vpc_config]
     content {
       subnet_ids         = vpc_config.value.subnet_ids
       security_group_ids = vpc_config.value.security_group_ids
@@ -71,14 +78,14 @@ resource "aws_lambda_function" "this" {
   }
 
   tracing_config {
-    mode = var.xray_tracing ? "Active" : "PassThrough"
+    mode = var.function.xray_tracing ? "Active" : "PassThrough"
   }
 
   # Lambda's advanced logging controls filter by level; powertools Logger follows AWS_LAMBDA_LOG_LEVEL.
   logging_config {
     log_format            = "JSON"
     log_group             = aws_cloudwatch_log_group.this.name
-    application_log_level = var.log_level
+    application_log_level = var.function.log_level
     system_log_level      = "WARN"
   }
 
@@ -91,7 +98,7 @@ resource "aws_lambda_function" "this" {
 # Asynchronous invocations (EventBridge, SNS, ...) that fail after Lambda's own retries land here instead of
 # being dropped.
 resource "aws_sqs_queue" "async_failures" {
-  count                     = var.async_failure_queue ? 1 : 0
+  count                     = var.async_dlq ? 1 : 0
   name                      = "${var.name}-async-failures"
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
@@ -103,7 +110,7 @@ resource "aws_sqs_queue" "async_failures" {
 locals {
   failure_queues = merge(
     local.stream_consumer ? { stream = aws_sqs_queue.failures[0] } : {},
-    var.async_failure_queue ? { async = aws_sqs_queue.async_failures[0] } : {},
+    var.async_dlq ? { async = aws_sqs_queue.async_failures[0] } : {},
   )
 }
 
@@ -125,7 +132,7 @@ resource "aws_sqs_queue_policy" "tls_only" {
 }
 
 resource "aws_lambda_function_event_invoke_config" "this" {
-  count                        = var.async_failure_queue ? 1 : 0
+  count                        = var.async_dlq ? 1 : 0
   function_name                = aws_lambda_function.this.function_name
   maximum_retry_attempts       = 2
   maximum_event_age_in_seconds = 21600

@@ -43,27 +43,32 @@ output "event_source_mapping_uuid" {
   value       = one(aws_lambda_event_source_mapping.stream[*].uuid)
 }
 
-output "failure_queue_arn" {
+output "dlq_arn" {
   description = "ARN of the SQS queue receiving batches that exhausted their retries (null without a mapping)."
   value       = one(aws_sqs_queue.failures[*].arn)
 }
 
-output "failure_queue_url" {
+output "dlq_url" {
   description = "URL of that queue."
   value       = one(aws_sqs_queue.failures[*].url)
 }
 
-output "failure_queue_name" {
+output "dlq_name" {
   description = "Name of that queue (for alarms)."
   value       = one(aws_sqs_queue.failures[*].name)
 }
 
-output "async_failure_queue_url" {
+output "async_dlq_url" {
   description = "URL of the queue receiving failed asynchronous invocations (null without one)."
   value       = one(aws_sqs_queue.async_failures[*].url)
 }
 
-output "async_failure_queue_name" {
+output "async_dlq_arn" {
+  description = "ARN of the queue receiving failed asynchronous invocations (null without one)."
+  value       = one(aws_sqs_queue.async_failures[*].arn)
+}
+
+output "async_dlq_name" {
   description = "Name of that queue (for alarms)."
   value       = one(aws_sqs_queue.async_failures[*].name)
 }

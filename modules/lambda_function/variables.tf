@@ -18,15 +18,110 @@ variable "description" {
 }
 
 variable "package" {
-  description = "The built zip: path (relative to the root module or absolute) and base64 SHA-256 (build/lambdas/manifest.json)."
+  description = "The built zip: a local `path` (relative to the root module or absolute) or an S3 object (`s3_bucket`, `s3_key`, optional `s3_object_version`), and its base64 SHA-256 (`source_code_hash`, from the manifest scripts/build_lambdas.py writes)."
   type = object({
-    path             = string
-    source_code_hash = string
+    path              = optional(string)
+    s3_bucket         = optional(string)
+    s3_key            = optional(string)
+    s3_object_version = optional(string)
+    source_code_hash  = string
   })
   validation {
-    condition     = endswith(var.package.path, ".zip") && can(regex("^[A-Za-z0-9+/]{43}=$", var.package.source_code_hash))
-    error_message = "package needs a .zip path and source_code_hash as base64(sha256(zip)) (44 characters), as scripts/build_lambdas.py writes them."
+    condition     = (var.package.path == null) != (var.package.s3_bucket == null) && (var.package.s3_bucket == null) == (var.package.s3_key == null)
+    error_message = "package needs either path or s3_bucket and s3_key (not both)."
   }
+  validation {
+    condition     = endswith(coalesce(var.package.path, var.package.s3_key, "-"), ".zip") && can(regex("^[A-Za-z0-9+/]{43}=$", var.package.source_code_hash))
+    error_message = "package needs a .zip path or s3_key and source_code_hash as base64(sha256(zip)) (44 characters), as scripts/build_lambdas.py writes them."
+  }
+}
+
+variable "function" {
+  description = "Settings of the function, in one object shared by every Lambda-backed module (stream_trigger and stream_fanout pass theirs here unchanged); every attribute is optional. See the README's \"Function settings\" table."
+  type = object({
+    runtime                        = optional(string, "python3.13")
+    architecture                   = optional(string, "arm64")
+    memory_size                    = optional(number, 256)
+    timeout                        = optional(number, 60)
+    reserved_concurrent_executions = optional(number, -1)
+    log_level                      = optional(string, "INFO")
+    log_retention_in_days          = optional(number, 30)
+    log_kms_key_arn                = optional(string)
+    environment_kms_key_arn        = optional(string)
+    xray_tracing                   = optional(bool, true)
+    powertools_layer               = optional(bool, true)
+    powertools_layer_arn           = optional(string)
+    powertools_version             = optional(string, "3.37.0")
+    layers                         = optional(list(string), [])
+    vpc_config = optional(object({
+      subnet_ids         = list(string)
+      security_group_ids = list(string)
+    }))
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition     = can(regex("^python3\\.(1[1-9])$", var.function.runtime))
+    error_message = "function.runtime must be python3.11 or newer (e.g. python3.13)."
+  }
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.function.architecture)
+    error_message = "function.architecture must be arm64 or x86_64."
+  }
+  validation {
+    condition     = var.function.memory_size >= 128 && var.function.memory_size <= 10240 && floor(var.function.memory_size) == var.function.memory_size
+    error_message = "function.memory_size must be a whole number of MB from 128 to 10240."
+  }
+  validation {
+    condition     = var.function.timeout >= max(1, var.minimum_timeout) && var.function.timeout <= 900 && floor(var.function.timeout) == var.function.timeout
+    error_message = "function.timeout must be a whole number of seconds from ${max(1, var.minimum_timeout)} to 900${var.minimum_timeout > 1 ? " (the module's minimum_timeout: ${var.minimum_timeout_reason})" : ""}."
+  }
+  validation {
+    condition     = var.function.reserved_concurrent_executions >= -1 && floor(var.function.reserved_concurrent_executions) == var.function.reserved_concurrent_executions
+    error_message = "function.reserved_concurrent_executions must be a whole number >= -1 (-1: unreserved; 0 stops all invocations)."
+  }
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR"], var.function.log_level)
+    error_message = "function.log_level must be DEBUG, INFO, WARN or ERROR."
+  }
+  validation {
+    condition     = contains(module.conventions.log_retention_in_days, var.function.log_retention_in_days)
+    error_message = "function.log_retention_in_days must be one of the values CloudWatch Logs accepts (${join(", ", module.conventions.log_retention_in_days)})."
+  }
+  validation {
+    condition     = alltrue([for key in ["log_kms_key_arn", "environment_kms_key_arn"] : var.function[key] == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.function[key], "-")))])
+    error_message = "function.log_kms_key_arn and function.environment_kms_key_arn must be null or KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+  validation {
+    condition     = var.function.powertools_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", coalesce(var.function.powertools_layer_arn, "-")))
+    error_message = "function.powertools_layer_arn must be null or a layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)."
+  }
+  validation {
+    condition     = can(regex("^3\\.[0-9]+\\.[0-9]+$", var.function.powertools_version))
+    error_message = "function.powertools_version must be a 3.x.y release (the public layer's SSM parameters exist for v3)."
+  }
+  validation {
+    condition     = length(var.function.layers) <= 4
+    error_message = "function.layers allows at most 4 entries (Lambda's limit is 5 layers, one of them powertools)."
+  }
+  validation {
+    condition     = var.function.vpc_config == null || (length(try(var.function.vpc_config.subnet_ids, [])) > 0 && alltrue([for id in try(var.function.vpc_config.subnet_ids, []) : can(regex("^subnet-[0-9a-f]+$", id))]) && alltrue([for id in try(var.function.vpc_config.security_group_ids, []) : can(regex("^sg-[0-9a-f]+$", id))]))
+    error_message = "function.vpc_config needs at least one subnet id (subnet-...) and security group ids of the form sg-...."
+  }
+}
+
+variable "minimum_timeout" {
+  description = "Least function.timeout the code needs (seconds); modules wrapping this one set it from their own settings (e.g. one AWS call's worst case)."
+  type        = number
+  default     = 1
+  nullable    = false
+}
+
+variable "minimum_timeout_reason" {
+  description = "Why minimum_timeout is what it is, shown when function.timeout is below it."
+  type        = string
+  default     = ""
+  nullable    = false
 }
 
 variable "handler" {
@@ -35,56 +130,6 @@ variable "handler" {
   validation {
     condition     = can(regex("^[A-Za-z_][A-Za-z0-9_.]*\\.[A-Za-z_][A-Za-z0-9_]*$", var.handler))
     error_message = "handler must look like module.function (e.g. stream_trigger.handler.handler)."
-  }
-}
-
-variable "runtime" {
-  description = "Python runtime (python3.11 or newer; the sources are tested on 3.11-3.13)."
-  type        = string
-  default     = "python3.13"
-  validation {
-    condition     = can(regex("^python3\\.(1[1-9])$", var.runtime))
-    error_message = "runtime must be python3.11 or newer (e.g. python3.13)."
-  }
-}
-
-variable "architecture" {
-  description = "Instruction set: arm64 (cheaper per GB-second) or x86_64."
-  type        = string
-  default     = "arm64"
-  validation {
-    condition     = contains(["arm64", "x86_64"], var.architecture)
-    error_message = "architecture must be arm64 or x86_64."
-  }
-}
-
-variable "memory_size" {
-  description = "Memory in MB (CPU scales with it)."
-  type        = number
-  default     = 256
-  validation {
-    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
-    error_message = "memory_size must be a whole number of MB from 128 to 10240."
-  }
-}
-
-variable "timeout" {
-  description = "Seconds an invocation may run."
-  type        = number
-  default     = 60
-  validation {
-    condition     = var.timeout >= 1 && var.timeout <= 900 && floor(var.timeout) == var.timeout
-    error_message = "timeout must be a whole number of seconds from 1 to 900."
-  }
-}
-
-variable "reserved_concurrent_executions" {
-  description = "Concurrency reserved for (and capping) the function; -1 leaves it unreserved, 0 stops all invocations."
-  type        = number
-  default     = -1
-  validation {
-    condition     = var.reserved_concurrent_executions >= -1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions
-    error_message = "reserved_concurrent_executions must be a whole number >= -1."
   }
 }
 
@@ -112,72 +157,10 @@ variable "policy_statements" {
   }
 }
 
-variable "log_level" {
-  description = "Lowest level of application log lines kept (Lambda's advanced logging controls; powertools Logger follows it)."
-  type        = string
-  default     = "INFO"
-  validation {
-    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR"], var.log_level)
-    error_message = "log_level must be DEBUG, INFO, WARN or ERROR."
-  }
-}
-
-variable "async_failure_queue" {
+variable "async_dlq" {
   description = "For functions invoked asynchronously (EventBridge, SNS targets): create an SQS queue that receives invocations still failing after Lambda's 2 retries, instead of dropping them."
   type        = bool
   default     = false
-}
-
-variable "xray_tracing" {
-  description = "Active X-Ray tracing."
-  type        = bool
-  default     = true
-}
-
-variable "log_retention_in_days" {
-  description = "Retention of the function's log group."
-  type        = number
-  default     = 30
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
-    error_message = "log_retention_in_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
-  }
-}
-
-variable "log_kms_key_arn" {
-  description = "KMS key ARN encrypting the log group; null uses CloudWatch Logs' own encryption."
-  type        = string
-  default     = null
-}
-
-variable "powertools_layer_arn" {
-  description = "aws-lambda-powertools layer ARN. Null resolves the public layer of powertools_version from its SSM parameter (/aws/service/powertools/python/<arch>/<runtime>/<version>)."
-  type        = string
-  default     = null
-  validation {
-    condition     = var.powertools_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", coalesce(var.powertools_layer_arn, "-")))
-    error_message = "powertools_layer_arn must be null or a layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)."
-  }
-}
-
-variable "powertools_version" {
-  description = "aws-lambda-powertools release whose public layer is used when powertools_layer_arn is null; keep it equal to the version pinned in pyproject.toml. Null attaches no powertools layer."
-  type        = string
-  default     = "3.37.0"
-  validation {
-    condition     = var.powertools_version == null || can(regex("^3\\.[0-9]+\\.[0-9]+$", coalesce(var.powertools_version, "-")))
-    error_message = "powertools_version must be null or a 3.x.y release (the layer's SSM parameters exist for v3)."
-  }
-}
-
-variable "layers" {
-  description = "Further layer version ARNs, after the powertools layer."
-  type        = list(string)
-  default     = []
-  validation {
-    condition     = length(var.layers) <= 4
-    error_message = "layers allows at most 4 entries (Lambda's limit is 5 layers, one of them powertools)."
-  }
 }
 
 variable "event_source_mapping" {
@@ -235,45 +218,23 @@ variable "tags" {
   default     = {}
 }
 
-variable "failure_queue_environment_variable" {
+variable "dlq_environment_variable" {
   description = "Name of an environment variable that receives the URL of the stream mapping's failure queue, for a function that dead-letters records itself (the role may already send to that queue). Null: none."
   type        = string
   default     = null
   validation {
-    condition     = var.failure_queue_environment_variable == null || can(regex("^[A-Z][A-Z0-9_]*$", coalesce(var.failure_queue_environment_variable, "-")))
-    error_message = "failure_queue_environment_variable must be null or an environment variable name (upper case letters, digits, '_')."
+    condition     = var.dlq_environment_variable == null || can(regex("^[A-Z][A-Z0-9_]*$", coalesce(var.dlq_environment_variable, "-")))
+    error_message = "dlq_environment_variable must be null or an environment variable name (upper case letters, digits, '_')."
   }
 }
 
-variable "failure_queue_kms_key_arn" {
+variable "dlq_kms_key_arn" {
   description = "Customer managed KMS key for the failure queue (the role gets kms:GenerateDataKey and kms:Decrypt on it). Null: SQS-managed encryption."
   type        = string
   default     = null
   validation {
-    condition     = var.failure_queue_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.failure_queue_kms_key_arn, "-")))
-    error_message = "failure_queue_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+    condition     = var.dlq_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.dlq_kms_key_arn, "-")))
+    error_message = "dlq_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
   }
 }
 
-variable "vpc_config" {
-  description = "Subnets and security groups to run the function in (the role gets the network-interface permissions Lambda needs, on these subnets and groups). Null: no VPC."
-  type = object({
-    subnet_ids         = list(string)
-    security_group_ids = list(string)
-  })
-  default = null
-  validation {
-    condition     = var.vpc_config == null || (length(try(var.vpc_config.subnet_ids, [])) > 0 && alltrue([for id in try(var.vpc_config.subnet_ids, []) : can(regex("^subnet-[0-9a-f]+$", id))]) && alltrue([for id in try(var.vpc_config.security_group_ids, []) : can(regex("^sg-[0-9a-f]+$", id))]))
-    error_message = "vpc_config needs at least one subnet id (subnet-...) and security group ids of the form sg-...."
-  }
-}
-
-variable "environment_kms_key_arn" {
-  description = "KMS key ARN encrypting the function's environment variables at rest; null uses Lambda's AWS managed key. The role gets kms:Decrypt on it."
-  type        = string
-  default     = null
-  validation {
-    condition     = var.environment_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.environment_kms_key_arn, "-")))
-    error_message = "environment_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
-  }
-}

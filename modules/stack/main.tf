@@ -6,9 +6,19 @@ locals {
   # crud_api stores an item's user fields as JSON text in this attribute; both stream consumers lift them out.
   document_attribute = "document"
   owner_index_name   = "owner-index"
-  # No layer when the packages bundle powertools (null powertools_version attaches none).
-  powertools_version   = var.powertools_bundled ? null : var.powertools_version
-  powertools_layer_arn = var.powertools_bundled ? null : var.powertools_layer_arn
+  # Every function's settings (modules/lambda_function's `function` object): the stack's own knobs, then
+  # whatever the caller's `function` sets. No layer when the packages bundle powertools.
+  function = merge(
+    {
+      log_retention_in_days   = var.log_retention_in_days
+      log_kms_key_arn         = var.kms_key_arns.logs
+      environment_kms_key_arn = var.kms_key_arns.lambda_environment
+      xray_tracing            = var.xray_tracing
+      powertools_layer        = !var.powertools_bundled
+      powertools_layer_arn    = var.powertools_layer_arn
+    },
+    var.function,
+  )
 }
 
 module "table" {
@@ -30,8 +40,7 @@ module "crud" {
   source = "../crud_api"
 
   name                   = var.name
-  table_name             = module.table.table_name
-  table_arn              = module.table.table_arn
+  table                  = module.table.table_arn
   stage_name             = var.stage_name
   throttling_rate_limit  = var.api_throttling_rate_limit
   throttling_burst_limit = var.api_throttling_burst_limit
@@ -118,20 +127,15 @@ module "trigger" { # stream reader 1
   stream_arn = module.table.stream_arn
   workflows = merge(var.trigger_workflows, {
     item-workflow = {
-      state_machine_arn = module.workflow.arn
+      state_machine_arn = module.workflow.state_machine_arn
       event_names       = var.trigger_event_names
       conditions        = var.trigger_conditions == null ? null : jsonencode(var.trigger_conditions)
     }
   })
-  package                 = var.lambda_packages["stream_trigger"]
-  document_attribute      = local.document_attribute
-  log_retention_in_days   = var.log_retention_in_days
-  log_kms_key_arn         = var.kms_key_arns.logs
-  environment_kms_key_arn = var.kms_key_arns.lambda_environment
-  xray_tracing            = var.xray_tracing
-  powertools_layer_arn    = local.powertools_layer_arn
-  powertools_version      = local.powertools_version
-  tags                    = var.tags
+  package            = var.lambda_packages["stream_trigger"]
+  document_attribute = local.document_attribute
+  function           = local.function
+  tags               = var.tags
 }
 
 module "bus" {
@@ -165,21 +169,16 @@ module "bus" {
 module "fanout" { # stream reader 2: every change onto the bus
   source = "../stream_fanout"
 
-  name                    = "${var.name}-bus-fanout"
-  stream_arn              = module.table.stream_arn
-  event_bus_arn           = module.bus.event_bus_arn
-  claim_check_bucket_arn  = module.bus.claim_check_bucket_arn
-  package                 = var.lambda_packages["stream_fanout"]
-  event_source            = local.event_source
-  entity                  = local.entity
-  document_attribute      = local.document_attribute
-  log_retention_in_days   = var.log_retention_in_days
-  log_kms_key_arn         = var.kms_key_arns.logs
-  environment_kms_key_arn = var.kms_key_arns.lambda_environment
-  xray_tracing            = var.xray_tracing
-  powertools_layer_arn    = local.powertools_layer_arn
-  powertools_version      = local.powertools_version
-  tags                    = var.tags
+  name                   = "${var.name}-bus-fanout"
+  stream_arn             = module.table.stream_arn
+  event_bus_arn          = module.bus.event_bus_arn
+  claim_check_bucket_arn = module.bus.claim_check_bucket_arn
+  package                = var.lambda_packages["stream_fanout"]
+  event_source           = local.event_source
+  entity                 = local.entity
+  document_attribute     = local.document_attribute
+  function               = local.function
+  tags                   = var.tags
 }
 
 # The fan-out was part of event_bus until v0.2: its function, role, log group, mapping and mapping failure
@@ -209,17 +208,12 @@ resource "aws_sqs_queue" "audit" {
 module "consumer" {
   source = "../lambda_function"
 
-  name                    = "${var.name}-consumer"
-  description             = "Logs paid items and counts them (EMF metric ItemEventsConsumed)"
-  package                 = var.lambda_packages["event_consumer"]
-  handler                 = "event_consumer.handler.handler"
-  async_failure_queue     = true # EventBridge invokes it asynchronously: failed events must not vanish
-  log_retention_in_days   = var.log_retention_in_days
-  log_kms_key_arn         = var.kms_key_arns.logs
-  environment_kms_key_arn = var.kms_key_arns.lambda_environment
-  xray_tracing            = var.xray_tracing
-  powertools_layer_arn    = local.powertools_layer_arn
-  powertools_version      = local.powertools_version
+  name        = "${var.name}-consumer"
+  description = "Logs paid items and counts them (EMF metric ItemEventsConsumed)"
+  package     = var.lambda_packages["event_consumer"]
+  handler     = "event_consumer.handler.handler"
+  async_dlq   = true # EventBridge invokes it asynchronously: failed events must not vanish
+  function    = local.function
   environment_variables = {
     POWERTOOLS_SERVICE_NAME      = "${var.name}-consumer"
     POWERTOOLS_METRICS_NAMESPACE = var.name
@@ -247,7 +241,7 @@ module "alarms" {
       trigger-stream    = module.trigger.dlq_name
       fanout            = module.fanout.dlq_name
       workflow-failures = aws_sqs_queue.workflow_failures.name
-      consumer-async    = module.consumer.async_failure_queue_name
+      consumer-async    = module.consumer.async_dlq_name
     },
     { for rule, queue in module.bus.target_dlq_names : "rule-${rule}" => queue },
   )
@@ -257,7 +251,7 @@ module "alarms" {
     fanout   = module.fanout.function_name
     consumer = module.consumer.function_name
   }
-  state_machine_arns = { crud = module.crud.state_machine_arn, workflow = module.workflow.arn }
+  state_machine_arns = { crud = module.crud.state_machine_arn, workflow = module.workflow.state_machine_arn }
   apis               = { crud = { api_name = module.crud.rest_api_name, stage_name = module.crud.stage_name } }
   tags               = var.tags
 }

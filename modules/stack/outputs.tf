@@ -46,7 +46,7 @@ output "crud_state_machine_arn" {
 
 output "workflow_state_machine_arn" {
   description = "STANDARD example workflow the trigger starts."
-  value       = module.workflow.arn
+  value       = module.workflow.state_machine_arn
 }
 
 output "event_bus_name" {
@@ -64,14 +64,59 @@ output "audit_queue_url" {
   value       = aws_sqs_queue.audit.url
 }
 
+output "audit_queue_arn" {
+  description = "ARN of the audit queue."
+  value       = aws_sqs_queue.audit.arn
+}
+
+output "audit_queue_name" {
+  description = "Name of the audit queue."
+  value       = aws_sqs_queue.audit.name
+}
+
 output "trigger_dlq_url" {
   description = "Queue receiving stream batches the trigger failed on after its retries."
   value       = module.trigger.dlq_url
 }
 
+output "trigger_dlq_arn" {
+  description = "ARN of the trigger's dead-letter queue."
+  value       = module.trigger.dlq_arn
+}
+
+output "trigger_dlq_name" {
+  description = "Name of the trigger's dead-letter queue."
+  value       = module.trigger.dlq_name
+}
+
 output "fanout_dlq_url" {
   description = "Queue receiving events the fan-out could not publish."
   value       = module.fanout.dlq_url
+}
+
+output "fanout_dlq_arn" {
+  description = "ARN of the fan-out's dead-letter queue."
+  value       = module.fanout.dlq_arn
+}
+
+output "fanout_dlq_name" {
+  description = "Name of the fan-out's dead-letter queue."
+  value       = module.fanout.dlq_name
+}
+
+output "consumer_dlq_url" {
+  description = "Queue receiving bus events the consumer function still failed on after Lambda's asynchronous retries."
+  value       = module.consumer.async_dlq_url
+}
+
+output "consumer_dlq_arn" {
+  description = "ARN of the consumer's dead-letter queue."
+  value       = module.consumer.async_dlq_arn
+}
+
+output "consumer_dlq_name" {
+  description = "Name of the consumer's dead-letter queue."
+  value       = module.consumer.async_dlq_name
 }
 
 output "workflow_queue_urls" {
@@ -80,6 +125,52 @@ output "workflow_queue_urls" {
     notifications = aws_sqs_queue.workflow_notifications.url
     failures      = aws_sqs_queue.workflow_failures.url
   }
+}
+
+output "workflow_queue_arns" {
+  description = "ARNs of those queues."
+  value = {
+    notifications = aws_sqs_queue.workflow_notifications.arn
+    failures      = aws_sqs_queue.workflow_failures.arn
+  }
+}
+
+output "workflow_queue_names" {
+  description = "Names of those queues."
+  value = {
+    notifications = aws_sqs_queue.workflow_notifications.name
+    failures      = aws_sqs_queue.workflow_failures.name
+  }
+}
+
+output "role_arns" {
+  description = "Every IAM role of the stack by what assumes it (for permission boundaries, access reviews, cross-account grants)."
+  value = merge(
+    {
+      trigger                = module.trigger.role_arn
+      fanout                 = module.fanout.role_arn
+      consumer               = module.consumer.role_arn
+      api                    = module.crud.api_role_arn
+      crud_state_machine     = module.crud.state_machine_role_arn
+      workflow_state_machine = module.workflow.role_arn
+    },
+    { for key, arn in module.bus.sfn_target_role_arns : "bus_rule_${key}" => arn },
+  )
+}
+
+output "role_names" {
+  description = "Names of those roles."
+  value = merge(
+    {
+      trigger                = module.trigger.role_name
+      fanout                 = module.fanout.role_name
+      consumer               = module.consumer.role_name
+      api                    = module.crud.api_role_name
+      crud_state_machine     = module.crud.state_machine_role_name
+      workflow_state_machine = module.workflow.role_name
+    },
+    { for key, name in module.bus.sfn_target_role_names : "bus_rule_${key}" => name },
+  )
 }
 
 output "stream_consumers" {
@@ -121,7 +212,7 @@ output "settings" {
     alarms_enabled         = var.alarms_enabled
     dashboard              = var.alarms_enabled && var.dashboard
     xray_tracing           = var.xray_tracing
-    powertools_layer_arn   = local.powertools_layer_arn
+    powertools_layer_arn   = var.powertools_bundled ? null : var.powertools_layer_arn
     powertools_bundled     = var.powertools_bundled
   }
 }

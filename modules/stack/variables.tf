@@ -214,10 +214,10 @@ variable "powertools_bundled" {
   nullable    = false # null (e.g. an environment leaving it out) means the default
 }
 
-variable "powertools_version" {
-  description = "aws-lambda-powertools release of the public layer used when powertools_layer_arn is null (keep equal to pyproject.toml's pin)."
-  type        = string
-  default     = "3.37.0"
+variable "function" {
+  description = "Settings for every function of the stack (modules/lambda_function's `function` object: memory_size, timeout, log_level, architecture, ...); they take precedence over the stack's log_retention_in_days, kms_key_arns, xray_tracing and powertools inputs."
+  type        = any
+  default     = {}
   nullable    = false
 }
 

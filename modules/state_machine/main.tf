@@ -1,3 +1,7 @@
+module "conventions" {
+  source = "../conventions"
+}
+
 data "aws_caller_identity" "current" {}
 
 # The /aws/vendedlogs/ prefix keeps the log resource policy Step Functions needs small.

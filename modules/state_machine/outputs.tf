@@ -1,9 +1,9 @@
-output "arn" {
+output "state_machine_arn" {
   description = "ARN of the state machine."
   value       = aws_sfn_state_machine.this.arn
 }
 
-output "name" {
+output "state_machine_name" {
   description = "Name of the state machine."
   value       = aws_sfn_state_machine.this.name
 }

@@ -7,6 +7,10 @@ locals {
   # arn:<partition>:s3:::<bucket>
   claim_check_bucket = var.claim_check_bucket_arn == null ? null : split(":::", var.claim_check_bucket_arn)[1]
 
+  # The handler keeps one call's worst case (3 attempts x 7 s of timeouts plus backoffs: 24 s) and a 1 s
+  # reserve before each send, and needs a few seconds to publish beyond that.
+  minimum_timeout = 30
+
   environment = merge(
     {
       EVENT_BUS_NAME          = local.event_bus_name
@@ -26,31 +30,21 @@ locals {
 module "function" {
   source = "../lambda_function"
 
-  name                           = var.name
-  description                    = "Publishes the changes of ${var.stream_arn} to ${local.event_bus_name}"
-  package                        = var.package
-  handler                        = var.handler
-  runtime                        = var.runtime
-  architecture                   = var.architecture
-  memory_size                    = var.memory_size
-  timeout                        = var.timeout
-  reserved_concurrent_executions = var.reserved_concurrent_executions
-  environment_variables          = local.environment
-  xray_tracing                   = var.xray_tracing
-  log_level                      = var.log_level
-  log_retention_in_days          = var.log_retention_in_days
-  log_kms_key_arn                = var.log_kms_key_arn
-  environment_kms_key_arn        = var.environment_kms_key_arn
-  powertools_layer_arn           = var.powertools_layer_arn
-  powertools_version             = var.powertools_version
-  event_source_mapping           = merge(var.event_source_mapping, { stream_arn = var.stream_arn })
-  vpc_config                     = var.vpc_config
-  tags                           = var.tags
+  name                   = var.name
+  description            = "Publishes the changes of ${var.stream_arn} to ${local.event_bus_name}"
+  package                = var.package
+  handler                = var.handler
+  environment_variables  = local.environment
+  event_source_mapping   = merge(var.event_source_mapping, { stream_arn = var.stream_arn })
+  function               = var.function
+  minimum_timeout        = 30
+  minimum_timeout_reason = "the fan-out keeps 25 s for its last call (3 attempts x 7 s of timeouts plus backoffs) and a 1 s reserve, and needs time to publish"
+  tags                   = var.tags
 
   # One queue holds what could not be published: the mapping's failed batches (stream metadata) and the
   # function's own dead letters ({"reason", "errorCode", "errorMessage", "attempts", "change" | "keys", ...}).
-  failure_queue_environment_variable = "DLQ_URL"
-  failure_queue_kms_key_arn          = var.dlq_kms_key_arn
+  dlq_environment_variable = "DLQ_URL"
+  dlq_kms_key_arn          = var.dlq_kms_key_arn
 
   policy_statements = concat(
     [{

@@ -26,10 +26,13 @@ variable "event_bus_arn" {
 }
 
 variable "package" {
-  description = "The built zip of lambdas/stream_fanout: path and source_code_hash from build/lambdas/manifest.json."
+  description = "The built zip (a local path or an S3 object, as modules/lambda_function takes it) of lambdas/stream_fanout: path and source_code_hash from build/lambdas/manifest.json."
   type = object({
-    path             = string
-    source_code_hash = string
+    path              = optional(string)
+    s3_bucket         = optional(string)
+    s3_key            = optional(string)
+    s3_object_version = optional(string)
+    source_code_hash  = string
   })
 }
 
@@ -151,81 +154,15 @@ variable "dlq_kms_key_arn" {
   }
 }
 
-variable "vpc_config" {
-  description = "Run the function in these subnets with these security groups (it then needs a route to EventBridge, SQS and S3: NAT or VPC endpoints). Null: no VPC."
-  type = object({
-    subnet_ids         = list(string)
-    security_group_ids = list(string)
-  })
-  default = null
-}
-
-variable "log_level" {
-  description = "Log level of the function (powertools Logger)."
-  type        = string
-  default     = "INFO"
+variable "function" {
+  description = "Settings of the function (memory_size, timeout, log_level, runtime, architecture, log and environment KMS keys, powertools layer, VPC, ...): the object modules/lambda_function takes, with its defaults and validations (see its README). timeout must be at least 30 s: the fan-out keeps 25 s for its last call (3 attempts x 7 s of timeouts plus backoffs, lambdas/stream_fanout/handler.py) and a 1 s reserve."
+  type        = any
+  default     = {}
+  nullable    = false
   validation {
-    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR"], var.log_level)
-    error_message = "log_level must be DEBUG, INFO, WARN or ERROR."
+    condition     = try(var.function.timeout, null) == null || try(var.function.timeout >= local.minimum_timeout, false)
+    error_message = "function.timeout must be at least ${local.minimum_timeout} seconds: the fan-out keeps 25 s for its last call, so less would leave it no time to publish."
   }
-}
-
-variable "runtime" {
-  description = "Python runtime of the function."
-  type        = string
-  default     = "python3.13"
-}
-
-variable "architecture" {
-  description = "arm64 or x86_64."
-  type        = string
-  default     = "arm64"
-}
-
-variable "memory_size" {
-  description = "Memory of the function in MB."
-  type        = number
-  default     = 256
-}
-
-variable "timeout" {
-  description = "Seconds an invocation of the fan-out may run. It sends only while the time left covers one call's worst case (24 s: 3 attempts x 7 s of timeouts plus backoffs, lambdas/stream_fanout/handler.py) and a 1 s reserve."
-  type        = number
-  default     = 60
-  validation {
-    condition     = var.timeout >= 30 && var.timeout <= 900
-    error_message = "timeout must be from 30 to 900 seconds: the fan-out keeps 25 s for its last call, so less would leave it no time to publish."
-  }
-}
-
-variable "reserved_concurrent_executions" {
-  description = "Reserved concurrency (-1: unreserved). A stream mapping runs at most shards x parallelization_factor invocations anyway."
-  type        = number
-  default     = -1
-}
-
-variable "xray_tracing" {
-  description = "Active X-Ray tracing of the function."
-  type        = bool
-  default     = true
-}
-
-variable "log_retention_in_days" {
-  description = "Retention of the function's log group."
-  type        = number
-  default     = 30
-}
-
-variable "powertools_layer_arn" {
-  description = "aws-lambda-powertools layer ARN; null resolves the public layer of powertools_version."
-  type        = string
-  default     = null
-}
-
-variable "powertools_version" {
-  description = "aws-lambda-powertools release of the public layer (keep equal to pyproject.toml's pin)."
-  type        = string
-  default     = "3.37.0"
 }
 
 variable "tags" {
@@ -234,14 +171,3 @@ variable "tags" {
   default     = {}
 }
 
-variable "log_kms_key_arn" {
-  description = "KMS key ARN encrypting the function's log group (its key policy must allow logs.<region>.amazonaws.com); null uses CloudWatch Logs' own encryption."
-  type        = string
-  default     = null
-}
-
-variable "environment_kms_key_arn" {
-  description = "KMS key ARN encrypting the function's environment variables; null uses Lambda's AWS managed key."
-  type        = string
-  default     = null
-}

@@ -45,17 +45,17 @@ output "event_source_mapping_uuid" {
 
 output "dlq_arn" {
   description = "ARN of the SQS queue receiving what could not be started: batches that still failed after every retry (stream metadata) and changes the function dead-lettered itself (too large for Step Functions, or refused for good)."
-  value       = module.function.failure_queue_arn
+  value       = module.function.dlq_arn
 }
 
 output "dlq_url" {
   description = "URL of that queue."
-  value       = module.function.failure_queue_url
+  value       = module.function.dlq_url
 }
 
 output "dlq_name" {
   description = "Name of that queue (for alarms)."
-  value       = module.function.failure_queue_name
+  value       = module.function.dlq_name
 }
 
 output "environment_variables" {

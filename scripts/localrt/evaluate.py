@@ -1,6 +1,6 @@
 """Terraform's own evaluation of an environment root, for the local runtime to deploy onto moto.
 
-`terraform test` with the mocked AWS provider (modules/stack/tests/mocks) evaluates the whole environment
+`terraform test` with the mocked AWS provider (mocks/aws) evaluates the whole environment
 offline: every module, variable default, templatefile and jsonencode, exactly as `plan` would. Two passes:
 
 1. with the shared mocks, to learn every managed resource's address and name;
@@ -25,7 +25,7 @@ from scripts.localrt.terraform_render import TerraformError, _terraform
 from scripts.terraform_init import ensure_initialised
 
 ROOT = Path(__file__).resolve().parents[2]
-MOCKS = ROOT / "modules" / "stack" / "tests" / "mocks"
+MOCKS = ROOT / "mocks" / "aws"
 WORK_DIR = Path(".local") / "evaluate"  # inside the environment root; .local/ is git-ignored
 STREAM_LABEL = "localrt"
 

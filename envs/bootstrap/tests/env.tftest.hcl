@@ -1,5 +1,5 @@
 mock_provider "aws" {
-  source = "../../modules/stack/tests/mocks"
+  source = "../../mocks/aws"
 }
 
 variables {

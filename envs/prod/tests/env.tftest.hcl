@@ -1,6 +1,6 @@
-# Reads terraform.tfvars like `terraform plan` does; the provider is mocked (modules/stack/tests/mocks).
+# Reads terraform.tfvars like `terraform plan` does; the provider is mocked (mocks/aws).
 mock_provider "aws" {
-  source = "../../modules/stack/tests/mocks"
+  source = "../../mocks/aws"
 }
 
 variables {

@@ -8,6 +8,9 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+  mock_data "aws_dynamodb_table" {
+    defaults = { hash_key = "id", range_key = null, attribute = [{ name = "id", type = "S" }] }
+  }
   mock_resource "aws_sfn_state_machine" {
     defaults = { arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-crud" }
   }
@@ -23,9 +26,8 @@ mock_provider "aws" {
 }
 
 variables {
-  name       = "orders"
-  table_name = "orders"
-  table_arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
+  name  = "orders"
+  table = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
 }
 
 run "wires_api_to_state_machine_to_table" {
@@ -43,7 +45,7 @@ run "wires_api_to_state_machine_to_table" {
     error_message = "Every method integrates with StartSyncExecution in this region, using the module's API role."
   }
   assert {
-    condition     = strcontains(jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].post["x-amazon-apigateway-integration"].requestTemplates["application/json"], "\"stateMachineArn\": \"${module.state_machine.arn}\"")
+    condition     = strcontains(jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].post["x-amazon-apigateway-integration"].requestTemplates["application/json"], "\"stateMachineArn\": \"${module.state_machine.state_machine_arn}\"")
     error_message = "The request templates start this module's state machine."
   }
   assert {
@@ -72,7 +74,7 @@ run "list_cursors_are_signed_with_a_per_deployment_secret" {
     error_message = "The cursor check of the definition uses the generated secret."
   }
   assert {
-    condition     = !strcontains(module.state_machine.state_machine.definition, sha256("${var.name}/${var.table_arn}"))
+    condition     = !strcontains(module.state_machine.state_machine.definition, sha256("${var.name}/${var.table}"))
     error_message = "The salt must not be derivable from public names (it was sha256(name/table_arn), so cursors could be forged)."
   }
 }
@@ -85,7 +87,7 @@ run "iam_is_scoped_to_exact_arns" {
       Sid      = "StartCrudExecutions"
       Effect   = "Allow"
       Action   = ["states:StartSyncExecution"]
-      Resource = [module.state_machine.arn]
+      Resource = [module.state_machine.state_machine_arn]
     }]
     error_message = "API Gateway may only start this state machine synchronously."
   }
@@ -94,7 +96,7 @@ run "iam_is_scoped_to_exact_arns" {
       Sid      = "ItemsTable"
       Effect   = "Allow"
       Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:BatchGetItem"]
-      Resource = [var.table_arn]
+      Resource = [var.table]
     }
     error_message = "The state machine may use only the DynamoDB actions of its ASL, on this table."
   }
@@ -189,25 +191,24 @@ run "rejects_invalid_inputs_naming_each_variable" {
   command = plan
 
   variables {
-    name                    = "has spaces"
-    table_name              = "x"
-    throttling_rate_limit   = 0
-    table_arn               = "arn:aws:s3:::bucket"
-    collection              = "Items"
-    item_schema             = { type = "array" }
-    max_page_size           = 0
-    max_body_chars          = 1000000
-    stage_name              = "v/1"
-    throttling_burst_limit  = 1.5
-    authorization           = "COGNITO"
-    cors_allow_origins      = ["https://a.example", "https://b.example"]
-    log_retention_in_days   = 8
-    state_machine_log_level = "DEBUG"
+    name                   = "has spaces"
+    throttling_rate_limit  = 0
+    table                  = "arn:aws:s3:::bucket"
+    collection             = "Items"
+    item_schema            = { type = "array" }
+    max_page_size          = 0
+    max_body_chars         = 1000000
+    stage_name             = "v/1"
+    throttling_burst_limit = 1.5
+    authorization          = "COGNITO"
+    cors_allow_origins     = ["https://a.example", "https://b.example"]
+    log_retention_in_days  = 8
+    log_level              = "DEBUG"
   }
 
   expect_failures = [
-    var.name, var.table_name, var.throttling_rate_limit, var.table_arn, var.collection, var.item_schema, var.max_page_size, var.max_body_chars, var.stage_name,
-    var.throttling_burst_limit, var.authorization, var.cors_allow_origins, var.log_retention_in_days, var.state_machine_log_level,
+    var.name, var.throttling_rate_limit, var.table, var.collection, var.item_schema, var.max_page_size, var.max_body_chars, var.stage_name,
+    var.throttling_burst_limit, var.authorization, var.cors_allow_origins, var.log_retention_in_days, var.log_level,
   ]
 }
 
@@ -360,4 +361,28 @@ run "owner_isolation_needs_an_authorizer_that_names_the_caller" {
   }
 
   expect_failures = [var.owner_claim]
+}
+
+run "takes_the_table_by_name" {
+  command = plan
+
+  variables {
+    table = "orders"
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(module.state_machine.policy).Statement : s.Resource if s.Sid == "ItemsTable"]) == ["arn:aws:dynamodb:eu-west-1:123456789012:table/orders"]
+    error_message = "A table name is completed to the ARN in the provider's partition, region and account."
+  }
+}
+
+run "warns_about_a_table_the_api_cannot_use" {
+  command = plan
+
+  override_data {
+    target = data.aws_dynamodb_table.items
+    values = { hash_key = "pk", attribute = [{ name = "pk", type = "S" }] }
+  }
+
+  expect_failures = [check.table_key_schema]
 }

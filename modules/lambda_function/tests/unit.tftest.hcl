@@ -51,7 +51,7 @@ run "plain_function_has_logs_tracing_and_nothing_else" {
     error_message = "Logging is scoped to the function's own log group."
   }
   assert {
-    condition     = length(aws_lambda_event_source_mapping.stream) == 0 && length(aws_sqs_queue.failures) == 0 && output.failure_queue_url == null
+    condition     = length(aws_lambda_event_source_mapping.stream) == 0 && length(aws_sqs_queue.failures) == 0 && output.dlq_url == null
     error_message = "No mapping and no failure queue unless asked for."
   }
   assert {
@@ -128,8 +128,8 @@ run "async_consumer_keeps_its_failures" {
   command = apply
 
   variables {
-    async_failure_queue = true
-    log_level           = "DEBUG"
+    async_dlq = true
+    function  = { log_level = "DEBUG" }
   }
 
   assert {
@@ -154,10 +154,12 @@ run "explicit_layer_skips_the_lookup" {
   command = plan
 
   variables {
-    powertools_layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:powertools:3"
-    layers               = ["arn:aws:lambda:eu-west-1:123456789012:layer:extra:1"]
-    xray_tracing         = false
-    architecture         = "x86_64"
+    function = {
+      powertools_layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:powertools:3"
+      layers               = ["arn:aws:lambda:eu-west-1:123456789012:layer:extra:1"]
+      xray_tracing         = false
+      architecture         = "x86_64"
+    }
   }
 
   assert {
@@ -174,22 +176,67 @@ run "rejects_out_of_range_inputs" {
   command = plan
 
   variables {
-    name                           = "has spaces"
-    runtime                        = "python3.9"
-    memory_size                    = 64
-    timeout                        = 901
-    reserved_concurrent_executions = -2
-    log_retention_in_days          = 10
-    log_level                      = "WARNING"
-    package                        = { path = "fn.tar.gz", source_code_hash = "abc" }
-    handler                        = "handler"
-    policy_statements              = [{ sid = "All", actions = ["dynamodb:*"], resources = ["*"] }]
+    name              = "has spaces"
+    package           = { path = "fn.tar.gz", source_code_hash = "abc" }
+    handler           = "handler"
+    policy_statements = [{ sid = "All", actions = ["dynamodb:*"], resources = ["*"] }]
   }
 
-  expect_failures = [
-    var.name, var.runtime, var.memory_size, var.timeout, var.reserved_concurrent_executions,
-    var.log_retention_in_days, var.log_level, var.package, var.handler, var.policy_statements,
-  ]
+  expect_failures = [var.name, var.package, var.handler, var.policy_statements]
+}
+
+# One run per function setting, so each validation is shown to fire on its own.
+run "rejects_an_old_runtime" {
+  command = plan
+  variables {
+    function = { runtime = "python3.9" }
+  }
+  expect_failures = [var.function]
+}
+
+run "rejects_memory_outside_lambdas_range" {
+  command = plan
+  variables {
+    function = { memory_size = 64 }
+  }
+  expect_failures = [var.function]
+}
+
+run "rejects_a_timeout_below_the_wrapping_modules_minimum" {
+  command = plan
+  variables {
+    function               = { timeout = 29 }
+    minimum_timeout        = 30
+    minimum_timeout_reason = "one call's worst case"
+  }
+  expect_failures = [var.function]
+}
+
+run "rejects_a_retention_cloudwatch_does_not_offer" {
+  command = plan
+  variables {
+    function = { log_retention_in_days = 10 }
+  }
+  expect_failures = [var.function]
+}
+
+run "rejects_a_package_with_both_a_path_and_an_s3_object" {
+  command = plan
+  variables {
+    package = { path = "fn.zip", s3_bucket = "artifacts", s3_key = "fn.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+  }
+  expect_failures = [var.package]
+}
+
+run "takes_the_package_from_s3" {
+  command = plan
+  variables {
+    package = { s3_bucket = "artifacts", s3_key = "v1/fn.zip", s3_object_version = "3", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+  }
+  assert {
+    condition     = aws_lambda_function.this.s3_bucket == "artifacts" && aws_lambda_function.this.s3_key == "v1/fn.zip" && aws_lambda_function.this.s3_object_version == "3"
+    error_message = "An S3 object package deploys from the bucket (a consumer's artifact store), not a local file."
+  }
 }
 
 run "accepts_the_edges_of_the_aws_ranges" {
@@ -278,15 +325,15 @@ run "rejects_filter_patterns_outside_aws_range" {
   expect_failures = [var.event_source_mapping]
 }
 
-run "no_powertools_layer_when_the_version_is_null" {
+run "no_powertools_layer_when_the_package_bundles_it" {
   command = plan
 
   variables {
-    powertools_version = null
+    function = { powertools_layer = false }
   }
 
   assert {
-    condition     = length(aws_lambda_function.this.layers) == 0 && output.powertools_layer_arn == null
-    error_message = "A null powertools_version attaches no layer (the package bundles powertools)."
+    condition     = length(aws_lambda_function.this.layers) == 0 && output.powertools_layer_arn == null && length(data.aws_ssm_parameter.powertools_layer) == 0
+    error_message = "powertools_layer = false attaches no layer (the package bundles powertools)."
   }
 }

@@ -1,5 +1,5 @@
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../../mocks/aws"
 }
 
 variables {

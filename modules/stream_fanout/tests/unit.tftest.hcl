@@ -115,13 +115,12 @@ run "rejects_out_of_range_inputs" {
     max_request_bytes      = 100
     max_entry_bytes        = 2097152
     dlq_max_message_bytes  = 10
-    log_level              = "TRACE"
     stream_arn             = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
     event_bus_arn          = "orders"
     claim_check_bucket_arn = "orders-claims"
   }
   expect_failures = [
-    var.name, var.event_source, var.max_attempts, var.max_request_bytes, var.max_entry_bytes, var.dlq_max_message_bytes, var.log_level,
+    var.name, var.event_source, var.max_attempts, var.max_request_bytes, var.max_entry_bytes, var.dlq_max_message_bytes,
     var.stream_arn, var.event_bus_arn, var.claim_check_bucket_arn,
   ]
 }
@@ -130,8 +129,8 @@ run "rejects_a_timeout_with_no_room_to_publish" {
   command = plan
 
   variables {
-    timeout = 25
+    function = { timeout = 25 }
   }
 
-  expect_failures = [var.timeout]
+  expect_failures = [var.function]
 }

@@ -57,7 +57,7 @@ run "reads_its_stream_and_starts_only_its_workflow" {
     error_message = "Without conditions or input the function is told its workflow, the event names and its retry budget."
   }
   assert {
-    condition     = module.function.environment_variables.DLQ_URL == module.function.failure_queue_url
+    condition     = module.function.environment_variables.DLQ_URL == module.function.dlq_url
     error_message = "The function dead-letters into the queue the mapping's failures go to."
   }
 }
@@ -134,12 +134,11 @@ run "rejects_bad_inputs" {
       "bad name" = { state_machine_arn = "orders-workflow", event_names = ["UPSERT"], conditions = "status == PAID", input = { x = "item.status" } }
     }
     sdk_max_attempts = 0
-    log_level        = "TRACE"
     dlq_kms_key_arn  = "alias/orders"
   }
 
   expect_failures = [
-    var.name, var.stream_arn, var.workflows, var.sdk_max_attempts, var.log_level, var.dlq_kms_key_arn,
+    var.name, var.stream_arn, var.workflows, var.sdk_max_attempts, var.dlq_kms_key_arn,
   ]
 }
 
@@ -148,7 +147,7 @@ run "kms_for_the_dlq_and_a_vpc" {
 
   variables {
     dlq_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    vpc_config      = { subnet_ids = ["subnet-0a1b2c"], security_group_ids = ["sg-0d1e2f"] }
+    function        = { vpc_config = { subnet_ids = ["subnet-0a1b2c"], security_group_ids = ["sg-0d1e2f"] } }
   }
 
   assert {
@@ -169,18 +168,18 @@ run "rejects_a_timeout_shorter_than_one_calls_worst_case" {
   command = plan
 
   variables {
-    timeout          = 29 # 3 attempts: 21 s of timeouts + 3 s of backoff + 1 s reserve + 5 s of work = 30
+    function         = { timeout = 29 } # 3 attempts: 21 s of timeouts + 3 s of backoff + 1 s reserve + 5 s of work = 30
     sdk_max_attempts = 3
   }
 
-  expect_failures = [var.timeout]
+  expect_failures = [var.function]
 }
 
 run "accepts_the_shortest_timeout_that_leaves_room" {
   command = plan
 
   variables {
-    timeout          = 15
+    function         = { timeout = 15 }
     sdk_max_attempts = 1
   }
 

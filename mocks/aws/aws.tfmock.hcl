@@ -1,5 +1,8 @@
-# Valid-looking computed values for the whole stack under mock_provider (the modules validate ARN shapes).
-# Shared by modules/stack's tests and every envs/<env>/tests (mock_provider "aws" { source = ... }).
+# Valid-looking computed values for every module of this repository under terraform test's mock_provider
+# (the modules validate ARN shapes, which a plain mock's random strings do not have). Published for
+# consumers: `mock_provider "aws" { source = "./.terraform/modules/<module call>/mocks/aws" }` (README,
+# "Reusing a module"); also used by modules/stack's tests, every envs/<env>/tests and the local runtime's
+# evaluation. A stable path: it moves only with a major version.
 
 mock_data "aws_region" {
   defaults = { name = "eu-west-1", region = "eu-west-1" }
@@ -15,6 +18,10 @@ mock_data "aws_partition" {
 
 mock_data "aws_ssm_parameter" {
   defaults = { value = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:30" }
+}
+
+mock_data "aws_dynamodb_table" {
+  defaults = { hash_key = "id", range_key = null, attribute = [{ name = "id", type = "S" }] }
 }
 
 mock_resource "aws_dynamodb_table" {

@@ -1,0 +1,1 @@
+# No inputs: this module only publishes shared values (see main.tf).
