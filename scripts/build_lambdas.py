@@ -16,7 +16,9 @@ for arm64 and x86_64 (downloaded once into build/wheels, checked against the has
 extension modules carry their platform in their file names; the zip runs on either architecture.
 
 Writes build/lambdas/<name>.zip and build/lambdas/manifest.json ({"functions": {name: {path, size,
-source_code_hash}}}, where source_code_hash is base64(sha256(zip)), the value Terraform expects).
+source_code_hash, handler}}}, where path is relative to the manifest's folder and source_code_hash is
+base64(sha256(zip)), the value Terraform expects). `--output DIR` writes them elsewhere, e.g. into a
+consumer's repository (README, "Reusing a module").
 A zip whose bytes did not change is not rewritten.
 """
 
@@ -291,7 +293,7 @@ def build(source: Path, output: Path, bundle: tuple[str, ...] = (), wheel_cache:
         target = output / f"{name}.zip"
         changed = write_if_changed(target, content)
         manifest["functions"][name] = {
-            "path": target.relative_to(ROOT).as_posix() if target.is_relative_to(ROOT) else str(target),
+            "path": target.name,  # relative to the manifest: the folder can be moved or checked in as a whole
             "size": len(content),
             "source_code_hash": source_code_hash(content),
             "handler": f"{name}.handler.handler",

@@ -187,10 +187,11 @@ def preflight(env: str, root: Path, clients: ClientFactory) -> None:
 
 def lambda_packages_var(root: Path, manifest: Path | None = None) -> str:
     """The manifest as the `lambda_packages` variable, with paths relative to the environment root."""
-    functions = json.loads((manifest or MANIFEST).read_text())["functions"]
+    manifest = manifest or MANIFEST
+    functions = json.loads(manifest.read_text())["functions"]
     packages = {
         name: {
-            "path": os.path.relpath(ROOT / meta["path"], root),
+            "path": os.path.relpath(manifest.parent / meta["path"], root),  # manifest paths are relative to it
             "source_code_hash": meta["source_code_hash"],
         }
         for name, meta in functions.items()

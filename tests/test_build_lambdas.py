@@ -90,7 +90,7 @@ def test_manifest_hash_is_base64_sha256_of_the_zip(sources: Path, tmp_path: Path
     build_lambdas.build(sources, tmp_path)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     for name, meta in manifest["functions"].items():
-        content = (tmp_path / f"{name}.zip").read_bytes()
+        content = (tmp_path / meta["path"]).read_bytes()  # paths are relative to the manifest's folder
         assert meta["source_code_hash"] == base64.b64encode(hashlib.sha256(content).digest()).decode()
         assert meta["size"] == len(content)
         assert meta["handler"] == f"{name}.handler.handler"

@@ -58,9 +58,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     manifest = tmp_path / "build" / "lambdas" / "manifest.json"
     manifest.parent.mkdir(parents=True)
     manifest.write_text(
-        json.dumps(
-            {"functions": {"stream_trigger": {"path": "build/lambdas/stream_trigger.zip", "source_code_hash": "abc="}}}
-        )
+        json.dumps({"functions": {"stream_trigger": {"path": "stream_trigger.zip", "source_code_hash": "abc="}}})
     )
     monkeypatch.setattr(deploy, "ROOT", tmp_path)
     monkeypatch.setattr(deploy, "MANIFEST", manifest)
@@ -166,7 +164,7 @@ def test_local_apply_points_at_localstack_with_powertools_bundled(
     def build(source: Path, output: Path, bundle: tuple[str, ...] = ()) -> dict[str, Any]:
         built.append(bundle)
         output.mkdir(parents=True)
-        zip_path = "build/lambdas-bundled/stream_trigger.zip"
+        zip_path = "stream_trigger.zip"  # relative to the manifest, as build_lambdas writes it
         manifest = {"functions": {"stream_trigger": {"path": zip_path, "source_code_hash": "bundled="}}}
         (output / "manifest.json").write_text(json.dumps(manifest))
         return manifest

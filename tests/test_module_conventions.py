@@ -17,7 +17,8 @@ def test_lambda_layers_run_the_powertools_release_the_tests_run() -> None:
     found = {
         path.relative_to(ROOT).as_posix(): pattern.findall(path.read_text())
         for path in sorted((ROOT / "modules").rglob("*.tf"))
-        if ".terraform" not in path.parts and re.search(r"powertools_version\s*=\s*(optional\(string,\s*)?\"", path.read_text())
+        if ".terraform" not in path.parts
+        and re.search(r"powertools_version\s*=\s*(optional\(string,\s*)?\"", path.read_text())
     }
     assert found == {"modules/lambda_function/variables.tf": [pinned_powertools()]}, found
 
@@ -34,12 +35,20 @@ def public_modules() -> list[Path]:
 # `dlq` for a module's one dead-letter queue) and a role `<what>_role` (bare `role` for a module's one role),
 # each with _url (queues), _arn and _name, or _urls/_arns/_names for a map of them.
 GROUPS = {
-    "queue": (re.compile(r"^(?P<stem>(?:[a-z0-9_]+_)?(?:queue|dlq))_(?P<attr>url|arn|name)(?P<plural>s?)$"), {"url", "arn", "name"}),
+    "queue": (
+        re.compile(r"^(?P<stem>(?:[a-z0-9_]+_)?(?:queue|dlq))_(?P<attr>url|arn|name)(?P<plural>s?)$"),
+        {"url", "arn", "name"},
+    ),
     "role": (re.compile(r"^(?P<stem>(?:[a-z0-9_]+_)?role)_(?P<attr>arn|name)(?P<plural>s?)$"), {"arn", "name"}),
 }
 CREATES = {
-    "queue": re.compile(r'^resource "aws_sqs_queue" |source\s*=\s*"\.\./(lambda_function|stream_trigger|stream_fanout)"', re.M),
-    "role": re.compile(r'^resource "aws_iam_role" |source\s*=\s*"\.\./(lambda_function|state_machine|stream_trigger|stream_fanout|crud_api)"', re.M),
+    "queue": re.compile(
+        r'^resource "aws_sqs_queue" |source\s*=\s*"\.\./(lambda_function|stream_trigger|stream_fanout)"', re.M
+    ),
+    "role": re.compile(
+        r'^resource "aws_iam_role" |source\s*=\s*"\.\./(lambda_function|state_machine|stream_trigger|stream_fanout|crud_api)"',
+        re.M,
+    ),
 }
 
 
@@ -60,7 +69,9 @@ def test_queue_and_role_outputs_follow_one_naming_scheme() -> None:
             creates = any(CREATES[kind].search(path.read_text()) for path in module.glob("*.tf"))
             if creates and not groups:
                 problems.append(f"{module.name} creates a {kind} but outputs none ({kind}_arn, {kind}_name, ...)")
-        problems += [f"{module.name}: {name} is an old name" for name in names if re.search(r"failure_queue|failures_", name)]
+        problems += [
+            f"{module.name}: {name} is an old name" for name in names if re.search(r"failure_queue|failures_", name)
+        ]
     assert problems == []
 
 

@@ -67,10 +67,11 @@ def free_port() -> int:
 
 def lambda_packages(environment_root: Path) -> dict[str, dict[str, str]]:
     """Builds the zips and returns them as the environments' lambda_packages variable."""
-    manifest = build_lambdas.build(ROOT / "lambdas", ROOT / "build" / "lambdas")
+    output = ROOT / "build" / "lambdas"
+    manifest = build_lambdas.build(ROOT / "lambdas", output)
     return {
         name: {
-            "path": os.path.relpath(ROOT / meta["path"], environment_root),
+            "path": os.path.relpath(output / meta["path"], environment_root),  # manifest paths are relative to it
             "source_code_hash": meta["source_code_hash"],
         }
         for name, meta in manifest["functions"].items()
