@@ -3,7 +3,7 @@ locals {
 
   # Every alarm as data, so one resource creates them and a test can read them all.
   alarms = merge(
-    { for label, queue in var.dead_letter_queue_names : "${label}-dlq-not-empty" => {
+    { for label, queue in var.dlq_names : "${label}-dlq-not-empty" => {
       description = "A message is waiting in ${queue}: something could not be delivered and needs a look."
       namespace   = "AWS/SQS"
       metric_name = "ApproximateNumberOfMessagesVisible"

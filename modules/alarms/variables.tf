@@ -33,7 +33,7 @@ variable "email_endpoints" {
   }
 }
 
-variable "dead_letter_queue_names" {
+variable "dlq_names" {
   description = "Label => SQS queue name of every dead-letter queue: any visible message raises an alarm."
   type        = map(string)
   default     = {}

@@ -236,7 +236,7 @@ module "alarms" {
   alarm_topic_arn = var.alarm_topic_arn
   email_endpoints = var.alarm_email_endpoints
   dashboard       = var.dashboard
-  dead_letter_queue_names = merge(
+  dlq_names = merge(
     {
       trigger-stream    = module.trigger.dlq_name
       fanout            = module.fanout.dlq_name

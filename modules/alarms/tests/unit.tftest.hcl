@@ -10,7 +10,7 @@ mock_provider "aws" {
 variables {
   name                           = "items-prod"
   email_endpoints                = ["oncall@example.com"]
-  dead_letter_queue_names        = { trigger = "items-prod-trigger-stream-failures", fanout = "items-prod-bus-fanout-dlq" }
+  dlq_names                      = { trigger = "items-prod-trigger-stream-failures", fanout = "items-prod-bus-fanout-dlq" }
   stream_consumer_function_names = { trigger = "items-prod-trigger", fanout = "items-prod-bus-fanout" }
   function_names                 = { trigger = "items-prod-trigger", fanout = "items-prod-bus-fanout", consumer = "items-prod-consumer" }
   state_machine_arns = {
