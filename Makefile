@@ -20,10 +20,11 @@ setup: ## Create .venv with the pinned dev dependencies and prepare Terraform (o
 build: setup ## Build deterministic Lambda zips and build/lambdas/manifest.json
 	@$(PYTHON) scripts/build_lambdas.py
 
-fmt: setup ## Format Terraform and Python sources in place
+fmt: setup ## Format Terraform and Python sources in place, and regenerate the module READMEs' input/output tables
 	@$(TF_ENV) && for root in $(wildcard modules envs); do terraform fmt -recursive $$root; done
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/ruff check --fix .
+	@$(PYTHON) -m scripts.module_docs
 
 lint: setup build ## ruff, terraform fmt -check, mypy --strict, checkov, and the IAM/ASL gates (make gates)
 	@$(TF_ENV) && $(PYTHON) -m scripts.check lint fmt types checkov

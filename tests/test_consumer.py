@@ -75,7 +75,9 @@ def test_the_readme_section_runs_as_written_in_a_consumer_repository(
     section = readme_section()
     [shell] = code_blocks(section, "sh")
     [main_tf, test_hcl] = code_blocks(section, "hcl")
-    assert PLACEHOLDER in shell and PLACEHOLDER in main_tf and f"?ref={TAG}" in main_tf
+    assert PLACEHOLDER in shell
+    assert PLACEHOLDER in main_tf
+    assert f"?ref={TAG}" in main_tf
     modules_used = set(re.findall(r"//modules/([a-z_]+)\?ref=", main_tf))
     published = {p.name for p in (ROOT / "modules").iterdir() if (p / "main.tf").is_file()} - {"conventions"}
     assert modules_used == published, f"README's consumer does not use {sorted(published - modules_used)}"
@@ -84,7 +86,8 @@ def test_the_readme_section_runs_as_written_in_a_consumer_repository(
     consumer = tmp_path / "consumer"
     (consumer / "tests").mkdir(parents=True)
     run(["bash", "-euo", "pipefail", "-c", shell.replace(PLACEHOLDER, address)], consumer, environment)
-    assert (consumer / "lambdas" / "manifest.json").is_file() and not (consumer / ".modules-src").exists()
+    assert (consumer / "lambdas" / "manifest.json").is_file()
+    assert not (consumer / ".modules-src").exists()
     (consumer / "main.tf").write_text(main_tf.replace(PLACEHOLDER, address))
     (consumer / "tests" / "consumer.tftest.hcl").write_text(test_hcl)
 
