@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from scripts.gates.task_permissions import task_calls, uncovered_calls
-from scripts.localrt.apigateway import RestApi
+from scripts.localrt.apigateway import Request, RestApi, TokenBucket
 from scripts.localrt.runtime import _handler_for
 from scripts.localrt.templates import render_template
 from scripts.localrt.vtl import Util, json_path
@@ -184,3 +184,15 @@ def test_an_unknown_method_gets_api_gateways_answer(served_api: int, method: str
     assert send(served_api, method, "/v1/items") == no_route
     assert no_route[0] in (403, 404)
     assert no_route[1].startswith("application/json")
+
+
+def test_the_stage_throttles_as_a_token_bucket_and_answers_429(crud_definition: dict[str, Any]) -> None:
+    now = [0.0]
+    bucket = TokenBucket(rate=2.0, burst=3, clock=lambda: now[0])
+    api = RestApi(crud_definition["openapi"], lambda arn, payload: {}, stage="v1", throttle=bucket)
+    answers = [api.handle(Request("GET", "/nowhere")).status for _ in range(4)]
+    assert answers == [404, 404, 404, 429]  # a burst of 3 (no such route: 404), then the empty bucket
+    throttled = api.handle(Request("GET", "/nowhere"))
+    assert (throttled.status, throttled.json()["message"]) == (429, "Too Many Requests")
+    now[0] += 0.5  # one token back at 2 per second
+    assert [api.handle(Request("GET", "/nowhere")).status for _ in range(2)] == [404, 429]

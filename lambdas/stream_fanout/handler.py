@@ -153,4 +153,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     for name, value in counts.items():
         tracer.put_annotation(name, value)  # type: ignore[arg-type]  # powertools types numbers as numbers.Number
     logger.info("batch processed", extra=counts)
+    if outcome.errors:  # what kept records off the bus (e.g. AccessDeniedException naming the action)
+        logger.warning("records not published", extra={"errors": outcome.errors})
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in outcome.failed]}

@@ -89,6 +89,7 @@ class Outcome:
     put_events_calls: int = 0
     retries: int = 0
     claim_checked: list[str] = field(default_factory=list)  # published as a reference to S3
+    errors: dict[str, str] = field(default_factory=dict)  # error code -> one of its messages, for the log
 
 
 @lru_cache(maxsize=16)  # one stream per batch
@@ -292,6 +293,8 @@ class Publisher:
 
     def _dead_letter(self, dead: list[tuple[Pending, str]], outcome: Outcome) -> None:
         limit = self.settings.dlq_max_message_bytes
+        for item, _ in dead:
+            outcome.errors.setdefault(item.error_code or "Unknown", item.error_message or "")
         bodies = [(item, self._dead_letter_body(item, reason, limit)) for item, reason in dead]
         for batch in contiguous_chunks(bodies, lambda pair: utf8_size(pair[1]), SQS_BATCH_SIZE, limit):
             if not self._has_time():
@@ -301,8 +304,14 @@ class Publisher:
             try:
                 response = self.sqs.send_message_batch(QueueUrl=self.dlq_url, Entries=entries)
                 not_sent = {failure["Id"] for failure in response.get("Failed", [])}
-            except (ClientError, BotoCoreError):
+            except (ClientError, BotoCoreError) as error:
                 not_sent = {entry["Id"] for entry in entries}
+                code = (
+                    error.response.get("Error", {}).get("Code", "ClientError")
+                    if isinstance(error, ClientError)
+                    else "InternalFailure"
+                )
+                outcome.errors.setdefault(f"{code} (dead-letter queue)", str(error))
             for index, (item, _) in enumerate(batch):
                 target = outcome.failed if str(index) in not_sent else outcome.dead_lettered
                 target.append(item.sequence_number)

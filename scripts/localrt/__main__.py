@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from scripts.localrt import cognito
 from scripts.localrt.runtime import LocalRuntime, PortInUse
@@ -26,6 +27,26 @@ def caller_headers(runtime: LocalRuntime) -> dict[str, str]:
     if outputs["api_authorization"]["api_key_required"]:
         headers["x-api-key"] = next(iter(outputs["api_key_values"].values()))
     return headers
+
+
+def write_outputs(runtime: LocalRuntime, headers: dict[str, str]) -> Path:
+    """envs/<env>/.local/outputs.json: the environment's outputs and what a script needs to reach the running
+    system (endpoint, region, the operator's keys, the demo caller's Authorization header). Written last and
+    atomically (a rename), so a script can wait for the file and then trust it."""
+    assert runtime.evaluation is not None
+    outputs = {
+        **runtime.outputs,
+        "aws_endpoint_url": runtime.aws_endpoint,
+        "aws_region": runtime.evaluation.region,
+        **runtime.operator_credentials,
+        **({"demo_access_token": headers["Authorization"]} if "Authorization" in headers else {}),
+    }
+    target = runtime.root / ".local" / "outputs.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".json.partial")
+    partial.write_text(json.dumps(outputs, indent=2, default=str) + "\n")
+    partial.replace(target)
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,9 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         + f"  curl -s -X POST {runtime.outputs['api_url']}/{collection} -H 'Content-Type: application/json'{headers} "
         f'-d \'{{"name": "first", "status": "PENDING", "amount": 120}}\'\n'
         f"  curl -s {runtime.outputs['api_url']}/{collection}{headers}\n"
-        f"AWS APIs (moto): AWS_ENDPOINT_URL={runtime.aws_endpoint} AWS_DEFAULT_REGION={runtime.evaluation.region} "
-        f"AWS_ACCESS_KEY_ID=localrt AWS_SECRET_ACCESS_KEY=localrt aws sqs receive-message --queue-url "
-        f"{runtime.outputs['audit_queue_url']}\n"
+        f"AWS APIs (moto, IAM enforced; these are the local operator's keys): AWS_ENDPOINT_URL={runtime.aws_endpoint} "
+        f"AWS_DEFAULT_REGION={runtime.evaluation.region} "
+        f"AWS_ACCESS_KEY_ID={runtime.operator_credentials['aws_access_key_id']} "
+        f"AWS_SECRET_ACCESS_KEY={runtime.operator_credentials['aws_secret_access_key']} aws sqs receive-message "
+        f"--queue-url {runtime.outputs['audit_queue_url']}\n"
+        f"Outputs for scripts: {write_outputs(runtime, credentials)}\n"
         f"Function logs: {runtime.log_dir}\nCtrl-C stops everything.",
         flush=True,
     )

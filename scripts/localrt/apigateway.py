@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -41,6 +42,7 @@ GATEWAY_DEFAULT_STATUS = {
     "INVALID_SIGNATURE": 403,
     "ACCESS_DENIED": 403,
     "AUTHORIZER_FAILURE": 500,
+    "THROTTLED": 429,
 }
 GATEWAY_MESSAGES = {
     "BAD_REQUEST_BODY": "Invalid request body",
@@ -54,6 +56,7 @@ GATEWAY_MESSAGES = {
     "INVALID_SIGNATURE": "The request signature we calculated does not match the signature you provided.",
     "ACCESS_DENIED": "User is not authorized to access this resource",
     "AUTHORIZER_FAILURE": "Authorizer failure",
+    "THROTTLED": "Too Many Requests",
 }
 MAX_PAYLOAD = 10 * 1024 * 1024
 OPENAPI_URI = "urn:openapi"
@@ -91,6 +94,30 @@ class Request:
 
 
 @dataclass
+class TokenBucket:
+    """API Gateway's stage throttling: a bucket of `burst` requests, refilled at `rate` per second; a request
+    finding it empty is answered 429 (API Gateway developer guide, "Throttle requests to your REST APIs")."""
+
+    rate: float
+    burst: int
+    clock: Callable[[], float] = time.monotonic
+    _tokens: float = field(init=False)
+    _last: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._tokens, self._last = float(self.burst), self.clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+@dataclass
 class Response:
     status: int
     headers: dict[str, str]
@@ -111,13 +138,20 @@ class RestApi:
         stage: str = "v1",
         domain: str = "localhost",
         authorizers: Authorizers | None = None,
+        as_role: Callable[[str], StartSync] | None = None,
+        scheme: str = "https",
+        throttle: TokenBucket | None = None,
     ):
         self.openapi = openapi
+        self.as_role = as_role  # the integration's AWS call with its `credentials` role, where roles are real
         # A document that needs authorizers this runtime was not given fails here, never runs unchecked.
         self.authorizers = authorizers or Authorizers(openapi)
         self.start_sync = start_sync
         self.stage = stage
         self.domain = domain
+        self.scheme = scheme  # what the client used: API Gateway serves https only, the local stage http
+        self.throttle = throttle
+        self._throttle_lock = threading.Lock()  # the stage serves requests on many threads
         self.routes = [(self._pattern(path), path, item) for path, item in openapi.get("paths", {}).items()]
         self._validators: dict[str, jsonschema.Draft4Validator] = {}
 
@@ -141,7 +175,21 @@ class RestApi:
         return self.handle(Request(request.method, request.path, request.headers, request.query, text))
 
     def handle(self, request: Request) -> Response:
+        """The stage's answer; an absolute Location the templates write as https:// (API Gateway's only
+        scheme) carries the scheme the client used, as a link the client can follow."""
+        response = self._handle(request)
+        for name, value in response.headers.items():
+            if name.lower() == "location" and value.startswith(f"https://{self.domain}") and self.scheme != "https":
+                response.headers[name] = f"{self.scheme}://{value.removeprefix('https://')}"
+        return response
+
+    def _handle(self, request: Request) -> Response:
         context = self._context(request)
+        if self.throttle is not None:
+            with self._throttle_lock:
+                admitted = self.throttle.take()
+            if not admitted:
+                return self._gateway_response("THROTTLED", context)
         if request.body is not None and len(request.body.encode()) > MAX_PAYLOAD:
             return self._gateway_response("REQUEST_TOO_LARGE", context)
         route = self._route(request)
@@ -179,7 +227,10 @@ class RestApi:
         rendered = vtl.render(templates[content_type], request_input, context)
         call = json.loads(rendered)
         try:
-            backend_status, backend_body = 200, self.start_sync(call["stateMachineArn"], call.get("input", "{}"))
+            start_sync = self.start_sync
+            if self.as_role is not None and integration.get("credentials"):
+                start_sync = self.as_role(integration["credentials"])
+            backend_status, backend_body = 200, start_sync(call["stateMachineArn"], call.get("input", "{}"))
         except IntegrationError as error:
             backend_status, backend_body = error.status, error.body
         response_input = vtl.Input(json.dumps(backend_body), path_params, request.query, request.headers)

@@ -35,14 +35,15 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from scripts import build_lambdas
-from scripts.localrt import cognito
-from scripts.localrt.apigateway import Request, RestApi
+from scripts.localrt import cognito, iam, limits
+from scripts.localrt.apigateway import IntegrationError, Request, RestApi, TokenBucket
 from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.evaluate import STREAM_LABEL, Endpoints, Evaluation, evaluate
 from scripts.localrt.stepfunctions import start_sync_or_error
 
 ROOT = Path(__file__).resolve().parents[2]
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "localrt", "AWS_SECRET_ACCESS_KEY": "localrt", "AWS_SESSION_TOKEN": "localrt"}
+# What the runtime signs its first calls with, before the operator user exists and IAM is enforced.
+BOOTSTRAP_CREDENTIALS = {"aws_access_key_id": "localrt", "aws_secret_access_key": "localrt"}
 
 
 class PortInUse(RuntimeError):
@@ -78,6 +79,25 @@ def lambda_packages(environment_root: Path) -> dict[str, dict[str, str]]:
     }
 
 
+QUEUE_ATTRIBUTES = {  # Terraform argument -> SQS attribute the runtime applies
+    "max_message_size": "MaximumMessageSize",
+    "message_retention_seconds": "MessageRetentionPeriod",
+    "visibility_timeout_seconds": "VisibilityTimeout",
+    "delay_seconds": "DelaySeconds",
+    "receive_wait_time_seconds": "ReceiveMessageWaitTimeSeconds",
+}
+
+
+def queue_attributes(values: dict[str, Any]) -> dict[str, str]:
+    """The queue's evaluated settings as SQS attributes (unset optional numbers come out of the mocked
+    evaluation as 0 or null: those are left to SQS's defaults)."""
+    return {
+        attribute: str(int(values[argument]))
+        for argument, attribute in QUEUE_ATTRIBUTES.items()
+        if isinstance(values.get(argument), int | float) and values[argument] > 0
+    }
+
+
 @dataclass
 class LocalRuntime:
     environment: str = "local"
@@ -94,6 +114,9 @@ class LocalRuntime:
     user_pools: cognito.LocalUserPools = field(default_factory=cognito.LocalUserPools)
     api_keys: dict[str, str] = field(default_factory=dict)  # name -> value of each API key of the stage
     _previous_moto_port: str | None = None
+    operator_credentials: dict[str, str] = field(default_factory=lambda: dict(BOOTSTRAP_CREDENTIALS))
+    identities: iam.Identities | None = None
+    _credentials_server: iam.CredentialsServer | None = None
 
     @property
     def root(self) -> Path:
@@ -119,9 +142,7 @@ class LocalRuntime:
             service,
             endpoint_url=self.aws_endpoint,
             region_name=self.evaluation.region,
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=CREDENTIALS["AWS_SESSION_TOKEN"],
+            **self.operator_credentials,
         )
 
     # --- lifecycle -----------------------------------------------------------------------------------
@@ -148,6 +169,11 @@ class LocalRuntime:
 
     def stop(self) -> None:
         self._stopping.set()
+        iam.set_enforcement(False)  # moto is in this process: later in-process mocks must not inherit it
+        iam.install(None, "")
+        if self._credentials_server is not None:
+            self._credentials_server.stop()
+            self._credentials_server = None
         for worker in self._workers:
             worker.terminate()
         for worker in self._workers:
@@ -182,6 +208,7 @@ class LocalRuntime:
         self._previous_moto_port = os.environ.get("MOTO_PORT")
         os.environ["MOTO_PORT"] = str(self.aws_port)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+        limits.install()  # payload limits counted as AWS counts them (limits.py)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._moto.start()
         request = urllib.request.Request(
@@ -194,9 +221,10 @@ class LocalRuntime:
     def _deploy(self) -> None:
         assert self.evaluation is not None
         evaluation = self.evaluation
+        self.operator_credentials = iam.create_operator(self.client("iam"))
         sqs, sns = self.client("sqs"), self.client("sns")
         for queue in evaluation.of_type("aws_sqs_queue"):
-            sqs.create_queue(QueueName=queue.values["name"])
+            sqs.create_queue(QueueName=queue.values["name"], Attributes=queue_attributes(queue.values))
         for topic in evaluation.of_type("aws_sns_topic"):
             sns.create_topic(Name=topic.values["name"])
         s3 = self.client("s3")
@@ -234,6 +262,23 @@ class LocalRuntime:
             events.put_rule(**arguments)
         for target in evaluation.of_type("aws_cloudwatch_event_target"):
             self._put_target(events, sqs, target.values)
+        self._enforce_iam()
+
+    def _enforce_iam(self) -> None:
+        """The evaluation's roles and policies in moto, then every request checked against them (iam.py)."""
+        assert self.evaluation is not None
+
+        def as_created(policy: str) -> str:  # a stream's ARN carries the label moto gave it
+            for evaluated, created in self.stream_arns.items():
+                policy = policy.replace(evaluated, created)
+            return policy
+
+        iam.deploy(self.client("iam"), self.evaluation, as_created)
+        self.identities = iam.Identities(self.evaluation.account, self.evaluation.region)
+        roles = {role.values["name"]: role.values["arn"] for role in self.evaluation.of_type("aws_iam_role")}
+        self._credentials_server = iam.CredentialsServer(self.identities, roles)
+        iam.install(self.identities, self.aws_endpoint)
+        iam.set_enforcement(True)
 
     def _create_table(self, values: dict[str, Any]) -> None:
         declared = {a["name"] for a in values.get("attribute", [])}
@@ -347,9 +392,12 @@ class LocalRuntime:
             logging = (values.get("logging_config") or [{}])[0]
             if logging.get("application_log_level"):
                 environment["AWS_LAMBDA_LOG_LEVEL"] = logging["application_log_level"]
+            assert self._credentials_server is not None
             environment.update(
                 {
-                    **CREDENTIALS,
+                    # The execution role's session, as Lambda gives it (botocore refreshes it before expiry).
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": self._credentials_server.url(values["role"]),
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": self._credentials_server.token,
                     "AWS_ENDPOINT_URL": self.aws_endpoint,
                     "AWS_DEFAULT_REGION": evaluation.region,
                     "AWS_REGION": evaluation.region,
@@ -371,6 +419,8 @@ class LocalRuntime:
                     "region": evaluation.region,
                     "environment": environment,
                     "sources": sources,
+                    # Only for the queue that stands in for Lambda's internal asynchronous-invocation queue.
+                    "service_credentials": self.operator_credentials,
                 }
             )
         return specs
@@ -431,6 +481,16 @@ class LocalRuntime:
 
     # --- the API ---------------------------------------------------------------------------------------
 
+    def _stage_throttle(self) -> TokenBucket | None:
+        """The stage's throttling as its method settings declare it (rate and burst; absent: none)."""
+        assert self.evaluation is not None
+        for method_settings in self.evaluation.of_type("aws_api_gateway_method_settings"):
+            settings = (method_settings.values.get("settings") or [{}])[0]
+            rate, burst = settings.get("throttling_rate_limit"), settings.get("throttling_burst_limit")
+            if isinstance(rate, int | float) and isinstance(burst, int | float) and rate > 0 and burst > 0:
+                return TokenBucket(float(rate), int(burst))
+        return None
+
     def _start_api(self) -> None:
         assert self.evaluation is not None
         apis = self.evaluation.of_type("aws_api_gateway_rest_api")
@@ -441,11 +501,32 @@ class LocalRuntime:
         stages = self.evaluation.of_type("aws_api_gateway_stage")
         stage = stages[0].values["stage_name"] if stages else "v1"
         sfn = self.client("stepfunctions")
+        identities = self.identities
+        assert identities is not None
+
+        def start_sync_as(role_arn: str) -> Callable[[str, str], dict[str, Any]]:
+            """StartSyncExecution as API Gateway calls it with the integration's role: moto has no
+            StartSyncExecution, so the role's permission for it is checked here and the execution then run
+            and polled with the runtime's own identity."""
+
+            def start(arn: str, payload: str) -> dict[str, Any]:
+                if not identities.allows(role_arn, "states:StartSyncExecution", arn):
+                    raise IntegrationError(
+                        400, iam.access_denied(role_arn, "apigateway", "states:StartSyncExecution", arn)
+                    )
+                identities.session(role_arn, "apigateway.amazonaws.com")  # the role must trust API Gateway
+                return start_sync_or_error(sfn, arn, payload)
+
+            return start
+
         api = RestApi(
             json.loads(apis[0].values["body"]),
             lambda arn, payload: start_sync_or_error(sfn, arn, payload),
+            as_role=start_sync_as,
             stage=stage,
             domain=f"127.0.0.1:{self.api_port}",
+            scheme="http",
+            throttle=self._stage_throttle(),
             authorizers=Authorizers(
                 json.loads(apis[0].values["body"]),
                 user_pools=self.user_pools.by_arn,

@@ -67,11 +67,15 @@ class Function:
             return self.handler(event, context)
 
 
-def clients(spec: dict[str, Any]) -> tuple[Any, Any]:
+def clients(spec: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The stream and destination clients, with the execution role's session as Lambda's event source mappings
+    use it (the container credentials in the environment), and a client for the queue that stands in for
+    Lambda's internal asynchronous-invocation queue, with the runtime's own identity."""
     import boto3
 
     session = boto3.session.Session(region_name=spec["region"])
-    return session.client("dynamodbstreams"), session.client("sqs")
+    internal = boto3.session.Session(region_name=spec["region"], **spec.get("service_credentials", {}))
+    return session.client("dynamodbstreams"), session.client("sqs"), internal.client("sqs")
 
 
 @functools.cache
@@ -279,12 +283,12 @@ def invoke_async(function: Function, event: Any, source: dict[str, Any], sqs: An
         sqs.send_message(QueueUrl=source["on_failure_queue_url"], MessageBody=json.dumps(record))
 
 
-def run_async(function: Function, source: dict[str, Any], sqs: Any) -> None:
+def run_async(function: Function, source: dict[str, Any], sqs: Any, invocations: Any) -> None:
     while True:
-        messages = sqs.receive_message(QueueUrl=source["queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        messages = invocations.receive_message(QueueUrl=source["queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=1)
         for message in messages.get("Messages", []):
             invoke_async(function, json.loads(message["Body"]), source, sqs)
-            sqs.delete_message(QueueUrl=source["queue_url"], ReceiptHandle=message["ReceiptHandle"])
+            invocations.delete_message(QueueUrl=source["queue_url"], ReceiptHandle=message["ReceiptHandle"])
 
 
 def supervise(name: str, target: Any, *args: Any) -> threading.Thread:
@@ -318,7 +322,7 @@ def main(spec_path: str) -> int:
     spec = json.loads(Path(spec_path).read_text())
     os.environ.update(spec["environment"])
     function = Function(spec)
-    streams, sqs = clients(spec)
+    streams, sqs, invocations = clients(spec)
     threads = []
     for source in spec["sources"]:
         if source["kind"] == "stream":
@@ -328,7 +332,7 @@ def main(spec_path: str) -> int:
             open_shards(source, streams, iterators, checkpoints)
             threads.append(supervise(function.name, run_stream, function, source, streams, sqs, iterators, checkpoints))
         else:
-            threads.append(supervise(function.name, run_async, function, source, sqs))
+            threads.append(supervise(function.name, run_async, function, source, sqs, invocations))
     log(function.name, "ready", sources=[s["kind"] for s in spec["sources"]])
     for thread in threads:
         thread.join()

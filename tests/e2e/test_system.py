@@ -195,3 +195,64 @@ def test_a_killed_function_worker_is_restarted_and_loses_no_event(system: System
     assert runtime._workers[index] is not victim
     log = runtime._worker_specs[index].with_suffix(".log").read_text()
     assert '"message": "worker exited, restarting it"' in log
+
+
+def dead_letter_keys(message: dict[str, Any]) -> Any:
+    """The item keys of a fan-out dead letter (the whole change, or its keys when the change was too large)."""
+    return message.get("keys") or message.get("change", {}).get("keys")
+
+
+def test_a_permission_missing_from_a_role_fails_as_on_aws_and_loses_nothing(system: System) -> None:
+    """IAM is enforced locally: without the fan-out role's PutEvents statement, publishing fails with
+    AccessDeniedException naming events:PutEvents (in the function's log, and the change in its DLQ); with
+    the module's policy back, changes reach the bus again."""
+    if system.runtime is None or system.log_dir is None:
+        pytest.skip("needs the local runtime (edits a role's policy mid-test)")
+    iam = system.client("iam")
+    [function] = [
+        f.values
+        for f in system.runtime.evaluation.of_type("aws_lambda_function")  # type: ignore[union-attr]
+        if f.values["function_name"].endswith("-bus-fanout")
+    ]
+    role = function["role"].rsplit("/", 1)[-1]
+    [policy_name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    module_policy = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+    document = module_policy if isinstance(module_policy, dict) else json.loads(module_policy)
+    without = {**document, "Statement": [s for s in document["Statement"] if s.get("Sid") != "PublishToTheBus"]}
+    assert len(without["Statement"]) == len(document["Statement"]) - 1
+    iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(without))
+    try:
+        refused = system.request("POST", "/items", {"name": f"denied-{uuid.uuid4().hex[:6]}"})[1]["id"]
+        dead = system.messages(
+            system.outputs["fanout_dlq_url"], until=lambda got: any(dead_letter_keys(m) == {"id": refused} for m in got)
+        )
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(document))
+    [letter] = [m for m in dead if dead_letter_keys(m) == {"id": refused}]
+    assert letter["errorCode"] == "AccessDeniedException"
+    assert "not authorized to perform: events:PutEvents" in letter["errorMessage"]
+    log = (system.log_dir / f"{function['function_name']}.log").read_text()
+    assert "AccessDeniedException" in log
+    assert "events:PutEvents" in log
+
+    allowed = system.request("POST", "/items", {"name": f"allowed-{uuid.uuid4().hex[:6]}"})[1]["id"]
+    audited = system.messages(
+        system.outputs["audit_queue_url"], until=lambda got: any(e["detail"]["keys"] == {"id": allowed} for e in got)
+    )
+    assert any(e["detail"]["keys"] == {"id": allowed} for e in audited)
+
+
+def test_location_is_a_link_the_client_can_follow(system: System) -> None:
+    """Location carries the scheme the client used (https on AWS, http on the local stage)."""
+    request = urllib.request.Request(
+        f"{system.outputs['api_url']}/items",
+        data=json.dumps({"name": f"linked-{uuid.uuid4().hex[:6]}"}).encode(),
+        headers={"Content-Type": "application/json", **system.credentials},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        location, created = response.headers["Location"], json.loads(response.read())
+    assert location == f"{system.outputs['api_url']}/items/{created['id']}"
+    followed = urllib.request.Request(location, headers=system.credentials)
+    with urllib.request.urlopen(followed, timeout=30) as response:
+        assert json.loads(response.read()) == created
