@@ -8,6 +8,7 @@ in the environment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -202,36 +203,46 @@ def dead_letter_keys(message: dict[str, Any]) -> Any:
     return message.get("keys") or message.get("change", {}).get("keys")
 
 
+@contextlib.contextmanager
+def statement_removed(system: System, role: str, sid: str) -> Iterator[None]:
+    """The role's inline policy without one statement, restored afterwards."""
+    iam = system.client("iam")
+    [policy_name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    stored = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+    document = stored if isinstance(stored, dict) else json.loads(stored)
+    without = {**document, "Statement": [s for s in document["Statement"] if s.get("Sid") != sid]}
+    assert len(without["Statement"]) == len(document["Statement"]) - 1, f"{role} has no statement {sid}"
+    iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(without))
+    try:
+        yield
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(document))
+
+
+def role_of(system: System, kind: str, name_suffix: str) -> str:
+    """The role name of the environment's function or state machine whose name ends with name_suffix."""
+    assert system.runtime is not None
+    assert system.runtime.evaluation is not None
+    name_field = "function_name" if kind == "aws_lambda_function" else "name"
+    [values] = [r.values for r in system.runtime.evaluation.of_type(kind) if r.values[name_field].endswith(name_suffix)]
+    return str(values["role"] if kind == "aws_lambda_function" else values["role_arn"]).rsplit("/", 1)[-1]
+
+
 def test_a_permission_missing_from_a_role_fails_as_on_aws_and_loses_nothing(system: System) -> None:
     """IAM is enforced locally: without the fan-out role's PutEvents statement, publishing fails with
     AccessDeniedException naming events:PutEvents (in the function's log, and the change in its DLQ); with
     the module's policy back, changes reach the bus again."""
     if system.runtime is None or system.log_dir is None:
         pytest.skip("needs the local runtime (edits a role's policy mid-test)")
-    iam = system.client("iam")
-    [function] = [
-        f.values
-        for f in system.runtime.evaluation.of_type("aws_lambda_function")  # type: ignore[union-attr]
-        if f.values["function_name"].endswith("-bus-fanout")
-    ]
-    role = function["role"].rsplit("/", 1)[-1]
-    [policy_name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
-    module_policy = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
-    document = module_policy if isinstance(module_policy, dict) else json.loads(module_policy)
-    without = {**document, "Statement": [s for s in document["Statement"] if s.get("Sid") != "PublishToTheBus"]}
-    assert len(without["Statement"]) == len(document["Statement"]) - 1
-    iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(without))
-    try:
+    with statement_removed(system, role_of(system, "aws_lambda_function", "-bus-fanout"), "PublishToTheBus"):
         refused = system.request("POST", "/items", {"name": f"denied-{uuid.uuid4().hex[:6]}"})[1]["id"]
         dead = system.messages(
             system.outputs["fanout_dlq_url"], until=lambda got: any(dead_letter_keys(m) == {"id": refused} for m in got)
         )
-    finally:
-        iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(document))
     [letter] = [m for m in dead if dead_letter_keys(m) == {"id": refused}]
     assert letter["errorCode"] == "AccessDeniedException"
     assert "not authorized to perform: events:PutEvents" in letter["errorMessage"]
-    log = (system.log_dir / f"{function['function_name']}.log").read_text()
+    log = next(system.log_dir.glob("*-bus-fanout.log")).read_text()
     assert "AccessDeniedException" in log
     assert "events:PutEvents" in log
 
@@ -240,6 +251,20 @@ def test_a_permission_missing_from_a_role_fails_as_on_aws_and_loses_nothing(syst
         system.outputs["audit_queue_url"], until=lambda got: any(e["detail"]["keys"] == {"id": allowed} for e in got)
     )
     assert any(e["detail"]["keys"] == {"id": allowed} for e in audited)
+
+
+def test_state_machine_tasks_run_with_the_state_machines_role(system: System) -> None:
+    """Step Functions' own DynamoDB calls are signed with the state machine's role: without its table
+    statement the API's write fails (a 5xx, as a broken deployment would on AWS) and writes nothing."""
+    if system.runtime is None:
+        pytest.skip("needs the local runtime (edits a role's policy mid-test)")
+    name = f"no-table-{uuid.uuid4().hex[:6]}"
+    with statement_removed(system, role_of(system, "aws_sfn_state_machine", "-crud"), "ItemsTable"):
+        status, _ = system.request("POST", "/items", {"name": name})
+    assert status >= 500
+    listed = system.request("GET", "/items?limit=100")[1]["items"]
+    assert name not in [item.get("name") for item in listed]
+    assert system.request("POST", "/items", {"name": name})[0] == 201
 
 
 def test_location_is_a_link_the_client_can_follow(system: System) -> None:
