@@ -35,7 +35,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from scripts import build_lambdas
-from scripts.localrt import cognito, iam, limits
+from scripts.localrt import cognito, eventbridge, iam, limits
 from scripts.localrt.apigateway import IntegrationError, Request, RestApi, TokenBucket
 from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.evaluate import STREAM_LABEL, Endpoints, Evaluation, evaluate
@@ -117,6 +117,8 @@ class LocalRuntime:
     operator_credentials: dict[str, str] = field(default_factory=lambda: dict(BOOTSTRAP_CREDENTIALS))
     identities: iam.Identities | None = None
     _credentials_server: iam.CredentialsServer | None = None
+    _targets: list[eventbridge.Target] = field(default_factory=list)
+    _target_delivery: eventbridge.TargetDelivery | None = None
 
     @property
     def root(self) -> Path:
@@ -169,6 +171,10 @@ class LocalRuntime:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._target_delivery is not None:
+            self._target_delivery.stop()
+            self._target_delivery = None
+        self._targets.clear()
         iam.set_enforcement(False)  # moto is in this process: later in-process mocks must not inherit it
         iam.install(None, "")
         if self._credentials_server is not None:
@@ -279,6 +285,7 @@ class LocalRuntime:
         self._credentials_server = iam.CredentialsServer(self.identities, roles)
         iam.install(self.identities, self.aws_endpoint)
         iam.set_enforcement(True)
+        self._start_target_delivery()
 
     def _create_table(self, values: dict[str, Any]) -> None:
         declared = {a["name"] for a in values.get("attribute", [])}
@@ -330,6 +337,11 @@ class LocalRuntime:
             name = self._invocation_queue(arn.rsplit(":", 1)[-1])
             url = sqs.create_queue(QueueName=name)["QueueUrl"]
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        elif ":states:" in arn or ":sns:" in arn:
+            # moto delivers neither: a queue in their place, emptied by eventbridge.TargetDelivery.
+            url = sqs.create_queue(QueueName=f"localrt-target-{values['rule']}-{values['target_id']}"[:80])["QueueUrl"]
+            self._targets.append(self._target(values, url))
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         target: dict[str, Any] = {"Id": values["target_id"], "Arn": arn}
         # Unset optional attributes come out of the mocked evaluation as random strings: keep real ones only.
         if str(values.get("input_path") or "").startswith("$"):
@@ -341,6 +353,39 @@ class LocalRuntime:
         )
 
     # --- functions -------------------------------------------------------------------------------------
+
+    def _target(self, values: dict[str, Any], delivery_queue_url: str) -> eventbridge.Target:
+        assert self.evaluation is not None
+        retry = (values.get("retry_policy") or [{}])[0]
+        dead_letter = (values.get("dead_letter_config") or [{}])[0].get("arn")
+        bus = values.get("event_bus_name") or "default"
+        return eventbridge.Target(
+            rule_arn=f"arn:aws:events:{self.evaluation.region}:{self.evaluation.account}:rule/{bus}/{values['rule']}",
+            arn=values["arn"],
+            delivery_queue_url=delivery_queue_url,
+            role_arn=values["role_arn"] if str(values.get("role_arn") or "").startswith("arn:") else None,
+            dead_letter_queue_url=self._queue_url(dead_letter) if str(dead_letter or "").startswith("arn:") else None,
+            maximum_retry_attempts=int(retry.get("maximum_retry_attempts") or eventbridge.DEFAULT_ATTEMPTS),
+            maximum_event_age_in_seconds=int(
+                retry.get("maximum_event_age_in_seconds") or eventbridge.DEFAULT_EVENT_AGE_SECONDS
+            ),
+        )
+
+    def _start_target_delivery(self) -> None:
+        identities = self.identities
+        assert identities is not None
+        clients: dict[tuple[str, str | None], Any] = {}
+
+        def client(service: str, role_arn: str | None) -> Any:
+            if (service, role_arn) not in clients:  # a target's role as EventBridge assumes it; else the runtime's
+                clients[(service, role_arn)] = (
+                    identities.client(service, role_arn, "events.amazonaws.com", self.aws_endpoint)
+                    if role_arn
+                    else self.client(service)
+                )
+            return clients[(service, role_arn)]
+
+        self._target_delivery = eventbridge.TargetDelivery(self._targets, client, self.client("sqs"))
 
     def _queue_url(self, arn: str | None) -> str | None:
         return None if not arn else f"{self.aws_endpoint}/{arn.split(':')[4]}/{arn.split(':')[5]}"

@@ -1,0 +1,130 @@
+"""EventBridge targets moto does not deliver: Step Functions (`sfn`) and SNS (`sns`).
+
+moto delivers a rule's matching events to SQS targets itself. For a state machine or a topic, the runtime
+puts a delivery queue in the target's place (moto fills it) and `TargetDelivery` takes each event from it
+and delivers it as EventBridge would: StartExecution with the target's role (as `events.amazonaws.com`
+assumes it), or Publish to the topic; retried with backoff while the error is transient and the target's
+retry policy allows (attempts and event age); otherwise the event goes to the target's dead-letter queue
+with the attributes EventBridge sets (RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE), or is dropped
+without one, as on AWS (EventBridge user guide, "Event retry policy and using dead-letter queues").
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+TRANSIENT_CODES = frozenset(
+    {"ThrottlingException", "Throttling", "ServiceUnavailable", "InternalFailure", "InternalError"}
+)
+DEFAULT_ATTEMPTS = 185  # EventBridge's default retry policy: 185 attempts within 24 hours
+DEFAULT_EVENT_AGE_SECONDS = 86_400
+
+
+@dataclass(frozen=True)
+class Target:
+    rule_arn: str
+    arn: str  # the state machine or topic
+    delivery_queue_url: str  # what moto fills in the target's place
+    role_arn: str | None = None
+    dead_letter_queue_url: str | None = None
+    maximum_retry_attempts: int = DEFAULT_ATTEMPTS
+    maximum_event_age_in_seconds: int = DEFAULT_EVENT_AGE_SECONDS
+
+    @property
+    def kind(self) -> str:
+        return "sfn" if ":states:" in self.arn else "sns"
+
+
+def deliver(target: Target, event: str, client: Callable[[str, str | None], Any]) -> None:
+    """One event to its target; raises ClientError or BotoCoreError when the call fails."""
+    if target.kind == "sfn":
+        client("stepfunctions", target.role_arn).start_execution(
+            stateMachineArn=target.arn, name=uuid.uuid4().hex, input=event
+        )
+    else:
+        client("sns", None).publish(TopicArn=target.arn, Message=event)
+
+
+def error_of(error: Exception) -> tuple[str, str]:
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        return str(details.get("Code", "ClientError")), str(details.get("Message", error))
+    return "InternalFailure", str(error)
+
+
+def settle(
+    target: Target,
+    event: str,
+    received_at: float,
+    client: Callable[[str, str | None], Any],
+    sqs: Any,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> bool:
+    """Delivers with EventBridge's retries; True when delivered, False when dead-lettered or dropped."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            deliver(target, event, client)
+            return True
+        except (ClientError, BotoCoreError) as error:
+            code, message = error_of(error)
+        too_old = clock() - received_at >= target.maximum_event_age_in_seconds
+        if code not in TRANSIENT_CODES or attempt > target.maximum_retry_attempts or too_old:
+            break
+        sleep(min(0.05 * 2**attempt, 1.0))
+    if target.dead_letter_queue_url:
+        attributes = {
+            "RULE_ARN": target.rule_arn,
+            "TARGET_ARN": target.arn,
+            "ERROR_CODE": code,
+            "ERROR_MESSAGE": message,
+        }
+        sqs.send_message(
+            QueueUrl=target.dead_letter_queue_url,
+            MessageBody=event,
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value[:256]} for name, value in attributes.items()
+            },
+        )
+    return False
+
+
+class TargetDelivery:
+    """One thread taking events from every delivery queue and settling them."""
+
+    def __init__(self, targets: list[Target], client: Callable[[str, str | None], Any], sqs: Any):
+        self.targets, self.client, self.sqs = targets, client, sqs
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="eventbridge-targets", daemon=True)
+        if targets:
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            for target in self.targets:
+                try:
+                    self._drain(target)
+                except (ClientError, BotoCoreError):  # the runtime is stopping, or moto hiccuped: poll again
+                    time.sleep(0.2)
+
+    def _drain(self, target: Target) -> None:
+        received = self.sqs.receive_message(
+            QueueUrl=target.delivery_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        )
+        for message in received.get("Messages", []):
+            settle(target, message["Body"], time.monotonic(), self.client, self.sqs)
+            self.sqs.delete_message(QueueUrl=target.delivery_queue_url, ReceiptHandle=message["ReceiptHandle"])
+        if not received.get("Messages"):
+            self._stopping.wait(0.1)
+
+    def stop(self) -> None:
+        self._stopping.set()
