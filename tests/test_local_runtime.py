@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -256,3 +257,70 @@ def test_a_worker_restarted_before_settling_anything_rereads_what_came_after_it_
     while restarted.step():
         pass
     assert function.batches == [["while-down"]]
+
+
+def test_a_poison_record_is_bisected_out_and_every_other_record_processed(aws: None) -> None:
+    """bisect_batch_on_function_error: a raising batch is split until the poison record is alone; it goes to
+    the destination after the configured retries, the other seven are processed."""
+    import boto3
+
+    from tests.conftest import REGION
+    from tests.streams import drain_queue
+
+    table: Any = create_table("orders")
+    for key in "abcdefgh":
+        table.put_item(Item={"id": key})
+    queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName="stream-failures")["QueueUrl"]
+    processed: list[str] = []
+
+    def raise_on_e(event: dict[str, Any]) -> dict[str, Any]:
+        keys = [r["dynamodb"]["Keys"]["id"]["S"] for r in event["Records"]]
+        if "e" in keys:
+            raise RuntimeError("poison")
+        processed.extend(keys)
+        return {"batchItemFailures": []}
+
+    function = ScriptedFunction(*[raise_on_e] * 20)
+    poller = poller_for(function, on_failure_queue_url=queue, bisect_batch_on_function_error=True)
+    while poller.step():
+        pass
+
+    assert sorted(processed) == list("abcdfgh")
+    assert function.batches.count(["e"]) == 3, "alone, the invocation and its 2 retries"
+    [failure] = drain_queue(queue)
+    assert (failure["requestContext"]["condition"], failure["DDBStreamBatchInfo"]["batchSize"]) == (
+        "RetryAttemptsExhausted",
+        1,
+    )
+
+
+def test_the_batching_window_waits_for_a_full_batch(aws: None) -> None:
+    table: Any = create_table("orders")
+    table.put_item(Item={"id": "first"})
+    now = [1_000_000.0]
+    function = ScriptedFunction()
+    poller = poller_for(function, batch_size=2, maximum_batching_window_in_seconds=5)
+    poller.clock = lambda: now[0]
+    assert not poller.step(), "one record of two, the window open: nothing yet"
+    now[0] += 5
+    assert poller.step()
+    assert function.batches == [["first"]], "the window closed: the partial batch goes"
+
+
+def test_a_record_older_than_the_maximum_age_goes_to_the_destination_unprocessed(aws: None) -> None:
+    import boto3
+
+    from tests.conftest import REGION
+    from tests.streams import drain_queue
+
+    table: Any = create_table("orders")
+    table.put_item(Item={"id": "stale"})
+    queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName="stream-failures")["QueueUrl"]
+    function = ScriptedFunction()
+    poller = poller_for(function, on_failure_queue_url=queue, maximum_record_age_in_seconds=60)
+    poller.clock = lambda: time.time() + 3600  # an hour later
+    while poller.step():
+        pass
+    assert function.batches == []
+    [failure] = drain_queue(queue)
+    assert failure["requestContext"]["condition"] == "RecordAgeExceeded"

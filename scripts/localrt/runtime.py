@@ -415,6 +415,9 @@ class LocalRuntime:
                         "starting_position": mapping.get("starting_position") or "LATEST",
                         "batch_size": mapping.get("batch_size") or 100,
                         "maximum_retry_attempts": mapping.get("maximum_retry_attempts", -1),
+                        "maximum_record_age_in_seconds": mapping.get("maximum_record_age_in_seconds", -1),
+                        "maximum_batching_window_in_seconds": mapping.get("maximum_batching_window_in_seconds") or 0,
+                        "bisect_batch_on_function_error": bool(mapping.get("bisect_batch_on_function_error")),
                         "on_failure_queue_url": self._queue_url(failure[0].get("destination_arn")),
                         "filter_patterns": [
                             f["pattern"]

@@ -5,9 +5,14 @@ unpacks the function's built zip (the bytes Terraform would deploy) into a task 
 /var/task (extension modules such as orjson's cannot be imported from inside a zip), imports the handler from
 there, and plays the part of Lambda's pollers for the function's event sources:
 
-- a DynamoDB stream (event source mapping): batches of up to `batch_size` records in shard order; a reported
-  or raised failure retries the batch from the first failed record, up to `maximum_retry_attempts` times,
-  then sends Lambda's failure metadata to the on-failure queue and moves on (without bisecting). What is done
+- a DynamoDB stream (event source mapping): batches of up to `batch_size` records in shard order, gathered
+  for up to `maximum_batching_window_in_seconds`; a reported or raised failure retries the batch from the
+  first failed record, up to `maximum_retry_attempts` times, then sends Lambda's failure metadata to the
+  on-failure queue and moves on. With `bisect_batch_on_function_error`, a batch whose invocation raised is
+  split in two and retried half by half (a split is not a retry), so one poison record ends alone in the
+  destination and the others are processed. A record older than `maximum_record_age_in_seconds` is sent to
+  the destination unprocessed. Batches of a shard run one at a time (a `parallelization_factor` above 1
+  would run several, keeping order per key: here order is kept for the whole shard). What is done
   is checkpointed per shard in a file, so a worker that dies (and is restarted by the runtime) resumes after
   the last record it settled, as a mapping does: nothing read but not settled is lost;
 - asynchronous invocations (EventBridge rule targets, delivered to a queue the runtime puts in between):
@@ -152,13 +157,16 @@ class StreamPoller:
         iterators: dict[str, str | None],
         sleep: Any = time.sleep,
         checkpoints: Checkpoints | None = None,
+        clock: Any = time.time,
     ):
         self.function, self.source, self.streams, self.sqs = function, source, streams, sqs
         self.iterators = iterators
-        self.sleep = sleep
+        self.sleep, self.clock = sleep, clock
         self.checkpoints = checkpoints or Checkpoints(None)
         self.pending: list[tuple[str, dict[str, Any]]] = []  # (shard id, record), in shard order
         self.attempts = 0
+        self.batch_limit = int(source["batch_size"])  # halved by bisection, back to batch_size after a success
+        self.gathering_since: float | None = None  # when the batching window of the pending records opened
 
     def read(self) -> None:
         from scripts.localrt.lambda_runtime import stream_record
@@ -184,32 +192,67 @@ class StreamPoller:
         created = record["dynamodb"].get("ApproximateCreationDateTime")
         return not isinstance(created, int | float) or created >= int(self.checkpoints.since)
 
+    def _expire(self) -> None:
+        """Records older than maximum_record_age_in_seconds go to the destination without being processed."""
+        age = self.source.get("maximum_record_age_in_seconds", -1)
+        if age is None or age < 0:
+            return
+        oldest_allowed = self.clock() - age
+        expired = 0
+        while expired < len(self.pending) and _created(self.pending[expired][1]) < oldest_allowed:
+            expired += 1
+        if expired:
+            entries = self.pending[:expired]
+            give_up(self.function, self.source, [r for _, r in entries], self.sqs, "RecordAgeExceeded")
+            self.checkpoints.settle(entries)
+            del self.pending[:expired]
+
+    def _gathering(self) -> bool:
+        """Whether the mapping still waits for a full batch (its batching window is open)."""
+        window = float(self.source.get("maximum_batching_window_in_seconds") or 0)
+        if len(self.pending) >= self.source["batch_size"] or window <= 0:
+            return False
+        if self.gathering_since is None:
+            self.gathering_since = self.clock()
+        return bool(self.clock() - self.gathering_since < window)
+
     def step(self) -> bool:
-        """One poll and at most one invocation; False when there was nothing to deliver."""
+        """One poll and at most one invocation; False when there was nothing to deliver (yet)."""
         if len(self.pending) < self.source["batch_size"]:
             self.read()
-        if not self.pending:
+        self._expire()
+        if not self.pending or self._gathering():
             return False
-        entries = self.pending[: self.source["batch_size"]]
+        self.gathering_since = None
+        entries = self.pending[: self.batch_limit]
         batch = [record for _, record in entries]
-        failed_from = deliver_batch(self.function, batch)
+        failed_from, raised = deliver_batch(self.function, batch)
         if failed_from is None:
             self.checkpoints.settle(entries)
             del self.pending[: len(batch)]
-            self.attempts = 0
+            self.attempts, self.batch_limit = 0, int(self.source["batch_size"])
+            return True
+        if raised and self.source.get("bisect_batch_on_function_error") and len(batch) > 1:
+            self.batch_limit = len(batch) // 2  # split; the halves are retried without counting a retry
+            log(self.function.name, "batch split after a function error", size=self.batch_limit)
             return True
         self.attempts += 1
         if 0 <= self.source["maximum_retry_attempts"] < self.attempts:
             give_up(self.function, self.source, batch[failed_from:], self.sqs)
             self.checkpoints.settle(entries)
             del self.pending[: len(batch)]
-            self.attempts = 0
+            self.attempts, self.batch_limit = 0, int(self.source["batch_size"])
         else:
             # Lambda checkpoints what succeeded and retries from the first failure.
             self.checkpoints.settle(entries[:failed_from])
             del self.pending[:failed_from]
             self.sleep(min(2.0, 0.1 * 2**self.attempts))
         return True
+
+
+def _created(record: dict[str, Any]) -> float:
+    created = record["dynamodb"].get("ApproximateCreationDateTime")
+    return float(created) if isinstance(created, int | float) else float("inf")
 
 
 def run_stream(
@@ -226,24 +269,31 @@ def run_stream(
             time.sleep(POLL_SECONDS)
 
 
-def deliver_batch(function: Function, batch: list[dict[str, Any]]) -> int | None:
-    """Invokes the function; None when the whole batch is done, else the index to retry from."""
+def deliver_batch(function: Function, batch: list[dict[str, Any]]) -> tuple[int | None, bool]:
+    """Invokes the function: (None when the whole batch is done, else the index to retry from; whether the
+    invocation raised, a function error, rather than reporting item failures)."""
     try:
         response = function.invoke({"Records": batch})
     except Exception as error:  # the handler raised: the whole batch failed
         log(function.name, "invocation failed", error=repr(error), trace=traceback.format_exc(limit=5))
-        return 0
+        return 0, True
     failures = (response or {}).get("batchItemFailures") or []
     if not failures:
-        return None
+        return None, False
     sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
     failed = [sequence_numbers.index(f["itemIdentifier"]) for f in failures if f["itemIdentifier"] in sequence_numbers]
     log(function.name, "batch item failures", count=len(failures))
-    return min(failed) if failed else 0
+    return (min(failed) if failed else 0), False
 
 
-def give_up(function: Function, source: dict[str, Any], records: list[dict[str, Any]], sqs: Any) -> None:
-    log(function.name, "records dropped from the stream after retries", count=len(records))
+def give_up(
+    function: Function,
+    source: dict[str, Any],
+    records: list[dict[str, Any]],
+    sqs: Any,
+    condition: str = "RetryAttemptsExhausted",
+) -> None:
+    log(function.name, "records dropped from the stream", condition=condition, count=len(records))
     if not source.get("on_failure_queue_url"):
         return
     first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
@@ -251,7 +301,7 @@ def give_up(function: Function, source: dict[str, Any], records: list[dict[str, 
         QueueUrl=source["on_failure_queue_url"],
         MessageBody=json.dumps(
             {
-                "requestContext": {"functionArn": function.spec["arn"], "condition": "RetryAttemptsExhausted"},
+                "requestContext": {"functionArn": function.spec["arn"], "condition": condition},
                 "timestamp": datetime.now(UTC).isoformat(),
                 "DDBStreamBatchInfo": {
                     "streamArn": source["stream_arn"],
