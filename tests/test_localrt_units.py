@@ -196,3 +196,26 @@ def test_the_stage_throttles_as_a_token_bucket_and_answers_429(crud_definition: 
     assert (throttled.status, throttled.json()["message"]) == (429, "Too Many Requests")
     now[0] += 0.5  # one token back at 2 per second
     assert [api.handle(Request("GET", "/nowhere")).status for _ in range(2)] == [404, 429]
+
+
+def test_the_runtime_refuses_a_resource_type_it_would_silently_leave_out() -> None:
+    from scripts.localrt import support
+    from scripts.localrt.evaluate import Evaluation, Resource
+
+    known = Evaluation("eu-west-1", "123456789012", [Resource("aws_sqs_queue.a", "aws_sqs_queue", {"name": "a"})], {})
+    support.check(known)
+    unknown = Resource("aws_kinesis_stream.s", "aws_kinesis_stream", {})
+    with pytest.raises(support.NotEmulated, match=r"does not emulate aws_kinesis_stream \(aws_kinesis_stream.s\)"):
+        support.check(Evaluation("eu-west-1", "123456789012", [unknown], {}))
+    fifo = Resource("aws_sqs_queue.f", "aws_sqs_queue", {"name": "f.fifo", "fifo_queue": True})
+    with pytest.raises(support.NotEmulated, match=r"aws_sqs_queue.fifo_queue"):
+        support.check(Evaluation("eu-west-1", "123456789012", [fifo], {}))
+
+
+def test_every_environment_is_within_what_the_runtime_emulates() -> None:
+    from scripts.evaluations import evaluated
+    from scripts.localrt import support
+    from scripts.localrt.runtime import ROOT
+
+    for env in ("local", "dev", "staging", "prod"):  # evaluated once per process, shared with the gates
+        support.check(evaluated((ROOT / "envs" / env).resolve()))

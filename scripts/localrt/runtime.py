@@ -35,7 +35,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from scripts import build_lambdas
-from scripts.localrt import cognito, eventbridge, iam, limits
+from scripts.localrt import cognito, eventbridge, iam, limits, support
 from scripts.localrt.apigateway import IntegrationError, Request, RestApi, TokenBucket
 from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.evaluate import STREAM_LABEL, Endpoints, Evaluation, evaluate
@@ -160,6 +160,7 @@ class LocalRuntime:
         progress(f"building the Lambda packages and evaluating envs/{self.environment} with Terraform")
         endpoints = Endpoints(aws=self.aws_endpoint, api=f"http://127.0.0.1:{self.api_port}")
         self.evaluation = evaluate(self.root, lambda_packages(self.root), endpoints)
+        support.check(self.evaluation)  # refuses what it would silently leave out
         progress(f"starting moto on {self.aws_endpoint}")
         self._start_moto()
         progress("creating tables, queues, topics, state machines, buses and rules")
