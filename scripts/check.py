@@ -31,6 +31,7 @@ TERRAFORM_ROOTS = ("modules", "envs")
 STAGE_TIMES = ROOT / "build" / "test-stages.json"
 # Two cores: two terraform processes (each with its provider plugin) keep both busy.
 TF_JOBS = int(os.environ.get("TF_JOBS", "2"))
+PYTEST_WORKERS = int(os.environ.get("PYTEST_WORKERS", "2"))
 
 
 @dataclass
@@ -175,7 +176,12 @@ COVERAGE_FLOORS = {"lambdas": 95, "scripts": 85}
 
 def stage_pytest(args: argparse.Namespace) -> Outcome:
     coverage = [] if args.pytest_args else ["--cov", "--cov-report="]
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", *coverage, *args.pytest_args], cwd=ROOT, check=False)
+    # The whole suite on every core; tests that evaluate environments or run the local runtime write
+    # envs/<env>/.local and share one group, so one worker runs them in turn (tests/conftest.py).
+    workers = [] if args.pytest_args else ["-n", str(PYTEST_WORKERS), "--dist", "loadgroup"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *workers, *coverage, *args.pytest_args], cwd=ROOT, check=False
+    )
     # pytest prints its own output (and closing line) live; exit 5 means it collected nothing.
     if result.returncode != 0:
         return Outcome(False, f"pytest exited {result.returncode}")

@@ -212,6 +212,7 @@ def test_the_runtime_refuses_a_resource_type_it_would_silently_leave_out() -> No
         support.check(Evaluation("eu-west-1", "123456789012", [fifo], {}))
 
 
+@pytest.mark.environments
 def test_every_environment_is_within_what_the_runtime_emulates() -> None:
     from scripts.evaluations import evaluated
     from scripts.localrt import support
