@@ -10,7 +10,9 @@ Sections (each can be chosen with --only):
   (one PutEvents per record of the raw DynamoDB JSON, as the public peers do).
 - trigger: the stream trigger's handler over Lambda-shaped stream records with a stub Step Functions client,
   beside a naive one-call-per-record, stop-at-first-failure trigger written for the comparison.
-- runtime: the local runtime (`make local`'s system): start-up time and p50/p99 of sequential POST and GET.
+- runtime: the local runtime (`make local`'s system): start-up time, the share of a core it uses while idle
+  (5 s, the runtime's process and its workers), and p50/p99 of sequential POST and GET.
+- e2e: wall time of the end-to-end suite (tests/e2e) against a local runtime it starts.
 - test_stages: the stage times of the last `make test` on this checkout (build/test-stages.json).
 """
 
@@ -247,6 +249,27 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) of this process and of the given child processes (Linux /proc)."""
+    total = time.process_time()
+    ticks = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime and stime (fields 14 and 15 of stat)
+    return total
+
+
+def idle_cpu_percent(runtime: Any, seconds: float = 5.0) -> float:
+    """Share of one core the running system uses while nobody calls it (runtime, moto and the workers)."""
+    pids = [worker.pid for worker in runtime._workers]
+    before, started = _cpu_seconds(pids), time.perf_counter()
+    time.sleep(seconds)
+    return round(100 * (_cpu_seconds(pids) - before) / (time.perf_counter() - started), 1)
+
+
 def local_runtime(requests: int) -> dict[str, Any]:
     from scripts.localrt.__main__ import caller_headers
     from scripts.localrt.runtime import LocalRuntime
@@ -256,6 +279,7 @@ def local_runtime(requests: int) -> dict[str, Any]:
     try:
         runtime.start()
         startup = time.perf_counter() - started
+        idle = idle_cpu_percent(runtime)
         api = runtime.outputs["api_url"]
         credentials = caller_headers(runtime)  # the API's authorization mode, verified as on AWS
         posts, gets, ids = [], [], []
@@ -282,6 +306,7 @@ def local_runtime(requests: int) -> dict[str, Any]:
     return {
         "requests": requests,
         "startup_s": round(startup, 1),
+        "idle_cpu_percent_of_a_core": idle,
         "post_p50_ms": ms(_percentile(posts, 0.5)),
         "post_p99_ms": ms(_percentile(posts, 0.99)),
         "get_p50_ms": ms(_percentile(gets, 0.5)),
@@ -308,7 +333,20 @@ def table(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-SECTIONS = ("packages", "imports", "fanout", "trigger", "runtime", "test_stages")
+def e2e_suite() -> dict[str, Any]:
+    """Wall time of the end-to-end suite against the local runtime it starts (tests/e2e, as make e2e runs it)."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/e2e"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return {"wall_s": round(time.perf_counter() - started, 1), "passed": result.returncode == 0}
+
+
+SECTIONS = ("packages", "imports", "fanout", "trigger", "runtime", "e2e", "test_stages")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         "fanout": lambda: fanout(args.records, args.repeats),
         "trigger": lambda: trigger(args.records, args.repeats),
         "runtime": lambda: local_runtime(args.requests),
+        "e2e": e2e_suite,
         "test_stages": test_stages,
     }
     figures = {name: sections[name]() for name in SECTIONS if name in args.only}

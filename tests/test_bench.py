@@ -47,4 +47,5 @@ def test_local_runtime_section(tmp_path: Path) -> None:
     runtime = figures["runtime"]
     assert runtime["requests"] == 5
     assert runtime["startup_s"] > 0
+    assert 0 <= runtime["idle_cpu_percent_of_a_core"] < 200
     assert runtime["post_p99_ms"] >= runtime["post_p50_ms"] > 0
