@@ -264,7 +264,7 @@ def _cpu_seconds(pids: list[int]) -> float:
 
 def idle_cpu_percent(runtime: Any, seconds: float = 5.0) -> float:
     """Share of one core the running system uses while nobody calls it (runtime, moto and the workers)."""
-    pids = [worker.pid for worker in runtime._workers]
+    pids = [worker.pid for worker in runtime.lambdas.processes] if runtime.lambdas else []
     before, started = _cpu_seconds(pids), time.perf_counter()
     time.sleep(seconds)
     return round(100 * (_cpu_seconds(pids) - before) / (time.perf_counter() - started), 1)

@@ -176,9 +176,10 @@ COVERAGE_FLOORS = {"lambdas": 95, "scripts": 85}
 
 def stage_pytest(args: argparse.Namespace) -> Outcome:
     coverage = [] if args.pytest_args else ["--cov", "--cov-report="]
-    # The whole suite on every core; tests that evaluate environments or run the local runtime write
-    # envs/<env>/.local and share one group, so one worker runs them in turn (tests/conftest.py).
-    workers = [] if args.pytest_args else ["-n", str(PYTEST_WORKERS), "--dist", "loadgroup"]
+    # The whole suite on every core (pytest-xdist), a test file per worker at a time. What workers could share
+    # is kept apart: each process evaluates environments in a folder of its own (localrt/evaluate.py), and the
+    # tests that run the local runtime give it a log folder of their own.
+    workers = [] if args.pytest_args else ["-n", str(PYTEST_WORKERS), "--dist", "loadfile"]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", *workers, *coverage, *args.pytest_args], cwd=ROOT, check=False
     )

@@ -130,21 +130,3 @@ def build_crud(definition: dict[str, Any], start_sync: Any = moto_start_sync, au
 @pytest.fixture
 def crud(aws: None, crud_definition: dict[str, Any]) -> CrudClient:
     return build_crud(crud_definition)
-
-
-# Tests that evaluate an environment (Terraform works in envs/<env>/.local/evaluate) or run the local runtime
-# (envs/local/.local/logs, checkpoints) share those folders: `make test` runs pytest on two workers
-# (pytest-xdist, --dist loadgroup), and one of them runs all of these in turn.
-ENVIRONMENT_MODULES = {
-    "test_gates.py",
-    "test_deployer_policy.py",
-    "test_system.py",
-    "test_bench.py",
-    "test_local_runtime.py",
-}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.name in ENVIRONMENT_MODULES or item.get_closest_marker("environments"):
-            item.add_marker(pytest.mark.xdist_group("environments"))

@@ -20,7 +20,7 @@ from schemathesis.generation.case import Case
 from schemathesis.specs.openapi.checks import positive_data_acceptance, unsupported_method
 
 from scripts.localrt import terraform_render
-from scripts.localrt.runtime import _handler_for
+from scripts.localrt.apigateway import stage_handler
 from tests.conftest import CrudClient, build_crud
 
 # Rendered once at import: schemathesis builds one test per operation from the document.
@@ -52,7 +52,7 @@ def stage_url() -> Iterator[dict[str, Any]]:
         def __getattr__(self, name: str) -> Any:
             return getattr(holder["api"], name)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(Dispatch(), "v1"))  # type: ignore[arg-type]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), stage_handler(Dispatch(), "v1"))  # type: ignore[arg-type]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     holder["url"] = f"http://127.0.0.1:{server.server_address[1]}/v1"
     try:

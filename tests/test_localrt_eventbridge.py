@@ -10,8 +10,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from scripts.localrt import eventbridge
+from scripts.localrt.deployer import Deployer
 from scripts.localrt.evaluate import Evaluation
-from scripts.localrt.runtime import LocalRuntime
 from tests.conftest import ACCOUNT, REGION, create_state_machine
 
 RULE = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/paid"
@@ -105,9 +105,9 @@ def test_the_runtime_puts_a_delivery_queue_in_a_state_machine_targets_place(aws:
     events, sqs = boto3.client("events"), boto3.client("sqs")
     events.create_event_bus(Name="bus")
     events.put_rule(Name="paid", EventBusName="bus", EventPattern=json.dumps({"source": ["app.items"]}))
-    runtime = LocalRuntime(evaluation=Evaluation(REGION, ACCOUNT, [], {}))
-    runtime._put_target(events, sqs, {"rule": "paid", "event_bus_name": "bus", "target_id": "fulfil", "arn": machine})
-    [target] = runtime._targets
+    deployer = Deployer(Evaluation(REGION, ACCOUNT, [], {}), boto3.client, "http://unused")  # type: ignore[arg-type]
+    deployer.event_target({"rule": "paid", "event_bus_name": "bus", "target_id": "fulfil", "arn": machine}, "t")
+    [target] = deployer.targets
     assert (target.arn, target.rule_arn) == (machine, RULE)
     delivery = eventbridge.TargetDelivery([target], aws_client, sqs)
     try:

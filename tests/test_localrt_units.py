@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from scripts.gates.task_permissions import task_calls, uncovered_calls
-from scripts.localrt.apigateway import Request, RestApi, TokenBucket
-from scripts.localrt.runtime import _handler_for
+from scripts.localrt.apigateway import Request, RestApi, TokenBucket, stage_handler
 from scripts.localrt.templates import render_template
 from scripts.localrt.vtl import Util, json_path
 
@@ -150,7 +149,9 @@ def served_api(crud_definition: dict[str, Any]) -> Iterator[int]:
     def unreachable(arn: str, input_: str) -> dict[str, Any]:
         raise AssertionError("a refused request reached the state machine")
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(RestApi(crud_definition["openapi"], unreachable), "v1"))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), stage_handler(RestApi(crud_definition["openapi"], unreachable), "v1")
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield int(server.server_address[1])
     server.shutdown()

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jsonschema
 from referencing import Registry, Resource
@@ -349,3 +350,48 @@ class RestApi:
             "error": {"message": None, "messageString": None, "validationErrorString": None, "responseType": None},
             "responseOverride": {"status": None, "header": {}},
         }
+
+
+def stage_handler(api: RestApi, stage: str) -> type[BaseHTTPRequestHandler]:
+    """The stage as an HTTP server serves it: /<stage>/<path> to the emulator, anything else 403."""
+
+    class StageHandler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            url = urlsplit(self.path)
+            prefix = f"/{stage}"
+            path = url.path[len(prefix) :] if url.path.startswith(prefix + "/") or url.path == prefix else None
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            if path is None:
+                status, headers, text = 403, {"Content-Type": "application/json"}, '{"message":"Forbidden"}'
+            else:
+                request = Request(
+                    self.command,
+                    path or "/",
+                    dict(self.headers.items()),
+                    dict(parse_qsl(url.query, keep_blank_values=True)),
+                    None,
+                )
+                response = api.handle_bytes(request, raw if length else None)
+                status, headers, text = response.status, response.headers, response.body
+            payload = text.encode("utf-8")
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (TRACE, PROPFIND, ...) gets API Gateway's answer for a route it does not
+            # have, a 403 JSON body, not http.server's 501 HTML page.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return StageHandler

@@ -31,6 +31,8 @@ from urllib.parse import parse_qsl, urlsplit
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+from moto.core.exceptions import AccessDeniedError, InvalidClientTokenIdError, SignatureDoesNotMatchError
+from moto.iam.access_control import IAMRequest
 
 SUPPORTED_AUTHTYPES = {"cognito_user_pools", "awsSigv4", "custom"}
 
@@ -185,8 +187,6 @@ class Authorizers:
         return Decision(refusal="UNAUTHORIZED")
 
     def _check_sigv4(self, signed: SignedRequest | None) -> Decision:
-        from moto.core.exceptions import AccessDeniedError, InvalidClientTokenIdError, SignatureDoesNotMatchError
-        from moto.iam.access_control import IAMRequest
 
         headers = dict(signed.headers) if signed else {}
         authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")

@@ -15,6 +15,7 @@ and the runtime swaps in the real one.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,7 +27,9 @@ from scripts.terraform_init import ensure_initialised
 
 ROOT = Path(__file__).resolve().parents[2]
 MOCKS = ROOT / "mocks" / "aws"
-WORK_DIR = Path(".local") / "evaluate"  # inside the environment root; .local/ is git-ignored
+# Inside the environment root (.local/ is git-ignored), one folder per process: evaluations of one root may
+# run at once (make test runs pytest on two workers).
+WORK_DIR = Path(".local") / "evaluate" / str(os.getpid())
 STREAM_LABEL = "localrt"
 
 
@@ -76,7 +79,10 @@ def _run(root: Path, test_body: str, packages: dict[str, Any]) -> dict[str, Any]
         f"{variables}"
         'run "evaluate" {\n  command = apply\n}\n'
     )
-    output = _terraform(["test", "-json", "-verbose", f"-test-directory={WORK_DIR.as_posix()}", "-no-color"], root)
+    try:
+        output = _terraform(["test", "-json", "-verbose", f"-test-directory={WORK_DIR.as_posix()}", "-no-color"], root)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     for line in output.splitlines():
         message = json.loads(line)
         if message.get("type") == "test_state":

@@ -10,6 +10,10 @@ import time
 import uuid
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from scripts.localrt.apigateway import IntegrationError
+
 
 def start_sync_execution(
     client: Any, state_machine_arn: str, input_: str, name: str | None = None, timeout: float = 30.0
@@ -52,10 +56,6 @@ def start_sync_execution(
 
 def start_sync_or_error(client: Any, state_machine_arn: str, input_: str) -> dict[str, Any]:
     """start_sync_execution as API Gateway's AWS integration sees it: a service error is an integration error."""
-    from botocore.exceptions import ClientError
-
-    from scripts.localrt.apigateway import IntegrationError
-
     try:
         return start_sync_execution(client, state_machine_arn, input_)
     except ClientError as error:

@@ -38,6 +38,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
+
+from scripts.localrt.lambda_runtime import LambdaContext, async_failure_record, stream_record
+
 POLL_SECONDS = 0.2
 
 
@@ -60,8 +64,6 @@ class Function:
         self.lock = threading.Lock()  # one invocation at a time per source, like a shard or a small concurrency
 
     def invoke(self, event: Any) -> Any:
-        from scripts.localrt.lambda_runtime import LambdaContext
-
         context = LambdaContext(
             function_name=self.name,
             invoked_function_arn=self.spec["arn"],
@@ -76,8 +78,6 @@ def clients(spec: dict[str, Any]) -> tuple[Any, Any, Any]:
     """The stream and destination clients, with the execution role's session as Lambda's event source mappings
     use it (the container credentials in the environment), and a client for the queue that stands in for
     Lambda's internal asynchronous-invocation queue, with the runtime's own identity."""
-    import boto3
-
     session = boto3.session.Session(region_name=spec["region"])
     internal = boto3.session.Session(region_name=spec["region"], **spec.get("service_credentials", {}))
     return session.client("dynamodbstreams"), session.client("sqs"), internal.client("sqs")
@@ -85,7 +85,8 @@ def clients(spec: dict[str, Any]) -> tuple[Any, Any, Any]:
 
 @functools.cache
 def _pattern(text: str) -> Any:
-    from moto.events.models import EventPattern
+    from moto.events.models import EventPattern  # here, not at the top: moto's import costs a worker ~0.3 s, and
+    # only a mapping with filter patterns needs it
 
     return EventPattern.load(text)
 
@@ -169,8 +170,6 @@ class StreamPoller:
         self.gathering_since: float | None = None  # when the batching window of the pending records opened
 
     def read(self) -> None:
-        from scripts.localrt.lambda_runtime import stream_record
-
         open_shards(self.source, self.streams, self.iterators, self.checkpoints)
         for shard_id, iterator in list(self.iterators.items()):
             if iterator is None:
@@ -319,8 +318,6 @@ ASYNC_ATTEMPTS = 3  # the invocation and Lambda's 2 retries
 
 def invoke_async(function: Function, event: Any, source: dict[str, Any], sqs: Any) -> None:
     """One asynchronous invocation with Lambda's retries; a still-failing event goes to the on-failure queue."""
-    from scripts.localrt.lambda_runtime import async_failure_record
-
     for attempt in range(1, ASYNC_ATTEMPTS + 1):
         try:
             function.invoke(event)

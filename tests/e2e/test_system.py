@@ -81,7 +81,7 @@ class System:
 
 
 @pytest.fixture(scope="module")
-def system() -> Iterator[System]:
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     outputs_file = os.environ.get("E2E_OUTPUTS")
     if outputs_file:
         raw = json.loads(Path(outputs_file).read_text())
@@ -92,7 +92,7 @@ def system() -> Iterator[System]:
             outputs, lambda service: boto3.client(service), credentials={"Authorization": token} if token else {}
         )
         return
-    runtime = LocalRuntime()
+    runtime = LocalRuntime(log_dir=tmp_path_factory.mktemp("e2e-runtime"))  # its own: tests run on two workers
     try:
         runtime.start()
     except Exception:
@@ -181,8 +181,10 @@ def test_a_killed_function_worker_is_restarted_and_loses_no_event(system: System
     if system.runtime is None:
         pytest.skip("needs the local runtime (kills one of its worker processes)")
     runtime = system.runtime
-    [index] = [i for i, spec in enumerate(runtime._worker_specs) if spec.stem.endswith("-bus-fanout")]
-    victim = runtime._workers[index]
+    assert runtime.lambdas is not None
+    lambdas = runtime.lambdas
+    [index] = [i for i, spec in enumerate(lambdas.spec_paths) if spec.stem.endswith("-bus-fanout")]
+    victim = lambdas.processes[index]
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
 
@@ -193,8 +195,8 @@ def test_a_killed_function_worker_is_restarted_and_loses_no_event(system: System
         system.messages(system.outputs["audit_queue_url"], until=lambda got: len(mine(got)) >= 20, timeout=60)
     )
     assert {e["detail"]["keys"]["id"] for e in audited} == ids
-    assert runtime._workers[index] is not victim
-    log = runtime._worker_specs[index].with_suffix(".log").read_text()
+    assert lambdas.processes[index] is not victim
+    log = lambdas.spec_paths[index].with_suffix(".log").read_text()
     assert '"message": "worker exited, restarting it"' in log
 
 

@@ -1,0 +1,183 @@
+"""What an environment's evaluation declares, created in moto: one method per Terraform resource type, run in
+dependency order (like moto's one backend per service). Types with no local effect are listed, with the
+reason, in support.py; IAM roles and policies are iam.py's, Cognito's pools cognito.py's.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scripts.localrt import eventbridge
+from scripts.localrt.evaluate import STREAM_LABEL, Evaluation
+
+QUEUE_ATTRIBUTES = {  # Terraform argument -> SQS attribute the runtime applies
+    "max_message_size": "MaximumMessageSize",
+    "message_retention_seconds": "MessageRetentionPeriod",
+    "visibility_timeout_seconds": "VisibilityTimeout",
+    "delay_seconds": "DelaySeconds",
+    "receive_wait_time_seconds": "ReceiveMessageWaitTimeSeconds",
+}
+
+
+def queue_attributes(values: dict[str, Any]) -> dict[str, str]:
+    """The queue's evaluated settings as SQS attributes (unset optional numbers come out of the mocked
+    evaluation as 0 or null: those are left to SQS's defaults)."""
+    return {
+        attribute: str(int(values[argument]))
+        for argument, attribute in QUEUE_ATTRIBUTES.items()
+        if isinstance(values.get(argument), int | float) and values[argument] > 0
+    }
+
+
+def invocation_queue(function_name: str) -> str:
+    """The queue that stands in for Lambda's asynchronous-invocation queue of a function (EventBridge targets)."""
+    return f"localrt-{function_name}-invocations"[:80]
+
+
+@dataclass
+class Deployer:
+    evaluation: Evaluation
+    client: Callable[[str], Any]  # a moto client with the runtime's own identity
+    aws_endpoint: str
+    stream_arns: dict[str, str] = field(default_factory=dict)  # evaluated -> created (labels differ)
+    targets: list[eventbridge.Target] = field(default_factory=list)  # sfn and sns targets moto does not deliver
+    api_keys: dict[str, str] = field(default_factory=dict)  # key name -> value
+
+    def deploy(self) -> None:
+        steps: list[tuple[str, Callable[[dict[str, Any], str], None]]] = [
+            ("aws_sqs_queue", self.queue),
+            ("aws_sns_topic", self.topic),
+            ("aws_s3_bucket", self.bucket),
+            ("aws_dynamodb_table", self.table),
+            ("aws_sfn_state_machine", self.state_machine),
+            ("aws_api_gateway_api_key", self.api_key),
+            ("aws_cloudwatch_event_bus", self.event_bus),
+            ("aws_cloudwatch_event_rule", self.event_rule),
+            ("aws_cloudwatch_event_target", self.event_target),
+        ]
+        for kind, create in steps:
+            for resource in self.evaluation.of_type(kind):
+                create(resource.values, resource.address)
+
+    def queue_url(self, arn: str | None) -> str | None:
+        return None if not arn else f"{self.aws_endpoint}/{arn.split(':')[4]}/{arn.split(':')[5]}"
+
+    # --- one method per resource type ------------------------------------------------------------------
+
+    def queue(self, values: dict[str, Any], _: str) -> None:
+        self.client("sqs").create_queue(QueueName=values["name"], Attributes=queue_attributes(values))
+
+    def topic(self, values: dict[str, Any], _: str) -> None:
+        self.client("sns").create_topic(Name=values["name"])
+
+    def bucket(self, values: dict[str, Any], _: str) -> None:
+        region = self.evaluation.region
+        location = {} if region == "us-east-1" else {"LocationConstraint": region}
+        self.client("s3").create_bucket(Bucket=values["bucket"], CreateBucketConfiguration=location)
+
+    def table(self, values: dict[str, Any], _: str) -> None:
+        declared = {a["name"] for a in values.get("attribute", [])}
+        # An unset optional attribute comes out of the mocked evaluation as a random string: a range key is
+        # real only if it is a declared attribute.
+        range_key = values.get("range_key") if values.get("range_key") in declared else None
+        arguments: dict[str, Any] = {
+            "TableName": values["name"],
+            "KeySchema": [{"AttributeName": values["hash_key"], "KeyType": "HASH"}]
+            + ([{"AttributeName": range_key, "KeyType": "RANGE"}] if range_key else []),
+            "AttributeDefinitions": [
+                {"AttributeName": a["name"], "AttributeType": a["type"]} for a in values.get("attribute", [])
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if values.get("stream_enabled"):
+            arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": values["stream_view_type"]}
+        if values.get("global_secondary_index"):
+            arguments["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index["name"],
+                    "KeySchema": [{"AttributeName": index["hash_key"], "KeyType": "HASH"}]
+                    + (
+                        [{"AttributeName": index["range_key"], "KeyType": "RANGE"}]
+                        if index.get("range_key") in declared
+                        else []
+                    ),
+                    "Projection": {"ProjectionType": index.get("projection_type") or "ALL"}
+                    | (
+                        {"NonKeyAttributes": index["non_key_attributes"]}
+                        if index.get("projection_type") == "INCLUDE"
+                        else {}
+                    ),
+                }
+                for index in values["global_secondary_index"]
+            ]
+        described = self.client("dynamodb").create_table(**arguments)["TableDescription"]
+        if "LatestStreamArn" in described:
+            region, account = self.evaluation.region, self.evaluation.account
+            evaluated = f"arn:aws:dynamodb:{region}:{account}:table/{values['name']}/stream/{STREAM_LABEL}"
+            self.stream_arns[evaluated] = described["LatestStreamArn"]
+
+    def state_machine(self, values: dict[str, Any], _: str) -> None:
+        self.client("stepfunctions").create_state_machine(
+            name=values["name"], definition=values["definition"], roleArn=values["role_arn"], type=values["type"]
+        )
+
+    def api_key(self, _: dict[str, Any], address: str) -> None:
+        # API Gateway generates key values; locally they are random too, and in the outputs.
+        self.api_keys[address.rsplit('["', 1)[-1].rstrip('"]')] = secrets.token_urlsafe(30)
+
+    def event_bus(self, values: dict[str, Any], _: str) -> None:
+        self.client("events").create_event_bus(Name=values["name"])
+
+    def event_rule(self, values: dict[str, Any], _: str) -> None:
+        arguments = {
+            "Name": values["name"],
+            "EventBusName": values.get("event_bus_name") or "default",
+            "State": values.get("state") or "ENABLED",
+        }
+        # A rule has a pattern or a schedule (event_bus validates it); the other is a mock's random filler.
+        if values.get("event_pattern"):
+            arguments["EventPattern"] = values["event_pattern"]
+        else:
+            arguments["ScheduleExpression"] = values["schedule_expression"]
+        self.client("events").put_rule(**arguments)
+
+    def event_target(self, values: dict[str, Any], _: str) -> None:
+        sqs, arn = self.client("sqs"), values["arn"]
+        if ":lambda:" in arn:
+            # moto invokes functions in Docker; a queue in between lets the function's worker take the events.
+            url = sqs.create_queue(QueueName=invocation_queue(arn.rsplit(":", 1)[-1]))["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        elif ":states:" in arn or ":sns:" in arn:
+            # moto delivers neither: a queue in their place, emptied by eventbridge.TargetDelivery.
+            url = sqs.create_queue(QueueName=f"localrt-target-{values['rule']}-{values['target_id']}"[:80])["QueueUrl"]
+            self.targets.append(self._delivered_target(values, url))
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        target: dict[str, Any] = {"Id": values["target_id"], "Arn": arn}
+        # Unset optional attributes come out of the mocked evaluation as random strings: keep real ones only.
+        if str(values.get("input_path") or "").startswith("$"):
+            target["InputPath"] = values["input_path"]
+        if str(values.get("role_arn") or "").startswith("arn:"):
+            target["RoleArn"] = values["role_arn"]
+        self.client("events").put_targets(
+            Rule=values["rule"], EventBusName=values.get("event_bus_name") or "default", Targets=[target]
+        )
+
+    def _delivered_target(self, values: dict[str, Any], delivery_queue_url: str) -> eventbridge.Target:
+        retry = (values.get("retry_policy") or [{}])[0]
+        dead_letter = (values.get("dead_letter_config") or [{}])[0].get("arn")
+        bus = values.get("event_bus_name") or "default"
+        region, account = self.evaluation.region, self.evaluation.account
+        return eventbridge.Target(
+            rule_arn=f"arn:aws:events:{region}:{account}:rule/{bus}/{values['rule']}",
+            arn=values["arn"],
+            delivery_queue_url=delivery_queue_url,
+            role_arn=values["role_arn"] if str(values.get("role_arn") or "").startswith("arn:") else None,
+            dead_letter_queue_url=self.queue_url(dead_letter) if str(dead_letter or "").startswith("arn:") else None,
+            maximum_retry_attempts=int(retry.get("maximum_retry_attempts") or eventbridge.DEFAULT_ATTEMPTS),
+            maximum_event_age_in_seconds=int(
+                retry.get("maximum_event_age_in_seconds") or eventbridge.DEFAULT_EVENT_AGE_SECONDS
+            ),
+        )

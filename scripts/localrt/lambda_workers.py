@@ -1,0 +1,187 @@
+"""Lambda as the local runtime plays it: one worker process per function (worker.py), started from its spec
+(the function's evaluated settings, its event sources, its credentials), watched and restarted when it dies.
+
+Each worker gets its execution role's session through the credentials endpoint (iam.CredentialsServer), as
+Lambda gives a function its role's credentials; its stream mappings keep their checkpoints in files under
+the log folder, so a restarted worker resumes where the dead one settled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scripts.localrt.deployer import invocation_queue
+from scripts.localrt.evaluate import Evaluation
+from scripts.localrt.iam import CredentialsServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class LambdaService:
+    evaluation: Evaluation
+    environment_root: Path
+    log_dir: Path
+    aws_endpoint: str
+    credentials: CredentialsServer
+    operator_credentials: dict[str, str]
+    stream_arns: dict[str, str]  # evaluated -> created
+    queue_url: Callable[[str | None], str | None]
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    spec_paths: list[Path] = field(default_factory=list)  # aligned with processes
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    def specs(self) -> list[dict[str, Any]]:
+        evaluation = self.evaluation
+        mappings = evaluation.of_type("aws_lambda_event_source_mapping")
+        targets = evaluation.of_type("aws_cloudwatch_event_target")
+        invoke_configs = {
+            c.values["function_name"]: c.values for c in evaluation.of_type("aws_lambda_function_event_invoke_config")
+        }
+        specs = []
+        for function in evaluation.of_type("aws_lambda_function"):
+            values = function.values
+            arn = values["arn"]
+            sources: list[dict[str, Any]] = []
+            for index, mapping in enumerate(
+                m.values for m in mappings if m.values["function_name"] in (arn, values["function_name"])
+            ):
+                failure = (mapping.get("destination_config") or [{}])[0].get("on_failure") or [{}]
+                sources.append(
+                    {
+                        "kind": "stream",
+                        "checkpoint_path": str(self._checkpoints / f"{values['function_name']}-{index}.json"),
+                        "stream_arn": self.stream_arns.get(mapping["event_source_arn"], mapping["event_source_arn"]),
+                        "starting_position": mapping.get("starting_position") or "LATEST",
+                        "batch_size": mapping.get("batch_size") or 100,
+                        "maximum_retry_attempts": mapping.get("maximum_retry_attempts", -1),
+                        "maximum_record_age_in_seconds": mapping.get("maximum_record_age_in_seconds", -1),
+                        "maximum_batching_window_in_seconds": mapping.get("maximum_batching_window_in_seconds") or 0,
+                        "bisect_batch_on_function_error": bool(mapping.get("bisect_batch_on_function_error")),
+                        "on_failure_queue_url": self.queue_url(failure[0].get("destination_arn")),
+                        "filter_patterns": [
+                            f["pattern"]
+                            for criteria in mapping.get("filter_criteria") or []
+                            for f in criteria.get("filter") or []
+                        ],
+                    }
+                )
+            if any(t.values["arn"] == arn for t in targets):
+                destination = (invoke_configs.get(values["function_name"], {}).get("destination_config") or [{}])[0]
+                on_failure = (destination.get("on_failure") or [{}])[0].get("destination")
+                sources.append(
+                    {
+                        "kind": "async",
+                        "queue_url": f"{self.aws_endpoint}/{evaluation.account}/{invocation_queue(values['function_name'])}",
+                        "on_failure_queue_url": self.queue_url(on_failure),
+                    }
+                )
+            environment = dict((values.get("environment") or [{}])[0].get("variables") or {})
+            logging = (values.get("logging_config") or [{}])[0]
+            if logging.get("application_log_level"):
+                environment["AWS_LAMBDA_LOG_LEVEL"] = logging["application_log_level"]
+            environment.update(
+                {
+                    # The execution role's session, as Lambda gives it (botocore refreshes it before expiry).
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": self.credentials.url(values["role"]),
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": self.credentials.token,
+                    "AWS_ENDPOINT_URL": self.aws_endpoint,
+                    "AWS_DEFAULT_REGION": evaluation.region,
+                    "AWS_REGION": evaluation.region,
+                    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+                    "AWS_LAMBDA_FUNCTION_NAME": values["function_name"],
+                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(values.get("memory_size") or 128),
+                    # No X-Ray daemon here: the handlers' Tracer would report every segment as missing.
+                    "POWERTOOLS_TRACE_DISABLED": "true",
+                }
+            )
+            specs.append(
+                {
+                    "name": values["function_name"],
+                    "arn": arn,
+                    "handler": values["handler"],
+                    "zip_path": str((self.environment_root / values["filename"]).resolve()),
+                    "memory_size": values.get("memory_size") or 128,
+                    "timeout": values.get("timeout") or 3,
+                    "region": evaluation.region,
+                    "environment": environment,
+                    "sources": sources,
+                    # Only for the queue that stands in for Lambda's internal asynchronous-invocation queue.
+                    "service_credentials": self.operator_credentials,
+                }
+            )
+        return specs
+
+    @property
+    def _checkpoints(self) -> Path:
+        return self.log_dir / "checkpoints"
+
+    def start(self) -> None:
+        shutil.rmtree(self._checkpoints, ignore_errors=True)  # a new runtime's mappings start afresh
+        for spec in self.specs():
+            spec["task_root"] = str(self.log_dir / "tasks" / spec["name"])
+            spec_path = self.log_dir / f"{spec['name']}.json"
+            spec_path.write_text(json.dumps(spec, indent=2))
+            self.spec_paths.append(spec_path)
+            self.processes.append(self._launch(spec_path, "wb"))
+        self._wait_until_ready()
+        threading.Thread(target=self._keep_alive, name="worker-watch", daemon=True).start()
+
+    def _launch(self, spec_path: Path, mode: str) -> subprocess.Popen[bytes]:
+        log = spec_path.with_suffix(".log").open(mode)
+        return subprocess.Popen(
+            [sys.executable, "-m", "scripts.localrt.worker", str(spec_path)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))},
+        )
+
+    def _keep_alive(self) -> None:
+        """Lambda's pollers outlive a crashed invocation environment: a worker that dies (killed, out of memory)
+        is logged and started again, and resumes its stream mappings from their checkpoints."""
+        while not self._stopping.wait(0.5):
+            for index, worker in enumerate(list(self.processes)):
+                code = worker.poll()
+                if code is None or self._stopping.is_set():
+                    continue
+                spec_path = self.spec_paths[index]
+                line = {"localrt": spec_path.stem, "message": "worker exited, restarting it", "exitCode": code}
+                with spec_path.with_suffix(".log").open("a") as log:
+                    log.write(json.dumps(line) + "\n")
+                logging.getLogger("localrt").warning(
+                    "the worker of %s exited (%s); restarting it", spec_path.stem, code
+                )
+                self.processes[index] = self._launch(spec_path, "ab")
+
+    def _wait_until_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        for worker, spec_path in zip(self.processes, self.spec_paths, strict=True):
+            log = spec_path.with_suffix(".log")
+            while '"message": "ready"' not in log.read_text(errors="replace"):
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the worker of {spec_path.stem} did not start; see {log}")
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for worker in self.processes:
+            worker.terminate()
+        for worker in self.processes:
+            try:
+                worker.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        self.processes.clear()
+        self.spec_paths.clear()
