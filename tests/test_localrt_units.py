@@ -221,3 +221,24 @@ def test_every_environment_is_within_what_the_runtime_emulates() -> None:
 
     for env in ("local", "dev", "staging", "prod"):  # evaluated once per process, shared with the gates
         support.check(evaluated((ROOT / "envs" / env).resolve()))
+
+
+def test_a_synchronous_execution_runs_and_is_awaited_on_the_in_process_backend(aws: None) -> None:
+    from scripts.localrt.apigateway import IntegrationError
+    from scripts.localrt.stepfunctions import start_sync_in_process
+    from tests.conftest import ACCOUNT, REGION, create_state_machine
+
+    echo = create_state_machine(
+        "echo", {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}, machine_type="EXPRESS"
+    )
+    succeeded = start_sync_in_process(ACCOUNT, REGION, echo, '{"name": "é"}')
+    assert (succeeded["status"], json.loads(succeeded["output"])) == ("SUCCEEDED", {"name": "é"})
+    fails = create_state_machine(
+        "fails", {"StartAt": "No", "States": {"No": {"Type": "Fail", "Error": "Nope", "Cause": "why"}}}, "EXPRESS"
+    )
+    failed = start_sync_in_process(ACCOUNT, REGION, fails, "{}")
+    assert (failed["status"], failed["error"], failed["cause"]) == ("FAILED", "Nope", "why")
+    missing = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:missing"
+    with pytest.raises(IntegrationError) as refused:
+        start_sync_in_process(ACCOUNT, REGION, missing, "{}")
+    assert (refused.value.status, refused.value.body["__type"]) == (400, "StateMachineDoesNotExist")

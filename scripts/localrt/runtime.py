@@ -36,7 +36,7 @@ from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.deployer import Deployer
 from scripts.localrt.evaluate import Endpoints, Evaluation, evaluate
 from scripts.localrt.lambda_workers import LambdaService
-from scripts.localrt.stepfunctions import start_sync_or_error
+from scripts.localrt.stepfunctions import start_sync_in_process, start_sync_or_error
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the runtime signs its first calls with, before the operator user exists and IAM is enforced.
@@ -273,10 +273,12 @@ class LocalRuntime:
         identities = self.identities
         assert identities is not None
 
+        evaluation = self.evaluation
+
         def start_sync_as(role_arn: str) -> Callable[[str, str], dict[str, Any]]:
             """StartSyncExecution as API Gateway calls it with the integration's role: moto has no
             StartSyncExecution, so the role's permission for it is checked here and the execution then run
-            and polled with the runtime's own identity."""
+            and awaited on moto's backend in this process."""
 
             def start(arn: str, payload: str) -> dict[str, Any]:
                 if not identities.allows(role_arn, "states:StartSyncExecution", arn):
@@ -284,7 +286,7 @@ class LocalRuntime:
                         400, iam.access_denied(role_arn, "apigateway", "states:StartSyncExecution", arn)
                     )
                 identities.session(role_arn, "apigateway.amazonaws.com")  # the role must trust API Gateway
-                return start_sync_or_error(sfn, arn, payload)
+                return start_sync_in_process(evaluation.account, evaluation.region, arn, payload)
 
             return start
 
