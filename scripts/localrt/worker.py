@@ -42,7 +42,10 @@ import boto3
 
 from scripts.localrt.lambda_runtime import LambdaContext, async_failure_record, stream_record
 
-POLL_SECONDS = 0.2
+# Lambda polls each shard of a DynamoDB stream at a base rate of four times a second (Lambda developer guide,
+# "Using AWS Lambda with Amazon DynamoDB", section "Polling and batching streams").
+POLL_SECONDS = 0.25
+SHARD_DISCOVERY_SECONDS = 5.0  # new shards (a split) are looked for this often, not on every poll
 
 
 def log(name: str, message: str, **fields: Any) -> None:
@@ -168,9 +171,12 @@ class StreamPoller:
         self.attempts = 0
         self.batch_limit = int(source["batch_size"])  # halved by bisection, back to batch_size after a success
         self.gathering_since: float | None = None  # when the batching window of the pending records opened
+        self.discovered_at = float("-inf")  # when the stream's shards were last listed
 
     def read(self) -> None:
-        open_shards(self.source, self.streams, self.iterators, self.checkpoints)
+        if not self.iterators or self.clock() - self.discovered_at >= SHARD_DISCOVERY_SECONDS:
+            open_shards(self.source, self.streams, self.iterators, self.checkpoints)
+            self.discovered_at = self.clock()
         for shard_id, iterator in list(self.iterators.items()):
             if iterator is None:
                 continue
