@@ -262,15 +262,17 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def idle_cpu_percent(runtime: Any, seconds: float = 5.0) -> float:
-    """Share of one core the running system uses while nobody calls it (runtime, moto and the workers)."""
+def idle_cpu_percent(runtime: Any, settle: float, seconds: float = 5.0) -> float:
+    """Share of one core the running system uses while nobody calls it (runtime, moto and the workers), over
+    `seconds` after `settle` seconds of quiet (stream pollers slow down after 10 s without records)."""
+    time.sleep(settle)
     pids = [worker.pid for worker in runtime.lambdas.processes] if runtime.lambdas else []
     before, started = _cpu_seconds(pids), time.perf_counter()
     time.sleep(seconds)
     return round(100 * (_cpu_seconds(pids) - before) / (time.perf_counter() - started), 1)
 
 
-def local_runtime(requests: int) -> dict[str, Any]:
+def local_runtime(requests: int, idle_settle: float) -> dict[str, Any]:
     from scripts.localrt.__main__ import caller_headers
     from scripts.localrt.runtime import LocalRuntime
 
@@ -279,7 +281,7 @@ def local_runtime(requests: int) -> dict[str, Any]:
     try:
         runtime.start()
         startup = time.perf_counter() - started
-        idle = idle_cpu_percent(runtime)
+        idle = idle_cpu_percent(runtime, idle_settle)
         api = runtime.outputs["api_url"]
         credentials = caller_headers(runtime)  # the API's authorization mode, verified as on AWS
         posts, gets, ids = [], [], []
@@ -355,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="runs per timing (the median is reported)")
     parser.add_argument("--import-repeats", type=int, default=20)
     parser.add_argument("--requests", type=int, default=1_000, help="sequential POSTs, then as many GETs")
+    parser.add_argument("--idle-settle", type=float, default=12.0, help="quiet seconds before idle CPU is measured")
     parser.add_argument("--only", nargs="*", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--output", type=Path, default=BUILD / "bench.json")
     args = parser.parse_args(argv)
@@ -364,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         "imports": lambda: import_ratios(args.import_repeats),
         "fanout": lambda: fanout(args.records, args.repeats),
         "trigger": lambda: trigger(args.records, args.repeats),
-        "runtime": lambda: local_runtime(args.requests),
+        "runtime": lambda: local_runtime(args.requests, args.idle_settle),
         "e2e": e2e_suite,
         "test_stages": test_stages,
     }
