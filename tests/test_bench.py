@@ -43,7 +43,7 @@ def test_bench_writes_every_requested_section(tmp_path: Path) -> None:
 
 
 def test_local_runtime_section(tmp_path: Path) -> None:
-    figures, _ = bench(tmp_path, "--only", "runtime", "--requests", "5", "--idle-settle", "0")
+    figures, _ = bench(tmp_path, "--only", "runtime", "--requests", "5", "--idle-settle", "0", "--no-warm-start")
     runtime = figures["runtime"]
     assert runtime["requests"] == 5
     assert runtime["startup_s"] > 0
