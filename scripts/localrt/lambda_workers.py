@@ -12,20 +12,66 @@ import json
 import logging
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scripts.localrt.authorizers import AuthorizerUnauthorized
 from scripts.localrt.deployer import invocation_queue
 from scripts.localrt.evaluate import Evaluation
 from scripts.localrt.iam import CredentialsServer
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class FunctionError(RuntimeError):
+    """The handler raised (Lambda's Unhandled function error)."""
+
+    def __init__(self, error_type: str, message: str):
+        super().__init__(f"{error_type}: {message}")
+        self.error_type, self.message = error_type, message
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def authorizer_invoker(lambdas: LambdaService) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """API Gateway's call of a Lambda authorizer: the function ARN from the authorizer URI, the function's
+    `raise Exception("Unauthorized")` as the 401 API Gateway answers."""
+
+    def invoke(uri: str, event: dict[str, Any]) -> dict[str, Any]:
+        function_arn = uri.split("/functions/", 1)[1].rsplit("/invocations", 1)[0]
+        try:
+            answer = lambdas.invoke(function_arn, event)
+        except FunctionError as error:
+            if error.message == "Unauthorized":
+                raise AuthorizerUnauthorized from error
+            raise
+        return dict(answer)
+
+    return invoke
+
+
+def authorizer_functions(openapi: dict[str, Any]) -> frozenset[str]:
+    """The function ARNs an OpenAPI document's Lambda authorizers invoke."""
+    uris = [
+        scheme.get("x-amazon-apigateway-authorizer", {}).get("authorizerUri", "")
+        for scheme in openapi.get("components", {}).get("securitySchemes", {}).values()
+        if scheme.get("x-amazon-apigateway-authtype") == "custom"
+    ]
+    return frozenset(
+        uri.split("/functions/", 1)[1].rsplit("/invocations", 1)[0] for uri in uris if "/functions/" in uri
+    )
 
 
 @dataclass
@@ -38,6 +84,8 @@ class LambdaService:
     operator_credentials: dict[str, str]
     stream_arns: dict[str, str]  # evaluated -> created
     queue_url: Callable[[str | None], str | None]
+    invocable: frozenset[str] = frozenset()  # ARNs of functions invoked synchronously (Lambda authorizers)
+    invoke_ports: dict[str, int] = field(default_factory=dict)  # function ARN -> its worker's invocation port
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     spec_paths: list[Path] = field(default_factory=list)  # aligned with processes
     _stopping: threading.Event = field(default_factory=threading.Event)
@@ -121,6 +169,8 @@ class LambdaService:
                     "service_credentials": self.operator_credentials,
                 }
             )
+            if arn in self.invocable:
+                self.invoke_ports[arn] = specs[-1]["invoke_port"] = free_port()
         return specs
 
     @property
@@ -173,6 +223,20 @@ class LambdaService:
                 if worker.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the worker of {spec_path.stem} did not start; see {log}")
                 time.sleep(0.05)
+
+    def invoke(self, function_arn: str, event: Any) -> Any:
+        """A synchronous invocation of the function's worker; FunctionError when the handler raised."""
+        port = self.invoke_ports.get(function_arn)
+        if port is None:
+            raise KeyError(f"{function_arn} is not invoked synchronously in this environment")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/", json.dumps(event).encode(), {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.loads(response.read())
+        if "errorType" in answer:
+            raise FunctionError(answer["errorType"], answer["errorMessage"])
+        return answer["result"]
 
     def stop(self) -> None:
         self._stopping.set()

@@ -35,7 +35,7 @@ from scripts.localrt.apigateway import IntegrationError, RestApi, TokenBucket, s
 from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.deployer import Deployer
 from scripts.localrt.evaluate import Endpoints, Evaluation, evaluate
-from scripts.localrt.lambda_workers import LambdaService
+from scripts.localrt.lambda_workers import LambdaService, authorizer_functions, authorizer_invoker
 from scripts.localrt.stepfunctions import start_sync_in_process, start_sync_or_error
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,6 +152,7 @@ class LocalRuntime:
             self.operator_credentials,
             self.stream_arns,
             self.deployer.queue_url,
+            invocable=self._local_authorizer_functions(),
         )
         self.lambdas.start()
         self._start_api()
@@ -250,6 +251,18 @@ class LocalRuntime:
 
     # --- the API ---------------------------------------------------------------------------------------
 
+    def _local_authorizer_functions(self) -> frozenset[str]:
+        """The API's Lambda authorizer functions, when all are functions of this environment; none otherwise (an
+        authorizer that cannot run here makes the API refuse to start rather than answer unchecked)."""
+        assert self.evaluation is not None
+        functions = {f.values["arn"] for f in self.evaluation.of_type("aws_lambda_function")}
+        wanted = frozenset(
+            arn
+            for api in self.evaluation.of_type("aws_api_gateway_rest_api")
+            for arn in authorizer_functions(json.loads(api.values["body"]))
+        )
+        return wanted if wanted <= functions else frozenset()
+
     def _stage_throttle(self) -> TokenBucket | None:
         """The stage's throttling as its method settings declare it (rate and burst; absent: none)."""
         assert self.evaluation is not None
@@ -303,6 +316,10 @@ class LocalRuntime:
                 user_pools=self.user_pools.by_arn,
                 api_keys=lambda: set(self.api_keys.values()),
                 stage=Stage(self.evaluation.region, self.evaluation.account, str(apis[0].values.get("id")), stage),
+                # A Lambda authorizer of this environment runs in its worker; any other is refused at start-up.
+                invoke_authorizer=authorizer_invoker(self.lambdas)
+                if self.lambdas and self.lambdas.invoke_ports
+                else None,
             ),
         )
         self._api_server = ThreadingHTTPServer(("127.0.0.1", self.api_port), stage_handler(api, stage))

@@ -16,7 +16,9 @@ there, and plays the part of Lambda's pollers for the function's event sources:
   is checkpointed per shard in a file, so a worker that dies (and is restarted by the runtime) resumes after
   the last record it settled, as a mapping does: nothing read but not settled is lost;
 - asynchronous invocations (EventBridge rule targets, delivered to a queue the runtime puts in between):
-  each event is retried twice, then sent to the on-failure destination if the function has one.
+  each event is retried twice, then sent to the on-failure destination if the function has one;
+- synchronous invocations on a local port (`invoke_port`), for a function API Gateway calls as a Lambda
+  authorizer.
 
 A mapping's filter criteria are applied as Lambda applies them: a record matching none of the patterns
 (EventBridge pattern syntax, evaluated by moto's matcher) is skipped and never delivered.
@@ -35,6 +37,7 @@ import time
 import traceback
 import zipfile
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -367,6 +370,34 @@ def supervise(name: str, target: Any, *args: Any) -> threading.Thread:
     return thread
 
 
+def serve_invocations(function: Function, port: int) -> threading.Thread:
+    """Synchronous invocations (RequestResponse), as API Gateway invokes a Lambda authorizer: POST the event,
+    get {"result": ...} or, when the handler raised, {"errorType", "errorMessage"} (Lambda's function error)."""
+
+    class Invocations(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            event = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
+            try:
+                answer: dict[str, Any] = {"result": function.invoke(event)}
+            except Exception as error:
+                log(function.name, "invocation failed", error=repr(error))
+                answer = {"errorType": type(error).__name__, "errorMessage": str(error)}
+            body = json.dumps(answer, default=str).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Invocations)
+    thread = threading.Thread(target=server.serve_forever, name=f"{function.name}-invocations", daemon=True)
+    thread.start()
+    return thread
+
+
 def exit_with_parent() -> None:
     """A worker outlives nothing: when the runtime that started it is gone (even killed), it stops too."""
     parent = os.getppid()
@@ -395,6 +426,8 @@ def main(spec_path: str) -> int:
             threads.append(supervise(function.name, run_stream, function, source, streams, sqs, iterators, checkpoints))
         else:
             threads.append(supervise(function.name, run_async, function, source, sqs, invocations))
+    if spec.get("invoke_port"):
+        threads.append(serve_invocations(function, int(spec["invoke_port"])))
     log(function.name, "ready", sources=[s["kind"] for s in spec["sources"]])
     for thread in threads:
         thread.join()
