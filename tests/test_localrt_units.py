@@ -242,3 +242,29 @@ def test_a_synchronous_execution_runs_and_is_awaited_on_the_in_process_backend(a
     with pytest.raises(IntegrationError) as refused:
         start_sync_in_process(ACCOUNT, REGION, missing, "{}")
     assert (refused.value.status, refused.value.body["__type"]) == (400, "StateMachineDoesNotExist")
+
+
+def test_make_local_writes_what_scripts_need_to_reach_the_system(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from scripts.localrt.__main__ import write_outputs
+
+    runtime: Any = SimpleNamespace(
+        outputs={"api_url": "http://127.0.0.1:8080/v1", "audit_queue_url": "http://127.0.0.1:4566/1/audit"},
+        aws_endpoint="http://127.0.0.1:4566",
+        evaluation=SimpleNamespace(region="eu-west-1"),
+        operator_credentials={"aws_access_key_id": "AKIAOPERATOR", "aws_secret_access_key": "secret"},
+        root=tmp_path,
+    )
+    written = write_outputs(runtime, {"Authorization": "eyJ.token"})
+    assert written == tmp_path / ".local" / "outputs.json"
+    assert json.loads(written.read_text()) == {
+        "api_url": "http://127.0.0.1:8080/v1",
+        "audit_queue_url": "http://127.0.0.1:4566/1/audit",
+        "aws_endpoint_url": "http://127.0.0.1:4566",
+        "aws_region": "eu-west-1",
+        "aws_access_key_id": "AKIAOPERATOR",
+        "aws_secret_access_key": "secret",
+        "demo_access_token": "eyJ.token",
+    }
+    assert not list(written.parent.glob("*.partial")), "written by a rename: no half file is ever visible"

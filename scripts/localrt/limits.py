@@ -13,6 +13,9 @@
   1 MiB in total (EventBridge raised it from 256 KB on 2026-01-29). moto checks the count only; beyond the size
   the request fails with `ValidationException` "Total size of the entries in the request is over the limit.",
   the message AWS answers.
+
+Lambda's asynchronous invocation payload (1 MB, Lambda quotas) is not checked separately: locally the only
+asynchronous invoker is EventBridge, whose events are already held to the 1 MiB above.
 """
 
 from __future__ import annotations
