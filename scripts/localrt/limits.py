@@ -14,7 +14,7 @@
   the request fails with `ValidationException` "Total size of the entries in the request is over the limit.",
   the message AWS answers.
 
-Lambda's asynchronous invocation payload (1 MB, Lambda quotas) is not checked separately: locally the only
+Lambda's asynchronous invocation payload (1 MB, Lambda API reference, Invoke) is not checked separately: locally the only
 asynchronous invoker is EventBridge, whose events are already held to the 1 MiB above.
 """
 
