@@ -268,3 +268,20 @@ def test_make_local_writes_what_scripts_need_to_reach_the_system(tmp_path: Path)
         "demo_access_token": "eyJ.token",
     }
     assert not list(written.parent.glob("*.partial")), "written by a rename: no half file is ever visible"
+
+
+def test_a_definition_is_parsed_once_and_its_executions_share_it(aws: None) -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    from scripts.localrt.stepfunctions import start_sync_in_process
+    from tests.conftest import ACCOUNT, REGION, create_state_machine
+
+    definition = {"StartAt": "Count", "States": {"Count": {"Type": "Pass", "Parameters": {"n.$": "$.n"}, "End": True}}}
+    machine = create_state_machine("counts", definition, machine_type="EXPRESS")
+    before = AmazonStateLanguageParser.parse.cache_info()  # type: ignore[attr-defined]
+    outputs = [
+        json.loads(start_sync_in_process(ACCOUNT, REGION, machine, json.dumps({"n": n}))["output"]) for n in range(3)
+    ]
+    after = AmazonStateLanguageParser.parse.cache_info()  # type: ignore[attr-defined]
+    assert outputs == [{"n": 0}, {"n": 1}, {"n": 2}], "each execution evaluates its own input"
+    assert after.hits - before.hits >= 3, "the executions reuse the definition parsed when it was created"

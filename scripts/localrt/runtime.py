@@ -36,7 +36,7 @@ from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.deployer import Deployer
 from scripts.localrt.evaluate import Endpoints, Evaluation, evaluate
 from scripts.localrt.lambda_workers import LambdaService, authorizer_functions, authorizer_invoker
-from scripts.localrt.stepfunctions import start_sync_in_process, start_sync_or_error
+from scripts.localrt.stepfunctions import install_parse_cache, start_sync_in_process, start_sync_or_error
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the runtime signs its first calls with, before the operator user exists and IAM is enforced.
@@ -196,6 +196,7 @@ class LocalRuntime:
         os.environ["MOTO_PORT"] = str(self.aws_port)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
         limits.install()  # payload limits counted as AWS counts them (limits.py)
+        install_parse_cache()  # each state machine definition parsed once, not per execution
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._moto.start()
         request = urllib.request.Request(
