@@ -350,7 +350,8 @@ def invoke_async(function: Function, event: Any, source: dict[str, Any], sqs: An
 
 def run_async(function: Function, source: dict[str, Any], sqs: Any, invocations: Any) -> None:
     while True:
-        messages = invocations.receive_message(QueueUrl=source["queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        # A long poll (SQS's longest): moto wakes it when an event arrives, and an idle wait costs nothing.
+        messages = invocations.receive_message(QueueUrl=source["queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=20)
         for message in messages.get("Messages", []):
             invoke_async(function, json.loads(message["Body"]), source, sqs)
             invocations.delete_message(QueueUrl=source["queue_url"], ReceiptHandle=message["ReceiptHandle"])
