@@ -175,6 +175,10 @@ class LocalRuntime:
             self._api_server.server_close()
             self._api_server = None
         if self._moto is not None:
+            # moto's state lives in this process, not in the server: reset it, so that a runtime started later
+            # here (make bench's warm start, another test) begins with nothing deployed.
+            reset = urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", data=b"", method="POST")
+            urllib.request.urlopen(reset, timeout=10).close()
             self._moto.stop()
             self._moto = None
             if self._previous_moto_port is None:
