@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scripts.localrt.runtime import PortInUse, ensure_free
+from scripts.localrt.ports import PortInUse, ensure_free
 from scripts.localrt.worker import matches_filters
 from tests.conftest import create_table
 from tests.streams import read_stream_batch

@@ -19,8 +19,8 @@ from scripts.localrt.lambda_workers import (
     LambdaService,
     authorizer_functions,
     authorizer_invoker,
-    free_port,
 )
+from scripts.localrt.ports import free_port
 from scripts.localrt.runtime import ROOT
 
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:authz"

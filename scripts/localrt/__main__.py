@@ -13,7 +13,8 @@ import threading
 from pathlib import Path
 
 from scripts.localrt import cognito
-from scripts.localrt.runtime import LocalRuntime, PortInUse
+from scripts.localrt.ports import PortInUse
+from scripts.localrt.runtime import LocalRuntime
 
 
 def caller_headers(runtime: LocalRuntime) -> dict[str, str]:

@@ -228,14 +228,13 @@ def resources(response: BaseResponse) -> Iterator[str]:
 _installed = threading.Lock()
 _current_role = threading.local()  # the role of the state machine task being evaluated on this thread
 _identities: Identities | None = None  # set while a runtime enforces IAM
-_endpoint = ""
 
 
-def install(identities: Identities | None, endpoint: str) -> None:
+def install(identities: Identities | None) -> None:
     """Names resources for moto's checks and signs Step Functions' task calls with the state machine's role.
     Installed once per process; `identities` None (a stopped runtime) turns the task signing off again."""
-    global _identities, _endpoint
-    _identities, _endpoint = identities, endpoint
+    global _identities
+    _identities = identities
     if not _installed.acquire(blocking=False):
         return
 

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from scripts.localrt.authorizers import AuthorizerUnauthorized
 from scripts.localrt.deployer import invocation_queue
 from scripts.localrt.evaluate import Evaluation
 from scripts.localrt.iam import CredentialsServer
+from scripts.localrt.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,12 +37,6 @@ class FunctionError(RuntimeError):
     def __init__(self, error_type: str, message: str):
         super().__init__(f"{error_type}: {message}")
         self.error_type, self.message = error_type, message
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def authorizer_invoker(lambdas: LambdaService) -> Callable[[str, dict[str, Any]], dict[str, Any]]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import threading
 import urllib.request
 from collections.abc import Callable
@@ -36,31 +35,12 @@ from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.deployer import Deployer
 from scripts.localrt.evaluate import Endpoints, Evaluation, evaluate
 from scripts.localrt.lambda_workers import LambdaService, authorizer_functions, authorizer_invoker
+from scripts.localrt.ports import ensure_free, free_port
 from scripts.localrt.stepfunctions import install_parse_cache, start_sync_in_process, start_sync_or_error
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the runtime signs its first calls with, before the operator user exists and IAM is enforced.
 BOOTSTRAP_CREDENTIALS = {"aws_access_key_id": "localrt", "aws_secret_access_key": "localrt"}
-
-
-class PortInUse(RuntimeError):
-    """A port the runtime was asked to listen on is taken."""
-
-
-def ensure_free(port: int, what: str) -> None:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError as error:
-            raise PortInUse(
-                f"port {port} ({what}) is in use: stop what listens there or choose another port"
-            ) from error
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def lambda_packages(environment_root: Path) -> dict[str, dict[str, str]]:
@@ -163,7 +143,7 @@ class LocalRuntime:
             self._target_delivery.stop()
             self._target_delivery = None
         iam.set_enforcement(False)  # moto is in this process: later in-process mocks must not inherit it
-        iam.install(None, "")
+        iam.install(None)
         if self._credentials_server is not None:
             self._credentials_server.stop()
             self._credentials_server = None
@@ -233,7 +213,7 @@ class LocalRuntime:
         self.identities = iam.Identities(self.evaluation.account, self.evaluation.region)
         roles = {role.values["name"]: role.values["arn"] for role in self.evaluation.of_type("aws_iam_role")}
         self._credentials_server = iam.CredentialsServer(self.identities, roles)
-        iam.install(self.identities, self.aws_endpoint)
+        iam.install(self.identities)
         iam.set_enforcement(True)
         self._start_target_delivery()
 
