@@ -220,6 +220,16 @@ def test_every_environment_passes_the_catalogue_gates() -> None:
     assert [str(f) for f in run(roots)] == []
 
 
+def test_every_environment_is_within_what_the_local_runtime_emulates() -> None:
+    """Every resource type of every env is one the local runtime emulates or knows to have no local effect
+    (here, beside the gates, to share their evaluations)."""
+    from scripts.evaluations import evaluated
+    from scripts.localrt import support
+
+    for env in ("local", "dev", "staging", "prod"):
+        support.check(evaluated((ROOT / "envs" / env).resolve()))
+
+
 def trust(service: str, condition: dict[str, Any] | None = None) -> dict[str, Any]:
     statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
     if condition:

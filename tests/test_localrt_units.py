@@ -214,15 +214,6 @@ def test_the_runtime_refuses_a_resource_type_it_would_silently_leave_out() -> No
 
 
 @pytest.mark.environments
-def test_every_environment_is_within_what_the_runtime_emulates() -> None:
-    from scripts.evaluations import evaluated
-    from scripts.localrt import support
-    from scripts.localrt.runtime import ROOT
-
-    for env in ("local", "dev", "staging", "prod"):  # evaluated once per process, shared with the gates
-        support.check(evaluated((ROOT / "envs" / env).resolve()))
-
-
 def test_a_synchronous_execution_runs_and_is_awaited_on_the_in_process_backend(aws: None) -> None:
     from scripts.localrt.apigateway import IntegrationError
     from scripts.localrt.stepfunctions import start_sync_in_process
