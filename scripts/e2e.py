@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None, runner: Runner = run) -> int:
                 )
                 return 0
             local = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+            local["E2E_TARGET"] = "localstack"  # the suite's clients come from localstack-client
             local["AWS_DEFAULT_REGION"] = deploy.environment_region("local")
             os.environ["CI"] = "true"  # a disposable LocalStack deployment: apply and destroy unattended
             if deploy.main(["apply", "local"]) != 0:

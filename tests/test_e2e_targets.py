@@ -43,6 +43,7 @@ def test_localstack_target_applies_tests_and_destroys(
     (_, env) = next(c for c in ran if c[0][0] == e2e.sys.executable)
     assert env["E2E_OUTPUTS"] == "/tmp/local.json"
     assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
+    assert env["E2E_TARGET"] == "localstack"
 
 
 def test_missing_localstack_or_credentials_is_a_one_line_skip(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import localstack_client.session
 import pytest
 
 from scripts.localrt.__main__ import caller_headers
@@ -80,6 +81,17 @@ class System:
             time.sleep(0.2)
 
 
+def deployed_clients() -> Callable[[str], Any]:
+    """Clients for a deployed environment: localstack-client's for LocalStack (make e2e TARGET=localstack sets
+    E2E_TARGET and AWS_ENDPOINT_URL, which it honours), boto3's default chain for AWS."""
+    if os.environ.get("E2E_TARGET") == "localstack":
+        session = localstack_client.session.Session(
+            aws_access_key_id="test", aws_secret_access_key="test", region_name=os.environ["AWS_DEFAULT_REGION"]
+        )
+        return lambda service: session.client(service)
+    return lambda service: boto3.client(service)
+
+
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     outputs_file = os.environ.get("E2E_OUTPUTS")
@@ -88,9 +100,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         outputs = {name: value.get("value", value) if isinstance(value, dict) else value for name, value in raw.items()}
         # A deployed COGNITO API: E2E_ID_TOKEN holds an ID token of its user pool (sign in with the app client).
         token = os.environ.get("E2E_ID_TOKEN")
-        yield System(
-            outputs, lambda service: boto3.client(service), credentials={"Authorization": token} if token else {}
-        )
+        yield System(outputs, deployed_clients(), credentials={"Authorization": token} if token else {})
         return
     runtime = LocalRuntime(log_dir=tmp_path_factory.mktemp("e2e-runtime"))  # its own: tests run on two workers
     try:
