@@ -41,25 +41,7 @@ def start_sync_execution(
             break
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
-    response = {
-        "executionArn": arn,
-        "stateMachineArn": state_machine_arn,
-        "name": name,
-        "startDate": described["startDate"].timestamp(),
-        "status": described["status"],
-        "input": input_,
-        "inputDetails": {"included": True},
-        "billingDetails": {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100},
-    }
-    if "stopDate" in described:
-        response["stopDate"] = described["stopDate"].timestamp()
-    if described["status"] == "SUCCEEDED":
-        response["output"] = described.get("output", "null")
-        response["outputDetails"] = {"included": True}
-    else:
-        response["error"] = described.get("error", "States.Runtime")
-        response["cause"] = described.get("cause", "")
-    return response
+    return _sync_response(described, state_machine_arn, input_)
 
 
 def start_sync_or_error(client: Any, state_machine_arn: str, input_: str) -> dict[str, Any]:
