@@ -1,13 +1,6 @@
 mock_provider "aws" {
-  mock_data "aws_region" {
-    defaults = { name = "eu-west-1", region = "eu-west-1" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
+  source = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/apigateway-cloudwatch-logs-eu-west-1" }
   }

@@ -1,16 +1,6 @@
 mock_provider "aws" {
-  mock_data "aws_region" {
-    defaults = { name = "eu-west-1", region = "eu-west-1" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_dynamodb_table" {
-    defaults = { hash_key = "id", range_key = null, attribute = [{ name = "id", type = "S" }] }
-  }
+  source = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+
   mock_resource "aws_sfn_state_machine" {
     defaults = { arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-crud" }
   }
