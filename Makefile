@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 TF_ENV := . scripts/tf-env.sh
 ENV    ?=
 
-.PHONY: help setup build fmt lint gates validate tftest pytest test bench local plan apply destroy bootstrap deployer-policy e2e clean
+.PHONY: help setup build fmt lint gates validate tftest pytest test bench local fire plan apply destroy bootstrap deployer-policy e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9 -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ test: setup ## Everything CI runs: build, lint, fmt, validate, terraform test, m
 
 local: setup ## The whole system on localhost (moto + emulated API Gateway and Lambda), from Terraform's evaluation of envs/local; Ctrl-C stops it
 	@$(TF_ENV) && $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)" --aws-port "$(or $(AWS_PORT),4566)" --api-port "$(or $(API_PORT),8080)"
+
+fire: setup ## Fire a schedule of the running make local now: make fire SCHEDULE=<name> (output export_schedule_name)
+	@$(PYTHON) -m scripts.localrt.fire "$(SCHEDULE)" --env "$(or $(ENV),local)"
 
 bench: setup build ## Figures, never pass/fail, into build/bench.json: zips, cold imports, fan-out and trigger per record, local runtime latency, test stage times
 	@$(TF_ENV) && $(PYTHON) -m scripts.bench $(ARGS)

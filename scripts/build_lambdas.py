@@ -200,15 +200,22 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _cached_wheels(cache: Path, stem: str, requirement: Requirement, arch: str) -> list[Path]:
+    """The platform's wheels, or a pure-Python one (`py3-none-any`, the same on every platform), in the cache."""
+    return [
+        w
+        for w in cache.glob(f"{stem}-{requirement.version}-*.whl")
+        if (arch in w.name or w.name.endswith("-none-any.whl")) and _sha256(w) in requirement.hashes
+    ]
+
+
 def fetch_wheels(requirement: Requirement, cache: Path) -> list[Path]:
     """One checked wheel per Lambda platform, from the cache or downloaded with pip (hash-checked)."""
     stem = re.sub(r"[-_.]+", "_", requirement.name).lower()
     wheels = []
     for platform in WHEEL_PLATFORMS:
         arch = platform.split("_", 1)[1]
-        cached = [
-            w for w in cache.glob(f"{stem}-{requirement.version}-*{arch}*.whl") if _sha256(w) in requirement.hashes
-        ]
+        cached = _cached_wheels(cache, stem, requirement, arch)
         if not cached:
             pinned = cache / f".{stem}.txt"
             cache.mkdir(parents=True, exist_ok=True)
@@ -239,9 +246,7 @@ def fetch_wheels(requirement: Requirement, cache: Path) -> list[Path]:
                 str(cache),
             ]
             result = subprocess.run(command, capture_output=True, text=True, check=False)
-            cached = [
-                w for w in cache.glob(f"{stem}-{requirement.version}-*{arch}*.whl") if _sha256(w) in requirement.hashes
-            ]
+            cached = _cached_wheels(cache, stem, requirement, arch)
             if result.returncode or not cached:
                 raise SystemExit(
                     f"build_lambdas: no {platform} wheel of {requirement.name}=={requirement.version} "

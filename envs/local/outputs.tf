@@ -60,3 +60,38 @@ output "api_key_values" {
   value       = module.stack.api_key_values
   sensitive   = true
 }
+
+output "ingest_bucket_name" {
+  description = "Upload imports/<name>.jsonl here (one item per line, the API's item schema) to import items."
+  value       = module.stack.ingest_bucket_name
+}
+
+output "results_bucket_name" {
+  description = "Reports of imports (reports/<name>.json) and exports of the table (exports/<date>.jsonl)."
+  value       = module.stack.results_bucket_name
+}
+
+output "notifications_topic_arn" {
+  description = "SNS topic announcing every finished import and export."
+  value       = module.stack.notifications_topic_arn
+}
+
+output "notifications_queue_url" {
+  description = "SQS queue subscribed to the notifications topic: read notifications here."
+  value       = module.stack.notifications_queue_url
+}
+
+output "import_state_machine_arn" {
+  description = "The import orchestrator (STANDARD)."
+  value       = module.stack.import_state_machine_arn
+}
+
+output "import_dlq_url" {
+  description = "Dead letters of the pipeline: events of objects that could not be imported."
+  value       = module.stack.import_dlq_url
+}
+
+output "export_schedule_name" {
+  description = "The export's EventBridge Scheduler schedule (make local: fire it with make fire SCHEDULE=<this>)."
+  value       = module.stack.export_schedule_name
+}

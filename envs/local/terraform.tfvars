@@ -11,4 +11,6 @@ settings = {
   # LocalStack's free image can neither resolve the public SSM parameter nor fetch a layer of another account:
   # `make apply ENV=local` builds the packages with powertools inside (build_lambdas.py --bundle-powertools).
   powertools_bundled = true
+  # The local runtime does not run schedules: make fire SCHEDULE=... runs one now (README, "The pipeline").
+  export_schedule = { enabled = false }
 }

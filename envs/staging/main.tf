@@ -24,4 +24,7 @@ module "stack" {
   api_keys                   = var.settings.api_keys
   api_owner_claim            = var.settings.api_owner_claim
   kms_key_arns               = var.settings.kms_key_arns
+  # Unset attributes are null here; the pipeline's defaults apply to them.
+  pipeline_imports = var.settings.pipeline_imports == null ? {} : { for k, v in var.settings.pipeline_imports : k => v if v != null }
+  export_schedule  = var.settings.export_schedule == null ? {} : { for k, v in var.settings.export_schedule : k => v if v != null }
 }

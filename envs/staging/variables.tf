@@ -82,6 +82,22 @@ variable "settings" {
       identity_sources      = optional(list(string), ["method.request.header.Authorization"])
       result_ttl_in_seconds = optional(number, 300)
     }))
+    pipeline_imports = optional(object({
+      max_object_bytes        = optional(number)
+      max_lines               = optional(number)
+      chunk_lines             = optional(number)
+      chunk_bytes             = optional(number)
+      content_types           = optional(list(string))
+      max_reported_rejections = optional(number)
+      max_concurrent_chunks   = optional(number)
+      worker_concurrency      = optional(number)
+      max_receive_count       = optional(number)
+    }))
+    export_schedule = optional(object({
+      enabled    = optional(bool)
+      expression = optional(string)
+      time_zone  = optional(string)
+    }))
     api_keys = optional(object({
       names        = set(string)
       quota_limit  = optional(number)

@@ -120,3 +120,8 @@ output "log_group_kms_key_ids" {
     state_machine = module.state_machine.log_group.kms_key_id
   }
 }
+
+output "item_contract" {
+  description = "How the API stores an item (JSON: draft-04 input schema, defaults, size and depth limits), for other writers of the table such as modules/pipeline's import worker."
+  value       = module.definition.item_contract
+}

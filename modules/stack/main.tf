@@ -242,16 +242,21 @@ module "alarms" {
       fanout            = module.fanout.dlq_name
       workflow-failures = aws_sqs_queue.workflow_failures.name
       consumer-async    = module.consumer.async_dlq_name
+      import-work       = module.pipeline.work_dlq_name
+      pipeline          = module.pipeline.dlq_name
+      export-async      = module.pipeline.exporter_dlq_name
     },
     { for rule, queue in module.bus.target_dlq_names : "rule-${rule}" => queue },
   )
   stream_consumer_function_names = { trigger = module.trigger.function_name, fanout = module.fanout.function_name }
-  function_names = {
+  function_names = merge({
     trigger  = module.trigger.function_name
     fanout   = module.fanout.function_name
     consumer = module.consumer.function_name
-  }
-  state_machine_arns = { crud = module.crud.state_machine_arn, workflow = module.workflow.state_machine_arn }
+    },
+    { for purpose, name in module.pipeline.function_names : "pipeline-${purpose}" => name },
+  )
+  state_machine_arns = { crud = module.crud.state_machine_arn, workflow = module.workflow.state_machine_arn, import = module.pipeline.import_state_machine_arn }
   apis               = { crud = { api_name = module.crud.rest_api_name, stage_name = module.crud.stage_name } }
   tags               = var.tags
 }

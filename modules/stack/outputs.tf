@@ -155,6 +155,7 @@ output "role_arns" {
       workflow_state_machine = module.workflow.role_arn
     },
     { for key, arn in module.bus.sfn_target_role_arns : "bus_rule_${key}" => arn },
+    { for key, arn in module.pipeline.role_arns : "pipeline_${key}" => arn },
   )
 }
 
@@ -170,6 +171,7 @@ output "role_names" {
       workflow_state_machine = module.workflow.role_name
     },
     { for key, name in module.bus.sfn_target_role_names : "bus_rule_${key}" => name },
+    { for key, name in module.pipeline.role_names : "pipeline_${key}" => name },
   )
 }
 
@@ -224,4 +226,79 @@ output "function_powertools_layers" {
     fanout   = module.fanout.powertools_layer_arn
     consumer = module.consumer.powertools_layer_arn
   }
+}
+
+output "ingest_bucket_name" {
+  description = "The pipeline's ingest bucket: upload imports/<name>.jsonl (one item per line) to import items."
+  value       = module.pipeline.ingest_bucket_name
+}
+
+output "results_bucket_name" {
+  description = "The pipeline's results bucket: reports/<name>.json of imports, exports/<date>.jsonl of the table."
+  value       = module.pipeline.results_bucket_name
+}
+
+output "notifications_topic_arn" {
+  description = "SNS topic announcing every finished import and export."
+  value       = module.pipeline.notifications_topic_arn
+}
+
+output "notifications_queue_url" {
+  description = "URL of the SQS queue subscribed to the notifications topic (raw messages)."
+  value       = module.pipeline.notifications_queue_url
+}
+
+output "notifications_queue_arn" {
+  description = "ARN of the notifications queue."
+  value       = module.pipeline.notifications_queue_arn
+}
+
+output "notifications_queue_name" {
+  description = "Name of the notifications queue."
+  value       = module.pipeline.notifications_queue_name
+}
+
+output "import_state_machine_arn" {
+  description = "ARN of the import orchestrator (STANDARD)."
+  value       = module.pipeline.import_state_machine_arn
+}
+
+output "import_dlq_url" {
+  description = "URL of the pipeline's DLQ: events of objects that could not be imported, undeliverable import events and export invocations."
+  value       = module.pipeline.dlq_url
+}
+
+output "import_dlq_arn" {
+  description = "ARN of the pipeline's DLQ."
+  value       = module.pipeline.dlq_arn
+}
+
+output "import_dlq_name" {
+  description = "Name of the pipeline's DLQ."
+  value       = module.pipeline.dlq_name
+}
+
+output "import_work_dlq_url" {
+  description = "URL of the DLQ of import chunks the worker kept failing."
+  value       = module.pipeline.work_dlq_url
+}
+
+output "import_work_dlq_arn" {
+  description = "ARN of the import work DLQ."
+  value       = module.pipeline.work_dlq_arn
+}
+
+output "import_work_dlq_name" {
+  description = "Name of the import work DLQ."
+  value       = module.pipeline.work_dlq_name
+}
+
+output "export_schedule_name" {
+  description = "The export's EventBridge Scheduler schedule (group default)."
+  value       = module.pipeline.export_schedule_name
+}
+
+output "export_function_name" {
+  description = "The function the export schedule invokes."
+  value       = module.pipeline.function_names.exporter
 }

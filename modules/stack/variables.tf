@@ -8,14 +8,14 @@ variable "name" {
 }
 
 variable "lambda_packages" {
-  description = "The built zips (build/lambdas/manifest.json): function name => { path, source_code_hash }. Needs stream_trigger, stream_fanout and event_consumer."
+  description = "The built zips (build/lambdas/manifest.json): function name => { path, source_code_hash }. Needs stream_trigger, stream_fanout, event_consumer, import_planner, import_worker, import_reporter and table_exporter."
   type = map(object({
     path             = string
     source_code_hash = string
   }))
   validation {
-    condition     = alltrue([for f in ["stream_trigger", "stream_fanout", "event_consumer"] : contains(keys(var.lambda_packages), f)])
-    error_message = "lambda_packages must contain stream_trigger, stream_fanout and event_consumer (run make build; make plan/apply pass them)."
+    condition     = alltrue([for f in ["stream_trigger", "stream_fanout", "event_consumer", "import_planner", "import_worker", "import_reporter", "table_exporter"] : contains(keys(var.lambda_packages), f)])
+    error_message = "lambda_packages must contain stream_trigger, stream_fanout, event_consumer, import_planner, import_worker, import_reporter and table_exporter (run make build; make plan/apply pass them)."
   }
 }
 
@@ -241,4 +241,18 @@ variable "kms_key_arns" {
     condition     = alltrue([for arn in values(var.kms_key_arns) : arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(arn, "-")))])
     error_message = "kms_key_arns values must be KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>)."
   }
+}
+
+variable "pipeline_imports" {
+  description = "Limits of the pipeline's S3 imports (modules/pipeline's imports object: max_object_bytes, max_lines, chunk_lines, chunk_bytes, content_types, max_reported_rejections, max_concurrent_chunks, worker_concurrency, max_receive_count)."
+  type        = any
+  default     = {}
+  nullable    = false
+}
+
+variable "export_schedule" {
+  description = "The scheduled export of the table (modules/pipeline's export_schedule: enabled, expression, time_zone)."
+  type        = any
+  default     = {}
+  nullable    = false
 }

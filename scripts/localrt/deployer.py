@@ -20,6 +20,7 @@ QUEUE_ATTRIBUTES = {  # Terraform argument -> SQS attribute the runtime applies
     "delay_seconds": "DelaySeconds",
     "receive_wait_time_seconds": "ReceiveMessageWaitTimeSeconds",
 }
+TEXT_QUEUE_ATTRIBUTES = {"redrive_policy": "RedrivePolicy"}  # JSON text as Terraform and SQS both hold it
 
 
 def queue_attributes(values: dict[str, Any]) -> dict[str, str]:
@@ -29,6 +30,15 @@ def queue_attributes(values: dict[str, Any]) -> dict[str, str]:
         attribute: str(int(values[argument]))
         for argument, attribute in QUEUE_ATTRIBUTES.items()
         if isinstance(values.get(argument), int | float) and values[argument] > 0
+    }
+
+
+def redrive_attributes(values: dict[str, Any]) -> dict[str, str]:
+    """The queue's redrive policy (JSON text; unset, the mocked evaluation's filler is not JSON)."""
+    return {
+        attribute: values[argument]
+        for argument, attribute in TEXT_QUEUE_ATTRIBUTES.items()
+        if str(values.get(argument) or "").startswith("{")
     }
 
 
@@ -49,14 +59,19 @@ class Deployer:
     def deploy(self) -> None:
         steps: list[tuple[str, Callable[[dict[str, Any], str], None]]] = [
             ("aws_sqs_queue", self.queue),
+            ("aws_sqs_queue", self.queue_redrive),  # once every queue exists: a redrive policy names its DLQ
             ("aws_sns_topic", self.topic),
+            ("aws_sns_topic_subscription", self.subscription),
             ("aws_s3_bucket", self.bucket),
+            ("aws_s3_bucket_versioning", self.bucket_versioning),
+            ("aws_s3_bucket_notification", self.bucket_notification),
             ("aws_dynamodb_table", self.table),
             ("aws_sfn_state_machine", self.state_machine),
             ("aws_api_gateway_api_key", self.api_key),
             ("aws_cloudwatch_event_bus", self.event_bus),
             ("aws_cloudwatch_event_rule", self.event_rule),
             ("aws_cloudwatch_event_target", self.event_target),
+            ("aws_scheduler_schedule", self.schedule),
         ]
         for kind, create in steps:
             for resource in self.evaluation.of_type(kind):
@@ -70,13 +85,57 @@ class Deployer:
     def queue(self, values: dict[str, Any], _: str) -> None:
         self.client("sqs").create_queue(QueueName=values["name"], Attributes=queue_attributes(values))
 
+    def queue_redrive(self, values: dict[str, Any], _: str) -> None:
+        if attributes := redrive_attributes(values):
+            url = self.client("sqs").get_queue_url(QueueName=values["name"])["QueueUrl"]
+            self.client("sqs").set_queue_attributes(QueueUrl=url, Attributes=attributes)
+
     def topic(self, values: dict[str, Any], _: str) -> None:
         self.client("sns").create_topic(Name=values["name"])
+
+    def subscription(self, values: dict[str, Any], _: str) -> None:
+        if values.get("protocol") != "sqs":
+            return  # e-mail (the alarm topic): nothing to deliver to locally
+        self.client("sns").subscribe(
+            TopicArn=values["topic_arn"],
+            Protocol="sqs",
+            Endpoint=values["endpoint"],
+            Attributes={"RawMessageDelivery": "true" if values.get("raw_message_delivery") else "false"},
+        )
 
     def bucket(self, values: dict[str, Any], _: str) -> None:
         region = self.evaluation.region
         location = {} if region == "us-east-1" else {"LocationConstraint": region}
         self.client("s3").create_bucket(Bucket=values["bucket"], CreateBucketConfiguration=location)
+
+    def bucket_versioning(self, values: dict[str, Any], _: str) -> None:
+        status = (values.get("versioning_configuration") or [{}])[0].get("status") or "Enabled"
+        self.client("s3").put_bucket_versioning(Bucket=values["bucket"], VersioningConfiguration={"Status": status})
+
+    def bucket_notification(self, values: dict[str, Any], _: str) -> None:
+        # moto sends the bucket's events to the default bus, as S3 does with EventBridge notifications on.
+        configuration: dict[str, Any] = {"EventBridgeConfiguration": {}} if values.get("eventbridge") else {}
+        self.client("s3").put_bucket_notification_configuration(
+            Bucket=values["bucket"], NotificationConfiguration=configuration
+        )
+
+    def schedule(self, values: dict[str, Any], _: str) -> None:
+        """Stored in moto's Scheduler (which never fires it); `make fire` runs it (fire.py). A function target
+        gets the queue that stands in for Lambda's asynchronous invocations, as an EventBridge target does."""
+        target = (values.get("target") or [{}])[0]
+        arguments: dict[str, Any] = {"Arn": target["arn"], "RoleArn": target["role_arn"]}
+        if target.get("input"):
+            arguments["Input"] = target["input"]
+        self.client("scheduler").create_schedule(
+            Name=values["name"],
+            ScheduleExpression=values["schedule_expression"],
+            ScheduleExpressionTimezone=values.get("schedule_expression_timezone") or "UTC",
+            State=values.get("state") or "ENABLED",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target=arguments,
+        )
+        if ":lambda:" in target["arn"]:
+            self.client("sqs").create_queue(QueueName=invocation_queue(target["arn"].rsplit(":", 1)[-1]))
 
     def table(self, values: dict[str, Any], _: str) -> None:
         declared = {a["name"] for a in values.get("attribute", [])}

@@ -125,6 +125,10 @@ def _local_values(resource: dict[str, Any], region: str, account: str, endpoints
     if kind == "aws_s3_bucket":  # AWS appends a random suffix to bucket_prefix; locally it is "local"
         bucket = values.get("bucket") if values.get("bucket_prefix") is None else f"{values['bucket_prefix']}local"
         return {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
+    if kind == "aws_scheduler_schedule":
+        group = values.get("group_name") or "default"
+        arn = f"arn:aws:scheduler:{region}:{account}:schedule/{group}/{name}"
+        return {"arn": arn, "id": f"{group}/{name}"}
     if kind == "aws_cloudwatch_log_group":
         return {"arn": f"arn:aws:logs:{region}:{account}:log-group:{name}"}
     if kind == "aws_api_gateway_stage":

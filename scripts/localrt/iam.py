@@ -6,7 +6,7 @@ and the action against that identity's identity-based policies (inline and attac
 `AccessDenied` ("User: <arn> is not authorized to perform: <action>") as AWS does. For the resource it
 knows only SQS queues and S3 objects; this module names it for the calls the system makes (EventBridge
 PutEvents: each entry's bus; Step Functions: the state machine or execution; DynamoDB: each table or index;
-DynamoDB Streams: the stream; SNS: the topic). For any other call the resource is unknown and the action
+DynamoDB Streams: the stream; SNS: the topic; Lambda: the function). For any other call the resource is unknown and the action
 alone is checked (a statement's Resource matches it).
 
 Who runs with which identity, as on AWS:
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 from moto import settings
@@ -223,6 +224,9 @@ def resources(response: BaseResponse) -> Iterator[str]:
         topic = response.querystring.get("TopicArn") if hasattr(response, "querystring") else None
         if topic:
             yield topic[0]
+    elif service == "lambda" and "/functions/" in (response.path or ""):
+        function = unquote(response.path.split("/functions/", 1)[1].split("/", 1)[0])
+        yield function if function.startswith("arn:") else f"arn:aws:lambda:{region}:{account}:function:{function}"
 
 
 _installed = threading.Lock()
@@ -280,6 +284,8 @@ IAM_ACTION_OF = {
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
     "sns:PublishBatch": "sns:Publish",
+    "lambda:Invoke": "lambda:InvokeFunction",  # moto names the action after its handler method
+    "lambda:InvokeAsync": "lambda:InvokeFunction",
 }
 
 

@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
+from moto.awslambda.models import LambdaBackend
+
 from scripts.localrt.authorizers import AuthorizerUnauthorized
 from scripts.localrt.deployer import invocation_queue
 from scripts.localrt.evaluate import Evaluation
@@ -56,6 +59,18 @@ def authorizer_invoker(lambdas: LambdaService) -> Callable[[str, dict[str, Any]]
     return invoke
 
 
+def asynchronously_invoked(evaluation: Evaluation) -> set[str]:
+    """ARNs of the functions AWS invokes asynchronously here: EventBridge rule targets and schedule targets."""
+    return {
+        t.values["arn"] for t in evaluation.of_type("aws_cloudwatch_event_target") if ":lambda:" in t.values["arn"]
+    } | {
+        target["arn"]
+        for schedule in evaluation.of_type("aws_scheduler_schedule")
+        for target in schedule.values.get("target") or []
+        if ":lambda:" in str(target.get("arn"))
+    }
+
+
 def authorizer_functions(openapi: dict[str, Any]) -> frozenset[str]:
     """The function ARNs an OpenAPI document's Lambda authorizers invoke."""
     uris = [
@@ -68,6 +83,42 @@ def authorizer_functions(openapi: dict[str, Any]) -> frozenset[str]:
     )
 
 
+_routed = threading.Lock()
+_service: LambdaService | None = None
+
+
+def route_invocations(service: LambdaService | None) -> None:
+    """moto's Lambda `Invoke` (which needs Docker) answered by the function's worker instead, after moto has
+    checked the caller's lambda:InvokeFunction on the function (iam.py): synchronously on the worker's port
+    (Step Functions' Lambda tasks come this way), or with InvocationType Event through the queue that stands
+    in for Lambda's asynchronous-invocation queue (retries, on-failure destination). Installed once per
+    process; None (a stopped runtime) hands Invoke back to moto."""
+    global _service
+    _service = service
+    if not _routed.acquire(blocking=False):
+        return
+    moto_invoke = LambdaBackend.invoke
+
+    def invoke(
+        self: LambdaBackend, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+    ) -> str | bytes | None:
+        service = _service
+        arn = service.arn_of(function_name) if service is not None else None
+        if service is None or arn is None:
+            return moto_invoke(self, function_name, qualifier, body, headers, response_headers)
+        event = json.loads(body) if body else {}
+        if str(headers.get("X-Amz-Invocation-Type") or "") == "Event":
+            service.invoke_async(arn, event)
+            return b""
+        try:
+            return json.dumps(service.invoke(arn, event), default=str).encode()
+        except FunctionError as error:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorType": error.error_type, "errorMessage": error.message}).encode()
+
+    LambdaBackend.invoke = invoke  # type: ignore[method-assign]
+
+
 @dataclass
 class LambdaService:
     evaluation: Evaluation
@@ -78,7 +129,6 @@ class LambdaService:
     operator_credentials: dict[str, str]
     stream_arns: dict[str, str]  # evaluated -> created
     queue_url: Callable[[str | None], str | None]
-    invocable: frozenset[str] = frozenset()  # ARNs of functions invoked synchronously (Lambda authorizers)
     invoke_ports: dict[str, int] = field(default_factory=dict)  # function ARN -> its worker's invocation port
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     spec_paths: list[Path] = field(default_factory=list)  # aligned with processes
@@ -87,7 +137,7 @@ class LambdaService:
     def specs(self) -> list[dict[str, Any]]:
         evaluation = self.evaluation
         mappings = evaluation.of_type("aws_lambda_event_source_mapping")
-        targets = evaluation.of_type("aws_cloudwatch_event_target")
+        asynchronous = asynchronously_invoked(evaluation)
         invoke_configs = {
             c.values["function_name"]: c.values for c in evaluation.of_type("aws_lambda_function_event_invoke_config")
         }
@@ -99,6 +149,16 @@ class LambdaService:
             for index, mapping in enumerate(
                 m.values for m in mappings if m.values["function_name"] in (arn, values["function_name"])
             ):
+                if ":sqs:" in mapping["event_source_arn"]:
+                    sources.append(
+                        {
+                            "kind": "queue",
+                            "queue_arn": mapping["event_source_arn"],
+                            "queue_url": self.queue_url(mapping["event_source_arn"]),
+                            "batch_size": mapping.get("batch_size") or 10,
+                        }
+                    )
+                    continue
                 failure = (mapping.get("destination_config") or [{}])[0].get("on_failure") or [{}]
                 sources.append(
                     {
@@ -119,7 +179,7 @@ class LambdaService:
                         ],
                     }
                 )
-            if any(t.values["arn"] == arn for t in targets):
+            if arn in asynchronous:
                 destination = (invoke_configs.get(values["function_name"], {}).get("destination_config") or [{}])[0]
                 on_failure = (destination.get("on_failure") or [{}])[0].get("destination")
                 sources.append(
@@ -163,8 +223,8 @@ class LambdaService:
                     "service_credentials": self.operator_credentials,
                 }
             )
-            if arn in self.invocable:
-                self.invoke_ports[arn] = specs[-1]["invoke_port"] = free_port()
+            # Every function answers synchronous invocations (authorizers, state machine tasks, Invoke).
+            self.invoke_ports[arn] = specs[-1]["invoke_port"] = free_port()
         return specs
 
     @property
@@ -231,6 +291,23 @@ class LambdaService:
         if "errorType" in answer:
             raise FunctionError(answer["errorType"], answer["errorMessage"])
         return answer["result"]
+
+    def arn_of(self, function: str) -> str | None:
+        """The ARN of one of this environment's functions, given its name or (qualified) ARN."""
+        name = function.split(":function:", 1)[-1].split(":", 1)[0]
+        return next((arn for arn in self.invoke_ports if arn.rsplit(":", 1)[-1] == name), None)
+
+    def invoke_async(self, function_arn: str, event: Any) -> None:
+        """An asynchronous invocation: onto the function's invocation queue, which its worker drains with
+        Lambda's retries and on-failure destination."""
+        name = function_arn.rsplit(":", 1)[-1]
+        url = f"{self.aws_endpoint}/{self.evaluation.account}/{invocation_queue(name)}"
+        sqs = boto3.session.Session(
+            aws_access_key_id=self.operator_credentials["aws_access_key_id"],
+            aws_secret_access_key=self.operator_credentials["aws_secret_access_key"],
+            region_name=self.evaluation.region,
+        ).client("sqs", endpoint_url=self.aws_endpoint)
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
 
     def stop(self) -> None:
         self._stopping.set()

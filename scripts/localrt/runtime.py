@@ -34,7 +34,12 @@ from scripts.localrt.apigateway import IntegrationError, RestApi, TokenBucket, s
 from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.deployer import Deployer
 from scripts.localrt.evaluate import Endpoints, Evaluation, evaluate
-from scripts.localrt.lambda_workers import LambdaService, authorizer_functions, authorizer_invoker
+from scripts.localrt.lambda_workers import (
+    LambdaService,
+    authorizer_functions,
+    authorizer_invoker,
+    route_invocations,
+)
 from scripts.localrt.ports import ensure_free, free_port
 from scripts.localrt.stepfunctions import install_parse_cache, start_sync_in_process, start_sync_or_error
 
@@ -132,9 +137,9 @@ class LocalRuntime:
             self.operator_credentials,
             self.stream_arns,
             self.deployer.queue_url,
-            invocable=self._local_authorizer_functions(),
         )
         self.lambdas.start()
+        route_invocations(self.lambdas)
         self._start_api()
         return self
 
@@ -147,6 +152,7 @@ class LocalRuntime:
         if self._credentials_server is not None:
             self._credentials_server.stop()
             self._credentials_server = None
+        route_invocations(None)
         if self.lambdas is not None:
             self.lambdas.stop()
             self.lambdas = None
@@ -303,7 +309,7 @@ class LocalRuntime:
                 stage=Stage(self.evaluation.region, self.evaluation.account, str(apis[0].values.get("id")), stage),
                 # A Lambda authorizer of this environment runs in its worker; any other is refused at start-up.
                 invoke_authorizer=authorizer_invoker(self.lambdas)
-                if self.lambdas and self.lambdas.invoke_ports
+                if self.lambdas and self._local_authorizer_functions()
                 else None,
             ),
         )

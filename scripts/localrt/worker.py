@@ -15,10 +15,16 @@ there, and plays the part of Lambda's pollers for the function's event sources:
   would run several, keeping order per key: here order is kept for the whole shard). What is done
   is checkpointed per shard in a file, so a worker that dies (and is restarted by the runtime) resumes after
   the last record it settled, as a mapping does: nothing read but not settled is lost;
-- asynchronous invocations (EventBridge rule targets, delivered to a queue the runtime puts in between):
-  each event is retried twice, then sent to the on-failure destination if the function has one;
-- synchronous invocations on a local port (`invoke_port`), for a function API Gateway calls as a Lambda
-  authorizer.
+- an SQS queue (event source mapping): long polls with the execution role's credentials, batches of up to
+  `batch_size` messages; what succeeded (everything but the reported `batchItemFailures`, nothing when the
+  handler raised) is deleted, the rest becomes visible again after the queue's visibility timeout, and SQS
+  (moto applies the queue's redrive policy) moves a message to its DLQ after maxReceiveCount receives.
+  Invocations run one at a time (a mapping's `maximum_concurrency` is not emulated);
+- asynchronous invocations (EventBridge rule targets, schedules and `Invoke` with InvocationType Event,
+  delivered to a queue the runtime puts in between): each event is retried twice, then sent to the
+  on-failure destination if the function has one;
+- synchronous invocations on a local port (`invoke_port`): API Gateway's Lambda authorizers, Step Functions'
+  Lambda tasks and any `Invoke` (the runtime routes moto's Lambda Invoke there).
 
 A mapping's filter criteria are applied as Lambda applies them: a record matching none of the patterns
 (EventBridge pattern syntax, evaluated by moto's matcher) is skipped and never delivered.
@@ -43,7 +49,7 @@ from typing import Any
 
 import boto3
 
-from scripts.localrt.lambda_runtime import LambdaContext, async_failure_record, stream_record
+from scripts.localrt.lambda_runtime import LambdaContext, async_failure_record, sqs_record, stream_record
 
 # Lambda polls each shard of a DynamoDB stream at a base rate of four times a second (Lambda developer guide,
 # "Using AWS Lambda with Amazon DynamoDB", section "Polling and batching streams").
@@ -357,6 +363,33 @@ def run_async(function: Function, source: dict[str, Any], sqs: Any, invocations:
             invocations.delete_message(QueueUrl=source["queue_url"], ReceiptHandle=message["ReceiptHandle"])
 
 
+def run_queue(function: Function, source: dict[str, Any], sqs: Any) -> None:
+    """An SQS event source mapping (see the module's docstring)."""
+    while True:
+        received = sqs.receive_message(
+            QueueUrl=source["queue_url"],
+            MaxNumberOfMessages=min(10, int(source.get("batch_size") or 10)),
+            WaitTimeSeconds=20,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = received.get("Messages", [])
+        if not messages:
+            continue
+        records = [sqs_record(m, source["queue_arn"], function.spec["region"]) for m in messages]
+        try:
+            response = function.invoke({"Records": records})
+            failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures") or []}
+        except Exception as error:  # the handler raised: every message of the batch failed
+            log(function.name, "invocation failed", error=repr(error), trace=traceback.format_exc(limit=5))
+            failed = {m["MessageId"] for m in messages}
+        if failed:
+            log(function.name, "batch item failures", count=len(failed))
+        for message in messages:
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=source["queue_url"], ReceiptHandle=message["ReceiptHandle"])
+
+
 def supervise(name: str, target: Any, *args: Any) -> threading.Thread:
     def loop() -> None:
         while True:
@@ -425,6 +458,8 @@ def main(spec_path: str) -> int:
             checkpoints = Checkpoints(source.get("checkpoint_path"))
             open_shards(source, streams, iterators, checkpoints)
             threads.append(supervise(function.name, run_stream, function, source, streams, sqs, iterators, checkpoints))
+        elif source["kind"] == "queue":
+            threads.append(supervise(function.name, run_queue, function, source, sqs))
         else:
             threads.append(supervise(function.name, run_async, function, source, sqs, invocations))
     if spec.get("invoke_port"):

@@ -5,9 +5,13 @@ mock_provider "aws" {
 variables {
   name = "items-test"
   lambda_packages = {
-    stream_trigger = { path = "stream_trigger.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
-    stream_fanout  = { path = "stream_fanout.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
-    event_consumer = { path = "event_consumer.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    stream_trigger  = { path = "stream_trigger.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    stream_fanout   = { path = "stream_fanout.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    event_consumer  = { path = "event_consumer.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    import_planner  = { path = "import_planner.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    import_worker   = { path = "import_worker.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    import_reporter = { path = "import_reporter.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    table_exporter  = { path = "table_exporter.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
   }
 }
 
@@ -43,8 +47,29 @@ run "composes_the_three_flows" {
       "trigger-errors", "fanout-errors", "consumer-errors", "trigger-throttles", "fanout-throttles", "consumer-throttles",
       "crud-executionsfailed", "crud-executionstimedout", "workflow-executionsfailed", "workflow-executionstimedout",
       "crud-5xx-rate", "crud-p99-latency",
+      "import-work-dlq-not-empty", "pipeline-dlq-not-empty", "export-async-dlq-not-empty",
+      "pipeline-planner-errors", "pipeline-worker-errors", "pipeline-reporter-errors", "pipeline-exporter-errors",
+      "pipeline-planner-throttles", "pipeline-worker-throttles", "pipeline-reporter-throttles", "pipeline-exporter-throttles",
+      "import-executionsfailed", "import-executionstimedout",
     ]) && output.settings.dashboard
     error_message = "With the defaults every alarm (DLQs, iterator ages, errors, throttles, executions, API) and the dashboard exist."
+  }
+}
+
+run "the_pipeline_imports_into_the_items_table_as_the_api_writes" {
+  command = apply
+
+  assert {
+    condition     = jsondecode(module.pipeline.definition).StartAt == "Keep"
+    error_message = "The import orchestrator is statemachines/import.asl.json."
+  }
+  assert {
+    condition     = module.pipeline.function_environments.worker.ITEM_CONTRACT == module.crud.item_contract && jsondecode(module.crud.item_contract).schema.definitions.JsonValue != null
+    error_message = "The importer gets the API's own item contract, its references resolved in one document."
+  }
+  assert {
+    condition     = !contains(keys(module.pipeline.function_environments.planner), "OWNER_METADATA_KEY")
+    error_message = "Without owner isolation, uploads name no owner."
   }
 }
 
@@ -96,6 +121,10 @@ run "owner_isolation_adds_the_owner_index" {
       && jsondecode(module.crud.state_machine_definition).States.ScanFirstKeys.Parameters.IndexName == "owner-index"
     )
     error_message = "The table gets the index the API lists a caller's items by."
+  }
+  assert {
+    condition     = module.pipeline.function_environments.planner.OWNER_METADATA_KEY == "owner"
+    error_message = "Under owner isolation an upload names its items' owner (x-amz-meta-owner), or imported items would be nobody's."
   }
 }
 

@@ -29,3 +29,15 @@ output "limits" {
     error_message = "max_body_chars plus the item schema's defaults and the server fields (${local.largest_item_cost} characters) must fit one list page's budget (${local.page_budget_chars}): lower max_body_chars or the defaults."
   }
 }
+
+output "item_contract" {
+  description = "How the API stores an item, for other writers of the table (modules/pipeline's import worker, lambdas/import_worker/items.py): the input schema as one draft-04 document, the defaults, and the limits its request template checks (JSON)."
+  value = replace(jsonencode({
+    schema            = merge(local.item_input_schema, { definitions = local.json_value_schemas })
+    defaults          = local.defaults
+    maxBodyChars      = var.max_body_chars
+    itemOverheadChars = local.item_overhead_chars
+    maxDepth          = local.max_depth
+    maxDigits         = 38
+  }), "#/components/schemas/", "#/definitions/")
+}

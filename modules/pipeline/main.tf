@@ -1,0 +1,446 @@
+# The event-processing pipeline beside the API: S3 imports through a Step Functions orchestrator and SQS
+# workers, scheduled exports, results in the table and a results bucket, notifications on SNS, dead letters.
+#
+#   ingest bucket --Object Created--> default bus --rule--> orchestrator (STANDARD, statemachines/import.asl.json)
+#     Plan (planner) -> ImportChunks: work queue --ESM--> worker -> table, SendTaskSuccess -> Summarize
+#     (reporter) -> reports/<name>.json in the results bucket -> notifications topic (-> notifications queue)
+#   schedule (EventBridge Scheduler) -> exporter -> exports/<date>.jsonl -> notifications topic
+
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  imports_prefix = "imports/"
+  reports_prefix = "reports/"
+  exports_prefix = "exports/"
+  # Each function's own timeout unless the caller's `function` sets one (lambda_function's default is 60 s).
+  timeouts       = { planner = 120, worker = 60, reporter = 30, exporter = 900 }
+  worker_timeout = try(var.function.timeout, local.timeouts.worker)
+  # SQS: a mapped queue's visibility timeout should be at least six times the function's timeout (Lambda
+  # Developer Guide, "Using Lambda with Amazon SQS": the mapping retries throttled invocations meanwhile).
+  work_visibility_timeout = 6 * local.worker_timeout
+  # The orchestrator stops waiting for a chunk once every receive of its message could have run out.
+  chunk_timeout_seconds = local.work_visibility_timeout * (var.imports.max_receive_count + 1)
+  rule_name             = "${var.name}-imports"
+  rule_arn              = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:rule/${local.rule_name}"
+}
+
+module "ingest" {
+  source = "../s3_bucket"
+
+  name_prefix               = "${substr(var.name, 0, 30)}-ingest"
+  versioning                = true # a new upload of a key is a new import; its ids differ by version
+  eventbridge_notifications = true
+  lifecycle_rules           = var.ingest_lifecycle_rules
+  force_destroy             = var.force_destroy
+  tags                      = var.tags
+}
+
+module "results" {
+  source = "../s3_bucket"
+
+  name_prefix     = "${substr(var.name, 0, 29)}-results"
+  lifecycle_rules = var.results_lifecycle_rules
+  force_destroy   = var.force_destroy
+  tags            = var.tags
+}
+
+# --- notifications ------------------------------------------------------------------------------------------
+
+resource "aws_sns_topic" "notifications" {
+  name              = "${var.name}-notifications"
+  kms_master_key_id = "alias/aws/sns"
+  tags              = var.tags
+}
+
+# Operators and tests read notifications here; other consumers subscribe to the topic themselves.
+resource "aws_sqs_queue" "notifications" {
+  name                      = "${var.name}-notifications"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+resource "aws_sns_topic_subscription" "notifications" {
+  topic_arn            = aws_sns_topic.notifications.arn
+  protocol             = "sqs"
+  endpoint             = aws_sqs_queue.notifications.arn
+  raw_message_delivery = true
+}
+
+# --- queues -------------------------------------------------------------------------------------------------
+
+resource "aws_sqs_queue" "work_dlq" {
+  name                      = "${var.name}-work-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+resource "aws_sqs_queue" "work" {
+  name                       = "${var.name}-work"
+  visibility_timeout_seconds = local.work_visibility_timeout
+  message_retention_seconds  = 86400
+  sqs_managed_sse_enabled    = true
+  redrive_policy             = jsonencode({ deadLetterTargetArn = aws_sqs_queue.work_dlq.arn, maxReceiveCount = var.imports.max_receive_count })
+  tags                       = var.tags
+}
+
+# The pipeline's dead letters: events of objects that could not be imported (from the orchestrator), events
+# the import rule could not deliver, and schedule invocations Scheduler could not deliver.
+resource "aws_sqs_queue" "dlq" {
+  name                      = "${var.name}-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+locals {
+  queues = {
+    notifications = aws_sqs_queue.notifications
+    work          = aws_sqs_queue.work
+    work-dlq      = aws_sqs_queue.work_dlq
+    dlq           = aws_sqs_queue.dlq
+  }
+  # Who may send to a queue besides roles of this account: the topic to its subscribed queue, the import
+  # rule to the DLQ (EventBridge writes a target's dead letters as the service, with the rule as source).
+  service_senders = {
+    notifications = { service = "sns.amazonaws.com", source_arn = aws_sns_topic.notifications.arn }
+    dlq           = { service = "events.amazonaws.com", source_arn = local.rule_arn }
+  }
+}
+
+resource "aws_sqs_queue_policy" "this" {
+  for_each = local.queues
+
+  queue_url = each.value.url
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [{
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sqs:*"
+        Resource  = each.value.arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      }],
+      contains(keys(local.service_senders), each.key) ? [{
+        Sid       = "ServiceSends"
+        Effect    = "Allow"
+        Principal = { Service = local.service_senders[each.key].service }
+        Action    = "sqs:SendMessage"
+        Resource  = each.value.arn
+        Condition = { ArnEquals = { "aws:SourceArn" = local.service_senders[each.key].source_arn } }
+      }] : [],
+    )
+  })
+}
+
+# --- functions ----------------------------------------------------------------------------------------------
+
+module "planner" {
+  source = "../lambda_function"
+
+  name        = "${var.name}-import-planner"
+  description = "Checks an uploaded object and cuts it into chunks of lines (import orchestrator, Plan)"
+  package     = var.packages["import_planner"]
+  handler     = "import_planner.handler.handler"
+  function    = merge({ timeout = local.timeouts.planner }, var.function)
+  environment_variables = merge(
+    {
+      POWERTOOLS_SERVICE_NAME = "${var.name}-import-planner"
+      IMPORTS_PREFIX          = local.imports_prefix
+      REPORTS_PREFIX          = local.reports_prefix
+      MAX_OBJECT_BYTES        = tostring(var.imports.max_object_bytes)
+      MAX_LINES               = tostring(var.imports.max_lines)
+      CHUNK_LINES             = tostring(var.imports.chunk_lines)
+      CHUNK_BYTES             = tostring(var.imports.chunk_bytes)
+      CONTENT_TYPES           = join(",", var.imports.content_types)
+      MAX_REPORTED_REJECTIONS = tostring(var.imports.max_reported_rejections)
+    },
+    var.owner_metadata_key == null ? {} : { OWNER_METADATA_KEY = var.owner_metadata_key },
+  )
+  policy_statements = [{
+    sid       = "ReadUploads"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["${module.ingest.bucket_arn}/${local.imports_prefix}*"]
+  }]
+  tags = var.tags
+}
+
+module "worker" {
+  source = "../lambda_function"
+
+  name        = "${var.name}-import-worker"
+  description = "Writes one chunk of an import as items, as the API stores them (work queue)"
+  package     = var.packages["import_worker"]
+  handler     = "import_worker.handler.handler"
+  function    = merge({ timeout = local.timeouts.worker }, var.function)
+  environment_variables = {
+    POWERTOOLS_SERVICE_NAME = "${var.name}-import-worker"
+    TABLE_NAME              = var.table.name
+    ITEM_CONTRACT           = var.item_contract
+  }
+  policy_statements = [
+    {
+      sid       = "TakeWork"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+      resources = [aws_sqs_queue.work.arn]
+    },
+    {
+      sid       = "ReadChunks"
+      actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+      resources = ["${module.ingest.bucket_arn}/${local.imports_prefix}*"]
+    },
+    {
+      sid       = "WriteItems"
+      actions   = ["dynamodb:PutItem"]
+      resources = [var.table.arn]
+    },
+    {
+      # Task tokens name no resource: SendTaskSuccess takes none (Service Authorization Reference, Step Functions).
+      sid       = "AnswerTheOrchestrator"
+      actions   = ["states:SendTaskSuccess"]
+      resources = ["*"]
+    },
+  ]
+  tags = var.tags
+}
+
+resource "aws_lambda_event_source_mapping" "work" {
+  function_name           = module.worker.function_arn
+  event_source_arn        = aws_sqs_queue.work.arn
+  batch_size              = 1 # one chunk (up to chunk_lines lines) per invocation
+  function_response_types = ["ReportBatchItemFailures"]
+
+  scaling_config {
+    maximum_concurrency = var.imports.worker_concurrency
+  }
+}
+
+module "reporter" {
+  source = "../lambda_function"
+
+  name        = "${var.name}-import-reporter"
+  description = "Builds an import's report and notification from its chunks' results (import orchestrator, Summarize)"
+  package     = var.packages["import_reporter"]
+  handler     = "import_reporter.handler.handler"
+  function    = merge({ timeout = local.timeouts.reporter }, var.function)
+  environment_variables = {
+    POWERTOOLS_SERVICE_NAME = "${var.name}-import-reporter"
+  }
+  tags = var.tags
+}
+
+module "exporter" {
+  source = "../lambda_function"
+
+  name        = "${var.name}-table-exporter"
+  description = "Exports every item of ${var.table.name} to the results bucket as JSON lines (schedule)"
+  package     = var.packages["table_exporter"]
+  handler     = "table_exporter.handler.handler"
+  function    = merge({ timeout = local.timeouts.exporter, memory_size = 512 }, var.function)
+  async_dlq   = true # Scheduler invokes it asynchronously: a failed export must leave a trace
+  environment_variables = {
+    POWERTOOLS_SERVICE_NAME = "${var.name}-table-exporter"
+    TABLE_NAME              = var.table.name
+    RESULTS_BUCKET          = module.results.bucket_name
+    EXPORTS_PREFIX          = local.exports_prefix
+    NOTIFICATIONS_TOPIC_ARN = aws_sns_topic.notifications.arn
+  }
+  policy_statements = [
+    {
+      sid       = "ReadItems"
+      actions   = ["dynamodb:Scan"]
+      resources = [var.table.arn]
+    },
+    {
+      sid       = "WriteExports"
+      actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+      resources = ["${module.results.bucket_arn}/${local.exports_prefix}*"]
+    },
+    {
+      sid       = "Notify"
+      actions   = ["sns:Publish"]
+      resources = [aws_sns_topic.notifications.arn]
+    },
+  ]
+  tags = var.tags
+}
+
+# --- the orchestrator ---------------------------------------------------------------------------------------
+
+module "orchestrator" {
+  source = "../state_machine"
+
+  name = "${var.name}-import"
+  type = "STANDARD" # waits for workers (task tokens) far beyond EXPRESS's 5 minutes
+  definition = templatefile("${path.module}/../../statemachines/import.asl.json", {
+    planner_arn           = module.planner.function_arn
+    reporter_arn          = module.reporter.function_arn
+    work_queue_url        = aws_sqs_queue.work.url
+    results_bucket        = module.results.bucket_name
+    topic_arn             = aws_sns_topic.notifications.arn
+    dlq_url               = aws_sqs_queue.dlq.url
+    max_concurrent_chunks = var.imports.max_concurrent_chunks
+    chunk_timeout_seconds = local.chunk_timeout_seconds
+  })
+  log_level             = var.log_level
+  log_retention_in_days = var.log_retention_in_days
+  log_kms_key_arn       = var.log_kms_key_arn
+  xray_tracing          = var.xray_tracing
+  tags                  = var.tags
+
+  policy_statements = [
+    {
+      sid       = "PlanAndReport"
+      actions   = ["lambda:InvokeFunction"]
+      resources = [module.planner.function_arn, module.reporter.function_arn]
+    },
+    {
+      sid       = "SendWorkAndDeadLetters"
+      actions   = ["sqs:SendMessage"]
+      resources = [aws_sqs_queue.work.arn, aws_sqs_queue.dlq.arn]
+    },
+    {
+      sid       = "WriteReports"
+      actions   = ["s3:PutObject"]
+      resources = ["${module.results.bucket_arn}/${local.reports_prefix}*"]
+    },
+    {
+      sid       = "Notify"
+      actions   = ["sns:Publish"]
+      resources = [aws_sns_topic.notifications.arn]
+    },
+  ]
+}
+
+# --- the import rule (default bus: S3 sends its events there) -----------------------------------------------
+
+resource "aws_cloudwatch_event_rule" "imports" {
+  name           = local.rule_name
+  event_bus_name = "default"
+  description    = "Objects created under ${local.imports_prefix} in the ingest bucket start an import"
+  event_pattern = jsonencode({
+    source        = ["aws.s3"]
+    "detail-type" = ["Object Created"]
+    detail = {
+      bucket = { name = [module.ingest.bucket_name] }
+      object = { key = [{ prefix = local.imports_prefix }] }
+    }
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role" "start_imports" {
+  name = "${var.name}-start-imports"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "start_imports" {
+  name = "start-imports"
+  role = aws_iam_role.start_imports.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "StartTheOrchestrator"
+      Effect   = "Allow"
+      Action   = "states:StartExecution"
+      Resource = module.orchestrator.state_machine_arn
+    }]
+  })
+}
+
+resource "aws_cloudwatch_event_target" "imports" {
+  event_bus_name = "default"
+  rule           = aws_cloudwatch_event_rule.imports.name
+  target_id      = "orchestrator"
+  arn            = module.orchestrator.state_machine_arn
+  role_arn       = aws_iam_role.start_imports.arn
+
+  retry_policy {
+    maximum_retry_attempts       = 185
+    maximum_event_age_in_seconds = 86400
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dlq.arn
+  }
+}
+
+# --- the scheduled export -----------------------------------------------------------------------------------
+
+resource "aws_iam_role" "scheduler" {
+  name = "${var.name}-export-schedule"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "scheduler.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  name = "export-schedule"
+  role = aws_iam_role.scheduler.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "StartTheExport"
+        Effect   = "Allow"
+        Action   = "lambda:InvokeFunction"
+        Resource = module.exporter.function_arn
+      },
+      {
+        Sid      = "DeadLetters"
+        Effect   = "Allow"
+        Action   = "sqs:SendMessage"
+        Resource = aws_sqs_queue.dlq.arn
+      },
+    ]
+  })
+}
+
+resource "aws_scheduler_schedule" "export" {
+  name                         = "${var.name}-export"
+  description                  = "Exports every item of ${var.table.name} to ${local.exports_prefix}<date>.jsonl"
+  schedule_expression          = var.export_schedule.expression
+  schedule_expression_timezone = var.export_schedule.time_zone
+  state                        = var.export_schedule.enabled ? "ENABLED" : "DISABLED"
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = module.exporter.function_arn
+    role_arn = aws_iam_role.scheduler.arn
+    # Scheduler fills in the invocation's scheduled time (EventBridge Scheduler User Guide, context attributes).
+    input = jsonencode({ scheduledTime = "<aws.scheduler.scheduled-time>" })
+
+    retry_policy {
+      maximum_retry_attempts       = 3
+      maximum_event_age_in_seconds = 3600
+    }
+
+    dead_letter_config {
+      arn = aws_sqs_queue.dlq.arn
+    }
+  }
+}
