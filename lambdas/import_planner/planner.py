@@ -2,7 +2,7 @@
 
 Pure over an injected S3 client. An object is refused as a whole (report FAILED, notification, dead letter)
 when it is larger than `max_object_bytes`, has a content type outside `content_types`, has more than
-`max_lines` lines, is not UTF-8 JSON lines (its first non-blank line is not JSON), or, under owner
+`max_lines` lines, is not UTF-8 JSON lines (none of its first 100 non-blank lines is JSON), or, under owner
 isolation, names no owner in its metadata. Otherwise it is cut into chunks of at most `chunk_lines` lines
 and `chunk_bytes` bytes, each on line boundaries: a worker reads exactly its byte range, and knows the number
 of its first line, so rejections in the report carry 1-based line numbers of the whole object.
@@ -56,15 +56,26 @@ def line_ends(body: Any) -> Iterator[int]:
         yield offset
 
 
-def first_line_is_json(head: bytes) -> bool:
-    for raw in head.split(b"\n"):
-        if raw.strip():
-            try:
-                json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                return False
-            return True
-    return True  # blank lines only: nothing to import, nothing wrong
+SAMPLE_LINES = 100  # lines of the object's start looked at to tell JSON lines from anything else
+
+
+def looks_like_json_lines(head: bytes) -> str | None:
+    """Why the object's first piece is not JSON lines (None when it is): not UTF-8 text, or none of its first
+    SAMPLE_LINES non-blank lines is JSON. Single bad lines are the workers' to reject, with their numbers."""
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 3:  # a character cut at the end of the piece is not an error
+            return "the object is not JSON lines (it is not UTF-8 text)"
+        text = head[: error.start].decode("utf-8")
+    sample = [line for line in text.split("\n")[:-1] or text.split("\n") if line.strip()][:SAMPLE_LINES]
+    for line in sample:
+        try:
+            json.loads(line)
+        except ValueError:
+            continue
+        return None
+    return None if not sample else "the object is not JSON lines (none of its first lines is JSON)"
 
 
 def check_object(settings: Settings, key: str, head: dict[str, Any]) -> str | None:
@@ -118,8 +129,8 @@ def plan(settings: Settings, detail: dict[str, Any], s3: Any) -> dict[str, Any]:
         owner = check_object(settings, key, s3.head_object(Bucket=bucket, Key=key, **versioned))
         body = s3.get_object(Bucket=bucket, Key=key, **versioned)["Body"]
         head = body.read(READ_BYTES)
-        if not first_line_is_json(head):
-            raise NotImportable("the object is not JSON lines (its first line is not JSON)")
+        if problem := looks_like_json_lines(head):
+            raise NotImportable(problem)
         planned, lines = chunks(settings, line_ends(_Prefixed(head, body)))
     except NotImportable as refusal:
         return {**described, "accepted": False, "reason": str(refusal)}

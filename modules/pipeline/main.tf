@@ -431,8 +431,9 @@ resource "aws_scheduler_schedule" "export" {
   target {
     arn      = module.exporter.function_arn
     role_arn = aws_iam_role.scheduler.arn
-    # Scheduler fills in the invocation's scheduled time (EventBridge Scheduler User Guide, context attributes).
-    input = jsonencode({ scheduledTime = "<aws.scheduler.scheduled-time>" })
+    # Scheduler fills in the invocation's scheduled time (EventBridge Scheduler User Guide, context attributes)
+    # by replacing the literal text: not jsonencode(), which writes < and > as \u003c and \u003e.
+    input = "{\"scheduledTime\": \"<aws.scheduler.scheduled-time>\"}"
 
     retry_policy {
       maximum_retry_attempts       = 3

@@ -40,6 +40,7 @@ def write_outputs(runtime: LocalRuntime, headers: dict[str, str]) -> Path:
         "aws_endpoint_url": runtime.aws_endpoint,
         "aws_region": runtime.evaluation.region,
         **runtime.operator_credentials,
+        **runtime.service_credentials,
         **({"demo_access_token": headers["Authorization"]} if "Authorization" in headers else {}),
     }
     target = runtime.root / ".local" / "outputs.json"

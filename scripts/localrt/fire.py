@@ -4,7 +4,8 @@ schedules but never fires them on its own):
     make fire SCHEDULE=<name> [ENV=local]      # python -m scripts.localrt.fire <name> --env local
 
 Reads the schedule from the runtime's Scheduler (moto), fills in Scheduler's context attributes
-(`<aws.scheduler.scheduled-time>`, ...), assumes the schedule's role as Scheduler does, and invokes the target
+(`<aws.scheduler.scheduled-time>`, ...), takes the schedule role's session from the runtime as Scheduler
+assumes it (the role must trust scheduler.amazonaws.com), and invokes the target
 with that role's credentials, so IAM decides as it would on AWS: a Lambda function asynchronously (its worker
 retries and dead-letters as Lambda does), a state machine with StartExecution, a queue with SendMessage.
 Uses envs/<env>/.local/outputs.json, which `make local` writes once it is ready.
@@ -15,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import urllib.error
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +38,26 @@ def context_attributes(schedule_arn: str, when: datetime) -> dict[str, str]:
     }
 
 
+def role_session(outputs: dict[str, Any], role_arn: str) -> boto3.session.Session:
+    """The role's session as Scheduler assumes it, from the runtime's credentials endpoint (refused when the
+    role's trust policy does not name scheduler.amazonaws.com)."""
+    request = urllib.request.Request(
+        f"{outputs['localrt_credentials_url']}/{role_arn.rsplit('/', 1)[-1]}?service=scheduler.amazonaws.com",
+        headers={"Authorization": outputs["localrt_credentials_token"]},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            credentials = json.loads(response.read())
+    except urllib.error.HTTPError as refusal:
+        raise SystemExit(f"fire: Scheduler cannot assume {role_arn}: {refusal.read().decode() or refusal}") from None
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["Token"],
+        region_name=outputs["aws_region"],
+    )
+
+
 def fire(outputs: dict[str, Any], schedule_name: str, when: datetime | None = None) -> dict[str, Any]:
     """Fires the schedule once; returns what was invoked with which input."""
     region, endpoint = outputs["aws_region"], outputs["aws_endpoint_url"]
@@ -48,15 +71,7 @@ def fire(outputs: dict[str, Any], schedule_name: str, when: datetime | None = No
     payload = target.get("Input") or "{}"
     for attribute, value in context_attributes(schedule["Arn"], when or datetime.now(UTC)).items():
         payload = payload.replace(attribute, value)
-    assumed = operator.client("sts", endpoint_url=endpoint).assume_role(
-        RoleArn=target["RoleArn"], RoleSessionName=f"scheduler-{schedule_name}"[:64]
-    )["Credentials"]
-    role = boto3.session.Session(
-        aws_access_key_id=assumed["AccessKeyId"],
-        aws_secret_access_key=assumed["SecretAccessKey"],
-        aws_session_token=assumed["SessionToken"],
-        region_name=region,
-    )
+    role = role_session(outputs, target["RoleArn"])
     arn = target["Arn"]
     if ":lambda:" in arn:
         role.client("lambda", endpoint_url=endpoint).invoke(FunctionName=arn, InvocationType="Event", Payload=payload)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 import boto3
 from moto import settings
@@ -293,6 +293,10 @@ class _ActionRequest(IAMRequest):
     def __init__(self, **arguments: Any) -> None:
         super().__init__(**arguments)
         self._action = IAM_ACTION_OF.get(self._action, self._action)
+        if not self._body and self._method in ("GET", "HEAD", "DELETE"):
+            # A request without a body (a REST GET such as Scheduler's GetSchedule) is signed over the empty
+            # payload; moto would hash its parsed parameters instead and refuse every such call.
+            self._data = b""
 
 
 class _TaskClients:
@@ -314,8 +318,13 @@ class _TaskClients:
 
 
 class CredentialsServer:
-    """Serves each function's role session at http://127.0.0.1:<port>/<role name>, in the format botocore's
-    container credential provider reads (AWS_CONTAINER_CREDENTIALS_FULL_URI, with a bearer token)."""
+    """Serves each role's session at http://127.0.0.1:<port>/<role name>, in the format botocore's container
+    credential provider reads (AWS_CONTAINER_CREDENTIALS_FULL_URI, with a bearer token): to the functions'
+    workers as Lambda assumes their execution roles, and with `?service=scheduler.amazonaws.com` to
+    `make fire` as EventBridge Scheduler assumes a schedule's role. A role that does not trust the service
+    gets no session (403)."""
+
+    SERVICES = frozenset({"lambda.amazonaws.com", "scheduler.amazonaws.com"})
 
     def __init__(self, identities: Identities, roles: dict[str, str]):
         self.token = secrets.token_urlsafe(24)
@@ -324,15 +333,15 @@ class CredentialsServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                arn = server._roles.get(self.path.strip("/"))
-                if self.headers.get("Authorization") != server.token or arn is None:
+                path, _, query = self.path.partition("?")
+                service = parse_qs(query).get("service", ["lambda.amazonaws.com"])[0]
+                arn = server._roles.get(path.strip("/"))
+                if self.headers.get("Authorization") != server.token or arn is None or service not in server.SERVICES:
                     self.send_response(403)
                     self.end_headers()
                     return
                 try:
-                    body = json.dumps(
-                        server._identities.session(arn, "lambda.amazonaws.com").as_container_credentials()
-                    )
+                    body = json.dumps(server._identities.session(arn, service).as_container_credentials())
                 except NotTrusted as refusal:
                     self.send_response(403)
                     self.end_headers()

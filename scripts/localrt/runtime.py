@@ -99,6 +99,15 @@ class LocalRuntime:
             **{name: value for name, value in local.items() if name in self.evaluation.outputs},
         }
 
+    @property
+    def service_credentials(self) -> dict[str, str]:
+        """Where local stand-ins for AWS services (make fire, as EventBridge Scheduler) get a role's session:
+        the runtime's credentials endpoint and its token (outputs.json, beside the operator's keys)."""
+        server = self._credentials_server
+        if server is None:
+            return {}
+        return {"localrt_credentials_url": server.url("").rstrip("/"), "localrt_credentials_token": server.token}
+
     def client(self, service: str) -> Any:
         assert self.evaluation is not None
         return boto3.client(  # type: ignore[call-overload]  # (the service is a variable, not a literal)

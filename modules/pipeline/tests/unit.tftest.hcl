@@ -84,7 +84,7 @@ run "chunks_wait_as_long_as_their_messages_can_live" {
     error_message = "Objects under imports/ start an import; undeliverable starts go to the DLQ."
   }
   assert {
-    condition     = aws_scheduler_schedule.export.state == "ENABLED" && aws_scheduler_schedule.export.schedule_expression_timezone == "UTC" && jsondecode(aws_scheduler_schedule.export.target[0].input).scheduledTime == "<aws.scheduler.scheduled-time>"
+    condition     = aws_scheduler_schedule.export.state == "ENABLED" && aws_scheduler_schedule.export.schedule_expression_timezone == "UTC" && strcontains(aws_scheduler_schedule.export.target[0].input, "\"<aws.scheduler.scheduled-time>\"")
     error_message = "The export runs on its schedule and learns its scheduled time."
   }
 }
