@@ -296,7 +296,7 @@ class _ActionRequest(IAMRequest):
         if not self._body and self._method in ("GET", "HEAD", "DELETE"):
             # A request without a body (a REST GET such as Scheduler's GetSchedule) is signed over the empty
             # payload; moto would hash its parsed parameters instead and refuse every such call.
-            self._data = b""
+            self._data = {}  # moto signs `body or data`: both empty, the empty payload
 
 
 class _TaskClients:
