@@ -95,3 +95,14 @@ output "export_schedule_name" {
   description = "The export's EventBridge Scheduler schedule (make local: fire it with make fire SCHEDULE=<this>)."
   value       = module.stack.export_schedule_name
 }
+
+output "webhook_url" {
+  description = "POST <webhook_url>/<source> with a JSON body and x-api-key: the body goes on the bus as webhook.received."
+  value       = module.stack.webhook_url
+}
+
+output "webhook_api_key" {
+  description = "The webhooks API key (send as x-api-key)."
+  value       = module.stack.webhook_api_key
+  sensitive   = true
+}

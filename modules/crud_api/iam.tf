@@ -15,7 +15,7 @@ resource "aws_iam_role" "api" {
       # credentials role of an AWS integration, and it does not send aws:SourceAccount when it assumes one
       # ("API Gateway does not have permission to assume the provided role" on every request; seen with
       # test-invoke-method, aws-solutions-library-samples/accelerated-intelligent-document-processing-on-aws#479).
-      # The role can do one thing: start this state machine synchronously. The trust gate
+      # The role can do one thing (two with webhooks): start this state machine synchronously, put webhook events. The trust gate
       # (scripts/gates/trust_conditions.py) keeps this per-service table.
     }]
   })
@@ -27,11 +27,19 @@ resource "aws_iam_role_policy" "api" {
   role = aws_iam_role.api.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid      = "StartCrudExecutions"
-      Effect   = "Allow"
-      Action   = ["states:StartSyncExecution"]
-      Resource = [module.state_machine.state_machine_arn]
-    }]
+    Statement = concat(
+      [{
+        Sid      = "StartCrudExecutions"
+        Effect   = "Allow"
+        Action   = ["states:StartSyncExecution"]
+        Resource = [module.state_machine.state_machine_arn]
+      }],
+      var.webhooks == null ? [] : [{
+        Sid      = "PutWebhookEvents"
+        Effect   = "Allow"
+        Action   = ["events:PutEvents"]
+        Resource = [var.webhooks.event_bus_arn]
+      }],
+    )
   })
 }

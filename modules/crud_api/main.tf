@@ -58,6 +58,12 @@ module "definition" {
   cursor_salt       = terraform_data.cursor_secret.output
   state_machine_arn = module.state_machine.state_machine_arn
   api_role_arn      = aws_iam_role.api.arn
+  webhooks = var.webhooks == null ? null : {
+    event_bus_name = split("event-bus/", var.webhooks.event_bus_arn)[1]
+    event_source   = var.webhooks.event_source
+    detail_type    = var.webhooks.detail_type
+    max_body_chars = var.webhooks.max_body_chars
+  }
 }
 
 module "state_machine" {
@@ -245,6 +251,42 @@ resource "aws_api_gateway_usage_plan_key" "this" {
   key_id        = each.value.id
   key_type      = "API_KEY"
   usage_plan_id = aws_api_gateway_usage_plan.this[0].id
+}
+
+# Webhooks: their own key in their own usage plan (its throttle), whatever the API's other keys.
+resource "aws_api_gateway_usage_plan" "webhooks" {
+  count = var.webhooks == null ? 0 : 1
+
+  name        = "${var.name}-webhooks"
+  description = "Throttle of the ${var.name} API's webhook senders."
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.this.id
+    stage  = aws_api_gateway_stage.this.stage_name
+  }
+
+  throttle_settings {
+    rate_limit  = var.webhooks.rate_limit
+    burst_limit = var.webhooks.burst_limit
+  }
+
+  tags = var.tags
+}
+
+resource "aws_api_gateway_api_key" "webhooks" {
+  count = var.webhooks == null ? 0 : 1
+
+  name    = "${var.name}-webhooks"
+  enabled = true
+  tags    = var.tags
+}
+
+resource "aws_api_gateway_usage_plan_key" "webhooks" {
+  count = var.webhooks == null ? 0 : 1
+
+  key_id        = aws_api_gateway_api_key.webhooks[0].id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.webhooks[0].id
 }
 
 # The ASL reads and writes items by the key `id` (a string) alone. Terraform cannot see the key schema of a

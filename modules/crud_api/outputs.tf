@@ -125,3 +125,19 @@ output "item_contract" {
   description = "How the API stores an item (JSON: draft-04 input schema, defaults, size and depth limits), for other writers of the table such as modules/pipeline's import worker."
   value       = module.definition.item_contract
 }
+
+output "webhook_url" {
+  description = "Where webhook senders POST (append /<source>); null without webhooks."
+  value       = var.webhooks == null ? null : "${trimsuffix(aws_api_gateway_stage.this.invoke_url, "/")}/webhooks"
+}
+
+output "webhook_api_key" {
+  description = "The webhooks API key's value (send as x-api-key); null without webhooks."
+  value       = one(aws_api_gateway_api_key.webhooks[*].value)
+  sensitive   = true
+}
+
+output "api_role_policy" {
+  description = "The API integration role's policy (JSON)."
+  value       = aws_iam_role_policy.api.policy
+}

@@ -239,3 +239,30 @@ variable "log_kms_key_arn" {
   type        = string
   default     = null
 }
+
+variable "webhooks" {
+  description = "POST <api_url>/webhooks/{source}: a JSON body put on this EventBridge bus as one event (API Gateway's PutEvents integration, no Lambda), answered 202 with the event id; bodies over max_body_chars get 413, invalid JSON 400. Senders present the webhooks API key (output webhook_api_key) of their own usage plan. Null: no webhooks."
+  type = object({
+    event_bus_arn  = string
+    event_source   = optional(string, "app.webhooks")
+    detail_type    = optional(string, "webhook.received")
+    max_body_chars = optional(number, 32768)
+    rate_limit     = optional(number, 50)
+    burst_limit    = optional(number, 100)
+  })
+  default = null
+  validation {
+    condition     = var.webhooks == null || can(regex("^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9/._-]+$", try(var.webhooks.event_bus_arn, "")))
+    error_message = "webhooks.event_bus_arn must be an EventBridge bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)."
+  }
+  validation {
+    # EventBridge: an entry (detail and envelope) is at most 256 KiB; a character takes up to 6 bytes once
+    # escaped into the detail text (PutEvents API reference, "Amazon EventBridge quotas").
+    condition     = var.webhooks == null || try(var.webhooks.max_body_chars >= 1 && var.webhooks.max_body_chars <= 40000 && floor(var.webhooks.max_body_chars) == var.webhooks.max_body_chars, false)
+    error_message = "webhooks.max_body_chars must be a whole number from 1 to 40000 (one event's detail holds at most 256 KiB, up to 6 bytes a character)."
+  }
+  validation {
+    condition     = var.webhooks == null || try(can(regex("^[A-Za-z0-9._-]{1,256}$", var.webhooks.event_source)) && !startswith(var.webhooks.event_source, "aws.") && length(var.webhooks.detail_type) >= 1 && length(var.webhooks.detail_type) <= 128, false)
+    error_message = "webhooks.event_source must be 1-256 letters, digits, '.', '_' or '-' not starting with \"aws.\", and webhooks.detail_type 1-128 characters."
+  }
+}

@@ -3,6 +3,8 @@
 locals {
   entity       = "item"
   event_source = "app.items"
+  # Source of the events POST /webhooks/{source} puts on the bus (crud_api's webhooks).
+  webhook_source = try(var.webhooks.event_source, null) == null ? "app.webhooks" : var.webhooks.event_source
   # crud_api stores an item's user fields as JSON text in this attribute; both stream consumers lift them out.
   document_attribute = "document"
   owner_index_name   = "owner-index"
@@ -55,7 +57,9 @@ module "crud" {
   api_keys               = var.api_keys
   owner_claim            = var.api_owner_claim
   owner_index_name       = local.owner_index_name
-  tags                   = var.tags
+  # POST /webhooks/{source} puts the body on the stack's bus (source app.webhooks), where the audit rule sees it.
+  webhooks = var.webhooks == null ? null : merge(var.webhooks, { event_bus_arn = module.bus.event_bus_arn })
+  tags     = var.tags
 }
 
 # COGNITO without a pool of the caller's: the stack's own. Users are created by administrators only (no
@@ -150,8 +154,8 @@ module "bus" {
 
   rules = {
     audit = {
-      description   = "Every item event, kept in the audit queue"
-      event_pattern = jsonencode({ source = [local.event_source] })
+      description   = "Every event of this system (item changes and webhooks), kept in the audit queue"
+      event_pattern = jsonencode({ source = [local.event_source, local.webhook_source] })
       targets       = { audit-queue = { type = "sqs", arn = aws_sqs_queue.audit.arn } }
     }
     paid = {

@@ -302,3 +302,14 @@ output "export_function_name" {
   description = "The function the export schedule invokes."
   value       = module.pipeline.function_names.exporter
 }
+
+output "webhook_url" {
+  description = "Where webhook senders POST (append /<source>, send x-api-key); null without webhooks."
+  value       = module.crud.webhook_url
+}
+
+output "webhook_api_key" {
+  description = "The webhooks API key (x-api-key)."
+  value       = module.crud.webhook_api_key
+  sensitive   = true
+}

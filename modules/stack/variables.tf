@@ -256,3 +256,9 @@ variable "export_schedule" {
   default     = {}
   nullable    = false
 }
+
+variable "webhooks" {
+  description = "POST <api_url>/webhooks/{source} onto the stack's bus (crud_api's webhooks without event_bus_arn: event_source, detail_type, max_body_chars, rate_limit, burst_limit). Null: no webhooks."
+  type        = any
+  default     = {}
+}

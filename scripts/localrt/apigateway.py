@@ -30,6 +30,9 @@ from scripts.localrt.authorizers import Authorizers, SignedRequest
 
 # (state machine ARN, input) -> StartSyncExecution response, or raises IntegrationError.
 StartSync = Callable[[str, str], dict[str, Any]]
+# An AWS integration's call other than StartSyncExecution: (credentials role ARN, integration URI, the request
+# its template rendered) -> the service's response; IntegrationError with the service's status and error body.
+ServiceCall = Callable[[str | None, str, dict[str, Any]], dict[str, Any]]
 
 GATEWAY_DEFAULT_STATUS = {
     "BAD_REQUEST_BODY": 400,
@@ -142,8 +145,10 @@ class RestApi:
         as_role: Callable[[str], StartSync] | None = None,
         scheme: str = "https",
         throttle: TokenBucket | None = None,
+        service_call: ServiceCall | None = None,
     ):
         self.openapi = openapi
+        self.service_call = service_call  # other AWS integrations: (role ARN, integration URI, request) -> response
         self.as_role = as_role  # the integration's AWS call with its `credentials` role, where roles are real
         # A document that needs authorizers this runtime was not given fails here, never runs unchecked.
         self.authorizers = authorizers or Authorizers(openapi)
@@ -228,14 +233,25 @@ class RestApi:
         rendered = vtl.render(templates[content_type], request_input, context)
         call = json.loads(rendered)
         try:
-            start_sync = self.start_sync
-            if self.as_role is not None and integration.get("credentials"):
-                start_sync = self.as_role(integration["credentials"])
-            backend_status, backend_body = 200, start_sync(call["stateMachineArn"], call.get("input", "{}"))
+            backend_status, backend_body = 200, self._call_service(integration, call)
         except IntegrationError as error:
             backend_status, backend_body = error.status, error.body
         response_input = vtl.Input(json.dumps(backend_body), path_params, request.query, request.headers)
         return self._integration_response(integration, backend_status, backend_body, response_input, context)
+
+    def _call_service(self, integration: dict[str, Any], call: dict[str, Any]) -> Any:
+        """The AWS action the integration's URI names (arn:aws:apigateway:<region>:<service>:action/<Action>),
+        with the request its template rendered: Step Functions' StartSyncExecution, or any other action a
+        service client of the integration's role can make (EventBridge's PutEvents)."""
+        action = str(integration.get("uri", "")).rsplit("action/", 1)[-1]
+        if action == "StartSyncExecution":
+            start_sync = self.start_sync
+            if self.as_role is not None and integration.get("credentials"):
+                start_sync = self.as_role(integration["credentials"])
+            return start_sync(call["stateMachineArn"], call.get("input", "{}"))
+        if self.service_call is None:
+            raise IntegrationError(500, {"__type": "NotEmulated", "message": f"no local backend for {action}"})
+        return self.service_call(integration.get("credentials"), integration["uri"], call)
 
     def _route(self, request: Request) -> tuple[str, dict[str, str], dict[str, Any]] | None:
         for pattern, path, item in self.routes:
@@ -349,6 +365,7 @@ class RestApi:
             "identity": {"sourceIp": "127.0.0.1", "userAgent": self._header(request, "User-Agent") or ""},
             "error": {"message": None, "messageString": None, "validationErrorString": None, "responseType": None},
             "responseOverride": {"status": None, "header": {}},
+            "requestOverride": {"header": {}, "querystring": {}, "path": {}},
         }
 
 

@@ -26,13 +26,15 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore
+import botocore.exceptions
 from moto.server import ThreadedMotoServer
 
 from scripts import build_lambdas
 from scripts.localrt import cognito, eventbridge, iam, limits, support
 from scripts.localrt.apigateway import IntegrationError, RestApi, TokenBucket, stage_handler
 from scripts.localrt.authorizers import Authorizers, Stage
-from scripts.localrt.deployer import Deployer
+from scripts.localrt.deployer import WEBHOOKS_KEY, Deployer
 from scripts.localrt.evaluate import Endpoints, Evaluation, evaluate
 from scripts.localrt.lambda_workers import (
     LambdaService,
@@ -93,7 +95,11 @@ class LocalRuntime:
     def outputs(self) -> dict[str, Any]:
         """The environment's outputs, with what only the running runtime knows (pool ids, API key values)."""
         assert self.evaluation is not None
-        local = {**self.user_pools.outputs, "api_key_values": dict(self.api_keys)}
+        local = {
+            **self.user_pools.outputs,
+            "api_key_values": {name: value for name, value in self.api_keys.items() if name != WEBHOOKS_KEY},
+            "webhook_api_key": self.api_keys.get(WEBHOOKS_KEY),
+        }
         return {
             **self.evaluation.outputs,
             **{name: value for name, value in local.items() if name in self.evaluation.outputs},
@@ -303,6 +309,24 @@ class LocalRuntime:
 
             return start
 
+        def service_call(role_arn: str | None, uri: str, request: dict[str, Any]) -> dict[str, Any]:
+            """An AWS integration other than StartSyncExecution, made with the integration's role as API
+            Gateway makes it: the service's error answers as the status and `{"__type", "message"}` body
+            API Gateway's integration response sees."""
+            service, action = uri.split(":")[4], uri.rsplit("action/", 1)[-1]
+            if role_arn is None:
+                raise IntegrationError(500, {"__type": "MissingCredentials", "message": "the integration has no role"})
+            client = identities.client(service, role_arn, "apigateway.amazonaws.com", self.aws_endpoint)
+            try:
+                return dict(getattr(client, botocore.xform_name(action))(**request))
+            except botocore.exceptions.ParamValidationError as error:  # the SDK checks what the service would
+                raise IntegrationError(400, {"__type": "ValidationException", "message": str(error)}) from error
+            except botocore.exceptions.ClientError as error:
+                status = int(error.response["ResponseMetadata"]["HTTPStatusCode"])
+                raise IntegrationError(
+                    status, {"__type": error.response["Error"]["Code"], "message": error.response["Error"]["Message"]}
+                ) from error
+
         api = RestApi(
             json.loads(apis[0].values["body"]),
             lambda arn, payload: start_sync_or_error(sfn, arn, payload),
@@ -311,6 +335,7 @@ class LocalRuntime:
             domain=f"127.0.0.1:{self.api_port}",
             scheme="http",
             throttle=self._stage_throttle(),
+            service_call=service_call,
             authorizers=Authorizers(
                 json.loads(apis[0].values["body"]),
                 user_pools=self.user_pools.by_arn,

@@ -62,11 +62,12 @@ class Util:
 
 
 def json_path(document: Any, path: str) -> Any:
-    """The JSONPath subset mapping templates use: $, $.a.b, $['a']."""
+    """The JSONPath subset mapping templates use: $, $.a.b, $['a'], $.a[0]."""
     if path in ("$", ""):
         return document
     current = document
-    for part in path.removeprefix("$").replace("['", ".").replace("']", "").strip(".").split("."):
+    normalised = re.sub(r"\[(\d+)\]", r".\1", path.removeprefix("$").replace("['", ".").replace("']", ""))
+    for part in normalised.strip(".").split("."):
         if isinstance(current, dict):
             current = current.get(part)
         elif isinstance(current, list) and part.isdigit():

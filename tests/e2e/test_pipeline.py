@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.error
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -154,3 +156,39 @@ def test_the_scheduled_export_lists_every_item(system: System) -> None:
     assert sorted(ids) == sorted(item["id"]["S"] for item in scanned)
     assert created <= set(ids)
     assert notification["items"] == len(ids)
+
+
+def post_webhook(system: System, source: str, body: bytes, key: str | None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json", **({"x-api-key": key} if key else {})}
+    request = urllib.request.Request(
+        f"{system.outputs['webhook_url']}/{source}", data=body, headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_a_webhook_goes_onto_the_bus_and_into_the_audit_queue(system: System) -> None:
+    key, marker = system.outputs["webhook_api_key"], uuid.uuid4().hex
+    status, answer = post_webhook(
+        system, "stripe", json.dumps({"type": "charge.succeeded", "marker": marker}).encode(), key
+    )
+    assert status == 202, answer
+    mine = lambda got: [e for e in got if e.get("detail", {}).get("body", {}).get("marker") == marker]  # noqa: E731
+    [event] = mine(system.messages(system.outputs["audit_queue_url"], until=lambda got: bool(mine(got)), timeout=60))
+    assert event["id"] == answer["eventId"]
+    assert (event["source"], event["detail-type"]) == ("app.webhooks", "webhook.received")
+    assert event["detail"]["webhook"] == "stripe"
+    assert event["detail"]["body"] == {"type": "charge.succeeded", "marker": marker}
+
+
+def test_webhooks_refuse_senders_without_the_key_bad_json_and_large_bodies(system: System) -> None:
+    key = system.outputs["webhook_api_key"]
+    status, answer = post_webhook(system, "stripe", b'{"type": "x"}', None)
+    assert (status, answer["error"]) == (403, "Forbidden")
+    status, answer = post_webhook(system, "stripe", b'{"type": ', key)
+    assert (status, answer["error"]) == (400, "ValidationError")
+    status, answer = post_webhook(system, "stripe", json.dumps({"blob": "x" * 40000}).encode(), key)
+    assert (status, answer["error"]) == (413, "PayloadTooLarge")

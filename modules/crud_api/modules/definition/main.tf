@@ -256,7 +256,7 @@ locals {
         }
       }
     })),
-    jsondecode(!var.api_key_required ? "{}" : jsonencode({ api_key = { type = "apiKey", name = "x-api-key", in = "header" } })),
+    jsondecode(!var.api_key_required && var.webhooks == null ? "{}" : jsonencode({ api_key = { type = "apiKey", name = "x-api-key", in = "header" } })),
   )
 
   cors_preflight = {
@@ -280,27 +280,84 @@ locals {
     }
   }
 
+  # POST /webhooks/{source}: API Gateway's AWS integration with EventBridge's PutEvents (the action URI with
+  # the JSON protocol's X-Amz-Target header, as the EventBridge workshop's REST API service integration
+  # does), no Lambda. Senders hold an API key of the webhooks usage plan; the body must be a JSON object.
+  webhook_source_pattern = "^[A-Za-z0-9._-]{1,64}$"
+  webhook_path = var.webhooks == null ? null : {
+    parameters = [{ name = "source", in = "path", required = true, description = "Who sends (e.g. stripe, github).", schema = { type = "string", pattern = local.webhook_source_pattern } }]
+    post = {
+      operationId                             = "receiveWebhook"
+      summary                                 = "Put a JSON body on the event bus as ${var.webhooks.detail_type} (source ${var.webhooks.event_source}); answers 202 with the event's id."
+      "x-amazon-apigateway-request-validator" = "body"
+      security                                = [{ api_key = [] }]
+      requestBody                             = { required = true, content = { "application/json" = { schema = { "$ref" = "#/components/schemas/WebhookBody" } } } }
+      responses = merge(
+        { for status in ["400", "403", "413", "415", "429", "500", "503", "504"] : status => local.error_responses[status] },
+        { "202" = { description = "Accepted: on the bus.", headers = local.response_headers, content = { "application/json" = { schema = { type = "object", required = ["eventId"], properties = { eventId = { type = "string" } } } } } } },
+      )
+      "x-amazon-apigateway-integration" = {
+        type                = "aws"
+        httpMethod          = "POST"
+        uri                 = "arn:aws:apigateway:${var.region}:events:action/PutEvents"
+        credentials         = var.api_role_arn
+        passthroughBehavior = "never"
+        timeoutInMillis     = 29000
+        requestParameters = {
+          "integration.request.header.X-Amz-Target" = "'AWSEvents.PutEvents'"
+          "integration.request.header.Content-Type" = "'application/x-amz-json-1.1'"
+        }
+        requestTemplates = { "application/json" = templatefile("${path.module}/templates/webhook_request.vtl", {
+          event_bus_name = var.webhooks.event_bus_name
+          event_source   = var.webhooks.event_source
+          detail_type    = var.webhooks.detail_type
+          max_body_chars = var.webhooks.max_body_chars
+        }) }
+        responses = {
+          "4\\d{2}" = {
+            statusCode         = "500"
+            responseParameters = merge(local.json_content_type, local.cors_headers)
+            responseTemplates  = { "application/json" = file("${path.module}/templates/webhook_error.vtl") }
+          }
+          "5\\d{2}" = {
+            statusCode         = "503"
+            responseParameters = merge(local.json_content_type, local.cors_headers)
+            responseTemplates  = { "application/json" = "{\"error\": \"ServiceUnavailable\", \"message\": \"The service is busy; retry with backoff.\"}" }
+          }
+          default = {
+            statusCode         = "202"
+            responseParameters = merge(local.json_content_type, local.cors_headers)
+            responseTemplates  = { "application/json" = file("${path.module}/templates/webhook_response.vtl") }
+          }
+        }
+      }
+    }
+  }
+  webhook_body_schema = { type = "object", description = "Any JSON object; it becomes the event's detail.body." }
+
   openapi = templatefile("${path.module}/templates/openapi.json.tftpl", {
-    api_name           = var.api_name
-    collection         = var.collection
-    entity             = var.entity
-    security           = local.security
-    security_schemes   = local.security_schemes
-    api_key_required   = var.api_key_required
-    max_page_size      = var.max_page_size
-    default_page_size  = var.default_page_size
-    cors_allow_origins = var.cors_allow_origin == null ? [] : [var.cors_allow_origin]
-    gateway_responses  = local.gateway_responses
-    method_responses   = local.method_responses
-    integration        = local.integration
-    request_templates  = local.request_templates
-    item_input_schema  = local.item_input_schema
-    item_schema_out    = local.item_schema_out
-    item_page_schema   = local.item_page_schema
-    id_pattern         = local.id_pattern
-    if_match_pattern   = local.if_match_pattern
-    cursor_pattern     = local.cursor_pattern
-    json_value_schemas = local.json_value_schemas
-    cors_preflight     = local.cors_preflight
+    webhook_path        = local.webhook_path
+    webhook_body_schema = local.webhook_body_schema
+    api_name            = var.api_name
+    collection          = var.collection
+    entity              = var.entity
+    security            = local.security
+    security_schemes    = local.security_schemes
+    api_key_required    = var.api_key_required || var.webhooks != null
+    max_page_size       = var.max_page_size
+    default_page_size   = var.default_page_size
+    cors_allow_origins  = var.cors_allow_origin == null ? [] : [var.cors_allow_origin]
+    gateway_responses   = local.gateway_responses
+    method_responses    = local.method_responses
+    integration         = local.integration
+    request_templates   = local.request_templates
+    item_input_schema   = local.item_input_schema
+    item_schema_out     = local.item_schema_out
+    item_page_schema    = local.item_page_schema
+    id_pattern          = local.id_pattern
+    if_match_pattern    = local.if_match_pattern
+    cursor_pattern      = local.cursor_pattern
+    json_value_schemas  = local.json_value_schemas
+    cors_preflight      = local.cors_preflight
   })
 }

@@ -107,3 +107,14 @@ variable "owner_index_name" {
   type        = string
   default     = "owner-index"
 }
+
+variable "webhooks" {
+  description = "POST /webhooks/{source} onto an EventBridge bus (PutEvents integration): {event_bus_name, event_source, detail_type, max_body_chars}. Null: no webhooks."
+  type = object({
+    event_bus_name = string
+    event_source   = string
+    detail_type    = string
+    max_body_chars = number
+  })
+  default = null
+}
