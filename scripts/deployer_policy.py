@@ -11,7 +11,8 @@ it (create, read, update, delete, tags), on that resource's exact ARN. Besides t
 - log delivery for state machines with logging: `logs:CreateLogDelivery`, `PutResourcePolicy`,
   `DescribeResourcePolicies`, `DescribeLogGroups`, ... for the caller, not only for the state machine's role
   (Step Functions developer guide, "IAM policies for logging to CloudWatch Logs");
-- `iam:PassRole` on each role a service is given (Lambda, Step Functions, API Gateway, EventBridge targets);
+- `iam:PassRole` on each role a service is given (Lambda, Step Functions, API Gateway, EventBridge targets,
+  Scheduler schedules);
 - the state in S3 with native locking (`use_lockfile`): the state object and its `.tflock` beside it.
 
 The account is written as `${aws:PrincipalAccount}` (an IAM policy variable), so one document serves any
@@ -129,7 +130,8 @@ def _grants(resource: Resource, evaluation: Evaluation) -> list[Grant]:
             "iam:ListRolePolicies",
             "iam:ListAttachedRolePolicies",
             "iam:ListInstanceProfilesForRole",
-            # Every role here is handed to a service (Lambda, Step Functions, API Gateway, EventBridge).
+            # Every role here is handed to a service (Lambda, Step Functions, API Gateway, EventBridge,
+            # EventBridge Scheduler).
             "iam:PassRole",
         ]
         return [([*actions, *TAGS["iam"]], [_arn(v)])]
@@ -256,7 +258,7 @@ def _grants(resource: Resource, evaluation: Evaluation) -> list[Grant]:
         return [(reads + writes, [bucket]), (["s3:DeleteObject", "s3:DeleteObjectVersion"], [f"{bucket}/*"])]
     if kind in ("aws_s3_bucket_public_access_block", "aws_s3_bucket_ownership_controls",
                 "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_lifecycle_configuration",
-                "aws_s3_bucket_policy"):  # fmt: skip
+                "aws_s3_bucket_policy", "aws_s3_bucket_versioning", "aws_s3_bucket_notification"):  # fmt: skip
         bucket = f"arn:aws:s3:::{v['bucket']}"
         actions = {
             "aws_s3_bucket_public_access_block": ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"],
@@ -267,8 +269,15 @@ def _grants(resource: Resource, evaluation: Evaluation) -> list[Grant]:
             ],
             "aws_s3_bucket_lifecycle_configuration": ["s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"],
             "aws_s3_bucket_policy": ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"],
+            "aws_s3_bucket_versioning": ["s3:PutBucketVersioning", "s3:GetBucketVersioning"],
+            "aws_s3_bucket_notification": ["s3:PutBucketNotification", "s3:GetBucketNotification"],
         }[kind]
         return [(actions, [bucket])]
+    if kind == "aws_scheduler_schedule":
+        group = v.get("group_name") or "default"
+        schedule = f"arn:aws:scheduler:{region}:{account}:schedule/{group}/{v['name']}"
+        verbs = ["Create", "Get", "Update", "Delete"]
+        return [([f"scheduler:{verb}Schedule" for verb in verbs], [schedule])]
     if kind in ("aws_api_gateway_usage_plan", "aws_api_gateway_api_key", "aws_api_gateway_usage_plan_key"):
         # Ids are known after create: the usage plans' and keys' paths (a plan's keys are /usageplans/<id>/keys).
         paths = {

@@ -78,7 +78,7 @@ def test_the_readme_section_runs_as_written_in_a_consumer_repository(
     assert PLACEHOLDER in shell
     assert PLACEHOLDER in main_tf
     assert f"?ref={TAG}" in main_tf
-    modules_used = set(re.findall(r"//modules/([a-z_]+)\?ref=", main_tf))
+    modules_used = set(re.findall(r"//modules/([a-z0-9_]+)\?ref=", main_tf))
     published = {p.name for p in (ROOT / "modules").iterdir() if (p / "main.tf").is_file()} - {"conventions"}
     assert modules_used == published, f"README's consumer does not use {sorted(published - modules_used)}"
 

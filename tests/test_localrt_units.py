@@ -245,6 +245,7 @@ def test_make_local_writes_what_scripts_need_to_reach_the_system(tmp_path: Path)
         aws_endpoint="http://127.0.0.1:4566",
         evaluation=SimpleNamespace(region="eu-west-1"),
         operator_credentials={"aws_access_key_id": "AKIAOPERATOR", "aws_secret_access_key": "secret"},
+        service_credentials={"localrt_credentials_url": "http://127.0.0.1:9/", "localrt_credentials_token": "t"},
         root=tmp_path,
     )
     written = write_outputs(runtime, {"Authorization": "eyJ.token"})
@@ -256,6 +257,8 @@ def test_make_local_writes_what_scripts_need_to_reach_the_system(tmp_path: Path)
         "aws_region": "eu-west-1",
         "aws_access_key_id": "AKIAOPERATOR",
         "aws_secret_access_key": "secret",
+        "localrt_credentials_url": "http://127.0.0.1:9/",
+        "localrt_credentials_token": "t",
         "demo_access_token": "eyJ.token",
     }
     assert not list(written.parent.glob("*.partial")), "written by a rename: no half file is ever visible"

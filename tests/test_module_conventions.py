@@ -98,6 +98,7 @@ ENDPOINT_OF_TYPE = [
     ("aws_sqs_", "sqs"),
     ("aws_ssm_", "ssm"),
     ("aws_s3_", "s3"),
+    ("aws_scheduler_", "scheduler"),
     ("aws_caller_identity", "sts"),
 ]
 NO_ENDPOINT = {"aws_region", "aws_partition"}  # answered by the provider itself

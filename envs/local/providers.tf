@@ -1,7 +1,7 @@
 locals {
   # Every AWS service the stack uses, each at the one LocalStack endpoint (tests/test_module_conventions.py
   # checks this list against the resource types of every module).
-  endpoints = { for service in ["apigateway", "cloudwatch", "cognitoidp", "dynamodb", "events", "iam", "lambda", "logs", "s3", "sfn", "sns", "sqs", "ssm", "sts"] : service => var.localstack_endpoint }
+  endpoints = { for service in ["apigateway", "cloudwatch", "cognitoidp", "dynamodb", "events", "iam", "lambda", "logs", "s3", "scheduler", "sfn", "sns", "sqs", "ssm", "sts"] : service => var.localstack_endpoint }
 }
 
 provider "aws" {
@@ -25,6 +25,7 @@ provider "aws" {
     lambda     = local.endpoints.lambda
     logs       = local.endpoints.logs
     s3         = local.endpoints.s3
+    scheduler  = local.endpoints.scheduler
     sfn        = local.endpoints.sfn
     sns        = local.endpoints.sns
     sqs        = local.endpoints.sqs
