@@ -34,7 +34,13 @@ def test_bench_writes_every_requested_section(tmp_path: Path) -> None:
     )
     assert list(figures) == ["packages", "imports", "fanout", "trigger", "test_stages"]
     assert set(figures["packages"]) == {
-        "event_consumer", "stream_fanout", "stream_trigger", "import_planner", "import_worker", "import_reporter", "table_exporter"
+        "event_consumer",
+        "stream_fanout",
+        "stream_trigger",
+        "import_planner",
+        "import_worker",
+        "import_reporter",
+        "table_exporter",
     }
     assert figures["imports"]["boto3_ms"] > 0
     # Not timings: what each publisher costs in calls, and that every record started one execution.

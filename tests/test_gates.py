@@ -13,7 +13,7 @@ from scripts.gates.__main__ import environment_findings, run
 from scripts.gates.asl_schema import check_definition
 from scripts.gates.iam_catalogue import check_policy, patterns_intersect
 from scripts.gates.queue_transport import queues_without_tls_guard
-from scripts.gates.task_permissions import task_calls
+from scripts.gates.task_permissions import task_calls, uncovered_calls
 from scripts.gates.trust_conditions import check_trust_policy
 from scripts.localrt.evaluate import Evaluation, Resource
 
@@ -189,6 +189,34 @@ def test_task_calls_name_the_arn_each_task_acts_on() -> None:
         ("Unknown", "dynamodb:PutItem", None),
     ]
     assert task_calls(QUERY_BY_STATUS, REGION, ACCOUNT)[0].resource == f"{TABLE}/index/by-status"
+
+
+def test_function_tasks_and_sdk_object_writes_are_checked_against_the_role() -> None:
+    planner = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:planner"
+    report = {
+        "StartAt": "Plan",
+        "States": {
+            "Plan": {"Type": "Task", "Resource": planner, "Next": "Write"},
+            "Write": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+                "Parameters": {"Bucket": "results", "Key": "reports/a.json", "Body.$": "$"},
+                "End": True,
+            },
+        },
+    }
+    assert [(c.action, c.resource) for c in task_calls(report, REGION, ACCOUNT)] == [
+        ("lambda:InvokeFunction", planner),
+        ("s3:PutObject", "arn:aws:s3:::results/reports/a.json"),
+    ]
+    exports_only = {
+        "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::results/exports/*"}]
+    }
+    found = uncovered_calls(report, [exports_only], "sfn", REGION, ACCOUNT)
+    assert [f.reason for f in found] == [
+        f"the role allows no lambda:InvokeFunction on {planner}",
+        "the role allows no s3:PutObject on arn:aws:s3:::results/reports/a.json",
+    ]
 
 
 def first_state_with(definition: dict[str, Any], key: str) -> dict[str, Any]:

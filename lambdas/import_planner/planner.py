@@ -60,15 +60,12 @@ SAMPLE_LINES = 100  # lines of the object's start looked at to tell JSON lines f
 
 
 def looks_like_json_lines(head: bytes) -> str | None:
-    """Why the object's first piece is not JSON lines (None when it is): not UTF-8 text, or none of its first
-    SAMPLE_LINES non-blank lines is JSON. Single bad lines are the workers' to reject, with their numbers."""
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.start < len(head) - 3:  # a character cut at the end of the piece is not an error
-            return "the object is not JSON lines (it is not UTF-8 text)"
-        text = head[: error.start].decode("utf-8")
-    sample = [line for line in text.split("\n")[:-1] or text.split("\n") if line.strip()][:SAMPLE_LINES]
+    """Why the object's first piece is not JSON lines (None when it is): none of its first SAMPLE_LINES
+    non-blank complete lines is JSON (binary data, CSV, one JSON document over many lines). Single bad lines,
+    invalid UTF-8 ones included, are the workers' to reject with their numbers."""
+    text = head.decode("utf-8", errors="replace")
+    complete = text.split("\n")[:-1] if "\n" in text else [text]
+    sample = [line for line in complete if line.strip()][:SAMPLE_LINES]
     for line in sample:
         try:
             json.loads(line)

@@ -85,7 +85,13 @@ def _resource_of(action: str, parameters: dict[str, Any], region: str, account: 
         return _parameter(parameters, "StateMachineArn")
     if service == "lambda":
         return _parameter(parameters, "FunctionName")
+    if service == "s3":
+        bucket, key = _parameter(parameters, "Bucket"), _parameter(parameters, "Key")
+        return None if bucket is None or key is None else f"arn:aws:s3:::{bucket}/{key}"
     return None
+
+
+FUNCTION = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$")
 
 
 def task_calls(definition: dict[str, Any], region: str, account: str) -> list[Call]:
@@ -94,9 +100,13 @@ def task_calls(definition: dict[str, Any], region: str, account: str) -> list[Ca
     for name, state in _states(definition):
         if state.get("Type") != "Task":
             continue
-        prefix, _, integration = str(state.get("Resource", "")).partition(":::")
+        resource = str(state.get("Resource", ""))
+        if FUNCTION.match(resource):  # a Lambda function ARN as the resource: Step Functions invokes it
+            calls.append(Call(name, "lambda:InvokeFunction", resource))
+            continue
+        prefix, _, integration = resource.partition(":::")
         if not (prefix.startswith("arn:aws") and prefix.endswith(":states")):
-            continue  # an activity or a Lambda function ARN given directly: not an integration we derive
+            continue  # an activity: not an integration we derive
         api = integration.split(".")[0]  # without .sync / .waitForTaskToken
         sdk = SDK.match(api)
         if api in OPTIMISED:

@@ -83,6 +83,7 @@ def crud_definition(**overrides: Any) -> dict[str, Any]:
         "asl": json.loads(outputs["asl_definition"]),
         "item_defaults": outputs["item_defaults"],
         "limits": outputs["limits"],
+        "item_contract": outputs["item_contract"],
         "variables": variables,
     }
 
