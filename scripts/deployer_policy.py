@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from collections import defaultdict
@@ -333,16 +332,20 @@ def state_grants(bucket: str, key: str) -> list[Grant]:
 
 
 def shorten(arns: list[str], name_prefix: str) -> list[str]:
-    """Three or more ARNs of one statement whose names share the environment's prefix become one wildcard
-    (`...:alarm:items-prod-*`): the same actions on the same resource type of this environment only, in a
-    document that fits IAM's size limits (6,144 characters for a managed policy)."""
+    """ARNs of one statement whose names start with the environment's prefix become one wildcard per ARN shape
+    (`...:alarm:items-prod-*`, `...:log-group:/aws/lambda/items-prod-*`) when three or more share it: the
+    same actions on the same resource type of this environment only, in a document that fits IAM's size
+    limits (10,240 characters for a role's inline policies, 6,144 for a managed policy)."""
     if len(arns) < 3 or not name_prefix:
         return arns
-    common = os.path.commonprefix(arns)  # noqa: RUF071 (character by character on purpose: ARNs, not paths)
-    marker = common.rfind(name_prefix)
-    if marker < 0 or "*" in common:
-        return arns
-    return [common[: marker + len(name_prefix)] + "*"]
+    shapes: dict[str, list[str]] = defaultdict(list)
+    for arn in arns:
+        at = arn.find(name_prefix)
+        shapes[arn[: at + len(name_prefix)] if at >= 0 and "*" not in arn[:at] else arn].append(arn)
+    shortened = []
+    for shape, members in shapes.items():
+        shortened += [shape + "*"] if len(members) >= 3 and shape.endswith(name_prefix) else members
+    return sorted(shortened)
 
 
 def policy(
@@ -375,11 +378,45 @@ def policy(
             arns = shorten(arns, name_prefix)
             sid = re.sub(r"[^A-Za-z0-9]", "", service.title()) + (str(index + 1) if len(groups) > 1 else "")
             statements.append({"Sid": sid, "Effect": "Allow", "Action": list(names), "Resource": sorted(arns)})
+    statements = fit(statements, name_prefix)
     if unscoped:
         statements.append(
             {"Sid": "NoResourceLevelPermissions", "Effect": "Allow", "Action": sorted(unscoped), "Resource": "*"}
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+ROLE_POLICY_CHARACTERS = 10240  # IAM: a role's inline policies together (IAM User Guide, "IAM and STS quotas")
+
+
+def fit(
+    statements: list[dict[str, Any]], name_prefix: str, limit: int = ROLE_POLICY_CHARACTERS - 600
+) -> list[dict[str, Any]]:
+    """While the document is too large for a role (with room for the `*` statement), the statements of one
+    service that act on this environment's resources only are merged, the service with the most such
+    statements first: the union of their actions on the union of their resources, still this environment's
+    alone. Each merge trades exactness for size; none happens while the exact document fits."""
+
+    def own(statement: dict[str, Any]) -> bool:
+        return bool(name_prefix) and all(name_prefix in arn for arn in statement["Resource"])
+
+    while len(json.dumps(statements)) > limit:
+        by_service: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for statement in statements:
+            if own(statement):
+                by_service[re.sub(r"[0-9]+$", "", statement["Sid"])].append(statement)
+        mergeable = {service: group for service, group in by_service.items() if len(group) > 1}
+        if not mergeable:
+            return statements
+        service, group = max(mergeable.items(), key=lambda item: len(json.dumps(item[1])))
+        merged = {
+            "Sid": f"{service}Environment",
+            "Effect": "Allow",
+            "Action": sorted({a for statement in group for a in statement["Action"]}),
+            "Resource": shorten(sorted({r for statement in group for r in statement["Resource"]}), name_prefix),
+        }
+        statements = [s for s in statements if s not in group] + [merged]
+    return statements
 
 
 def backend_location(env: str) -> tuple[str, str]:

@@ -84,6 +84,36 @@ def test_shorten_keeps_wildcards_inside_the_environment() -> None:
     assert deployer_policy.shorten(alarms, "items-prod-") == ["arn:aws:cloudwatch:eu-west-1:1:alarm:items-prod-*"]
     assert deployer_policy.shorten(alarms[:2], "items-prod-") == alarms[:2]
     assert deployer_policy.shorten([*alarms, "arn:aws:cloudwatch:eu-west-1:1:alarm:other"], "items-prod-") == [
-        *alarms,
-        "arn:aws:cloudwatch:eu-west-1:1:alarm:other",
+        "arn:aws:cloudwatch:eu-west-1:1:alarm:items-prod-*",
+        "arn:aws:cloudwatch:eu-west-1:1:alarm:other",  # not this environment's: named exactly
     ]
+    groups = [
+        f"arn:aws:logs:eu-west-1:1:log-group:/aws/{kind}/items-prod-{n}" for kind in ("lambda", "states") for n in "abc"
+    ]
+    assert deployer_policy.shorten(groups, "items-prod-") == [
+        "arn:aws:logs:eu-west-1:1:log-group:/aws/lambda/items-prod-*",
+        "arn:aws:logs:eu-west-1:1:log-group:/aws/states/items-prod-*",
+    ]
+
+
+def test_statements_merge_only_when_the_exact_document_would_not_fit_a_role() -> None:
+    function = "arn:aws:lambda:eu-west-1:1:function:items-prod-"
+    statements = [
+        {"Sid": "Lambda1", "Effect": "Allow", "Action": ["lambda:GetFunction"], "Resource": [f"{function}a"]},
+        {
+            "Sid": "Lambda2",
+            "Effect": "Allow",
+            "Action": ["lambda:PutFunctionEventInvokeConfig"],
+            "Resource": [f"{function}b"],
+        },
+        {"Sid": "Sqs", "Effect": "Allow", "Action": ["sqs:CreateQueue"], "Resource": ["arn:aws:sqs:eu-west-1:1:other"]},
+    ]
+    assert deployer_policy.fit(statements, "items-prod-") == statements
+    merged = deployer_policy.fit(statements, "items-prod-", limit=300)
+    assert merged[-1] == {
+        "Sid": "LambdaEnvironment",
+        "Effect": "Allow",
+        "Action": ["lambda:GetFunction", "lambda:PutFunctionEventInvokeConfig"],
+        "Resource": [f"{function}a", f"{function}b"],
+    }
+    assert statements[2] in merged  # another account's or environment's resources are never merged

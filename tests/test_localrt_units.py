@@ -93,7 +93,7 @@ def task(resource: str, parameters: dict[str, Any]) -> dict[str, Any]:
             "lambda:InvokeFunction",
             "arn:aws:lambda:eu-west-1:1:function:f",
         ),
-        ("arn:aws:states:::aws-sdk:s3:getObject", {"Bucket": "b", "Key": "k"}, "s3:GetObject", None),
+        ("arn:aws:states:::aws-sdk:s3:getObject", {"Bucket": "b", "Key": "k"}, "s3:GetObject", "arn:aws:s3:::b/k"),
         (
             "arn:aws:states:::aws-sdk:dynamodb:query",
             {"TableName": "t", "IndexName.$": "$.index"},
