@@ -279,3 +279,20 @@ def test_a_definition_is_parsed_once_and_its_executions_share_it(aws: None) -> N
     after = AmazonStateLanguageParser.parse.cache_info()  # type: ignore[attr-defined]
     assert outputs == [{"n": 0}, {"n": 1}, {"n": 2}], "each execution evaluates its own input"
     assert after.hits - before.hits >= 3, "the executions reuse the definition parsed when it was created"
+
+
+def test_make_local_shows_how_to_feed_the_pipeline_when_there_is_one() -> None:
+    from scripts.localrt.__main__ import pipeline_examples
+
+    outputs = {
+        "ingest_bucket_name": "items-local-ingest-local",
+        "notifications_queue_url": "http://127.0.0.1:4566/1/items-local-notifications",
+        "export_schedule_name": "items-local-export",
+        "webhook_url": "http://127.0.0.1:8080/v1/webhooks",
+        "webhook_api_key": "k3y",
+    }
+    shown = pipeline_examples(outputs)
+    assert "s3://items-local-ingest-local/imports/orders.jsonl" in shown
+    assert "make fire SCHEDULE=items-local-export" in shown
+    assert "http://127.0.0.1:8080/v1/webhooks/stripe -H 'x-api-key: k3y'" in shown
+    assert pipeline_examples({"api_url": "http://127.0.0.1:8080/v1"}) == ""

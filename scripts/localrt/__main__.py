@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from scripts.localrt import cognito
 from scripts.localrt.ports import PortInUse
@@ -28,6 +29,25 @@ def caller_headers(runtime: LocalRuntime) -> dict[str, str]:
     if outputs["api_authorization"]["api_key_required"]:
         headers["x-api-key"] = next(iter(outputs["api_key_values"].values()))
     return headers
+
+
+def pipeline_examples(outputs: dict[str, Any]) -> str:
+    """How to feed the pipeline (imports, the export, a webhook), when the environment has one."""
+    if "ingest_bucket_name" not in outputs:
+        return ""
+    return (
+        "The pipeline (with the same AWS variables):\n"
+        f"  aws s3 cp orders.jsonl s3://{outputs['ingest_bucket_name']}/imports/orders.jsonl "
+        "--content-type application/x-ndjson\n"
+        f"  aws sqs receive-message --queue-url {outputs['notifications_queue_url']}\n"
+        f"  make fire SCHEDULE={outputs['export_schedule_name']}\n"
+        + (
+            f"  curl -s -X POST {outputs['webhook_url']}/stripe -H 'x-api-key: {outputs['webhook_api_key']}' "
+            "-H 'Content-Type: application/json' -d '{\"type\": \"charge.succeeded\"}'\n"
+            if outputs.get("webhook_url")
+            else ""
+        )
+    )
 
 
 def write_outputs(runtime: LocalRuntime, headers: dict[str, str]) -> Path:
@@ -87,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         f"AWS_ACCESS_KEY_ID={runtime.operator_credentials['aws_access_key_id']} "
         f"AWS_SECRET_ACCESS_KEY={runtime.operator_credentials['aws_secret_access_key']} aws sqs receive-message "
         f"--queue-url {runtime.outputs['audit_queue_url']}\n"
-        f"Outputs for scripts: {write_outputs(runtime, credentials)}\n"
+        + pipeline_examples(runtime.outputs)
+        + f"Outputs for scripts: {write_outputs(runtime, credentials)}\n"
         f"Function logs: {runtime.log_dir}\nCtrl-C stops everything.",
         flush=True,
     )
