@@ -10,9 +10,11 @@ Sections (each can be chosen with --only):
   (one PutEvents per record of the raw DynamoDB JSON, as the public peers do).
 - trigger: the stream trigger's handler over Lambda-shaped stream records with a stub Step Functions client,
   beside a naive one-call-per-record, stop-at-first-failure trigger written for the comparison.
+- pipeline: the import worker's cost per line (parse, the API's checks, the item, PutItem) with stub clients.
 - runtime: the local runtime (`make local`'s system): start-up time (first, then a second start with warm
   caches), the share of a core it uses while idle
-  (5 s, the runtime's process and its workers), and p50/p99 of sequential POST and GET.
+  (5 s, the runtime's process and its workers), p50/p99 of sequential POST and GET, and the throughput of one
+  S3 import (lines per second from the upload to its notification).
 - e2e: wall time of the end-to-end suite (tests/e2e) against a local runtime it starts.
 - test_stages: the stage times of the last `make test` on this checkout (build/test-stages.json).
 """
@@ -273,7 +275,84 @@ def idle_cpu_percent(runtime: Any, settle: float, seconds: float = 5.0) -> float
     return round(100 * (_cpu_seconds(pids) - before) / (time.perf_counter() - started), 1)
 
 
-def local_runtime(requests: int, idle_settle: float, warm_start: bool) -> dict[str, Any]:
+class StubObjects:
+    """S3 as the import worker reads a chunk: the byte range of one body held in memory."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def get_object(self, Range: str, **_: Any) -> dict[str, Any]:
+        start, end = (int(n) for n in Range.removeprefix("bytes=").split("-"))
+        return {"Body": io.BytesIO(self.body[start : end + 1])}
+
+
+class StubTable:
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def put_item(self, **_: Any) -> None:
+        self.writes += 1
+
+
+def import_lines(count: int) -> list[bytes]:
+    """Lines of an import: items of the API's default schema, ~200 bytes each, one in 50 invalid."""
+    return [
+        b"not json" if i % 50 == 49 else json.dumps({"name": f"imported order {i}", "status": "PAID", "amount": i * 1.5,
+        "tags": ["bench", "import"], "attributes": {"customer": f"c-{i % 97}", "lines": [1, 2, 3]}}).encode()
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def pipeline(count: int, repeats: int) -> dict[str, Any]:
+    """The import worker's cost per line with stub clients (parse, the API's checks, the item, PutItem)."""
+    from import_worker.chunk import import_chunk
+    from import_worker.items import ItemContract
+
+    from scripts.localrt import terraform_render
+
+    contract = ItemContract.from_json(terraform_render.crud_definition(table_name="items")["item_contract"])
+    body = b"\n".join(import_lines(count)) + b"\n"
+    message = {
+        "source": {"bucket": "ingest", "key": "imports/bench.jsonl", "versionId": "v1"},
+        "owner": None,
+        "chunk": {"index": 0, "firstLine": 1, "lines": count, "start": 0, "end": len(body), "reportLimit": 100},
+    }
+    objects = StubObjects(body)
+
+    def run() -> int:
+        return int(import_chunk(message, contract, "items", objects, StubTable())["imported"])
+
+    measured = _measure(run, count, repeats)
+    return {"lines": count, "worker_us_per_line": measured["us_per_record"], "worker_peak_mib": measured["peak_mib"]}
+
+
+def import_throughput(runtime: Any, lines: int) -> dict[str, Any]:
+    """One upload of `lines` lines through the running system: S3 -> EventBridge -> orchestrator -> work queue
+    -> worker -> table, until the notification arrives."""
+    outputs, s3, sqs = runtime.outputs, runtime.client("s3"), runtime.client("sqs")
+    body = b"\n".join(import_lines(lines)) + b"\n"
+    started = time.perf_counter()
+    s3.put_object(
+        Bucket=outputs["ingest_bucket_name"], Key="imports/bench.jsonl", Body=body, ContentType="application/x-ndjson"
+    )
+    deadline = started + 600
+    while time.perf_counter() < deadline:
+        received = sqs.receive_message(QueueUrl=outputs["notifications_queue_url"], WaitTimeSeconds=1).get(
+            "Messages", []
+        )
+        if received:
+            notification = json.loads(received[0]["Body"])
+            seconds = time.perf_counter() - started
+            return {
+                "import_lines": lines,
+                "import_status": notification["status"],
+                "import_seconds": round(seconds, 1),
+                "import_lines_per_second": round(lines / seconds, 1),
+            }
+    return {"import_lines": lines, "import_status": "no notification within 600 s"}
+
+
+def local_runtime(requests: int, idle_settle: float, warm_start: bool, lines: int = 2000) -> dict[str, Any]:
     from scripts.localrt.__main__ import caller_headers
     from scripts.localrt.runtime import LocalRuntime
 
@@ -306,6 +385,7 @@ def local_runtime(requests: int, idle_settle: float, warm_start: bool) -> dict[s
             with urllib.request.urlopen(read, timeout=30) as response:
                 response.read()
             gets.append(time.perf_counter() - t)
+        imported = import_throughput(runtime, lines) if lines else {}
     finally:
         runtime.stop()
 
@@ -321,6 +401,7 @@ def local_runtime(requests: int, idle_settle: float, warm_start: bool) -> dict[s
         "post_p99_ms": ms(_percentile(posts, 0.99)),
         "get_p50_ms": ms(_percentile(gets, 0.5)),
         "get_p99_ms": ms(_percentile(gets, 0.99)),
+        **imported,
     }
 
 
@@ -356,7 +437,7 @@ def e2e_suite() -> dict[str, Any]:
     return {"wall_s": round(time.perf_counter() - started, 1), "passed": result.returncode == 0}
 
 
-SECTIONS = ("packages", "imports", "fanout", "trigger", "runtime", "e2e", "test_stages")
+SECTIONS = ("packages", "imports", "fanout", "trigger", "pipeline", "runtime", "e2e", "test_stages")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -365,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="runs per timing (the median is reported)")
     parser.add_argument("--import-repeats", type=int, default=20)
     parser.add_argument("--requests", type=int, default=1_000, help="sequential POSTs, then as many GETs")
+    parser.add_argument(
+        "--import-lines", type=int, default=2_000, help="lines of the upload imported through the runtime"
+    )
     parser.add_argument("--idle-settle", type=float, default=12.0, help="quiet seconds before idle CPU is measured")
     parser.add_argument("--no-warm-start", action="store_true", help="start the local runtime once, not twice")
     parser.add_argument("--only", nargs="*", choices=SECTIONS, default=list(SECTIONS))
@@ -376,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
         "imports": lambda: import_ratios(args.import_repeats),
         "fanout": lambda: fanout(args.records, args.repeats),
         "trigger": lambda: trigger(args.records, args.repeats),
-        "runtime": lambda: local_runtime(args.requests, args.idle_settle, not args.no_warm_start),
+        "pipeline": lambda: pipeline(args.records, args.repeats),
+        "runtime": lambda: local_runtime(args.requests, args.idle_settle, not args.no_warm_start, args.import_lines),
         "e2e": e2e_suite,
         "test_stages": test_stages,
     }

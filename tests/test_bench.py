@@ -30,9 +30,9 @@ def test_bench_writes_every_requested_section(tmp_path: Path) -> None:
     figures, printed = bench(
         tmp_path,
         *("--records", "300", "--repeats", "1", "--import-repeats", "1"),
-        *("--only", "packages", "imports", "fanout", "trigger", "test_stages"),
+        *("--only", "packages", "imports", "fanout", "trigger", "pipeline", "test_stages"),
     )
-    assert list(figures) == ["packages", "imports", "fanout", "trigger", "test_stages"]
+    assert list(figures) == ["packages", "imports", "fanout", "trigger", "pipeline", "test_stages"]
     assert set(figures["packages"]) == {
         "event_consumer",
         "stream_fanout",
@@ -48,12 +48,27 @@ def test_bench_writes_every_requested_section(tmp_path: Path) -> None:
     assert figures["fanout"]["naive"]["put_events_calls_per_record"] == 1.0
     assert figures["trigger"]["start_execution_calls_per_record"] == 1.0
     assert "fanout.us_per_record_ratio_to_naive" in printed
+    assert figures["pipeline"]["lines"] == 300
+    assert figures["pipeline"]["worker_us_per_line"] > 0
 
 
 def test_local_runtime_section(tmp_path: Path) -> None:
-    figures, _ = bench(tmp_path, "--only", "runtime", "--requests", "5", "--idle-settle", "0", "--no-warm-start")
+    figures, _ = bench(
+        tmp_path,
+        "--only",
+        "runtime",
+        "--requests",
+        "5",
+        "--idle-settle",
+        "0",
+        "--no-warm-start",
+        "--import-lines",
+        "60",
+    )
     runtime = figures["runtime"]
     assert runtime["requests"] == 5
     assert runtime["startup_s"] > 0
     assert 0 <= runtime["idle_cpu_percent_of_a_core"] < 200
     assert runtime["post_p99_ms"] >= runtime["post_p50_ms"] > 0
+    assert (runtime["import_lines"], runtime["import_status"]) == (60, "PARTIAL")  # one line in 50 is invalid
+    assert runtime["import_lines_per_second"] > 0
