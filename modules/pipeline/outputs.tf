@@ -103,6 +103,11 @@ output "export_schedule_name" {
   value       = aws_scheduler_schedule.export.name
 }
 
+output "export_schedule_state" {
+  description = "ENABLED or DISABLED (export_schedule.enabled)."
+  value       = aws_scheduler_schedule.export.state
+}
+
 output "export_schedule_arn" {
   description = "ARN of the export schedule."
   value       = aws_scheduler_schedule.export.arn

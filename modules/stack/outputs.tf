@@ -216,6 +216,7 @@ output "settings" {
     xray_tracing           = var.xray_tracing
     powertools_layer_arn   = var.powertools_bundled ? null : var.powertools_layer_arn
     powertools_bundled     = var.powertools_bundled
+    export_schedule_state  = module.pipeline.export_schedule_state
   }
 }
 

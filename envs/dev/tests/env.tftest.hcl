@@ -49,11 +49,16 @@ run "environment" {
       xray_tracing           = false
       powertools_layer_arn   = null
       powertools_bundled     = false
+      export_schedule_state  = "ENABLED"
     })
     error_message = "dev is cheap and disposable, exactly as envs/README.md documents."
   }
   assert {
     condition     = output.table_name == "items-dev-items" && module.stack.alarm_topic_arn == null
     error_message = "Resources are named <project>-<environment>-...; dev has no alarms."
+  }
+  assert {
+    condition     = module.stack.settings.export_schedule_state == "ENABLED" && output.webhook_url == "${output.api_url}/webhooks"
+    error_message = "The pipeline is part of every environment; dev's export schedule is enabled."
   }
 }

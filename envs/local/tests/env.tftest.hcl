@@ -49,6 +49,7 @@ run "environment" {
       xray_tracing           = false
       powertools_layer_arn   = null
       powertools_bundled     = true
+      export_schedule_state  = "DISABLED"
     })
     error_message = "local is as cheap as dev and bundles powertools into its packages, exactly as envs/README.md documents."
   }
@@ -61,6 +62,10 @@ run "environment" {
     condition     = output.table_name == "items-local-items" && module.stack.alarm_topic_arn == null
     error_message = "Resources are named <project>-<environment>-...; local has no alarms."
   }
+  assert {
+    condition     = module.stack.settings.export_schedule_state == "DISABLED" && output.webhook_url == "${output.api_url}/webhooks"
+    error_message = "The pipeline is part of every environment; local's export schedule is disabled (make fire runs it)."
+  }
 }
 
 run "every_service_at_the_one_endpoint" {
@@ -71,7 +76,7 @@ run "every_service_at_the_one_endpoint" {
   }
 
   assert {
-    condition     = length(local.endpoints) == 14 && alltrue([for url in values(local.endpoints) : url == "http://127.0.0.1:4510"])
+    condition     = length(local.endpoints) == 15 && alltrue([for url in values(local.endpoints) : url == "http://127.0.0.1:4510"])
     error_message = "Every service the stack uses goes to localstack_endpoint."
   }
 }

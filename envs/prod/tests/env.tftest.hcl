@@ -49,12 +49,17 @@ run "environment" {
       xray_tracing           = true
       powertools_layer_arn   = null
       powertools_bundled     = false
+      export_schedule_state  = "ENABLED"
     })
     error_message = "prod keeps everything and watches everything, exactly as envs/README.md documents."
   }
   assert {
     condition     = output.table_name == "items-prod-items" && module.stack.alarm_topic_arn != null && length(module.stack.alarm_names) == 33
     error_message = "Resources are named <project>-<environment>-...; prod alarms on every signal to its topic."
+  }
+  assert {
+    condition     = module.stack.settings.export_schedule_state == "ENABLED" && output.webhook_url == "${output.api_url}/webhooks"
+    error_message = "The pipeline is part of every environment; prod's export schedule is enabled."
   }
 }
 

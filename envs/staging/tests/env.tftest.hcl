@@ -49,11 +49,16 @@ run "environment" {
       xray_tracing           = true
       powertools_layer_arn   = null
       powertools_bundled     = false
+      export_schedule_state  = "ENABLED"
     })
     error_message = "staging has production's shape with shorter retention and no deletion protection, exactly as envs/README.md documents."
   }
   assert {
     condition     = output.table_name == "items-staging-items" && module.stack.alarm_topic_arn != null
     error_message = "Resources are named <project>-<environment>-...; staging has alarms."
+  }
+  assert {
+    condition     = module.stack.settings.export_schedule_state == "ENABLED" && output.webhook_url == "${output.api_url}/webhooks"
+    error_message = "The pipeline is part of every environment; staging's export schedule is enabled."
   }
 }
