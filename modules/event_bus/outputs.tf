@@ -40,17 +40,17 @@ output "target_dlq_names" {
 
 output "claim_check_bucket_name" {
   description = "Bucket holding changes too large for an event (null when claim_check_enabled is false)."
-  value       = one(aws_s3_bucket.claim_check[*].id)
+  value       = one(module.claim_check[*].bucket_name)
 }
 
 output "claim_check_bucket_arn" {
   description = "ARN of that bucket."
-  value       = one(aws_s3_bucket.claim_check[*].arn)
+  value       = one(module.claim_check[*].bucket_arn)
 }
 
 output "claim_check_objects_arn" {
   description = "ARN pattern of the claim-check objects: grant consumers s3:GetObject on it."
-  value       = var.claim_check_enabled ? "${aws_s3_bucket.claim_check[0].arn}/claims/*" : null
+  value       = var.claim_check_enabled ? "${module.claim_check[0].bucket_arn}/claims/*" : null
 }
 
 output "sfn_target_role_arns" {

@@ -317,6 +317,63 @@ module "orchestrator" {
   ]
 }
 
+# --- roles the services assume: EventBridge to start imports, Scheduler to start exports --------------------
+
+locals {
+  service_roles = {
+    start-imports = {
+      service = "events.amazonaws.com"
+      statements = [{
+        Sid      = "StartTheOrchestrator"
+        Effect   = "Allow"
+        Action   = "states:StartExecution"
+        Resource = module.orchestrator.state_machine_arn
+      }]
+    }
+    export-schedule = {
+      service = "scheduler.amazonaws.com"
+      statements = [
+        {
+          Sid      = "StartTheExport"
+          Effect   = "Allow"
+          Action   = "lambda:InvokeFunction"
+          Resource = module.exporter.function_arn
+        },
+        {
+          Sid      = "DeadLetters" # Scheduler sends undeliverable invocations with the schedule's role
+          Effect   = "Allow"
+          Action   = "sqs:SendMessage"
+          Resource = aws_sqs_queue.dlq.arn
+        },
+      ]
+    }
+  }
+}
+
+resource "aws_iam_role" "service" {
+  for_each = local.service_roles
+
+  name = "${var.name}-${each.key}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = each.value.service }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "service" {
+  for_each = local.service_roles
+
+  name   = each.key
+  role   = aws_iam_role.service[each.key].id
+  policy = jsonencode({ Version = "2012-10-17", Statement = each.value.statements })
+}
+
 # --- the import rule (default bus: S3 sends its events there) -----------------------------------------------
 
 resource "aws_cloudwatch_event_rule" "imports" {
@@ -334,40 +391,12 @@ resource "aws_cloudwatch_event_rule" "imports" {
   tags = var.tags
 }
 
-resource "aws_iam_role" "start_imports" {
-  name = "${var.name}-start-imports"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "events.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
-    }]
-  })
-  tags = var.tags
-}
-
-resource "aws_iam_role_policy" "start_imports" {
-  name = "start-imports"
-  role = aws_iam_role.start_imports.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid      = "StartTheOrchestrator"
-      Effect   = "Allow"
-      Action   = "states:StartExecution"
-      Resource = module.orchestrator.state_machine_arn
-    }]
-  })
-}
-
 resource "aws_cloudwatch_event_target" "imports" {
   event_bus_name = "default"
   rule           = aws_cloudwatch_event_rule.imports.name
   target_id      = "orchestrator"
   arn            = module.orchestrator.state_machine_arn
-  role_arn       = aws_iam_role.start_imports.arn
+  role_arn       = aws_iam_role.service["start-imports"].arn
 
   retry_policy {
     maximum_retry_attempts       = 185
@@ -380,42 +409,6 @@ resource "aws_cloudwatch_event_target" "imports" {
 }
 
 # --- the scheduled export -----------------------------------------------------------------------------------
-
-resource "aws_iam_role" "scheduler" {
-  name = "${var.name}-export-schedule"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "scheduler.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
-    }]
-  })
-  tags = var.tags
-}
-
-resource "aws_iam_role_policy" "scheduler" {
-  name = "export-schedule"
-  role = aws_iam_role.scheduler.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "StartTheExport"
-        Effect   = "Allow"
-        Action   = "lambda:InvokeFunction"
-        Resource = module.exporter.function_arn
-      },
-      {
-        Sid      = "DeadLetters"
-        Effect   = "Allow"
-        Action   = "sqs:SendMessage"
-        Resource = aws_sqs_queue.dlq.arn
-      },
-    ]
-  })
-}
 
 resource "aws_scheduler_schedule" "export" {
   #checkov:skip=CKV_AWS_297:The schedule holds a cron expression and an input naming no data ({scheduledTime}); Scheduler encrypts it with an AWS owned key
@@ -432,7 +425,7 @@ resource "aws_scheduler_schedule" "export" {
 
   target {
     arn      = module.exporter.function_arn
-    role_arn = aws_iam_role.scheduler.arn
+    role_arn = aws_iam_role.service["export-schedule"].arn
     # Scheduler fills in the invocation's scheduled time (EventBridge Scheduler User Guide, context attributes)
     # by replacing the literal text: not jsonencode(), which writes < and > as \u003c and \u003e.
     input = "{\"scheduledTime\": \"<aws.scheduler.scheduled-time>\"}"

@@ -17,3 +17,8 @@ output "policy" {
   description = "The bucket policy (JSON): TLS only."
   value       = aws_s3_bucket_policy.this.policy
 }
+
+output "expiration_days" {
+  description = "Days after which objects expire, by lifecycle rule (null: never)."
+  value       = { for id, rule in var.lifecycle_rules : id => rule.expiration_days }
+}

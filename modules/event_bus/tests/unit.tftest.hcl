@@ -68,17 +68,15 @@ run "bus_archive_and_claim_check_bucket" {
     error_message = "The module creates the bus by default."
   }
   assert {
-    condition     = output.claim_check_objects_arn == "${aws_s3_bucket.claim_check[0].arn}/claims/*" && output.claim_check_bucket_arn == aws_s3_bucket.claim_check[0].arn
+    condition     = output.claim_check_objects_arn == "${module.claim_check[0].bucket_arn}/claims/*" && output.claim_check_bucket_arn == module.claim_check[0].bucket_arn
     error_message = "Publishers get the bucket; readers are granted the claims/ prefix."
   }
   assert {
     condition = (
-      aws_s3_bucket_public_access_block.claim_check[0].block_public_policy && aws_s3_bucket_public_access_block.claim_check[0].restrict_public_buckets &&
-      one(one(aws_s3_bucket_server_side_encryption_configuration.claim_check[0].rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256" &&
-      one(aws_s3_bucket_lifecycle_configuration.claim_check[0].rule[0].expiration).days == 14 &&
-      alltrue([for s in jsondecode(aws_s3_bucket_policy.claim_check[0].policy).Statement : s.Effect == "Deny" && s.Condition == { Bool = { "aws:SecureTransport" = "false" } }])
+      module.claim_check[0].expiration_days == { expire-claims = 14 } &&
+      alltrue([for s in jsondecode(module.claim_check[0].policy).Statement : s.Effect == "Deny" && s.Condition == { Bool = { "aws:SecureTransport" = "false" } }])
     )
-    error_message = "The claim-check bucket is private, encrypted, TLS-only and expires its objects."
+    error_message = "The claim-check bucket is modules/s3_bucket's (private, encrypted: its own tests), TLS-only, and expires its claims."
   }
   assert {
     condition     = aws_cloudwatch_event_archive.this[0].retention_days == 7 && aws_cloudwatch_event_archive.this[0].event_source_arn == aws_cloudwatch_event_bus.this[0].arn
