@@ -174,6 +174,25 @@ def test_an_object_that_cannot_be_imported_is_refused_with_its_reason(
     assert planned["reportKey"] == f"reports/{key.removeprefix('imports/').removesuffix('.jsonl')}.json"
 
 
+def test_an_object_deleted_before_its_import_is_refused_not_retried(aws: None) -> None:
+    detail = upload(b'{"name": "a"}\n', "imports/gone.jsonl")
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.delete_object(Bucket="ingest", Key="imports/gone.jsonl", VersionId=detail["object"]["version-id"])
+    planned = plan(SETTINGS, detail, s3)
+    assert (planned["accepted"], planned["reason"]) == (False, "the object no longer exists (or may not be read)")
+
+
+class BrokenS3:
+    def head_object(self, **_: Any) -> None:
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "HeadObject")
+
+
+def test_a_failing_s3_fails_the_plan_so_step_functions_retries_it() -> None:
+    detail = {"bucket": {"name": "ingest"}, "object": {"key": "imports/a.jsonl", "version-id": "v"}}
+    with pytest.raises(ClientError, match="SlowDown"):
+        plan(SETTINGS, detail, BrokenS3())
+
+
 def test_under_owner_isolation_the_upload_names_the_owner(aws: None) -> None:
     owned = Settings(**{**SETTINGS.__dict__, "owner_metadata_key": "owner"})
     s3 = boto3.client("s3", region_name=REGION)

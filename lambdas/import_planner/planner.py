@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 READ_BYTES = 1 << 20  # the object is read in 1 MiB pieces: memory stays flat whatever its size
 OWNER_PATTERN = re.compile(r"^[A-Za-z0-9@._:+=/-]{1,128}$")  # what the API's owner keys may hold
 
@@ -114,6 +116,16 @@ def chunks(settings: Settings, ends: Iterator[int]) -> tuple[list[dict[str, Any]
     return planned, line
 
 
+def described_object(s3: Any, bucket: str, key: str, versioned: dict[str, str]) -> dict[str, Any]:
+    """HeadObject of the uploaded version; NotImportable when it is gone (deleted before its import ran)."""
+    try:
+        return dict(s3.head_object(Bucket=bucket, Key=key, **versioned))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchVersion", "403"):
+            raise NotImportable("the object no longer exists (or may not be read)") from None
+        raise
+
+
 def plan(settings: Settings, detail: dict[str, Any], s3: Any) -> dict[str, Any]:
     """The orchestrator's plan for the object an S3 `Object Created` event names."""
     bucket, key = detail["bucket"]["name"], detail["object"]["key"]
@@ -123,7 +135,7 @@ def plan(settings: Settings, detail: dict[str, Any], s3: Any) -> dict[str, Any]:
     described = {"name": name, "reportKey": f"{settings.reports_prefix}{name}.json", "source": source}
     versioned = {"VersionId": version} if version else {}
     try:
-        owner = check_object(settings, key, s3.head_object(Bucket=bucket, Key=key, **versioned))
+        owner = check_object(settings, key, described_object(s3, bucket, key, versioned))
         body = s3.get_object(Bucket=bucket, Key=key, **versioned)["Body"]
         head = body.read(READ_BYTES)
         if problem := looks_like_json_lines(head):

@@ -49,6 +49,14 @@ def listed_names(system: System, prefix: str) -> list[str]:
             return names
 
 
+def executions_for(system: System, key: str) -> list[dict[str, Any]]:
+    """The orchestrator's executions of imports of `key`, described."""
+    sfn = system.client("stepfunctions")
+    listed = sfn.list_executions(stateMachineArn=system.outputs["import_state_machine_arn"])["executions"]
+    described = [sfn.describe_execution(executionArn=e["executionArn"]) for e in listed]
+    return [e for e in described if key in e["input"]]
+
+
 @pytest.fixture(scope="module")
 def imported(system: System) -> dict[str, Any]:
     """One upload of 200 valid and 3 invalid lines, imported; its key, name prefix and notifications."""
@@ -77,6 +85,7 @@ def test_an_upload_is_imported_and_reported_line_by_line(system: System, importe
     assert written["imported"] == VALID_LINES
     assert [r["line"] for r in written["rejected"]] == list(REJECTED_AT)
     assert all(r["error"] for r in written["rejected"])
+    assert len(executions_for(system, imported["key"])) == 1  # one import, hence one notification
 
 
 def test_imported_items_are_stored_as_the_api_stores_them(system: System, imported: dict[str, Any]) -> None:
@@ -96,14 +105,7 @@ def test_imported_items_are_stored_as_the_api_stores_them(system: System, import
 def test_the_same_event_delivered_twice_imports_nothing_twice(system: System, imported: dict[str, Any]) -> None:
     """EventBridge delivers at least once: a second execution for the same object version writes nothing new."""
     sfn, arn = system.client("stepfunctions"), system.outputs["import_state_machine_arn"]
-    first = next(
-        e
-        for e in (
-            sfn.describe_execution(executionArn=x["executionArn"])
-            for x in sfn.list_executions(stateMachineArn=arn)["executions"]
-        )
-        if imported["key"] in e["input"]
-    )
+    first = executions_for(system, imported["key"])[0]
     sfn.start_execution(stateMachineArn=arn, name=f"again-{uuid.uuid4().hex[:8]}", input=first["input"])
     [again] = notification_for(system, imported["key"])
     assert again["status"] == "PARTIAL"
