@@ -104,7 +104,8 @@ locals {
     dlq           = aws_sqs_queue.dlq
   }
   # Who may send to a queue besides roles of this account: the topic to its subscribed queue, the import
-  # rule to the DLQ (EventBridge writes a target's dead letters as the service, with the rule as source).
+  # rule to the DLQ (EventBridge writes a target's dead letters as the service, with the rule as source:
+  # EventBridge User Guide, "Granting permissions to the dead-letter queue").
   service_senders = {
     notifications = { service = "sns.amazonaws.com", source_arn = aws_sns_topic.notifications.arn }
     dlq           = { service = "events.amazonaws.com", source_arn = local.rule_arn }
@@ -340,7 +341,9 @@ locals {
           Resource = module.exporter.function_arn
         },
         {
-          Sid      = "DeadLetters" # Scheduler sends undeliverable invocations with the schedule's role
+          # Scheduler sends undeliverable invocations with the schedule's role (EventBridge Scheduler User Guide,
+          # "Configuring a schedule's dead-letter queue": the execution role needs sqs:SendMessage).
+          Sid      = "DeadLetters"
           Effect   = "Allow"
           Action   = "sqs:SendMessage"
           Resource = aws_sqs_queue.dlq.arn
