@@ -20,7 +20,8 @@ from botocore.exceptions import ClientError
 from import_worker.items import ItemContract, LineRejected, attribute_values, parse
 
 # PutItem calls in flight per chunk: each is one network round trip (milliseconds), and a chunk holds up to
-# 1,000 lines; botocore clients are thread-safe. Measured locally (make bench, runtime.import_*): see README.
+# 1,000 lines; botocore clients are thread-safe. An import through the local runtime went from 14 to 45 lines/s
+# (make bench, runtime.import_lines_per_second, 2,000 lines).
 WRITERS = 8
 
 # Namespace of the ids of imported items (uuid5): fixed, so the same line of the same object version always
