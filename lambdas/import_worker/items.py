@@ -65,6 +65,7 @@ def characters(text: str) -> int:
 
 
 _EXPONENT = re.compile(r"[eE][+-]?\d+$")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def significant_digits(literal: str) -> int:
@@ -103,10 +104,11 @@ def parse(contract: ItemContract, line: str) -> tuple[dict[str, Any], int]:
         body = json.loads(line, parse_constant=_refuse_constant, parse_float=number, parse_int=number)
     except json.JSONDecodeError as error:
         raise LineRejected(f"not JSON ({error.msg} at column {error.colno})") from None
-    try:
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
-    except UnicodeError:
-        raise LineRejected("a string holds a lone surrogate, which is not Unicode text") from None
+    if _SURROGATE_ESCAPE.search(line):  # only an escape can put a surrogate into text decoded from UTF-8
+        try:
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeError:
+            raise LineRejected("a string holds a lone surrogate, which is not Unicode text") from None
     if not isinstance(body, dict):
         raise LineRejected("not a JSON object")
     if depth(body) > contract.max_depth:
