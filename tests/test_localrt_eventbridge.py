@@ -122,3 +122,24 @@ def test_the_runtime_puts_a_delivery_queue_in_a_state_machine_targets_place(aws:
         assert (started["source"], started["detail-type"]) == ("app.items", "item.updated")
     finally:
         delivery.stop()
+
+
+def test_a_disabled_rule_delivers_nothing_and_an_unset_state_is_enabled(aws: None) -> None:
+    """moto delivers to a rule's targets whatever its State says; AWS delivers nothing for a DISABLED rule.
+    An unset state comes out of the mocked evaluation as a random string and means AWS's default, ENABLED."""
+    events, sqs = boto3.client("events"), boto3.client("sqs")
+    events.create_event_bus(Name="bus")
+    deployer = Deployer(Evaluation(REGION, ACCOUNT, [], {}), boto3.client, "http://unused")  # type: ignore[arg-type]
+    queues = {}
+    for rule, state in (("paused", "DISABLED"), ("unset", "kpk79k65")):
+        deployer.event_rule(
+            {"name": rule, "event_bus_name": "bus", "state": state, "event_pattern": '{"source": ["app.items"]}'}, "r"
+        )
+        queues[rule] = sqs.create_queue(QueueName=rule)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queues[rule], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        deployer.event_target({"rule": rule, "event_bus_name": "bus", "target_id": "q", "arn": arn}, "t")
+    assert events.describe_rule(Name="unset", EventBusName="bus")["State"] == "ENABLED"
+    assert events.describe_rule(Name="paused", EventBusName="bus")["State"] == "DISABLED"
+    events.put_events(Entries=[{"Source": "app.items", "DetailType": "x", "Detail": "{}", "EventBusName": "bus"}])
+    assert len(received(queues["unset"])) == 1
+    assert received(queues["paused"]) == []

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scripts.localrt import eventbridge
+from scripts.localrt import eventbridge, ministack
 from scripts.localrt.evaluate import STREAM_LABEL, Evaluation
 
 QUEUE_ATTRIBUTES = {  # Terraform argument -> SQS attribute the runtime applies
@@ -50,6 +50,10 @@ def invocation_queue(function_name: str) -> str:
     return f"localrt-{function_name}-invocations"[:80]
 
 
+# PutRule's State values (EventBridge API reference, PutRule).
+RULE_STATES = frozenset({"ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"})
+
+
 @dataclass
 class Deployer:
     evaluation: Evaluation
@@ -58,6 +62,8 @@ class Deployer:
     stream_arns: dict[str, str] = field(default_factory=dict)  # evaluated -> created (labels differ)
     targets: list[eventbridge.Target] = field(default_factory=list)  # sfn and sns targets moto does not deliver
     api_keys: dict[str, str] = field(default_factory=dict)  # key name -> value
+    native_targets: bool = False  # the engine delivers every target type itself (ministack); moto does not
+    disabled_rules: set[tuple[str, str]] = field(default_factory=set)  # (bus, rule) whose State is DISABLED
 
     def deploy(self) -> None:
         steps: list[tuple[str, Callable[[dict[str, Any], str], None]]] = [
@@ -137,7 +143,7 @@ class Deployer:
             FlexibleTimeWindow={"Mode": "OFF"},
             Target=arguments,
         )
-        if ":lambda:" in target["arn"]:
+        if ":lambda:" in target["arn"] and not self.native_targets:
             self.client("sqs").create_queue(QueueName=invocation_queue(target["arn"].rsplit(":", 1)[-1]))
 
     def table(self, values: dict[str, Any], _: str) -> None:
@@ -196,11 +202,13 @@ class Deployer:
         self.client("events").create_event_bus(Name=values["name"])
 
     def event_rule(self, values: dict[str, Any], _: str) -> None:
-        arguments = {
-            "Name": values["name"],
-            "EventBusName": values.get("event_bus_name") or "default",
-            "State": values.get("state") or "ENABLED",
-        }
+        bus = values.get("event_bus_name") or "default"
+        # An unset state comes out of the mocked evaluation as a random string: AWS's default is ENABLED.
+        # (ministack, given that string, kept the rule and never matched it: no import started.)
+        state = values.get("state") if values.get("state") in RULE_STATES else "ENABLED"
+        if state == "DISABLED":
+            self.disabled_rules.add((bus, values["name"]))
+        arguments = {"Name": values["name"], "EventBusName": bus, "State": state}
         # A rule has a pattern or a schedule (event_bus validates it); the other is a mock's random filler.
         if values.get("event_pattern"):
             arguments["EventPattern"] = values["event_pattern"]
@@ -209,6 +217,16 @@ class Deployer:
         self.client("events").put_rule(**arguments)
 
     def event_target(self, values: dict[str, Any], _: str) -> None:
+        bus = values.get("event_bus_name") or "default"
+        if (bus, values["rule"]) in self.disabled_rules and not self.native_targets:
+            return  # moto delivers to a rule's targets whatever its State says; AWS delivers nothing
+        if self.native_targets:
+            dead_letter = (values.get("dead_letter_config") or [{}])[0].get("arn")
+            native = ministack.native_target(values, dead_letter if str(dead_letter or "").startswith("arn:") else None)
+            self.client("events").put_targets(
+                Rule=values["rule"], EventBusName=values.get("event_bus_name") or "default", Targets=[native]
+            )
+            return
         sqs, arn = self.client("sqs"), values["arn"]
         if ":lambda:" in arn:
             # moto invokes functions in Docker; a queue in between lets the function's worker take the events.
