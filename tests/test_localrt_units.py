@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import random
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 
 from scripts.gates.task_permissions import task_calls, uncovered_calls
+from scripts.localrt import ports
 from scripts.localrt.apigateway import Request, RestApi, TokenBucket, stage_handler
 from scripts.localrt.templates import render_template
 from scripts.localrt.vtl import Util, json_path
@@ -296,3 +299,25 @@ def test_make_local_shows_how_to_feed_the_pipeline_when_there_is_one() -> None:
     assert "make fire SCHEDULE=items-local-export" in shown
     assert "http://127.0.0.1:8080/v1/webhooks/stripe -H 'x-api-key: k3y'" in shown
     assert pipeline_examples({"api_url": "http://127.0.0.1:8080/v1"}) == ""
+
+
+class FirstPickTaken(random.Random):
+    """Picks ports.LOWEST first (bound by the test), then at random."""
+
+    def __init__(self) -> None:
+        super().__init__(7)
+        self.picked = 0
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:  # type: ignore[override]
+        self.picked += 1
+        return ports.LOWEST if self.picked == 1 else super().randrange(start, stop, step)
+
+
+def test_a_free_port_is_below_the_kernels_ephemeral_range_and_skips_a_taken_one() -> None:
+    """The kernel never hands such a port to another process's port-0 listener or outgoing connection."""
+    picks = FirstPickTaken()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", ports.LOWEST))
+        port = ports.free_port(picks)
+    assert ports.LOWEST < port < ports.ephemeral_low()
+    assert picks.picked == 2
