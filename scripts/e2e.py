@@ -1,6 +1,7 @@
 """`make e2e TARGET=local|localstack|aws [ENV=dev]`: one end-to-end suite (tests/e2e), three targets.
 
-- local (default): the suite starts the local runtime (`make local`'s system) itself.
+- local (default): the suite starts the local runtime (`make local`'s system) itself, on both engines (moto
+  with our workers, and ministack) or on the one ENGINE=moto|ministack names.
 - localstack: `make apply ENV=local` against LocalStack, the suite against its outputs with every client
   pointed at LocalStack (AWS_ENDPOINT_URL, test credentials), then `make destroy ENV=local`.
 - aws: the suite against an applied environment (`terraform output -json` of envs/<ENV>) with your
@@ -54,10 +55,13 @@ def main(argv: list[str] | None = None, runner: Runner = run) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--target", choices=["local", "localstack", "aws"], default="local")
     parser.add_argument("--env", default="dev", help="the applied environment, with --target aws")
+    parser.add_argument(
+        "--engine", choices=["", "moto", "ministack"], default="", help="with --target local: one engine (default both)"
+    )
     args = parser.parse_args(argv)
     try:
         if args.target == "local":
-            return pytest_e2e(None, {}, runner)
+            return pytest_e2e(None, {"E2E_ENGINE": args.engine} if args.engine else {}, runner)
         if args.target == "localstack":
             endpoint = deploy.localstack_endpoint()
             if not deploy.localstack_answers(endpoint):

@@ -32,6 +32,17 @@ def test_local_target_runs_the_suite_on_the_local_runtime(ran: list[tuple[list[s
     assert "E2E_OUTPUTS" not in env
 
 
+def test_an_engine_named_runs_the_local_suite_on_that_engine_only(
+    ran: list[tuple[list[str], dict[str, str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("E2E_ENGINE", raising=False)
+    assert e2e.main(["--engine", "ministack"], runner_into(ran)) == 0
+    assert e2e.main([], runner_into(ran)) == 0
+    (_, named), (_, both) = ran
+    assert named["E2E_ENGINE"] == "ministack"
+    assert "E2E_ENGINE" not in both  # tests/e2e/conftest.py: both engines
+
+
 def test_localstack_target_applies_tests_and_destroys(
     ran: list[tuple[list[str], dict[str, str]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ import boto3
 import localstack_client.session
 import pytest
 
+from scripts.localrt import ministack
 from scripts.localrt.__main__ import caller_headers
 from scripts.localrt.runtime import LocalRuntime
 
@@ -26,7 +27,7 @@ from scripts.localrt.runtime import LocalRuntime
 class System:
     outputs: dict[str, Any]
     client: Callable[[str], Any]
-    log_dir: Path | None = None  # function logs, when the functions run locally
+    log_dir: Path | None = None  # function logs, when our workers run the functions (the moto engine)
     credentials: dict[str, str] = field(default_factory=dict)  # headers every request carries (token, API key)
     runtime: LocalRuntime | None = None  # when the system runs here
 
@@ -50,6 +51,29 @@ class System:
                 return response.status, json.loads(text) if text else None
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read().decode() or "null")
+
+    @property
+    def moto_engine(self) -> bool:
+        """The local runtime on moto, with our workers and IAM enforced (not ministack, not a deployment)."""
+        return self.runtime is not None and self.runtime.engine == "moto"
+
+    def skip_on_engine_gap(self, gap: str) -> None:
+        """Skips on ministack, naming a gap of that engine (README's engine table; tests/test_ministack.py
+        reproduces each and fails once ministack closes it)."""
+        if self.runtime is not None and self.runtime.engine == "ministack":
+            pytest.skip(f"ministack gap: {gap}")
+
+    def function_log(self, function_name: str) -> str:
+        """A function's log: the worker's file on the moto engine, else CloudWatch Logs (ministack, AWS)."""
+        if self.log_dir is not None:
+            path = self.log_dir / f"{function_name}.log"
+            return path.read_text() if path.exists() else ""
+        logs = self.client("logs")
+        try:
+            events = logs.filter_log_events(logGroupName=f"/aws/lambda/{function_name}")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return ""
+        return "\n".join(event["message"].strip() for event in events)
 
     def messages(self, queue_url: str, until: Callable[[list[Any]], bool], timeout: float = 30.0) -> list[Any]:
         """Receives (and deletes) messages until `until(all so far)` holds or time runs out."""
@@ -85,7 +109,7 @@ def deployed_clients() -> Callable[[str], Any]:
     return lambda service: boto3.client(service)
 
 
-def started_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+def started_system(tmp_path_factory: pytest.TempPathFactory, engine: str = "moto") -> Iterator[System]:
     outputs_file = os.environ.get("E2E_OUTPUTS")
     if outputs_file:
         raw = json.loads(Path(outputs_file).read_text())
@@ -94,15 +118,23 @@ def started_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]
         token = os.environ.get("E2E_ID_TOKEN")
         yield System(outputs, deployed_clients(), credentials={"Authorization": token} if token else {})
         return
-    runtime = LocalRuntime(log_dir=tmp_path_factory.mktemp("e2e-runtime"))  # its own: tests run on two workers
+    # Its own runtime (tests run on two workers), on the engine asked for.
+    runtime = LocalRuntime(log_dir=tmp_path_factory.mktemp(f"e2e-{engine}"), engine=engine)
     try:
         runtime.start()
+    except ministack.EngineMissing as missing:
+        runtime.stop()
+        pytest.skip(f"ministack engine: {missing}")
     except Exception:
         runtime.stop()
         raise
     try:
         yield System(
-            runtime.outputs, runtime.client, runtime.log_dir, credentials=caller_headers(runtime), runtime=runtime
+            runtime.outputs,
+            runtime.client,
+            runtime.log_dir if runtime.engine == "moto" else None,  # ministack's function logs: CloudWatch Logs
+            credentials=caller_headers(runtime),
+            runtime=runtime,
         )
     finally:
         runtime.stop()

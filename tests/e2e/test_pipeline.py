@@ -22,6 +22,8 @@ from tests.e2e.system import System
 
 VALID_LINES = 200
 REJECTED_AT = (1, 100, 203)  # 1-based line numbers of the invalid lines
+# The orchestrator writes every report with this task; ministack's Step Functions fails it with States.Runtime.
+PUT_OBJECT_GAP = "its Step Functions has no aws-sdk:s3:putObject task (the report is never written)"
 
 
 def notification_for(system: System, key: str, timeout: float = 90.0) -> list[dict[str, Any]]:
@@ -60,6 +62,7 @@ def executions_for(system: System, key: str) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def imported(system: System) -> dict[str, Any]:
     """One upload of 200 valid and 3 invalid lines, imported; its key, name prefix and notifications."""
+    system.skip_on_engine_gap(PUT_OBJECT_GAP)
     prefix = f"imported-{uuid.uuid4().hex[:8]}"
     lines = [json.dumps({"name": f"{prefix}-{n}", "amount": n, "tags": ["import"]}) for n in range(VALID_LINES)]
     invalid = {1: "this is not JSON", 100: json.dumps({"amount": 1}), 203: json.dumps({"name": "x", "unknown": True})}
@@ -114,6 +117,7 @@ def test_the_same_event_delivered_twice_imports_nothing_twice(system: System, im
 
 
 def test_an_object_that_is_not_json_lines_is_reported_failed_and_dead_lettered(system: System) -> None:
+    system.skip_on_engine_gap(PUT_OBJECT_GAP)
     key = f"imports/garbage-{uuid.uuid4().hex[:8]}.jsonl"
     system.client("s3").put_object(
         Bucket=system.outputs["ingest_bucket_name"], Key=key, Body=os.urandom(4096), ContentType="application/x-ndjson"

@@ -66,16 +66,13 @@ def test_an_item_lifecycle_flows_through_all_three_paths(system: System) -> None
     assert sorted(json.loads(e["input"])["eventName"] for e in executions) == ["INSERT", "MODIFY", "REMOVE"]
     assert {e["status"] for e in executions} == {"SUCCEEDED"}
 
-    # Paid rule -> consumer (its log is only visible when the functions run locally).
-    if system.log_dir is not None:
-        log = system.log_dir / "items-local-consumer.log"
-        deadline = time.monotonic() + 15
-        while item_id not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        consumed = [json.loads(line) for line in log.read_text().splitlines() if item_id in line]
-        assert [line["detailType"] for line in consumed if line.get("message") == "item event consumed"] == [
-            "item.updated"
-        ]
+    # Paid rule -> consumer: one log line for the paid update (the worker's file, or CloudWatch Logs).
+    consumer = f"{system.outputs['table_name'].removesuffix('-items')}-consumer"
+    deadline = time.monotonic() + 30
+    while item_id not in system.function_log(consumer) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    consumed = [json.loads(line) for line in system.function_log(consumer).splitlines() if item_id in line]
+    assert [line["detailType"] for line in consumed if line.get("message") == "item event consumed"] == ["item.updated"]
 
 
 def test_bad_requests_get_4xx_and_write_nothing(system: System) -> None:
@@ -95,8 +92,8 @@ def test_a_killed_function_worker_is_restarted_and_loses_no_event(system: System
     """On AWS a crashed invocation environment is replaced and the stream mapping retries from its position;
     locally a killed worker (kill -9) is restarted and resumes from its checkpoint: every change still reaches
     the bus."""
-    if system.runtime is None:
-        pytest.skip("needs the local runtime (kills one of its worker processes)")
+    if not system.moto_engine:
+        pytest.skip("needs the local runtime's own workers (kills one of them)")
     runtime = system.runtime
     assert runtime.lambdas is not None
     lambdas = runtime.lambdas
@@ -138,6 +135,15 @@ def statement_removed(system: System, role: str, sid: str) -> Iterator[None]:
         iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(document))
 
 
+def function_named(system: System, name_suffix: str) -> str:
+    """The name of the environment's function whose name ends with name_suffix."""
+    assert system.runtime is not None
+    assert system.runtime.evaluation is not None
+    functions = system.runtime.evaluation.of_type("aws_lambda_function")
+    [name] = [f.values["function_name"] for f in functions if f.values["function_name"].endswith(name_suffix)]
+    return str(name)
+
+
 def role_of(system: System, kind: str, name_suffix: str) -> str:
     """The role name of the environment's function or state machine whose name ends with name_suffix."""
     assert system.runtime is not None
@@ -151,8 +157,6 @@ def test_a_permission_missing_from_a_role_fails_as_on_aws_and_loses_nothing(syst
     """IAM is enforced locally: without the fan-out role's PutEvents statement, publishing fails with
     AccessDeniedException naming events:PutEvents (in the function's log, and the change in its DLQ); with
     the module's policy back, changes reach the bus again."""
-    if system.runtime is None or system.log_dir is None:
-        pytest.skip("needs the local runtime (edits a role's policy mid-test)")
     with statement_removed(system, role_of(system, "aws_lambda_function", "-bus-fanout"), "PublishToTheBus"):
         refused = system.request("POST", "/items", {"name": f"denied-{uuid.uuid4().hex[:6]}"})[1]["id"]
         dead = system.messages(
@@ -161,7 +165,7 @@ def test_a_permission_missing_from_a_role_fails_as_on_aws_and_loses_nothing(syst
     [letter] = [m for m in dead if dead_letter_keys(m) == {"id": refused}]
     assert letter["errorCode"] == "AccessDeniedException"
     assert "not authorized to perform: events:PutEvents" in letter["errorMessage"]
-    log = next(system.log_dir.glob("*-bus-fanout.log")).read_text()
+    log = system.function_log(function_named(system, "-bus-fanout"))
     assert "AccessDeniedException" in log
     assert "events:PutEvents" in log
 
@@ -175,8 +179,7 @@ def test_a_permission_missing_from_a_role_fails_as_on_aws_and_loses_nothing(syst
 def test_state_machine_tasks_run_with_the_state_machines_role(system: System) -> None:
     """Step Functions' own DynamoDB calls are signed with the state machine's role: without its table
     statement the API's write fails (a 5xx, as a broken deployment would on AWS) and writes nothing."""
-    if system.runtime is None:
-        pytest.skip("needs the local runtime (edits a role's policy mid-test)")
+    system.skip_on_engine_gap("its Step Functions tasks do not act as the state machine's role")
     name = f"no-table-{uuid.uuid4().hex[:6]}"
     with statement_removed(system, role_of(system, "aws_sfn_state_machine", "-crud"), "ItemsTable"):
         status, _ = system.request("POST", "/items", {"name": name})
