@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from scripts.localrt import terraform_render
 from scripts.localrt.apigateway import Request, Response, RestApi
-from scripts.localrt.stepfunctions import install_parse_cache, start_sync_or_error
+from scripts.localrt.stepfunctions import speed_up_interpreter, start_sync_or_error
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -31,7 +31,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    install_parse_cache()  # as the local runtime does: each definition parsed once (scripts/localrt/stepfunctions.py)
+    speed_up_interpreter()  # as the local runtime does (scripts/localrt/stepfunctions.py)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         yield
 

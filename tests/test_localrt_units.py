@@ -8,15 +8,19 @@ import random
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto.sqs.models import sqs_backends
 
 from scripts.gates.task_permissions import task_calls, uncovered_calls
-from scripts.localrt import ports
+from scripts.localrt import moto_costs, ports
 from scripts.localrt.apigateway import Request, RestApi, TokenBucket, stage_handler
+from scripts.localrt.stepfunctions import json_copy
 from scripts.localrt.templates import render_template
 from scripts.localrt.vtl import Util, json_path
 
@@ -321,3 +325,42 @@ def test_a_free_port_is_below_the_kernels_ephemeral_range_and_skips_a_taken_one(
         port = ports.free_port(picks)
     assert ports.LOWEST < port < ports.ephemeral_low()
     assert picks.picked == 2
+
+
+def test_queue_attributes_read_one_at_a_time_equal_motos(aws: None) -> None:
+    """moto_costs: the same names, values and "true"/"false" strings as moto's Queue.attributes, for a FIFO
+    queue with a KMS key, a policy and a redrive policy; GetQueueAttributes still answers all of them."""
+    moto_costs.install()
+    sqs = boto3.client("sqs")
+    dlq = sqs.create_queue(QueueName="dead.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(
+        QueueName="work.fifo",
+        Attributes={
+            "FifoQueue": "true",
+            "ContentBasedDeduplication": "true",
+            "KmsMasterKeyId": "alias/aws/sqs",
+            "Policy": json.dumps({"Version": "2012-10-17", "Statement": []}),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}),
+        },
+    )["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="one", MessageGroupId="g")
+    queue = sqs_backends[ACCOUNT][REGION].queues["work.fifo"]
+    lazy = moto_costs.QueueAttributes(queue)
+    assert dict(lazy) == moto_costs.MOTO_QUEUE_ATTRIBUTES.fget(queue)  # type: ignore[misc]
+    assert lazy["ContentBasedDeduplication"] == "true"
+    assert lazy.get("NoSuchAttribute") is None
+    answered = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert answered["ApproximateNumberOfMessages"] == "1"
+    assert json.loads(answered["RedrivePolicy"])["maxReceiveCount"] == 3
+
+
+def test_json_copy_is_a_deep_copy_of_json_data() -> None:
+    original = {"a": [1, {"b": "c", "d": None}], "e": True, "f": 1.5, "g": {"h": []}, "when": datetime.now(UTC)}
+    copied = json_copy(original)
+    assert copied == original
+    copied["a"][1]["b"] = "changed"
+    copied["g"]["h"].append(1)
+    assert original["a"][1]["b"] == "c"
+    assert original["g"]["h"] == []
+    assert copied["when"] is not original["when"]  # anything else is deep-copied as before

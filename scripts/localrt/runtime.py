@@ -14,6 +14,7 @@ it evaluated onto a moto server, which runs the real ASL of the state machines:
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -32,7 +33,7 @@ import botocore.exceptions
 from moto.server import ThreadedMotoServer
 
 from scripts import build_lambdas
-from scripts.localrt import cognito, eventbridge, iam, limits, ministack, support
+from scripts.localrt import cognito, eventbridge, iam, limits, ministack, moto_costs, support
 from scripts.localrt.apigateway import IntegrationError, RestApi, TokenBucket, stage_handler
 from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.deployer import WEBHOOKS_KEY, Deployer
@@ -44,7 +45,7 @@ from scripts.localrt.lambda_workers import (
     route_invocations,
 )
 from scripts.localrt.ports import ensure_free, free_port
-from scripts.localrt.stepfunctions import install_parse_cache, start_sync_in_process, start_sync_or_error
+from scripts.localrt.stepfunctions import speed_up_interpreter, start_sync_in_process, start_sync_or_error
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the runtime signs its first calls with, before the operator user exists and IAM is enforced.
@@ -167,6 +168,10 @@ class LocalRuntime:
         self.lambdas.start()
         route_invocations(self.lambdas)
         self._start_api()
+        # What start-up allocated (moto, botocore's models, the evaluation) stays for good: out of the
+        # collector's generations, a full collection walks only what the running system allocates since
+        # (one 214 ms pause in 300 POSTs before, make bench).
+        gc.freeze()
         return self
 
     def stop(self) -> None:
@@ -215,7 +220,8 @@ class LocalRuntime:
         os.environ["MOTO_PORT"] = str(self.aws_port)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
         limits.install()  # payload limits counted as AWS counts them (limits.py)
-        install_parse_cache()  # each state machine definition parsed once, not per execution
+        speed_up_interpreter()  # definitions and JSONPaths parsed once, inputs copied as JSON (stepfunctions.py)
+        moto_costs.install()  # what AWS does in constant time, moto too (moto_costs.py)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._moto.start()
         request = urllib.request.Request(
