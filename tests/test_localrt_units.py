@@ -364,3 +364,29 @@ def test_json_copy_is_a_deep_copy_of_json_data() -> None:
     assert original["a"][1]["b"] == "c"
     assert original["g"]["h"] == []
     assert copied["when"] is not original["when"]  # anything else is deep-copied as before
+
+
+def test_stream_records_written_as_json_read_back_as_motos(aws: None) -> None:
+    """moto_costs writes GetRecords as JSON itself: every attribute type, the timestamp and binary values read
+    back through botocore as they did through moto's serializer."""
+    from tests.conftest import create_table
+
+    moto_costs.install()
+    create_table("typed")
+    item = {
+        "id": {"S": "1"},
+        "n": {"N": "1.5"},
+        "b": {"B": b"\x00\x01binary"},
+        "bs": {"BS": [b"\x02", b"\x03"]},
+        "l": {"L": [{"S": "x"}, {"NULL": True}]},
+        "m": {"M": {"ok": {"BOOL": False}}},
+        "ss": {"SS": ["a", "b"]},
+    }
+    boto3.client("dynamodb").put_item(TableName="typed", Item=item)
+    streams = boto3.client("dynamodbstreams")
+    arn = boto3.client("dynamodb").describe_table(TableName="typed")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    [record] = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    assert record["dynamodb"]["NewImage"] == item
+    assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], datetime)

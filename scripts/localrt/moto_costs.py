@@ -16,6 +16,7 @@ fan-out through moto in the same process, so moto's CPU is the API's latency tai
 
 from __future__ import annotations
 
+import base64
 import calendar
 import datetime
 import json
@@ -71,18 +72,21 @@ class QueueAttributes(Mapping[str, Any]):
         return len(self._names())
 
 
-def epoch_seconds(value: Any) -> float:
-    """A stream record's timestamp as moto's JSON serializer writes it (naive datetimes are UTC in moto)."""
-    if not isinstance(value, datetime.datetime):
-        raise TypeError(f"{type(value).__name__} is not JSON serializable")
-    return calendar.timegm(value.timetuple()) + (value.microsecond // 1000) / 1000.0
+def as_json(value: Any) -> Any:
+    """What a stream record holds besides JSON, as moto's JSON serializer writes it: a timestamp in epoch
+    seconds (naive datetimes are UTC in moto), a binary attribute (B, BS) in base64."""
+    if isinstance(value, datetime.datetime):
+        return calendar.timegm(value.timetuple()) + (value.microsecond // 1000) / 1000.0
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def get_records(self: DynamoDBStreamsHandler) -> str:
     """DynamoDBStreamsHandler.get_records, written as JSON directly."""
     limit = self._get_param("Limit")
     records = self.backend.get_records(self._get_param("ShardIterator"), 1000 if limit is None else limit)
-    return json.dumps(records, default=epoch_seconds)
+    return json.dumps(records, default=as_json)
 
 
 def install() -> None:
