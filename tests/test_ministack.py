@@ -249,3 +249,31 @@ def test_gap_no_256_kib_limit_on_a_state_machines_input(engine: ministack.Minist
         stateMachineArn=machine, input=json.dumps({"body": "x" * 300_000})
     )
     assert result["status"] == "SUCCEEDED"
+
+
+def test_gap_a_rest_api_cannot_be_defined_by_an_openapi_body(engine: ministack.Ministack) -> None:
+    """crud_api defines its REST API by an OpenAPI body (Terraform: CreateRestApi, then PutRestApi). ministack's
+    ImportRestApi keeps only "/" and PutRestApi is an unknown path, so our API Gateway emulator serves the API
+    on this engine too, and `terraform apply` of crud_api against ministack would fail."""
+    spec = {
+        "openapi": "3.0.1",
+        "info": {"title": "items", "version": "1"},
+        "paths": {
+            "/items": {
+                "get": {
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": {
+                        "type": "mock",
+                        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                        "responses": {"default": {"statusCode": "200"}},
+                    },
+                }
+            }
+        },
+    }
+    apigateway = client(engine, "apigateway")
+    imported = apigateway.import_rest_api(body=json.dumps(spec).encode())
+    assert [r["path"] for r in apigateway.get_resources(restApiId=imported["id"])["items"]] == ["/"]
+    created = apigateway.create_rest_api(name=f"items-{uuid.uuid4().hex[:8]}")
+    with pytest.raises(ClientError, match="NotFoundException"):
+        apigateway.put_rest_api(restApiId=created["id"], mode="overwrite", body=json.dumps(spec).encode())
