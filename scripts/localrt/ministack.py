@@ -25,21 +25,19 @@ from botocore.exceptions import ClientError
 
 from scripts.localrt.apigateway import IntegrationError
 from scripts.localrt.evaluate import Evaluation
+from scripts.localrt.iam import IAM_ACTION_OF
 
 ROOT = Path(__file__).resolve().parents[2]
 EXECUTABLE = ROOT / ".venv-ministack" / "bin" / "ministack"
 
 
-# ministack authorizes SQS's batch calls as actions of their own name; AWS authorizes them as the single-message
+# ministack authorizes batch calls as actions of their own name; AWS authorizes them as the single-message
 # action: "You cannot set permissions explicitly for SendMessageBatch, DeleteMessageBatch, or
 # ChangeMessageVisibilityBatch" (SQS Developer Guide, "Amazon SQS batch actions",
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html).
-# So that a module's exact policy passes there as on AWS, the deployment there also names the batch action.
-BATCH_ACTIONS = {
-    "sqs:SendMessage": "sqs:SendMessageBatch",
-    "sqs:DeleteMessage": "sqs:DeleteMessageBatch",
-    "sqs:ChangeMessageVisibility": "sqs:ChangeMessageVisibilityBatch",
-}
+# So that a module's exact policy passes there as on AWS, the deployment there also names the batch action:
+# the inverse of the moto engine's mapping (iam.IAM_ACTION_OF).
+BATCH_ACTIONS = {single: batch for batch, single in IAM_ACTION_OF.items() if batch.endswith("Batch")}
 
 
 def engine_policy(document: str) -> str:
