@@ -3,26 +3,43 @@
 Starts a named execution and waits for it, returning the real StartSyncExecution response shape,
 so callers (the API Gateway emulator, tests) cannot tell the difference: over the API with a client
 (`start_sync_execution`, polling DescribeExecution), or, where moto runs in this process (the local runtime),
-on moto's backend itself (`start_sync_in_process`: no HTTP round trips, the execution awaited in memory).
+on moto's backend itself (`start_sync_in_process`: no HTTP round trips, the execution run in the calling
+thread).
 """
 
 from __future__ import annotations
 
 import copy
+import datetime
+import heapq
+import itertools
 import threading
 import time
+import types
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import jsonpath_ng.ext
 from botocore.exceptions import ClientError
 from moto.core.exceptions import JsonRESTError
+from moto.stepfunctions.parser import models as parser_models
 from moto.stepfunctions.parser.api import ExecutionStatus
 from moto.stepfunctions.parser.asl.component.common.path import result_path
-from moto.stepfunctions.parser.asl.eval.states import States
+from moto.stepfunctions.parser.asl.component.common.string import string_expression
+from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.component.program.program import Program
+from moto.stepfunctions.parser.asl.component.state.exec import execute_state
+from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import state_parallel
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
+from moto.stepfunctions.parser.asl.eval import environment, states
+from moto.stepfunctions.parser.asl.eval.event import event_manager
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.backend.execution import Execution, SyncExecution
 from moto.stepfunctions.responses import get_backend
 
 from scripts.localrt.apigateway import IntegrationError
@@ -85,19 +102,113 @@ def start_sync_in_process(
     account: str, region: str, state_machine_arn: str, input_: str, timeout: float = 30.0
 ) -> dict[str, Any]:
     """StartSyncExecution on the moto running in this process. A refusal (no such state machine, bad input)
-    is an integration error, as the service's answer is to API Gateway."""
+    is an integration error, as the service's answer is to API Gateway. With speed_up_interpreter installed the
+    execution runs in the calling thread, stopped at `timeout` by one watchdog thread; otherwise it runs on
+    moto's own thread and is awaited in memory."""
     backend: Any = get_backend(account, region)  # the parser backend (moto runs the ASL)
+    deadline = time.monotonic() + timeout
+    _this_thread.sync_deadline = deadline  # read once by the next execution moto creates on this thread
     try:
         execution = backend.start_execution(state_machine_arn, name=uuid.uuid4().hex, execution_input=input_)
     except JsonRESTError as error:  # moto's service errors (AWSError): the code and status the service answers
         raise IntegrationError(int(error.code), {"__type": error.error_type, "message": error.message}) from error
-    deadline = time.monotonic() + timeout
-    while execution.exec_status == ExecutionStatus.RUNNING:
-        if time.monotonic() > deadline:
-            timed_out = {**execution.to_describe_output(), "status": "TIMED_OUT", "error": "States.Timeout"}
-            return _sync_response(timed_out, state_machine_arn, input_)
+    finally:
+        _this_thread.sync_deadline = None
+    while execution.exec_status == ExecutionStatus.RUNNING and time.monotonic() <= deadline:
         time.sleep(0.001)  # in memory: a millisecond's wait costs nothing like a DescribeExecution call
+    if time.monotonic() > deadline and execution.exec_status in (ExecutionStatus.RUNNING, ExecutionStatus.ABORTED):
+        timed_out = {**execution.to_describe_output(), "status": "TIMED_OUT", "error": "States.Timeout"}
+        return _sync_response(timed_out, state_machine_arn, input_)
     return _sync_response(dict(execution.to_describe_output()), state_machine_arn, input_)
+
+
+_this_thread = threading.local()  # sync_deadline: set while start_sync_in_process starts an execution here
+
+
+class _Deadlines:
+    """One thread that stops the executions still running at their deadline (API Gateway's integration
+    timeout), so that a sync execution runs in its caller's thread instead of a thread started per request."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, Execution]] = []
+        self._order = itertools.count()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, execution: Execution, deadline: float) -> None:
+        with self._changed:
+            earliest = not self._due or deadline < self._due[0][0]
+            heapq.heappush(self._due, (deadline, next(self._order), execution))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._stop_overdue, name="sync-deadlines", daemon=True)
+                self._thread.start()
+            elif earliest:  # deadlines arrive in order (one timeout): the watchdog sleeps on undisturbed
+                self._changed.notify()
+
+    def _stop_overdue(self) -> None:
+        while True:
+            with self._changed:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._changed.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                execution = heapq.heappop(self._due)[2]
+            if execution.exec_status == ExecutionStatus.RUNNING:
+                execution.stop(stop_date=datetime.datetime.now(datetime.UTC), error="States.Timeout", cause="")
+
+
+_deadlines = _Deadlines()
+
+
+def _execution_for_this_thread(**arguments: Any) -> Execution:
+    """What moto's start_execution constructs: in start_sync_in_process, a SyncExecution, which moto runs to its
+    end in the calling thread (its StartSyncExecution's worker); every other execution as before, on a thread."""
+    deadline = getattr(_this_thread, "sync_deadline", None)
+    if deadline is None:
+        return Execution(**arguments)
+    _this_thread.sync_deadline = None  # a StartExecution task inside this execution starts an ordinary one
+    execution = SyncExecution(**arguments)
+    _deadlines.watch(execution, deadline)
+    return execution
+
+
+def _task_thread(target: Callable[[], None], daemon: bool) -> Any:
+    """The thread moto evaluates a Task, Parallel or Map state on, to give up waiting at its TimeoutSeconds: for
+    a state that declares none (AWS's default, 99,999,999 s), the state is evaluated right here instead."""
+    if getattr(_this_thread, "inline_state", False):
+        return _Inline(target)
+    return threading.Thread(target=target, daemon=daemon)
+
+
+class _Inline:
+    def __init__(self, target: Callable[[], None]) -> None:
+        self._target = target
+
+    def start(self) -> None:
+        self._target()
+
+
+def _program_without_thread_unless_timed(original: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    def evaluate(self: Program, env: Any) -> None:
+        if self.timeout_seconds is not None:  # the state machine's own TimeoutSeconds: moto's thread keeps it
+            original(self, env)
+            return
+        env.next_state_name = self.start_at.start_at_name  # as moto's Program.eval, without its thread
+        EvalComponent.eval(self, env)
+
+    return evaluate
+
+
+def _evaluate_without_thread_unless_timed(original: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    def evaluate(self: ExecutionState, env: Any) -> None:
+        timeout = self.timeout
+        untimed = isinstance(timeout, TimeoutSeconds) and timeout.timeout_seconds == timeout.DEFAULT_TIMEOUT_SECONDS
+        outer = getattr(_this_thread, "inline_state", False)
+        _this_thread.inline_state = untimed
+        try:
+            original(self, env)
+        finally:
+            _this_thread.inline_state = outer
+
+    return evaluate
 
 
 _speedups_installed = threading.Lock()
@@ -117,9 +228,7 @@ def json_copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def _extract(query: str | None, data: Any) -> Any:
-    """moto's States._extract (a state reading its input or context), with json_copy for its deepcopy."""
-    return json_copy(data if query is None else json_path.extract_json(query, data))
+JSON_COPY = types.SimpleNamespace(deepcopy=json_copy, copy=copy.copy)  # a `copy` module for moto's interpreter
 
 
 def speed_up_interpreter() -> None:
@@ -140,6 +249,20 @@ def speed_up_interpreter() -> None:
     setattr(jsonpath_ng.ext, "parse", ext_parse)  # noqa: B010
     setattr(json_path, "parse", ext_parse)  # noqa: B010
     setattr(result_path, "parse", lru_cache(maxsize=4096)(getattr(result_path, "parse")))  # noqa: B009, B010
-    # And it deep-copies a state's whole input each time the state reads a path of it (14,000 times over 200
-    # POSTs and their workflows, a third of the interpreter's CPU).
-    States._extract = staticmethod(_extract)  # type: ignore[method-assign]
+    # And it deep-copies JSON values with copy.deepcopy all along an execution's path: a state's whole input
+    # each time it reads a path of it, its stack, results, context, each history event's details (632,000
+    # deepcopy calls over 300 POSTs and their workflows, 14% of the runtime's CPU with yappi; a third of the
+    # interpreter's CPU before). Those modules get a `copy` whose deepcopy is json_copy.
+    interpreter = (states, environment, event_manager, execute_state, state_parallel, state_task_service, result_path)
+    for module in (*interpreter, string_expression):
+        setattr(module, "copy", JSON_COPY)  # noqa: B010
+    # Each execution runs on a thread it starts, its program on another, and each Task, Parallel or Map state on
+    # one more, to time them out. Under load each thread start waits for the GIL: thread starts were a quarter
+    # of the runtime's sampled time over back-to-back POSTs (py-spy), on the API's path too. A sync execution
+    # now runs in the API's thread (a watchdog keeps the integration timeout), and a program or state without
+    # TimeoutSeconds in its execution's thread.
+    setattr(parser_models, "Execution", _execution_for_this_thread)  # noqa: B010
+    setattr(execute_state, "Thread", _task_thread)  # noqa: B010
+    evaluate = _evaluate_without_thread_unless_timed(ExecutionState._evaluate_with_timeout)
+    ExecutionState._evaluate_with_timeout = evaluate  # type: ignore[method-assign,assignment]
+    Program.eval = _program_without_thread_unless_timed(Program.eval)  # type: ignore[method-assign,assignment]
