@@ -242,6 +242,95 @@ def test_a_synchronous_execution_runs_and_is_awaited_on_the_in_process_backend(a
     assert (refused.value.status, refused.value.body["__type"]) == (400, "StateMachineDoesNotExist")
 
 
+def test_a_synchronous_execution_runs_in_the_callers_thread_and_keeps_every_declared_timeout(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stepfunctions.speed_up_interpreter: a sync execution, its program and its states run in the thread that
+    asked for it (no thread started per request), while the integration's timeout and a state machine's own
+    TimeoutSeconds still end an execution that runs too long."""
+    from scripts.localrt.stepfunctions import start_sync_in_process
+    from tests.conftest import ACCOUNT, REGION, create_state_machine
+
+    steps = {
+        "Shape": {"Type": "Pass", "Parameters": {"n.$": "$.n"}, "Next": "Both"},
+        "Both": {
+            "Type": "Parallel",
+            "Branches": [{"StartAt": "Same", "States": {"Same": {"Type": "Pass", "End": True}}}],
+            "OutputPath": "$[0]",
+            "End": True,
+        },
+    }
+    machine = create_state_machine("inline", {"StartAt": "Shape", "States": steps}, machine_type="EXPRESS")
+    start_sync_in_process(ACCOUNT, REGION, machine, '{"n": 0}')  # the deadline watchdog's own thread starts once
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def counted(self: threading.Thread) -> None:
+        started.append(self.name)
+        start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    answer = start_sync_in_process(ACCOUNT, REGION, machine, '{"n": 1}')
+    monkeypatch.undo()
+    assert (answer["status"], json.loads(answer["output"])) == ("SUCCEEDED", {"n": 1})
+    assert len(started) == 1, f"only the Parallel state's one branch runs on a thread of its own: {started}"
+
+    waits = {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 5, "End": True}}}
+    slow = create_state_machine("slow", waits, machine_type="EXPRESS")
+    assert start_sync_in_process(ACCOUNT, REGION, slow, "{}", timeout=0.3)["status"] == "TIMED_OUT"
+    bounded = create_state_machine("bounded", {**waits, "TimeoutSeconds": 1}, machine_type="EXPRESS")
+    assert start_sync_in_process(ACCOUNT, REGION, bounded, "{}")["status"] == "TIMED_OUT"
+
+
+def test_task_calls_reach_the_moto_app_of_this_process_without_a_socket(aws: None) -> None:
+    """moto_costs.InProcess: a signed request handed to moto's WSGI app in the calling thread, its answer parsed
+    by botocore as one read from a socket; without an app, botocore sends it over the network as before."""
+    from botocore.exceptions import EndpointConnectionError
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    transport = moto_costs.InProcess()
+    transport.app = DomainDispatcherApplication(create_backend_app)
+    sqs = boto3.client("sqs", endpoint_url="http://127.0.0.1:9")  # the discard port: nothing answers there
+    sqs.meta.events.register("before-send", transport)
+    url = sqs.create_queue(QueueName="in-process", Attributes={"DelaySeconds": "0"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="é", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}})
+    received = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"][0]
+    assert (received["Body"], received["MessageAttributes"]["k"]["StringValue"]) == ("é", "v")
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):  # an error answer, as the service sends it
+        sqs.get_queue_url(QueueName="missing")
+    transport.app = None
+    with pytest.raises(EndpointConnectionError):
+        sqs.list_queues()
+
+
+def test_executions_are_found_by_name_as_moto_finds_them() -> None:
+    """moto_costs: StartExecution's lookup by name, through an index kept up to date as executions are added."""
+    from types import SimpleNamespace
+
+    from moto.stepfunctions.exceptions import ExecutionAlreadyExists
+
+    def execution(name: str, status: str = "RUNNING") -> SimpleNamespace:
+        return SimpleNamespace(name=name, execution_input="{}", status=status, execution_arn=f"arn:{name}")
+
+    class Machine:  # what the lookup reads of moto's StateMachine
+        def __init__(self, executions: list[SimpleNamespace]) -> None:
+            self.executions = executions
+
+    machine: Any = Machine([execution("a"), execution("done", "SUCCEEDED")])
+    lookup = moto_costs.handle_name_input_idempotency
+    assert lookup(machine, "a", "{}") is machine.executions[0], "same name and input while it runs: the same"
+    assert lookup(machine, "new", "{}") is None
+    machine.executions.append(execution("new"))  # added after the index was built
+    assert lookup(machine, "new", "{}") is machine.executions[2]
+    with pytest.raises(ExecutionAlreadyExists, match="arn:new"):
+        lookup(machine, "new", '{"other": "input"}')
+    with pytest.raises(ExecutionAlreadyExists, match="arn:done"):
+        lookup(machine, "done", "{}")
+    machine.executions = [execution("fresh")]  # a new list: indexed again
+    assert lookup(machine, "a", "{}") is None
+    assert lookup(machine, "fresh", "{}") is machine.executions[0]
+
+
 def test_make_local_writes_what_scripts_need_to_reach_the_system(tmp_path: Path) -> None:
     from types import SimpleNamespace
 

@@ -47,6 +47,8 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task im
 from moto.stepfunctions.parser.asl.utils import boto_client
 from moto.sts.models import sts_backends
 
+from scripts.localrt import moto_costs
+
 OPERATOR = "localrt-operator"
 SESSION_SECONDS = 3600
 RENEW_BEFORE = timedelta(minutes=20)  # botocore refreshes container credentials 15 minutes before expiry
@@ -232,13 +234,16 @@ def resources(response: BaseResponse) -> Iterator[str]:
 _installed = threading.Lock()
 _current_role = threading.local()  # the role of the state machine task being evaluated on this thread
 _identities: Identities | None = None  # set while a runtime enforces IAM
+_in_process = moto_costs.InProcess()  # task calls to the moto server in this process, without a socket
 
 
-def install(identities: Identities | None) -> None:
-    """Names resources for moto's checks and signs Step Functions' task calls with the state machine's role.
-    Installed once per process; `identities` None (a stopped runtime) turns the task signing off again."""
+def install(identities: Identities | None, moto_app: Any = None) -> None:
+    """Names resources for moto's checks and signs Step Functions' task calls with the state machine's role,
+    handing them to `moto_app` (the WSGI app of the moto server in this process) when given. Installed once
+    per process; `identities` None (a stopped runtime) turns the task signing off again."""
     global _identities
     _identities = identities
+    _in_process.app = moto_app
     if not _installed.acquire(blocking=False):
         return
 
@@ -328,6 +333,7 @@ class _TaskClients:
                 if len(self._clients) >= self.MAXIMUM:
                     self._clients.clear()
                 cached = self._clients[key] = boto3.client(**arguments)
+                cached.meta.events.register("before-send", _in_process)
             return cached
 
 

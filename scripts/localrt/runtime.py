@@ -272,7 +272,7 @@ class LocalRuntime:
         self.identities = iam.Identities(self.evaluation.account, self.evaluation.region)
         roles = {role.values["name"]: role.values["arn"] for role in self.evaluation.of_type("aws_iam_role")}
         self._credentials_server = iam.CredentialsServer(self.identities, roles)
-        iam.install(self.identities)
+        iam.install(self.identities, self._moto._server.app)  # task calls: the same app, no socket
         iam.set_enforcement(True)
         self._start_target_delivery()
 
