@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -301,6 +302,65 @@ def test_task_calls_reach_the_moto_app_of_this_process_without_a_socket(aws: Non
     transport.app = None
     with pytest.raises(EndpointConnectionError):
         sqs.list_queues()
+
+
+def test_background_work_waits_while_the_api_answers_and_never_longer_than_max_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """priority.py: a background thread checking in while an API request is answered goes on once it is
+    answered; a thread not marked as background never waits; a background thread waits MAX_WAIT at most."""
+    from scripts.localrt import priority
+
+    lanes = priority.Priority()
+
+    def checks_in(background: bool) -> threading.Event:
+        passed = threading.Event()
+
+        def run() -> None:
+            priority._thread.background = background
+            lanes.yield_to_api()
+            passed.set()
+
+        threading.Thread(target=run, daemon=True).start()
+        return passed
+
+    monkeypatch.setattr(priority, "MAX_WAIT", 30.0)
+    with lanes.answering():
+        background, api_work = checks_in(True), checks_in(False)
+        assert api_work.wait(10), "work that is not background does not wait for the API"
+        assert not background.wait(0.2), "background work waits while the request is answered"
+    assert background.wait(10), "and goes on once it is answered"
+    monkeypatch.setattr(priority, "MAX_WAIT", 0.05)
+    with lanes.answering():
+        assert checks_in(True).wait(10), "a request answered for longer than MAX_WAIT holds nothing back for good"
+
+
+def test_the_stage_answers_each_request_within_answering() -> None:
+    from contextlib import contextmanager
+
+    seen: list[str] = []
+
+    class Recording:
+        def handle_bytes(self, request: Request, body: bytes | None) -> Any:
+            seen.append(f"answer {request.method} {request.path}")
+            return SimpleNamespace(status=200, headers={"Content-Type": "application/json"}, body="{}")
+
+    @contextmanager
+    def answering() -> Iterator[None]:
+        seen.append("begin")
+        yield
+        seen.append("end")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), stage_handler(Recording(), "v1", answering))  # type: ignore[arg-type]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+        connection.request("POST", "/v1/items", body=b"{}")
+        assert connection.getresponse().status == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == ["begin", "answer POST /items", "end"]
 
 
 def test_executions_are_found_by_name_as_moto_finds_them() -> None:

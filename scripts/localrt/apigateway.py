@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -369,11 +370,18 @@ class RestApi:
         }
 
 
-def stage_handler(api: RestApi, stage: str) -> type[BaseHTTPRequestHandler]:
-    """The stage as an HTTP server serves it: /<stage>/<path> to the emulator, anything else 403."""
+def stage_handler(
+    api: RestApi, stage: str, answering: Callable[[], AbstractContextManager[None]] = nullcontext
+) -> type[BaseHTTPRequestHandler]:
+    """The stage as an HTTP server serves it: /<stage>/<path> to the emulator, anything else 403. Each request
+    is read, answered and sent within `answering()` (the local runtime's priority.py)."""
 
     class StageHandler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
+            with answering():
+                self._answer()
+
+        def _answer(self) -> None:
             url = urlsplit(self.path)
             prefix = f"/{stage}"
             path = url.path[len(prefix) :] if url.path.startswith(prefix + "/") or url.path == prefix else None

@@ -304,6 +304,13 @@ class _ActionRequest(IAMRequest):
             self._data = {}  # moto signs `body or data`: both empty, the empty payload
 
 
+def in_process(client: Any) -> Any:
+    """`client`'s calls to the moto server of this process handed to its app in the calling thread (no socket)
+    while a runtime runs here; over the network otherwise."""
+    client.meta.events.register("before-send", _in_process)
+    return client
+
+
 class _TaskClients:
     """What moto's Step Functions interpreter sees as `boto3`: clients signed by the task's role.
 
@@ -333,7 +340,7 @@ class _TaskClients:
                 if len(self._clients) >= self.MAXIMUM:
                     self._clients.clear()
                 cached = self._clients[key] = boto3.client(**arguments)
-                cached.meta.events.register("before-send", _in_process)
+                in_process(cached)
             return cached
 
 

@@ -14,6 +14,7 @@ it evaluated onto a moto server, which runs the real ASL of the state machines:
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
@@ -33,7 +34,7 @@ import botocore.exceptions
 from moto.server import ThreadedMotoServer
 
 from scripts import build_lambdas
-from scripts.localrt import cognito, eventbridge, iam, limits, ministack, moto_costs, support
+from scripts.localrt import cognito, eventbridge, iam, limits, ministack, moto_costs, priority, support
 from scripts.localrt.apigateway import IntegrationError, RestApi, TokenBucket, stage_handler
 from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.deployer import WEBHOOKS_KEY, Deployer
@@ -74,6 +75,7 @@ class LocalRuntime:
     evaluation: Evaluation | None = None
     stream_arns: dict[str, str] = field(default_factory=dict)
     _moto: Any = None
+    _moto_app: Any = None  # moto's WSGI app, unwrapped (priority.py wraps what its socket serves)
     _api_server: ThreadingHTTPServer | None = None
     lambdas: LambdaService | None = None  # the functions' worker processes
     user_pools: cognito.LocalUserPools = field(default_factory=cognito.LocalUserPools)
@@ -222,8 +224,11 @@ class LocalRuntime:
         limits.install()  # payload limits counted as AWS counts them (limits.py)
         speed_up_interpreter()  # definitions and JSONPaths parsed once, inputs copied as JSON (stepfunctions.py)
         moto_costs.install()  # what AWS does in constant time, moto too (moto_costs.py)
+        priority.install()  # background work yields to the API's requests (priority.py)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._moto.start()
+        self._moto_app = self._moto._server.app  # in-process calls use it as it is
+        self._moto._server.app = priority.PRIORITY.background_app(self._moto_app)  # calls over the socket
         request = urllib.request.Request(
             f"{self.aws_endpoint}/moto-api/config",
             data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
@@ -272,7 +277,7 @@ class LocalRuntime:
         self.identities = iam.Identities(self.evaluation.account, self.evaluation.region)
         roles = {role.values["name"]: role.values["arn"] for role in self.evaluation.of_type("aws_iam_role")}
         self._credentials_server = iam.CredentialsServer(self.identities, roles)
-        iam.install(self.identities, self._moto._server.app)  # task calls: the same app, no socket
+        iam.install(self.identities, self._moto_app)  # task calls: the same app, no socket
         iam.set_enforcement(True)
         self._start_target_delivery()
 
@@ -307,7 +312,7 @@ class LocalRuntime:
         )
         return wanted if wanted <= functions else frozenset()
 
-    def _stage_throttle(self) -> TokenBucket | None:
+    def stage_throttle(self) -> TokenBucket | None:
         """The stage's throttling as its method settings declare it (rate and burst; absent: none)."""
         assert self.evaluation is not None
         for method_settings in self.evaluation.of_type("aws_api_gateway_method_settings"):
@@ -355,8 +360,8 @@ class LocalRuntime:
             service, action = uri.split(":")[4], uri.rsplit("action/", 1)[-1]
             if role_arn is None:
                 raise IntegrationError(500, {"__type": "MissingCredentials", "message": "the integration has no role"})
-            client = (
-                identities.client(service, role_arn, "apigateway.amazonaws.com", self.aws_endpoint)
+            client = (  # on moto: in-process, as the API's own work (no socket, never background: priority.py)
+                iam.in_process(identities.client(service, role_arn, "apigateway.amazonaws.com", self.aws_endpoint))
                 if identities is not None
                 else self.client(service)  # ministack: no IAM to act as
             )
@@ -390,7 +395,7 @@ class LocalRuntime:
             stage=stage,
             domain=f"127.0.0.1:{self.api_port}",
             scheme="http",
-            throttle=self._stage_throttle(),
+            throttle=self.stage_throttle(),
             service_call=service_call,
             authorizers=Authorizers(
                 json.loads(apis[0].values["body"]),
@@ -403,5 +408,6 @@ class LocalRuntime:
                 else None,
             ),
         )
-        self._api_server = ThreadingHTTPServer(("127.0.0.1", self.api_port), stage_handler(api, stage))
+        answering = priority.PRIORITY.answering if self.engine == "moto" else contextlib.nullcontext
+        self._api_server = ThreadingHTTPServer(("127.0.0.1", self.api_port), stage_handler(api, stage, answering))
         threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True).start()
