@@ -14,7 +14,7 @@ Sections (each can be chosen with --only):
 - runtime: the local runtime (`make local`'s system): start-up time (first, then a second start with warm
   caches), the share of a core it uses while idle
   (5 s, the runtime's process and its workers), p50/p99 of sequential POST and GET (sent from another
-  process, as a caller's are), and the throughput of one
+  process, as a caller's are, within the stage's throttling rate), and the throughput of one
   S3 import (lines per second from the upload to its notification).
 - e2e: wall time of the end-to-end suite (tests/e2e) against a local runtime it starts.
 - test_stages: the stage times of the last `make test` on this checkout (build/test-stages.json).
@@ -372,13 +372,16 @@ def local_runtime(requests: int, idle_settle: float, warm_start: bool, lines: in
         # The requests come from another process, as any caller's do: a client in the runtime's own process
         # would wait for the runtime's GIL to read each answer, and that wait would be counted as latency.
         client = subprocess.run(
-            [sys.executable, "-m", "scripts.bench", "--latency-client", runtime.outputs["api_url"], str(requests)],
+            [sys.executable, "-m", "scripts.bench", "--latency-client", runtime.outputs["api_url"], str(requests)]
+            + ([f"--rate={throttle.rate}"] if (throttle := runtime.stage_throttle()) else []),
             input=json.dumps(caller_headers(runtime)),  # the API's authorization mode, verified as on AWS
             cwd=ROOT,
             capture_output=True,
             text=True,
-            check=True,
+            check=False,
         )
+        if client.returncode:
+            raise RuntimeError(f"the bench's client failed:\n{client.stderr}")
         posts, gets = json.loads(client.stdout)
         imported = import_throughput(runtime, lines) if lines else {}
     finally:
@@ -400,10 +403,22 @@ def local_runtime(requests: int, idle_settle: float, warm_start: bool, lines: in
     }
 
 
-def latency_client(api: str, requests: int, credentials: dict[str, str]) -> tuple[list[float], list[float]]:
-    """`requests` sequential POSTs of new items, then a GET of each: the seconds each took."""
+def latency_client(
+    api: str, requests: int, credentials: dict[str, str], rate: float | None = None
+) -> tuple[list[float], list[float]]:
+    """`requests` sequential POSTs of new items, then a GET of each: the seconds each took. With the stage's
+    throttling `rate`, requests start at most `rate` a second, as a client within the stage's limit sends them
+    (faster, the stage answers 429 as API Gateway does)."""
     posts, gets, ids = [], [], []
+    interval, next_start = (1 / rate if rate else 0.0), time.perf_counter()
+
+    def paced() -> None:
+        nonlocal next_start
+        time.sleep(max(0.0, next_start - time.perf_counter()))
+        next_start = max(next_start, time.perf_counter()) + interval
+
     for i in range(requests):
+        paced()
         body = json.dumps({"name": f"bench-{i}", "status": "PENDING", "amount": i}).encode()
         headers = {"Content-Type": "application/json", **credentials}
         request = urllib.request.Request(f"{api}/items", body, headers, method="POST")
@@ -412,6 +427,7 @@ def latency_client(api: str, requests: int, credentials: dict[str, str]) -> tupl
             ids.append(json.loads(response.read())["id"])
         posts.append(time.perf_counter() - t)
     for item_id in ids:
+        paced()
         t = time.perf_counter()
         read = urllib.request.Request(f"{api}/items/{item_id}", headers=credentials)
         with urllib.request.urlopen(read, timeout=30) as response:
@@ -469,10 +485,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--output", type=Path, default=BUILD / "bench.json")
     parser.add_argument("--latency-client", nargs=2, metavar=("API_URL", "REQUESTS"), help=argparse.SUPPRESS)
+    parser.add_argument("--rate", type=float, help=argparse.SUPPRESS)  # the latency client's pace
     args = parser.parse_args(argv)
     if args.latency_client:  # the runtime section's caller, in its own process (credentials on stdin)
         api, requests = args.latency_client
-        print(json.dumps(latency_client(api, int(requests), json.loads(sys.stdin.read()))))
+        print(json.dumps(latency_client(api, int(requests), json.loads(sys.stdin.read()), args.rate)))
         return 0
     sys.path.insert(0, str(ROOT / "lambdas"))
     sections: dict[str, Callable[[], Any]] = {
