@@ -253,8 +253,8 @@ def speed_up_interpreter() -> None:
     # each time it reads a path of it, its stack, results, context, each history event's details (632,000
     # deepcopy calls over 300 POSTs and their workflows, 14% of the runtime's CPU with yappi; a third of the
     # interpreter's CPU before). Those modules get a `copy` whose deepcopy is json_copy.
-    interpreter = (states, environment, event_manager, execute_state, state_parallel, state_task_service, result_path)
-    for module in (*interpreter, string_expression):
+    copying = (states, environment, event_manager, execute_state, state_parallel, state_task_service)
+    for module in (*copying, result_path, string_expression):
         setattr(module, "copy", JSON_COPY)  # noqa: B010
     # Each execution runs on a thread it starts, its program on another, and each Task, Parallel or Map state on
     # one more, to time them out. Under load each thread start waits for the GIL: thread starts were a quarter
