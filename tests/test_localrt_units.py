@@ -363,6 +363,25 @@ def test_the_stage_answers_each_request_within_answering() -> None:
     assert seen == ["begin", "answer POST /items", "end"]
 
 
+def test_a_worker_that_does_not_start_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from scripts.localrt.lambda_workers import LambdaService
+
+    spec_path = tmp_path / "items-trigger.json"
+    log = spec_path.with_suffix(".log")
+    with log.open("wb") as output:
+        exits = subprocess.Popen(
+            [sys.executable, "-c", "print('import failed: no module x'); raise SystemExit(1)"], stdout=output
+        )
+        exits.wait(30)
+    service: Any = LambdaService.__new__(LambdaService)  # only its start-up check is exercised here
+    service.processes, service.spec_paths = [exits], [spec_path]
+    with pytest.raises(RuntimeError, match=r"items-trigger did not start \(exited\).*\n.*import failed: no module x"):
+        service._wait_until_ready(timeout=5)
+
+
 def test_executions_are_found_by_name_as_moto_finds_them() -> None:
     """moto_costs: StartExecution's lookup by name, through an index kept up to date as executions are added."""
     from types import SimpleNamespace

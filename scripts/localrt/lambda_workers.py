@@ -275,7 +275,10 @@ class LambdaService:
             log = spec_path.with_suffix(".log")
             while '"message": "ready"' not in log.read_text(errors="replace"):
                 if worker.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the worker of {spec_path.stem} did not start; see {log}")
+                    # The log's end in the error itself: the next start overwrites the log.
+                    last = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+                    state = "exited" if worker.poll() is not None else f"not ready after {timeout:.0f} s"
+                    raise RuntimeError(f"the worker of {spec_path.stem} did not start ({state}); {log} ends:\n{last}")
                 time.sleep(0.05)
 
     def invoke(self, function_arn: str, event: Any) -> Any:
