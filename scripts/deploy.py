@@ -158,7 +158,8 @@ def preflight(env: str, root: Path, clients: ClientFactory) -> None:
         except Exception as error:
             raise Refusal(
                 f"The state bucket {bucket} named in {(root / 'backend.hcl').relative_to(ROOT)} does not exist or is "
-                f"not account {account}'s ({error_code(error)}): create it (versioned, encrypted) or fix backend.hcl."
+                f"not account {account}'s, or s3:ListBucket on it is not granted ({error_code(error)}): create it "
+                "(versioned, encrypted), fix backend.hcl or grant the permission."
             ) from error
     if env == BOOTSTRAP:
         return
@@ -168,7 +169,13 @@ def preflight(env: str, root: Path, clients: ClientFactory) -> None:
             "envs/prod/terraform.tfvars still subscribes the placeholder address to prod's alarms: "
             "put your on-call address in alarm_email_endpoints (or set alarm_topic_arn)."
         )
-    role = clients("apigateway", region).get_account().get("cloudwatchRoleArn")
+    try:
+        role = clients("apigateway", region).get_account().get("cloudwatchRoleArn")
+    except Exception as error:
+        raise Refusal(
+            f"API Gateway's account settings in {region} cannot be read ({error_code(error)}): the identity needs "
+            f"apigateway:GET on arn:aws:apigateway:{region}::/account (build/deployer-policy.{env}.json grants it)."
+        ) from error
     if not role:
         raise Refusal(
             f"API Gateway in {region} has no CloudWatch Logs role for account {account}, so the API stage cannot "
@@ -180,7 +187,8 @@ def preflight(env: str, root: Path, clients: ClientFactory) -> None:
             clients("ssm", region).get_parameter(Name=parameter)
         except Exception as error:
             raise Refusal(
-                f"The public powertools layer parameter {parameter} cannot be read in {region} ({error_code(error)}): "
+                f"The public powertools layer parameter {parameter} cannot be read in {region} (ssm:GetParameter: "
+                f"{error_code(error)}): "
                 f"set settings.powertools_layer_arn in envs/{env}/terraform.tfvars to a layer published in {region}."
             ) from error
 

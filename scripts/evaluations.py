@@ -20,8 +20,9 @@ NAMES_ONLY = Endpoints(aws="https://localhost.invalid", api="https://localhost.i
 
 
 @cache
-def evaluated(root: Path) -> Evaluation:
-    """The evaluation of an environment root (resolved path), computed once per process."""
+def evaluated(root: Path, region: str | None = None) -> Evaluation:
+    """The evaluation of an environment root (resolved path) in its declared region (or `region`), computed
+    once per process."""
     with contextlib.redirect_stderr(io.StringIO()):  # the build's "unchanged <zip>" lines
         packages = lambda_packages(root)
-    return evaluate(root, packages, NAMES_ONLY)
+    return evaluate(root, packages, NAMES_ONLY, region)

@@ -213,6 +213,12 @@ def test_preflight_reads_before_anything_is_planned(workspace: Path, aws: FakeAw
         ),
         ("s3", "head_bucket", "404", "The state bucket state named in envs/dev/backend.hcl does not exist"),
         ("ssm", "get_parameter", "ParameterNotFound", "set settings.powertools_layer_arn in envs/dev/terraform.tfvars"),
+        (
+            "apigateway",
+            "get_account",
+            "AccessDeniedException",
+            "the identity needs apigateway:GET on arn:aws:apigateway:eu-west-1::/account",
+        ),
     ],
 )
 def test_preflight_failures_are_one_sentence_with_the_fix(

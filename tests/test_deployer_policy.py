@@ -3,6 +3,7 @@ valid against AWS's Service Authorization Reference (the IAM gate)."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from scripts import deployer_policy
+from scripts.evaluations import evaluated
 from scripts.gates.iam_catalogue import check_policy
 from scripts.localrt.evaluate import Evaluation, Resource
 
@@ -117,3 +119,66 @@ def test_statements_merge_only_when_the_exact_document_would_not_fit_a_role() ->
         "Resource": [f"{function}a", f"{function}b"],
     }
     assert statements[2] in merged  # another account's or environment's resources are never merged
+
+
+# --- issue #27: each finding, and the policy a plan job runs with -------------------------------------------
+
+
+def grants_action(document: dict[str, Any], action: str, arn: str, account: str = "123456789012") -> bool:
+    """The document allows `action` on `arn` (IAM's wildcard matching; the account variable resolved)."""
+    for statement in document["Statement"]:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        resources = [r.replace("${aws:PrincipalAccount}", account) for r in resources]
+        if action in statement["Action"] and any(fnmatch.fnmatchcase(arn, r) for r in resources):
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def local_policies(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("local")
+    output = folder / "local.json"
+    assert deployer_policy.main(["local", "--output", str(output)]) == 0
+    return json.loads(output.read_text()), json.loads((folder / "reader-local.json").read_text())
+
+
+def test_event_source_mappings_may_be_tagged_on_create_and_read_back(prod: dict[str, Any]) -> None:
+    # The provider tags a mapping on create and lists its tags on every read (provider 5.70+; Lambda Developer
+    # Guide, "Using tags on event source mappings").
+    mapping = "arn:aws:lambda:eu-west-1:123456789012:event-source-mapping:14e0db71-5d35-4eb5-b481-8945cf9d10c2"
+    for action in ("lambda:TagResource", "lambda:ListTags", "lambda:GetEventSourceMapping"):
+        assert grants_action(prod, action, mapping), action
+
+
+def test_the_layer_grant_is_any_version_of_the_public_layer_in_the_environments_region(prod: dict[str, Any]) -> None:
+    layer = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64"
+    assert grants_action(prod, "lambda:GetLayerVersion", f"{layer}:31")  # not only the mock's version 30
+
+
+def test_every_regional_arn_is_in_the_environments_own_region(tmp_path: Path) -> None:
+    evaluation = evaluated((deployer_policy.ROOT / "envs" / "dev").resolve(), "ap-southeast-2")
+    document = deployer_policy.policy(evaluation, [(d.type, d.values) for d in evaluation.data])
+    arns = [r for s in document["Statement"] for r in (s["Resource"] if isinstance(s["Resource"], list) else [])]
+    elsewhere = [a for a in arns if a.split(":")[3] not in ("ap-southeast-2", "")]  # global services: ""
+    assert arns
+    assert elsewhere == []
+
+
+def test_buckets_named_by_prefix_are_granted_by_prefix_before_any_merge(tmp_path: Path) -> None:
+    evaluation = evaluated((deployer_policy.ROOT / "envs" / "local").resolve())
+    document = deployer_policy.policy(evaluation, [])  # no name prefix: nothing shortened or merged
+    buckets = {r for s in document["Statement"] if s["Sid"].startswith("S3") for r in s["Resource"]}
+    assert "arn:aws:s3:::items-local-ingest-*" in buckets
+    assert not any(b.endswith("local") or "local/" in b for b in buckets), buckets  # the runtime's names
+
+
+def test_the_reader_policy_can_plan_but_not_apply(local_policies: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    deployer, reader = local_policies
+    assert check_policy(reader, "reader") == []
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/items-local-items"
+    assert grants_action(reader, "dynamodb:DescribeTable", table)
+    assert grants_action(reader, "dynamodb:ListTagsOfResource", table)
+    assert not grants_action(reader, "dynamodb:DeleteTable", table)
+    assert grants_action(deployer, "dynamodb:DeleteTable", table)
+    granted = {a for s in reader["Statement"] for a in s["Action"]}
+    assert not {"iam:PassRole", "lambda:CreateFunction", "dynamodb:CreateTable"} & granted

@@ -195,3 +195,11 @@ def check_policy(document: dict[str, Any], where: str) -> list[Finding]:
         label = f"statement {statement.get('Sid') or f'#{index}'}"
         findings.extend(check_statement(statement, where, label))
     return findings
+
+
+def action_access_level(action: str) -> str | None:
+    """The action's access level in the reference (Read, List, Write, Tagging, Permissions management)."""
+    service, _, name = action.partition(":")
+    data = iam_definition.get(service.lower())
+    privilege = data["privileges_lower_name"].get(name.lower()) if data else None
+    return None if privilege is None or data is None else str(data["privileges"][privilege]["access_level"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -136,18 +137,39 @@ def _local_values(resource: dict[str, Any], region: str, account: str, endpoints
     return {}
 
 
-def evaluate(environment_root: Path, packages: dict[str, Any], endpoints: Endpoints) -> Evaluation:
-    """The environment as Terraform evaluates it, with every reference resolved to the local runtime."""
+def declared_region(environment_root: Path) -> str | None:
+    """The region the root's provider is given: `region` in its terraform.tfvars, else the default of its
+    `region` variable (None if it declares none)."""
+    tfvars = environment_root / "terraform.tfvars"
+    if tfvars.exists() and (match := re.search(r'^\s*region\s*=\s*"([^"]+)"', tfvars.read_text(), re.M)):
+        return match.group(1)
+    for tf in sorted(environment_root.glob("*.tf")):
+        declared = re.search(r'variable\s+"region"\s*\{[^}]*?default\s*=\s*"([^"]+)"', tf.read_text(), re.S)
+        if declared:
+            return declared.group(1)
+    return None
+
+
+def evaluate(
+    environment_root: Path, packages: dict[str, Any], endpoints: Endpoints, region: str | None = None
+) -> Evaluation:
+    """The environment as Terraform evaluates it, with every reference resolved to the local runtime, in
+    `region` (default: the root's declared region; the mocked aws_region data source would answer the mock's)."""
     init = ensure_initialised(environment_root)
     if init is not None and init.returncode != 0:
         raise TerraformError(f"terraform init failed in {environment_root}:\n{init.stdout}{init.stderr}")
     first = _run(environment_root, "", packages)
     resources = [r for r in _walk(first["root_module"]) if r["mode"] == "managed"]
     data = [r for r in _walk(first["root_module"]) if r["mode"] == "data"]
-    region = next(r["values"]["region"] for r in data if r["type"] == "aws_region")
+    region = region or declared_region(environment_root)
+    region = region or next(r["values"]["region"] for r in data if r["type"] == "aws_region")
     account = next(r["values"]["account_id"] for r in data if r["type"] == "aws_caller_identity")
 
-    overrides = []
+    overrides = [
+        f"override_data {{\n  target = {r['address']}\n  values = {json.dumps({'name': region, 'region': region})}\n}}\n"
+        for r in data
+        if r["type"] == "aws_region"
+    ]
     for resource in resources:
         values = _local_values(resource, region, account, endpoints)
         if values:
