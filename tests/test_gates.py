@@ -310,3 +310,25 @@ def test_a_queue_without_a_tls_only_statement_is_a_finding() -> None:
     assert [str(f) for f in found] == [
         "aws_sqs_queue.open policy: no statement denies sqs:* without TLS (aws:SecureTransport = false)"
     ]
+
+
+def test_the_tag_gate_names_a_tagged_resource_the_deployer_policy_cannot_tag() -> None:
+    from scripts import deployer_policy
+    from scripts.gates import deployer_tags
+    from scripts.localrt.evaluate import Evaluation, Resource
+
+    mapping = Resource(
+        "module.stack.module.fanout.aws_lambda_event_source_mapping.this",
+        "aws_lambda_event_source_mapping",
+        {"function_name": "items-dev-fanout"},
+    )
+    queue = Resource("module.q.aws_sqs_queue.this", "aws_sqs_queue", {"arn": "arn:aws:sqs:eu-west-1:1:items-dev-q"})
+    evaluation = Evaluation("eu-west-1", "123456789012", [mapping, queue], {})
+    document = deployer_policy.policy(evaluation, [])
+    assert deployer_tags.untaggable(evaluation, document, "policy") == []
+    for statement in document["Statement"]:  # the policy as it was before tags were derived
+        statement["Action"] = [a for a in statement["Action"] if a not in ("lambda:TagResource", "lambda:ListTags")]
+    findings = deployer_tags.untaggable(evaluation, document, "policy")
+    assert [(f.part, f.reason.rsplit(": ", 1)[-1]) for f in findings] == [
+        (mapping.address, "lambda:ListTags, lambda:TagResource missing")
+    ]

@@ -11,7 +11,8 @@ document and state machine the environment would create. Checked:
 - every SQS queue's policy denies requests without TLS (queue_transport);
 - every state machine definition, the files in statemachines/ and each rendered one, against AWS's ASL
   schema and its own transitions (asl_schema);
-- every Task of every state machine against its role's policies (task_permissions).
+- every Task of every state machine against its role's policies (task_permissions);
+- every resource the provider tags can be tagged by the environment's deployer policy (deployer_tags).
 
 Prints each finding on one line and exits 1 if there is any.
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.evaluations import evaluated
+from scripts.gates import deployer_tags
 from scripts.gates.asl_schema import check_definition
 from scripts.gates.finding import Finding
 from scripts.gates.iam_catalogue import check_policy
@@ -103,6 +105,7 @@ def run(environment_roots: list[Path]) -> list[Finding]:
             definitions[json.dumps(json.loads(path.read_text()))] = path.relative_to(ROOT).as_posix()
     for root, evaluation in zip(environment_roots, evaluations, strict=True):
         env_findings, rendered = environment_findings(evaluation)
+        env_findings += deployer_tags.check(evaluation, root.name, "deployer policy")
         findings.extend(Finding(f"{root.relative_to(ROOT)}: {f.where}", f.part, f.reason) for f in env_findings)
         for text, where in rendered.items():
             definitions.setdefault(json.dumps(json.loads(text)), f"{root.relative_to(ROOT)}: {where}")
