@@ -41,6 +41,7 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError
 from moto.core.exceptions import _RESTError as RESTError
 from moto.core.responses import BaseResponse
+from moto.iam import access_control
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, IAMRequest, PermissionResult
 from moto.iam.models import iam_backends
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
@@ -196,39 +197,95 @@ def set_enforcement(on: bool) -> None:
 
 
 def _json_body(response: BaseResponse) -> dict[str, Any]:
+    body = response.body
+    if isinstance(body, dict):  # moto's DynamoDB handler has parsed it already (5.2)
+        return body
     try:
-        body = json.loads(response.body or "{}")
+        parsed = json.loads(body or "{}")
     except (TypeError, ValueError):
         return {}
-    return body if isinstance(body, dict) else {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _parameter(response: BaseResponse, body: dict[str, Any], name: str) -> str | None:
+    """A request parameter from a JSON body or a query-protocol form (IAM, SNS)."""
+    if isinstance(body.get(name), str):
+        return str(body[name])
+    values = getattr(response, "querystring", None) or {}
+    found = values.get(name)
+    return str(found[0]) if found else None
 
 
 def resources(response: BaseResponse) -> Iterator[str]:
-    """The ARNs a request acts on, for the calls this system makes."""
+    """The ARNs a request acts on: for the calls this system makes, and the calls Terraform's provider makes
+    to deploy it (provider_mirror.py), where moto leaves the resource unknown."""
     service, region, account = response.service_name, response.region, response.current_account
     body = _json_body(response)
-    if service == "events":
-        for entry in body.get("Entries") or []:
-            bus = entry.get("EventBusName") or "default"
-            yield bus if bus.startswith("arn:") else f"arn:aws:events:{region}:{account}:event-bus/{bus}"
+    path = unquote(response.path or "")
+
+    def param(name: str) -> str | None:
+        return _parameter(response, body, name)
+
+    def arn(kind: str, resource: str) -> str:
+        return f"arn:aws:{kind}:{region}:{account}:{resource}"
+
+    tagged = param("ResourceArn") or param("ResourceARN") or param("resourceArn")
+    if tagged and service != "lambda":
+        yield tagged
+    elif service == "events":
+        bus = param("EventBusName") or "default"
+        bus_arn = bus if bus.startswith("arn:") else arn("events", f"event-bus/{bus}")
+        rule = param("Rule") or (param("Name") if "Rule" in response._get_action() else None)
+        if body.get("Entries"):
+            for entry in body["Entries"]:
+                named = entry.get("EventBusName") or "default"
+                yield named if named.startswith("arn:") else arn("events", f"event-bus/{named}")
+        elif rule:
+            yield arn("events", f"rule/{rule}" if bus == "default" else f"rule/{bus.rsplit('/', 1)[-1]}/{rule}")
+        elif "EventBus" in response._get_action():
+            yield arn("events", f"event-bus/{param('Name')}") if param("Name") else bus_arn
     elif service == "stepfunctions":
-        arn = body.get("executionArn") or body.get("stateMachineArn")
-        if arn:
-            yield arn
+        named = body.get("executionArn") or body.get("stateMachineArn")
+        if named:
+            yield named
+        elif response._get_action() == "CreateStateMachine" and body.get("name"):
+            yield arn("states", f"stateMachine:{body['name']}")
     elif service == "dynamodb":
         tables = [body["TableName"]] if body.get("TableName") else list(body.get("RequestItems") or {})
         for table in tables:
-            arn = table if table.startswith("arn:") else f"arn:aws:dynamodb:{region}:{account}:table/{table}"
-            yield f"{arn}/index/{body['IndexName']}" if body.get("IndexName") else arn
+            table_arn = table if table.startswith("arn:") else arn("dynamodb", f"table/{table}")
+            yield f"{table_arn}/index/{body['IndexName']}" if body.get("IndexName") else table_arn
     elif service == "dynamodbstreams" and body.get("StreamArn"):
         yield body["StreamArn"]
     elif service == "sns":
-        topic = response.querystring.get("TopicArn") if hasattr(response, "querystring") else None
+        topic = param("TopicArn") or (arn("sns", str(param("Name"))) if param("Name") else None)
         if topic:
-            yield topic[0]
-    elif service == "lambda" and "/functions/" in (response.path or ""):
-        function = unquote(response.path.split("/functions/", 1)[1].split("/", 1)[0])
-        yield function if function.startswith("arn:") else f"arn:aws:lambda:{region}:{account}:function:{function}"
+            yield topic
+    elif service == "sqs":
+        queue = param("QueueName") or (param("QueueUrl") or "").rsplit("/", 1)[-1]
+        if queue:
+            yield arn("sqs", queue)
+    elif service == "lambda":
+        if "/functions/" in path:
+            function = path.split("/functions/", 1)[1].split("/", 1)[0]
+            yield function if function.startswith("arn:") else arn("lambda", f"function:{function}")
+        elif "/tags/" in path:
+            yield path.split("/tags/", 1)[1]
+        elif "/event-source-mappings/" in path and path.rstrip("/").split("/")[-1] != "event-source-mappings":
+            yield arn("lambda", f"event-source-mapping:{path.rstrip('/').rsplit('/', 1)[-1]}")
+        elif path.rstrip("/").endswith("/functions") and body.get("FunctionName"):
+            yield arn("lambda", f"function:{body['FunctionName']}")
+    elif service == "iam" and param("RoleName"):
+        yield f"arn:aws:iam::{account}:role/{param('RoleName')}"
+    elif service == "logs" and (param("logGroupName") or param("logGroupIdentifier")):
+        yield arn("logs", f"log-group:{param('logGroupName') or param('logGroupIdentifier')}")
+    elif service == "cognito-idp" and param("UserPoolId"):
+        yield arn("cognito-idp", f"userpool/{param('UserPoolId')}")
+    elif service == "scheduler" and "/schedules/" in path:
+        group = (getattr(response, "querystring", None) or {}).get("groupName", [None])[0] or body.get("GroupName")
+        yield arn("scheduler", f"schedule/{group or 'default'}/{path.split('/schedules/', 1)[1].split('/')[0]}")
+    elif service == "apigateway":
+        yield f"arn:aws:apigateway:{region}::{path.rstrip('/')}"
 
 
 _installed = threading.Lock()
@@ -250,16 +307,19 @@ def install(identities: Identities | None, moto_app: Any = None) -> None:
     def check_each_resource(self: BaseResponse, resource: str = "*") -> None:
         enforced = ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
         named = list(resources(self)) if resource == "*" and enforced else []
+        each = resource
         try:
             for each in named or [resource]:
                 self._authenticate_and_authorize_action(_ActionRequest, each)
         except RESTError as refusal:
             # moto answers every refusal in XML; JSON-protocol services (EventBridge, Step Functions, DynamoDB,
-            # SQS, ...) answer {"__type", "message"} on AWS, which is what their SDK clients parse.
+            # SQS, ...) answer {"__type", "message"} on AWS, which is what their SDK clients parse, naming the
+            # resource as AWS does.
             if "json" not in str(self.headers.get("Content-Type", "")):
                 raise
             error_type = "AccessDeniedException" if refusal.error_type == "AccessDenied" else refusal.error_type
-            raise JsonRESTError(error_type, refusal.message) from refusal
+            message = f"{refusal.message} on resource: {each}" if each != "*" else refusal.message
+            raise JsonRESTError(error_type, message) from refusal
 
     BaseResponse._authenticate_and_authorize_normal_action = check_each_resource  # type: ignore[method-assign,assignment]
 
@@ -279,6 +339,14 @@ def install(identities: Identities | None, moto_app: Any = None) -> None:
         return credentials
 
     StateTask._eval_state_credentials = remember_role  # type: ignore[method-assign]
+
+    s3_request = access_control.S3IAMRequest.__init__
+
+    def s3_action_as_iam_names_it(self: access_control.S3IAMRequest, **arguments: Any) -> None:
+        s3_request(self, **arguments)
+        self._action = IAM_ACTION_OF.get(self._action, self._action)
+
+    access_control.S3IAMRequest.__init__ = s3_action_as_iam_names_it  # type: ignore[method-assign,assignment]
     boto_client.boto3 = _TaskClients()  # type: ignore[assignment,attr-defined]
 
 
@@ -291,6 +359,8 @@ IAM_ACTION_OF = {
     "sns:PublishBatch": "sns:Publish",
     "lambda:Invoke": "lambda:InvokeFunction",  # moto names the action after its handler method
     "lambda:InvokeAsync": "lambda:InvokeFunction",
+    # S3 API Reference, HeadBucket: "you must have permissions to perform the s3:ListBucket action".
+    "s3:HeadBucket": "s3:ListBucket",
 }
 
 
@@ -298,6 +368,10 @@ class _ActionRequest(IAMRequest):
     def __init__(self, **arguments: Any) -> None:
         super().__init__(**arguments)
         self._action = IAM_ACTION_OF.get(self._action, self._action)
+        if self._service == "apigateway":
+            # API Gateway's management calls are authorized as their HTTP verb on the path (IAM's
+            # apigateway:GET/POST/PUT/PATCH/DELETE), not by operation name.
+            self._action = f"apigateway:{self._method}"
         if not self._body and self._method in ("GET", "HEAD", "DELETE"):
             # A request without a body (a REST GET such as Scheduler's GetSchedule) is signed over the empty
             # payload; moto would hash its parsed parameters instead and refuse every such call.
