@@ -60,7 +60,7 @@ plan apply destroy: setup build ## terraform plan|apply|destroy ENV=<dev|staging
 e2e: setup build ## The end-to-end suite: TARGET=local (default, the local runtime on both engines, or ENGINE=moto|ministack) | localstack (apply, test, destroy ENV=local) | aws (ENV=<applied env>)
 	@$(TF_ENV) && $(PYTHON) -m scripts.e2e --target "$(or $(TARGET),local)" --env "$(or $(ENV),dev)" --engine "$(ENGINE)"
 
-deployer-policy: setup build ## The least-privilege policy for the identity that runs terraform on ENV=<env> (build/deployer-policy.<env>.json)
+deployer-policy: setup build ## The least-privilege policies of ENV=<env>: build/deployer-policy.<env>.json (apply, destroy) and build/reader-policy.<env>.json (plan)
 	@$(TF_ENV) && $(PYTHON) -m scripts.deployer_policy "$(ENV)"
 
 bootstrap: setup ## Once per AWS account and region, before the first apply: envs/bootstrap for ENV=<env>'s account and region
