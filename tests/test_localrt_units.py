@@ -558,3 +558,44 @@ def test_stream_records_written_as_json_read_back_as_motos(aws: None) -> None:
     [record] = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
     assert record["dynamodb"]["NewImage"] == item
     assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], datetime)
+
+
+def test_the_threads_of_map_items_and_parallel_branches_are_not_kept_after_the_execution(aws: None) -> None:
+    """stepfunctions.forget_finished_threads (issue #28): moto kept every Map item's and Parallel branch's
+    Thread in a module-level list, which kept each pthread's stack mapped: ~108 pages of GET /items?limit=100
+    exhausted vm.max_map_count. Once an execution has ended, none of its threads is still referenced."""
+    import gc
+    import weakref
+
+    from scripts.localrt.stepfunctions import start_sync_in_process
+    from tests.conftest import ACCOUNT, REGION, create_state_machine
+
+    each = {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}}
+    branch = {"StartAt": "Same", "States": {"Same": {"Type": "Pass", "End": True}}}
+    steps = {
+        "Items": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": each, "ResultPath": "$.mapped", "Next": "Both"},
+        "Both": {"Type": "Parallel", "Branches": [branch, branch], "End": True},
+    }
+    machine = create_state_machine("mapped", {"StartAt": "Items", "States": steps}, machine_type="EXPRESS")
+    started: list[weakref.ref[threading.Thread]] = []
+    start = threading.Thread.start
+
+    def remembered(self: threading.Thread) -> None:
+        started.append(weakref.ref(self))
+        start(self)
+
+    threading.Thread.start = remembered  # type: ignore[method-assign]
+    try:
+        for _ in range(3):
+            answer = start_sync_in_process(ACCOUNT, REGION, machine, json.dumps({"items": list(range(40))}))
+            assert answer["status"] == "SUCCEEDED"
+    finally:
+        threading.Thread.start = start  # type: ignore[method-assign]
+    assert len(started) >= 3 * 42  # a thread per item and per branch
+    for reference in started:
+        thread = reference()
+        if thread is not None:
+            thread.join(5)
+    gc.collect()
+    kept = [t for t in (r() for r in started) if t is not None and t.name != "sync-deadlines"]  # the one watchdog
+    assert kept == []
