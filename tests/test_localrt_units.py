@@ -599,3 +599,25 @@ def test_the_threads_of_map_items_and_parallel_branches_are_not_kept_after_the_e
     gc.collect()
     kept = [t for t in (r() for r in started) if t is not None and t.name != "sync-deadlines"]  # the one watchdog
     assert kept == []
+
+
+def test_a_state_machine_keeps_its_last_executions_and_still_refuses_every_standard_name(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto_costs.let_go_of_ended_executions (issue #28): the runtime's memory does not grow with executions,
+    and a STANDARD name stays taken (the trigger's exactly-once start relies on it)."""
+    from moto.stepfunctions.responses import get_backend
+
+    from tests.conftest import ACCOUNT, REGION, create_state_machine
+
+    moto_costs.install()
+    monkeypatch.setattr(moto_costs, "KEPT_EXECUTIONS", 10)
+    machine = create_state_machine("kept", {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    for n in range(40):
+        sfn.start_execution(stateMachineArn=machine, name=f"change-{n}", input="{}")
+    held = get_backend(ACCOUNT, REGION).describe_state_machine(machine).executions
+    assert len(held) <= 10 + 10 // 10 + 1  # let go of in batches of a tenth
+    with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
+        sfn.start_execution(stateMachineArn=machine, name="change-0", input="{}")  # let go of long ago
+    assert sfn.start_execution(stateMachineArn=machine, name="change-40", input="{}")["executionArn"]
