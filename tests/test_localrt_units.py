@@ -573,7 +573,13 @@ def test_the_threads_of_map_items_and_parallel_branches_are_not_kept_after_the_e
     each = {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}}
     branch = {"StartAt": "Same", "States": {"Same": {"Type": "Pass", "End": True}}}
     steps = {
-        "Items": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": each, "ResultPath": "$.mapped", "Next": "Both"},
+        "Items": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemProcessor": each,
+            "ResultPath": "$.mapped",
+            "Next": "Both",
+        },
         "Both": {"Type": "Parallel", "Branches": [branch, branch], "End": True},
     }
     machine = create_state_machine("mapped", {"StartAt": "Items", "States": steps}, machine_type="EXPRESS")

@@ -18,7 +18,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -385,8 +386,11 @@ def stage_handler(
             url = urlsplit(self.path)
             prefix = f"/{stage}"
             path = url.path[len(prefix) :] if url.path.startswith(prefix + "/") or url.path == prefix else None
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
+            try:
+                raw = read_body(self)
+            except ValueError as malformed:
+                self.send_error(HTTPStatus.BAD_REQUEST, str(malformed))
+                return
             if path is None:
                 status, headers, text = 403, {"Content-Type": "application/json"}, '{"message":"Forbidden"}'
             else:
@@ -397,7 +401,7 @@ def stage_handler(
                     dict(parse_qsl(url.query, keep_blank_values=True)),
                     None,
                 )
-                response = api.handle_bytes(request, raw if length else None)
+                response = api.handle_bytes(request, raw or None)
                 status, headers, text = response.status, response.headers, response.body
             payload = text.encode("utf-8")
             self.send_response(status)
@@ -416,7 +420,56 @@ def stage_handler(
                 return self._serve
             raise AttributeError(name)
 
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """http.server's own refusals (a request line over 65,536 bytes: 414, too many or too long headers:
+            431, a malformed request: 400) in the stage's JSON shape, not its HTML page."""
+            body = json.dumps({"message": message or HTTPStatus(code).phrase}).encode()
+            self.send_response(code, message)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD" and code >= 200:
+                self.wfile.write(body)
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
     return StageHandler
+
+
+def read_body(handler: BaseHTTPRequestHandler) -> bytes | None:
+    """The request's body as HTTP/1.1 frames it: chunked, or Content-Length decimal digits (anything else is
+    refused, ValueError: `abc`, `1e3` and `-1` once dropped the connection or blocked its thread); None when
+    the request has none."""
+    if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
+        chunks = []
+        while True:
+            size_line = handler.rfile.readline(1024).split(b";", 1)[0].strip()
+            if not re.fullmatch(rb"[0-9a-fA-F]{1,8}", size_line):
+                raise ValueError("malformed chunked body")
+            size = int(size_line, 16)
+            if size == 0:
+                while handler.rfile.readline(1024).strip():  # trailers, up to the blank line
+                    pass
+                return b"".join(chunks)
+            if sum(map(len, chunks)) + size > MAX_PAYLOAD + 1:
+                raise ValueError("the body is larger than 10 MB")
+            chunks.append(handler.rfile.read(size))
+            handler.rfile.readline(2)  # the chunk's CRLF
+    declared = handler.headers.get_all("Content-Length") or []
+    if not declared:
+        return None
+    if len(set(declared)) > 1 or not re.fullmatch(r"[0-9]{1,12}", declared[0].strip()):
+        raise ValueError(f"Content-Length must be a number of bytes, not {', '.join(declared)!r}")
+    length = int(declared[0])
+    return handler.rfile.read(length) if length else b""
+
+
+class StageServer(ThreadingHTTPServer):
+    """The stage's HTTP server: a listen backlog for API Gateway's burst (a stage absorbs `burst` requests at
+    once and answers 429 beyond it, API Gateway developer guide, "Throttle requests to your REST APIs");
+    socketserver's backlog of 5 reset 154 of 200 concurrent connections."""
+
+    request_queue_size = 1024
+    daemon_threads = True

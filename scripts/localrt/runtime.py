@@ -23,7 +23,6 @@ import threading
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ from moto.server import ThreadedMotoServer
 
 from scripts import build_lambdas
 from scripts.localrt import cognito, eventbridge, iam, limits, ministack, moto_costs, priority, support
-from scripts.localrt.apigateway import IntegrationError, RestApi, TokenBucket, stage_handler
+from scripts.localrt.apigateway import IntegrationError, RestApi, StageServer, TokenBucket, stage_handler
 from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.deployer import WEBHOOKS_KEY, Deployer
 from scripts.localrt.evaluate import Endpoints, Evaluation, evaluate
@@ -76,7 +75,7 @@ class LocalRuntime:
     stream_arns: dict[str, str] = field(default_factory=dict)
     _moto: Any = None
     _moto_app: Any = None  # moto's WSGI app, unwrapped (priority.py wraps what its socket serves)
-    _api_server: ThreadingHTTPServer | None = None
+    _api_server: StageServer | None = None
     lambdas: LambdaService | None = None  # the functions' worker processes
     user_pools: cognito.LocalUserPools = field(default_factory=cognito.LocalUserPools)
     api_keys: dict[str, str] = field(default_factory=dict)  # name -> value of each API key of the stage
@@ -409,5 +408,5 @@ class LocalRuntime:
             ),
         )
         answering = priority.PRIORITY.answering if self.engine == "moto" else contextlib.nullcontext
-        self._api_server = ThreadingHTTPServer(("127.0.0.1", self.api_port), stage_handler(api, stage, answering))
+        self._api_server = StageServer(("127.0.0.1", self.api_port), stage_handler(api, stage, answering))
         threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True).start()
