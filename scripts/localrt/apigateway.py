@@ -443,7 +443,8 @@ def read_body(handler: BaseHTTPRequestHandler) -> bytes | None:
     refused, ValueError: `abc`, `1e3` and `-1` once dropped the connection or blocked its thread); None when
     the request has none."""
     if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
-        chunks = []
+        chunks: list[bytes] = []
+        received = 0
         while True:
             size_line = handler.rfile.readline(1024).split(b";", 1)[0].strip()
             if not re.fullmatch(rb"[0-9a-fA-F]{1,8}", size_line):
@@ -453,7 +454,8 @@ def read_body(handler: BaseHTTPRequestHandler) -> bytes | None:
                 while handler.rfile.readline(1024).strip():  # trailers, up to the blank line
                     pass
                 return b"".join(chunks)
-            if sum(map(len, chunks)) + size > MAX_PAYLOAD + 1:
+            received += size
+            if received > MAX_PAYLOAD + 1:
                 raise ValueError("the body is larger than 10 MB")
             chunks.append(handler.rfile.read(size))
             handler.rfile.readline(2)  # the chunk's CRLF
