@@ -53,3 +53,10 @@ def test_a_changed_object_is_refused() -> None:
         claim_check.resolve(detail, FakeS3({("claims-bucket", key): content.replace(b"o-1", b"o-2")}))
     with pytest.raises(claim_check.ClaimCheckError, match="not an s3:// claim-check URI"):
         claim_check.resolve({**detail, "payload": {"uri": "https://example.org/x"}}, None)
+
+
+def test_a_referenced_object_nested_thousands_deep_is_refused_not_a_recursion_error() -> None:
+    deep = b'{"a": ' + b"[" * 12_000 + b"]" * 12_000 + b"}"
+    detail = claim_check.reference(CHANGE, "claims-bucket", "claims/deep.json", deep)
+    with pytest.raises(claim_check.ClaimCheckError, match="levels deep"):
+        claim_check.resolve(detail, FakeS3({("claims-bucket", "claims/deep.json"): deep}))

@@ -270,3 +270,13 @@ def test_nesting_up_to_32_levels_is_stored_and_deeper_is_400(crud: CrudClient) -
         assert response.status == 400, response.body
         assert response.json()["error"] == "ValidationError"
     assert len(crud.stored()) == 2
+
+
+@pytest.mark.parametrize("levels", [9_000, 16_000])
+def test_a_body_nested_thousands_deep_is_a_400_not_a_dropped_connection(crud: CrudClient, levels: int) -> None:
+    """Issue #28, finding 5: 10,500-16,000 nested arrays dropped the connection (RecursionError in the stage's
+    parser) and 9,000 levels took ~30 s of CPU before their 400. The depth is bounded before anything parses."""
+    body = '{"name": "n", "attributes": {"a": ' + "[" * levels + "]" * levels + "}}"
+    response = crud.request("POST", "/items", raw=body)
+    assert (response.status, response.json()["error"]) == (400, "ValidationError")
+    assert crud.stored() == []

@@ -489,3 +489,17 @@ def test_the_exporter_names_the_export_after_its_scheduled_day_and_notifies(
     }
     [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
     assert json.loads(message["Body"]) == answer
+
+
+DEEP_LINE = '{"name": "n", "attributes": {"a": ' + "[" * 12_000 + "]" * 12_000 + "}}"
+
+
+def test_a_line_nested_thousands_deep_is_rejected_by_itself(contract: ItemContract) -> None:
+    """Issue #28, finding 4: 12,000 nested arrays (24 KB, under the item limit) raised RecursionError, which
+    failed the whole chunk (up to 1,000 lines) instead of rejecting the line with its number."""
+    with pytest.raises(LineRejected, match="nest more than 32 levels deep"):
+        parse(contract, DEEP_LINE)
+
+
+def test_a_deep_first_line_does_not_stop_the_planner() -> None:
+    assert looks_like_json_lines(DEEP_LINE.encode() + b'\n{"name": "a"}\n') is None

@@ -19,7 +19,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from common.json_text import dumps
+from common.json_text import deeper_than, dumps
+
+# An item nests at most 32 levels (DynamoDB); a change wraps its images in a few more.
+CHANGE_MAX_DEPTH = 40
 
 REFERENCE_FIELDS = (
     "eventId",
@@ -68,5 +71,8 @@ def resolve(detail: Mapping[str, Any], s3: Any) -> dict[str, Any]:
     content = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     if len(content) != payload.get("bytes") or hashlib.sha256(content).hexdigest() != payload.get("sha256"):
         raise ClaimCheckError(f"{uri} does not match its reference (size or sha256 differ)")
-    change: dict[str, Any] = json.loads(content)
+    text = content.decode("utf-8")
+    if deeper_than(text, CHANGE_MAX_DEPTH):  # before parsing: json.loads recurses once per level
+        raise ClaimCheckError(f"{uri} nests objects and arrays more than {CHANGE_MAX_DEPTH} levels deep")
+    change: dict[str, Any] = json.loads(text)
     return change

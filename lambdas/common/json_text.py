@@ -13,6 +13,7 @@ would write as null).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 try:
@@ -36,3 +37,21 @@ def dumps(value: Any) -> str:
 def utf8_size(text: str) -> int:
     """Bytes of text in UTF-8, the way AWS counts payload limits."""
     return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def deeper_than(text: str, levels: int) -> bool:
+    """Whether JSON text nests objects and arrays more than `levels` deep, found without parsing it (in time
+    linear in its length): json.loads recurses once per level, so 12,000 nested arrays raise RecursionError
+    (which no `except ValueError` catches) and a few thousand cost seconds in a validator."""
+    if text.count("[") + text.count("{") <= levels:
+        return False
+    level = 0
+    for bracket in _NOT_BRACKET.sub("", _STRING.sub("", text)):
+        level += 1 if bracket in "[{" else -1
+        if level > levels:
+            return True
+    return False

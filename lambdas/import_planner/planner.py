@@ -18,6 +18,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from common.json_text import deeper_than
+
 READ_BYTES = 1 << 20  # the object is read in 1 MiB pieces: memory stays flat whatever its size
 OWNER_PATTERN = re.compile(r"^[A-Za-z0-9@._:+=/-]{1,128}$")  # what the API's owner keys may hold
 
@@ -59,6 +61,7 @@ def line_ends(body: Any) -> Iterator[int]:
 
 
 SAMPLE_LINES = 100  # lines of the object's start looked at to tell JSON lines from anything else
+SNIFF_MAX_DEPTH = 64  # a line nested deeper tells nothing here (an item nests 32 levels at most)
 
 
 def looks_like_json_lines(head: bytes) -> str | None:
@@ -69,6 +72,8 @@ def looks_like_json_lines(head: bytes) -> str | None:
     complete = text.split("\n")[:-1] if "\n" in text else [text]
     sample = [line for line in complete if line.strip()][:SAMPLE_LINES]
     for line in sample:
+        if deeper_than(line, SNIFF_MAX_DEPTH):  # json.loads would recurse once per level; the worker rejects it
+            continue
         try:
             json.loads(line)
         except ValueError:

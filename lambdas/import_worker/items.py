@@ -24,6 +24,8 @@ from typing import Any
 
 import fastjsonschema
 
+from common.json_text import deeper_than
+
 ERROR_CHARS = 120  # a rejection's message in a report: enough to act on, bounded so reports stay small
 
 
@@ -100,6 +102,8 @@ def parse(contract: ItemContract, line: str) -> tuple[dict[str, Any], int]:
             raise LineRejected(f"a number has more than {contract.max_digits} significant digits")
         return float(literal) if any(c in literal for c in ".eE") else int(literal)
 
+    if deeper_than(line, contract.max_depth):  # before parsing: json.loads recurses once per level
+        raise LineRejected(f"objects and arrays nest more than {contract.max_depth} levels deep")
     try:
         body = json.loads(line, parse_constant=_refuse_constant, parse_float=number, parse_int=number)
     except json.JSONDecodeError as error:
