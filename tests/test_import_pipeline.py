@@ -503,3 +503,23 @@ def test_a_line_nested_thousands_deep_is_rejected_by_itself(contract: ItemContra
 
 def test_a_deep_first_line_does_not_stop_the_planner() -> None:
     assert looks_like_json_lines(DEEP_LINE.encode() + b'\n{"name": "a"}\n') is None
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["1E+126", "-1E+126", "9.9999999999999999999999999999999999999E+125", "1E-130", "1E-131", "-1E-131", "0.0", "1e400"],
+)
+def test_the_importer_accepts_a_number_exactly_when_the_api_does(
+    crud: CrudClient, contract: ItemContract, number: str
+) -> None:
+    """Issue #28, finding 7: the importer compared numbers as floats, where 1E+126 equals DynamoDB's largest
+    number 9.99...E+125, and imported what the API refuses."""
+    line = '{"name": "n", "attributes": {"x": ' + number + "}}"
+    api_accepts = crud.request("POST", "/items", raw=line).status == 201
+    try:
+        parse(contract, line)
+        imported = True
+    except LineRejected as rejected:
+        imported = False
+        assert "range" in str(rejected) or "not JSON" in str(rejected)
+    assert imported == api_accepts

@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import fastjsonschema
@@ -41,6 +42,7 @@ class ItemContract:
     item_overhead_chars: int
     max_depth: int = 32
     max_digits: int = 38
+    number_range: tuple[Decimal, Decimal] = (Decimal("1E-130"), Decimal("9.9999999999999999999999999999999999999E+125"))
     _validate: list[Callable[[Any], Any]] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -53,6 +55,11 @@ class ItemContract:
             item_overhead_chars=int(contract["itemOverheadChars"]),
             max_depth=int(contract.get("maxDepth", 32)),
             max_digits=int(contract.get("maxDigits", 38)),
+            **(
+                {"number_range": (Decimal(contract["numberRange"]["smallest"]), Decimal(contract["numberRange"]["largest"]))}
+                if "numberRange" in contract
+                else {}
+            ),
         )
 
     def validator(self) -> Callable[[Any], Any]:
@@ -97,9 +104,16 @@ def parse(contract: ItemContract, line: str) -> tuple[dict[str, Any], int]:
     if chars > contract.max_body_chars:
         raise LineRejected(f"longer than {contract.max_body_chars} characters, the largest item the API stores")
 
+    smallest, largest = contract.number_range
+
     def number(literal: str) -> int | float:
+        """The API's number rule, compared as decimals: at most max_digits significant digits, 0 or a magnitude
+        within DynamoDB's range (as a float, 9.99...E+125 and 1E+126 are the same number)."""
         if significant_digits(literal) > contract.max_digits:
             raise LineRejected(f"a number has more than {contract.max_digits} significant digits")
+        magnitude = Decimal(literal).copy_abs()  # abs() would round to the context's 28 digits
+        if magnitude and not smallest <= magnitude <= largest:
+            raise LineRejected(f"a number is outside DynamoDB's range ({smallest} to {largest} in magnitude)")
         return float(literal) if any(c in literal for c in ".eE") else int(literal)
 
     if deeper_than(line, contract.max_depth):  # before parsing: json.loads recurses once per level

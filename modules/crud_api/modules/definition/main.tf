@@ -54,8 +54,10 @@ locals {
   })
 
   # As text: exact decimals (and a form checkov's HCL parser reads).
-  dynamodb_number_smallest = tonumber("1E-130")
-  dynamodb_number_largest  = tonumber("9.9999999999999999999999999999999999999E+125")
+  dynamodb_number_smallest_text = "1E-130"
+  dynamodb_number_largest_text  = "9.9999999999999999999999999999999999999E+125"
+  dynamodb_number_smallest      = tonumber(local.dynamodb_number_smallest_text)
+  dynamodb_number_largest       = tonumber(local.dynamodb_number_largest_text)
   dynamodb_number = {
     type = "number"
     anyOf = [
@@ -333,7 +335,13 @@ locals {
       }
     }
   }
-  webhook_body_schema = { type = "object", description = "Any JSON object; it becomes the event's detail.body." }
+  # Its values are JsonValues, as an item's are: a number out of DynamoDB's range (1e400) is a 400 here, never
+  # an Infinity on the bus that no JSON consumer can read.
+  webhook_body_schema = {
+    type                 = "object"
+    description          = "Any JSON object whose numbers are 0 or of magnitude 1E-130 to 9.9999999999999999999999999999999999999E+125; it becomes the event's detail.body."
+    additionalProperties = { "$ref" = "#/components/schemas/JsonValue" }
+  }
 
   openapi = templatefile("${path.module}/templates/openapi.json.tftpl", {
     webhook_path        = local.webhook_path

@@ -39,5 +39,7 @@ output "item_contract" {
     itemOverheadChars = local.item_overhead_chars
     maxDepth          = local.max_depth
     maxDigits         = 38
+    # Exact decimals as text (a JSON number would reach Python as the float 1e+126, above the range).
+    numberRange = { smallest = local.dynamodb_number_smallest_text, largest = local.dynamodb_number_largest_text }
   }), "#/components/schemas/", "#/definitions/")
 }
