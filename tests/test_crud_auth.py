@@ -96,11 +96,31 @@ def test_a_pool_token_and_an_api_key_are_both_needed(caller: Caller) -> None:
         ({"exp": int(time.time()) - 1}, "expired"),
         ({"iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"}, "another pool"),
         ({"token_use": "access"}, "an access token where no scope is asked (API Gateway wants the ID token)"),
+        # Issue #28, finding 8: these dropped the connection, or never expired, or were accepted.
+        ({"exp": "abc"}, "an exp that is not a number"),
+        ({"exp": [1]}, "an exp that is a list"),
+        ({"exp": {"at": 1}}, "an exp that is an object"),
+        ({"exp": None}, "an exp that is null"),
+        ({"exp": "1e999"}, "an exp that is a string of a number"),
+        ({"exp": True}, "an exp that is a boolean"),
+        ({"nbf": int(time.time()) + 600}, "not valid before a time to come"),
+        ({"nbf": "soon"}, "an nbf that is not a number"),
     ],
 )
 def test_tokens_api_gateway_would_refuse_are_401(caller: Caller, claims: dict[str, Any], why: str) -> None:
     response = caller.request("GET", "/items", Authorization=caller.token(**claims), **{"x-api-key": "key-1"})
     assert (response.status, response.json()["error"]) == (401, "Unauthorized"), why
+
+
+def test_a_token_without_a_key_id_is_401(caller: Caller) -> None:
+    claims = {
+        "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{caller.pool_id}",
+        "sub": "ada",
+        "token_use": "id",
+        "exp": int(time.time()) + 600,
+    }
+    keyless = jwt.encode({"alg": "RS256"}, claims, MOTO_PRIVATE_KEY)
+    assert caller.request("GET", "/items", Authorization=keyless, **{"x-api-key": "key-1"}).status == 401
 
 
 def test_a_token_signed_by_another_key_is_401(caller: Caller) -> None:

@@ -507,7 +507,16 @@ def test_a_deep_first_line_does_not_stop_the_planner() -> None:
 
 @pytest.mark.parametrize(
     "number",
-    ["1E+126", "-1E+126", "9.9999999999999999999999999999999999999E+125", "1E-130", "1E-131", "-1E-131", "0.0", "1e400"],
+    [
+        "1E+126",
+        "-1E+126",
+        "9.9999999999999999999999999999999999999E+125",
+        "1E-130",
+        "1E-131",
+        "-1E-131",
+        "0.0",
+        "1e400",
+    ],
 )
 def test_the_importer_accepts_a_number_exactly_when_the_api_does(
     crud: CrudClient, contract: ItemContract, number: str

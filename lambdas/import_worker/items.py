@@ -56,7 +56,12 @@ class ItemContract:
             max_depth=int(contract.get("maxDepth", 32)),
             max_digits=int(contract.get("maxDigits", 38)),
             **(
-                {"number_range": (Decimal(contract["numberRange"]["smallest"]), Decimal(contract["numberRange"]["largest"]))}
+                {
+                    "number_range": (
+                        Decimal(contract["numberRange"]["smallest"]),
+                        Decimal(contract["numberRange"]["largest"]),
+                    )
+                }
                 if "numberRange" in contract
                 else {}
             ),

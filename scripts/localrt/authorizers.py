@@ -20,6 +20,7 @@ that needs them never runs here unchecked.
 from __future__ import annotations
 
 import json
+import math
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -266,9 +267,20 @@ class Authorizers:
         except (JoseError, ValueError):
             return None
         claims: dict[str, Any] = dict(decoded.claims)
-        if claims.get("iss") != pool.issuer or float(claims.get("exp", 0)) <= self.clock():
+        expires, not_before = claims.get("exp"), claims.get("nbf", 0)
+        # Cognito signs every token with a key its JWKS names (kid), and exp and nbf are NumericDates
+        # (RFC 7519 section 2): anything else is not one of the pool's tokens.
+        if "kid" not in decoded.header or not (_numeric_date(expires) and _numeric_date(not_before)):
+            return None
+        now = self.clock()
+        if claims.get("iss") != pool.issuer or expires <= now or not_before > now:
             return None
         return claims
+
+
+def _numeric_date(value: Any) -> bool:
+    """A JSON number of seconds (not a string, list, null or boolean; finite, so 1e999 is no date)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _policy_allows(policy: Mapping[str, Any], method_arn: str) -> bool:
