@@ -529,3 +529,22 @@ def test_the_importer_accepts_a_number_exactly_when_the_api_does(
     else:
         with pytest.raises(LineRejected, match=r"range|not JSON"):
             parse(contract, line)
+
+
+def test_a_failed_chunk_is_logged_with_where_and_why(
+    aws: None, monkeypatch: pytest.MonkeyPatch, crud_definition: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue #28, finding 8: the worker's log said only "batch item failures count 1"."""
+    monkeypatch.setenv("TABLE_NAME", "missing-table")
+    monkeypatch.setenv("ITEM_CONTRACT", crud_definition["item_contract"])
+    handler = load_handler("import_worker.handler")
+    monkeypatch.setattr(
+        handler, "client", {"s3": boto3.client("s3", region_name=REGION), "dynamodb": FailingTable()}.__getitem__
+    )
+    detail = upload(b'{"name": "a"}\n')
+    message = chunk_message(detail, {"index": 3, "firstLine": 1, "lines": 1, "start": 0, "end": 14})
+    assert handler.handler(sqs_event(message), LambdaContext())["batchItemFailures"] == [{"itemIdentifier": "m1"}]
+    [failed] = [r for r in caplog.records if r.getMessage().startswith("chunk failed")]
+    assert failed.exc_info is not None
+    assert "ProvisionedThroughputExceededException" in str(failed.exc_info[1])
+    assert getattr(failed, "index", None) == 3

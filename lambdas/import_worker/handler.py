@@ -47,6 +47,16 @@ def client(service: str) -> Any:
 
 def record_handler(record: SQSRecord) -> None:
     message = json.loads(record.body)
+    try:
+        import_and_answer(message)
+    except Exception:
+        # Powertools logs only "batch item failures count"; an operator needs which chunk and why.
+        where = {"source": message.get("source"), **(message.get("chunk") or {})}
+        logger.exception("chunk failed: SQS delivers it again, then the work DLQ keeps it", extra=where)
+        raise
+
+
+def import_and_answer(message: dict[str, Any]) -> None:
     result = import_chunk(message, contract(), os.environ["TABLE_NAME"], client("s3"), client("dynamodb"))
     logger.info(
         "chunk imported", extra={"source": message["source"], **{k: v for k, v in result.items() if k != "rejected"}}
