@@ -30,6 +30,9 @@ from common.json_text import deeper_than
 ERROR_CHARS = 120  # a rejection's message in a report: enough to act on, bounded so reports stay small
 
 
+DYNAMODB_NUMBER_RANGE = (Decimal("1E-130"), Decimal("9.9999999999999999999999999999999999999E+125"))
+
+
 class LineRejected(ValueError):
     """The line is not an item the API would accept; the message says why, in a report's words."""
 
@@ -42,7 +45,7 @@ class ItemContract:
     item_overhead_chars: int
     max_depth: int = 32
     max_digits: int = 38
-    number_range: tuple[Decimal, Decimal] = (Decimal("1E-130"), Decimal("9.9999999999999999999999999999999999999E+125"))
+    number_range: tuple[Decimal, Decimal] = DYNAMODB_NUMBER_RANGE
     _validate: list[Callable[[Any], Any]] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -55,22 +58,20 @@ class ItemContract:
             item_overhead_chars=int(contract["itemOverheadChars"]),
             max_depth=int(contract.get("maxDepth", 32)),
             max_digits=int(contract.get("maxDigits", 38)),
-            **(
-                {
-                    "number_range": (
-                        Decimal(contract["numberRange"]["smallest"]),
-                        Decimal(contract["numberRange"]["largest"]),
-                    )
-                }
-                if "numberRange" in contract
-                else {}
-            ),
+            number_range=number_range(contract.get("numberRange")),
         )
 
     def validator(self) -> Callable[[Any], Any]:
         if not self._validate:  # compiled once per process (fastjsonschema generates Python code)
             self._validate.append(fastjsonschema.compile(dict(self.schema)))
         return self._validate[0]
+
+
+def number_range(declared: Mapping[str, str] | None) -> tuple[Decimal, Decimal]:
+    """The contract's numberRange as exact decimals (a contract rendered before it had one: DynamoDB's)."""
+    if not declared:
+        return DYNAMODB_NUMBER_RANGE
+    return Decimal(declared["smallest"]), Decimal(declared["largest"])
 
 
 def characters(text: str) -> int:

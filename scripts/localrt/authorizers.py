@@ -26,7 +26,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import parse_qsl, urlsplit
 
 from joserfc import jwt
@@ -278,7 +278,7 @@ class Authorizers:
         return claims
 
 
-def _numeric_date(value: Any) -> bool:
+def _numeric_date(value: Any) -> TypeGuard[float]:
     """A JSON number of seconds (not a string, list, null or boolean; finite, so 1e999 is no date)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
