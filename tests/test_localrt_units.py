@@ -627,3 +627,24 @@ def test_a_state_machine_keeps_its_last_executions_and_still_refuses_every_stand
     with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
         sfn.start_execution(stateMachineArn=machine, name="change-0", input="{}")  # let go of long ago
     assert sfn.start_execution(stateMachineArn=machine, name="change-40", input="{}")["executionArn"]
+
+
+def test_a_port_a_stopped_server_left_in_time_wait_is_free_and_a_listener_is_named() -> None:
+    """Issue #29: stopping make local and starting it again within ~60 s was refused ("port 4566 is in use")
+    while nothing listened: the server's closed connections sat in TIME_WAIT and the probe did not set
+    SO_REUSEADDR, as the servers themselves do."""
+    import os
+
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server closes first: its side of the connection waits in TIME_WAIT
+    with pytest.raises(ports.PortInUse, match=f"port {port} \\(AWS APIs\\) is in use by pid {os.getpid()} "):
+        ports.ensure_free(port, "AWS APIs")
+    server.close()
+    client.close()
+    ports.ensure_free(port, "AWS APIs")  # nothing listens any more

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 from pathlib import Path
@@ -15,14 +16,49 @@ class PortInUse(RuntimeError):
     """A port the runtime was asked to listen on is taken."""
 
 
+def _probe() -> socket.socket:
+    """A socket that binds as the runtime's servers do (SO_REUSEADDR, like http.server's): connections of a
+    server stopped a moment ago, in TIME_WAIT for ~60 s, do not count as the port being in use; a listener does."""
+    probe = socket.socket()
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    return probe
+
+
 def ensure_free(port: int, what: str) -> None:
-    with socket.socket() as probe:
+    with _probe() as probe:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
+            held = holder(port)
             raise PortInUse(
-                f"port {port} ({what}) is in use: stop what listens there or choose another port"
+                f"port {port} ({what}) is in use{f' by {held}' if held else ''}: stop it or choose another port"
             ) from error
+
+
+PROC = Path("/proc")
+
+
+def holder(port: int) -> str | None:
+    """The process listening on a TCP port, as `pid 1234 (python3)`, when Linux's /proc tells (None elsewhere,
+    or for another user's process)."""
+    inodes = set()
+    for table in ("net/tcp", "net/tcp6"):
+        try:
+            rows = (PROC / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    for fd in PROC.glob("[0-9]*/fd/*") if inodes else ():
+        try:
+            if os.readlink(fd) in inodes:
+                pid = fd.parent.parent.name
+                return f"pid {pid} ({(PROC / pid / 'comm').read_text().strip()})"
+        except OSError:
+            continue
+    return None
 
 
 def ephemeral_low() -> int:
@@ -46,7 +82,7 @@ def free_port(rng: random.Random | None = None) -> int:
             return int(probe.getsockname()[1])
     for _ in range(100):
         port = pick.randrange(LOWEST, high)
-        with socket.socket() as probe:
+        with _probe() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
