@@ -46,7 +46,7 @@ test: setup ## Everything CI runs: build, lint, fmt, validate, terraform test, m
 	@$(TF_ENV) && $(PYTHON) -m scripts.check
 
 local: setup ## The whole system on localhost (moto + emulated API Gateway and Lambda; ENGINE=ministack for the second engine), from Terraform's evaluation of envs/local; Ctrl-C stops it
-	@$(TF_ENV) && $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)" --aws-port "$(or $(AWS_PORT),4566)" --api-port "$(or $(API_PORT),8080)" --engine "$(or $(ENGINE),moto)"
+	@$(TF_ENV) && VERBOSE="$(VERBOSE)" $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)" --aws-port "$(or $(AWS_PORT),4566)" --api-port "$(or $(API_PORT),8080)" --engine "$(or $(ENGINE),moto)"
 
 fire: setup ## Fire a schedule of the running make local now: make fire SCHEDULE=<name> (output export_schedule_name)
 	@$(PYTHON) -m scripts.localrt.fire "$(SCHEDULE)" --env "$(or $(ENV),local)"

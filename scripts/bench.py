@@ -16,6 +16,11 @@ Sections (each can be chosen with --only):
   (5 s, the runtime's process and its workers), p50/p99 of sequential POST and GET (sent from another
   process, as a caller's are, within the stage's throttling rate), and the throughput of one
   S3 import (lines per second from the upload to its notification).
+- soak: the local runtime under a long mixed workload (--soak-requests: creates, lists at page sizes 1, 20 and
+  100, gets, replaces, deletes, webhooks, misses) from another process: its process's RSS, threads and memory
+  mappings before and after (growth per request, goal flat), every answer's status (a reset counts as
+  "connection error"), then one large import (--soak-import-lines) waited on until every item's workflow has
+  started and its audit event arrived: lines/s, seconds to quiescence, and what is missing (goal: nothing).
 - e2e: wall time of the end-to-end suite (tests/e2e) against a local runtime it starts.
 - test_stages: the stage times of the last `make test` on this checkout (build/test-stages.json).
 """
@@ -24,15 +29,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
 import time
 import tracemalloc
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -436,6 +444,148 @@ def latency_client(
     return posts, gets
 
 
+def process_resources() -> dict[str, float]:
+    """This process's resident memory, threads and memory mappings (Linux /proc), where moto and the stage run."""
+    status = Path("/proc/self/status").read_text()
+    rss_kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    threads = int(re.search(r"Threads:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    with open("/proc/self/maps") as maps:
+        mappings = sum(1 for _ in maps)
+    return {"rss_mb": round(rss_kb / 1024, 1), "threads": threads, "memory_mappings": mappings}
+
+
+SOAK_PAGE_SIZES = (1, 20, 100)
+
+
+def soak_client(
+    api: str, webhook: str, webhook_key: str, requests: int, credentials: dict[str, str], rate: float | None
+) -> dict[str, int]:
+    """`requests` requests of a mixed workload (create, list at each page size, get, replace, delete, a webhook, a
+    missing item), paced within the stage's throttling: the count of each answer's status."""
+    statuses: dict[str, int] = {}
+    ids: list[str] = []
+    interval, next_start = (1 / rate if rate else 0.0), time.perf_counter()
+
+    def send(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        nonlocal next_start
+        time.sleep(max(0.0, next_start - time.perf_counter()))
+        next_start = max(next_start, time.perf_counter()) + interval
+        data = None if body is None else json.dumps(body).encode()
+        sent = {"Content-Type": "application/json", **(credentials if headers is None else headers)}
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, data, sent, method=method), timeout=30) as answer:
+                status, text = answer.status, answer.read()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read()
+        except OSError as error:  # a reset or a timeout: what the soak is there to catch
+            status, text = 0, str(error).encode()
+        key = str(status) if status else "connection error"
+        statuses[key] = statuses.get(key, 0) + 1
+        return json.loads(text) if status in (200, 201) else None
+
+    for i in range(requests):
+        step = i % 10
+        if step in (0, 1, 2) or not ids:
+            created = send("POST", f"{api}/items", {"name": f"soak-{i}", "status": "PENDING", "amount": i})
+            if created:
+                ids.append(created["id"])
+        elif step == 3:
+            send("GET", f"{api}/items?limit={SOAK_PAGE_SIZES[(i // 10) % len(SOAK_PAGE_SIZES)]}")
+        elif step == 4:
+            send("GET", f"{api}/items/{ids[-1]}")
+        elif step == 5:
+            send("PUT", f"{api}/items/{ids[-1]}", {"name": f"soak-{i}", "status": "PAID", "amount": i})
+        elif step == 6:
+            send("DELETE", f"{api}/items/{ids.pop(0)}")
+        elif step == 7 and webhook:
+            send("POST", f"{webhook}/soak", {"n": i}, {"x-api-key": webhook_key})
+        else:
+            send("GET", f"{api}/items/not-an-item-{i}")
+    return statuses
+
+
+def large_import(runtime: Any, lines: int, timeout: float = 3600) -> dict[str, Any]:
+    """One upload of `lines` lines, until every item's workflow has started and every item's audit event has
+    arrived (the system quiet again): lines/s to the notification, seconds to quiescence, what is missing."""
+    from moto.stepfunctions.responses import get_backend
+
+    from scripts.localrt import moto_costs
+
+    outputs, sqs = runtime.outputs, runtime.client("sqs")
+    evaluation = runtime.evaluation
+    workflow = get_backend(evaluation.account, evaluation.region).describe_state_machine(
+        outputs["workflow_state_machine_arn"]
+    )
+    workflows_before = moto_costs.started_executions(workflow)
+    audit = outputs["audit_queue_url"]
+    sqs.purge_queue(QueueUrl=audit)
+    notified = import_throughput(runtime, lines)
+    started, created, deadline = time.perf_counter(), 0, time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        received = sqs.receive_message(QueueUrl=audit, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        for message in received:
+            created += json.loads(message["Body"]).get("detail-type") == "item.created"
+        if received:
+            sqs.delete_message_batch(
+                QueueUrl=audit,
+                Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(received)],
+            )
+        workflows = moto_costs.started_executions(workflow) - workflows_before
+        if created >= lines and workflows >= lines:
+            break
+    return {
+        **{f"large_{k}": v for k, v in notified.items()},
+        "large_import_seconds_to_quiescence": round(
+            notified.get("import_seconds", 0) + time.perf_counter() - started, 1
+        ),
+        "large_import_audit_events_missing": max(0, lines - created),
+        "large_import_workflows_missing": max(0, lines - (moto_costs.started_executions(workflow) - workflows_before)),
+    }
+
+
+def soak(requests: int, import_lines_count: int) -> dict[str, Any]:
+    """The local runtime under a long mixed workload: its process's memory, threads and mappings before and after
+    (goal: flat), every answer's status, and a large import waited on until nothing is missing."""
+    from scripts.localrt.__main__ import caller_headers
+    from scripts.localrt.runtime import LocalRuntime
+
+    runtime = LocalRuntime()
+    try:
+        runtime.start()
+        gc.collect()
+        before = process_resources()
+        outputs = runtime.outputs
+        client = subprocess.run(
+            [
+                sys.executable, "-m", "scripts.bench", "--soak-client", outputs["api_url"],
+                outputs.get("webhook_url") or "", str(outputs.get("webhook_api_key") or ""), str(requests),
+            ]
+            + ([f"--rate={throttle.rate}"] if (throttle := runtime.stage_throttle()) else []),
+            input=json.dumps(caller_headers(runtime)),
+            cwd=ROOT, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if client.returncode:
+            raise RuntimeError(f"the soak's client failed:\n{client.stderr}")
+        time.sleep(5)  # the workflows and events the last requests caused
+        gc.collect()
+        after = process_resources()
+        imported = large_import(runtime, import_lines_count) if import_lines_count else {}
+        gc.collect()
+        after_import = process_resources()
+    finally:
+        runtime.stop()
+    return {
+        "soak_requests": requests,
+        "soak_statuses": json.loads(client.stdout),
+        **{f"start_{k}": v for k, v in before.items()},
+        **{f"end_{k}": v for k, v in after.items()},
+        "rss_kb_per_request": round((after["rss_mb"] - before["rss_mb"]) * 1024 / max(requests, 1), 2),
+        "mappings_per_request": round((after["memory_mappings"] - before["memory_mappings"]) / max(requests, 1), 3),
+        **imported,
+        **{f"after_import_{k}": v for k, v in after_import.items()},
+    }
+
+
 def test_stages() -> dict[str, Any]:
     path = BUILD / "test-stages.json"
     return json.loads(path.read_text()) if path.exists() else {"note": "no make test has run on this checkout yet"}
@@ -468,7 +618,7 @@ def e2e_suite() -> dict[str, Any]:
     return {"wall_s": round(time.perf_counter() - started, 1), "passed": result.returncode == 0}
 
 
-SECTIONS = ("packages", "imports", "fanout", "trigger", "pipeline", "runtime", "e2e", "test_stages")
+SECTIONS = ("packages", "imports", "fanout", "trigger", "pipeline", "runtime", "soak", "e2e", "test_stages")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -486,7 +636,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=BUILD / "bench.json")
     parser.add_argument("--latency-client", nargs=2, metavar=("API_URL", "REQUESTS"), help=argparse.SUPPRESS)
     parser.add_argument("--rate", type=float, help=argparse.SUPPRESS)  # the latency client's pace
+    parser.add_argument("--soak-requests", type=int, default=10_000, help="requests of the soak's mixed workload")
+    parser.add_argument(
+        "--soak-import-lines", type=int, default=50_000, help="lines of the soak's large import (0: none)"
+    )
+    parser.add_argument("--soak-client", nargs=4, metavar=("API", "WEBHOOK", "KEY", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.soak_client:  # the soak's caller, in its own process (credentials on stdin)
+        api, webhook, key, count = args.soak_client
+        print(json.dumps(soak_client(api, webhook, key, int(count), json.loads(sys.stdin.read()), args.rate)))
+        return 0
     if args.latency_client:  # the runtime section's caller, in its own process (credentials on stdin)
         api, requests = args.latency_client
         print(json.dumps(latency_client(api, int(requests), json.loads(sys.stdin.read()), args.rate)))
@@ -499,6 +658,7 @@ def main(argv: list[str] | None = None) -> int:
         "trigger": lambda: trigger(args.records, args.repeats),
         "pipeline": lambda: pipeline(args.records, args.repeats),
         "runtime": lambda: local_runtime(args.requests, args.idle_settle, not args.no_warm_start, args.import_lines),
+        "soak": lambda: soak(args.soak_requests, args.soak_import_lines),
         "e2e": e2e_suite,
         "test_stages": test_stages,
     }

@@ -577,11 +577,14 @@ def environment_prefix(env: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("env", help="an environment of envs/ (bootstrap included)")
+    parser.add_argument("env", nargs="?", default="", help="an environment of envs/ (bootstrap included)")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
-    if not (ROOT / "envs" / args.env / "main.tf").exists():
-        parser.error(f"there is no environment envs/{args.env}")
+    if not args.env or not (ROOT / "envs" / args.env / "main.tf").exists():
+        known = "|".join(sorted(p.parent.name for p in (ROOT / "envs").glob("*/main.tf")))
+        problem = "name an environment" if not args.env else f"there is no environment envs/{args.env}"
+        print(f"make deployer-policy: {problem}: ENV=<{known}>", file=sys.stderr)
+        return 2
     evaluation = evaluated((ROOT / "envs" / args.env).resolve())
     bucket, key = backend_location("dev" if args.env == "bootstrap" else args.env)
     if args.env == "bootstrap":

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,7 +54,7 @@ def role_session(outputs: dict[str, Any], role_arn: str, operator: boto3.session
         with urllib.request.urlopen(request, timeout=10) as response:
             credentials = json.loads(response.read())
     except urllib.error.HTTPError as refusal:
-        raise SystemExit(f"fire: Scheduler cannot assume {role_arn}: {refusal.read().decode() or refusal}") from None
+        raise SystemExit(f"Scheduler cannot assume {role_arn}: {refusal.read().decode() or refusal}") from None
     return boto3.session.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
@@ -89,20 +90,57 @@ def fire(outputs: dict[str, Any], schedule_name: str, when: datetime | None = No
             QueueUrl=queue.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"], MessageBody=payload
         )
     else:
-        raise SystemExit(f"fire: the local runtime does not fire targets like {arn}")
+        raise SystemExit(f"the local runtime does not fire targets like {arn}")
     return {"schedule": schedule_name, "target": arn, "input": json.loads(payload)}
+
+
+class Refusal(Exception):
+    """Why `make fire` cannot fire, in one line with what would be right."""
+
+
+def schedule_names(outputs: dict[str, Any]) -> list[str]:
+    """The running runtime's schedules; Refusal when it does not answer."""
+    scheduler = boto3.session.Session(
+        aws_access_key_id=outputs["aws_access_key_id"],
+        aws_secret_access_key=outputs["aws_secret_access_key"],
+        region_name=outputs["aws_region"],
+    ).client("scheduler", endpoint_url=outputs["aws_endpoint_url"])
+    try:
+        return sorted(s["Name"] for s in scheduler.list_schedules()["Schedules"])
+    except (BotoCoreError, ClientError) as error:
+        raise Refusal(
+            f"the local runtime at {outputs['aws_endpoint_url']} does not answer ({type(error).__name__}): start make local first"
+        ) from None
+
+
+def checked(env: str, schedule: str) -> dict[str, Any]:
+    """The running runtime's outputs, once the schedule is one of its schedules."""
+    path = ROOT / "envs" / env / ".local" / "outputs.json"
+    if not path.exists():
+        raise Refusal(
+            f"no local runtime of envs/{env} has started ({path.relative_to(ROOT)} is missing): start make local first"
+        )
+    outputs: dict[str, Any] = json.loads(path.read_text())
+    names = schedule_names(outputs)
+    listed = ", ".join(names) or "none"
+    if not schedule:
+        raise Refusal(f"name a schedule: SCHEDULE=<{'|'.join(names) or 'name'}>  (schedules of the running make local)")
+    if schedule not in names:
+        raise Refusal(f"no schedule {schedule!r} in the running make local (schedules: {listed})")
+    return outputs
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fire a schedule of the running local runtime now.")
-    parser.add_argument("schedule", help="the schedule's name (envs/<env> output export_schedule_name)")
+    parser.add_argument("schedule", nargs="?", default="", help="the schedule's name (output export_schedule_name)")
     parser.add_argument("--env", default="local")
     args = parser.parse_args(argv)
-    path = ROOT / "envs" / args.env / ".local" / "outputs.json"
-    if not path.exists():
-        print(f"fire: {path.relative_to(ROOT)} is missing; start the runtime first (make local ENV={args.env})")
-        return 1
-    print(json.dumps(fire(json.loads(path.read_text()), args.schedule), indent=2))
+    try:
+        outputs = checked(args.env, args.schedule)
+        print(json.dumps(fire(outputs, args.schedule), indent=2))
+    except (Refusal, SystemExit) as refusal:
+        print(f"make fire: {refusal}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -234,3 +234,10 @@ class InProcess:
         for name, value in headers.items():
             response_headers[name] = value
         return AWSResponse(request.url, status_code, response_headers, MockRawResponse(content))
+
+
+def started_executions(machine: StateMachine) -> int:
+    """Executions the state machine has started in this process, those let go of included."""
+    with _indexing:
+        indexed, by_name = _executions_by_name.get(machine, (0, {}))
+        return len(by_name) + max(0, len(machine.executions) - indexed)

@@ -220,6 +220,12 @@ class LocalRuntime:
         self._previous_moto_port = os.environ.get("MOTO_PORT")
         os.environ["MOTO_PORT"] = str(self.aws_port)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+        # moto's interpreter logs at ERROR every exception a state evaluates, those the definition handles on
+        # purpose too (a Choice reading a path an item may not have: NoSuchJsonPathError on ordinary GETs). A
+        # failure that matters ends its execution, which the API, the workers' logs and the history show;
+        # VERBOSE=1 keeps these lines.
+        if os.environ.get("VERBOSE") != "1":
+            logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         limits.install()  # payload limits counted as AWS counts them (limits.py)
         speed_up_interpreter()  # definitions and JSONPaths parsed once, inputs copied as JSON (stepfunctions.py)
         moto_costs.install()  # what AWS does in constant time, moto too (moto_costs.py)
