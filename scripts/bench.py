@@ -303,10 +303,13 @@ class StubTable:
         self.writes += 1
 
 
+INVALID_LINE = b"not json"
+
+
 def import_lines(count: int) -> list[bytes]:
     """Lines of an import: items of the API's default schema, ~200 bytes each, one in 50 invalid."""
     return [
-        b"not json" if i % 50 == 49 else json.dumps({"name": f"imported order {i}", "status": "PAID", "amount": i * 1.5,
+        INVALID_LINE if i % 50 == 49 else json.dumps({"name": f"imported order {i}", "status": "PAID", "amount": i * 1.5,
         "tags": ["bench", "import"], "attributes": {"customer": f"c-{i % 97}", "lines": [1, 2, 3]}}).encode()
         for i in range(count)
     ]  # fmt: skip
@@ -521,6 +524,12 @@ def large_import(runtime: Any, lines: int, timeout: float = 3600) -> dict[str, A
     sqs.purge_queue(QueueUrl=audit)
     notified = import_throughput(runtime, lines)
     started, created, deadline = time.perf_counter(), 0, time.perf_counter() + timeout
+    shown = started
+    expected = sum(1 for line in import_lines(lines) if line != INVALID_LINE)  # each valid line: one item
+    print(
+        f"soak: {lines}-line import notified {notified.get('import_status')}; waiting for workflows and events",
+        file=sys.stderr,
+    )
     while time.perf_counter() < deadline:
         received = sqs.receive_message(QueueUrl=audit, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
         for message in received:
@@ -531,22 +540,48 @@ def large_import(runtime: Any, lines: int, timeout: float = 3600) -> dict[str, A
                 Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(received)],
             )
         workflows = moto_costs.started_executions(workflow) - workflows_before
-        if created >= lines and workflows >= lines:
+        if created >= expected and workflows >= expected:
             break
+        if time.perf_counter() - shown > 10:
+            shown = time.perf_counter()
+            print(f"soak: {created}/{expected} audit events, {workflows}/{expected} workflows", file=sys.stderr)
     return {
         **{f"large_{k}": v for k, v in notified.items()},
         "large_import_seconds_to_quiescence": round(
             notified.get("import_seconds", 0) + time.perf_counter() - started, 1
         ),
-        "large_import_audit_events_missing": max(0, lines - created),
-        "large_import_workflows_missing": max(0, lines - (moto_costs.started_executions(workflow) - workflows_before)),
+        "large_import_items": expected,
+        "large_import_audit_events_missing": max(0, expected - created),
+        "large_import_workflows_missing": max(
+            0, expected - (moto_costs.started_executions(workflow) - workflows_before)
+        ),
     }
+
+
+def soak_half(runtime: Any, requests: int) -> dict[str, int]:
+    """`requests` of the soak's workload from another process, as a caller sends them: their statuses."""
+    from scripts.localrt.__main__ import caller_headers
+
+    outputs = runtime.outputs
+    client = subprocess.run(
+        [
+            sys.executable, "-m", "scripts.bench", "--soak-client", outputs["api_url"],
+            outputs.get("webhook_url") or "", str(outputs.get("webhook_api_key") or ""), str(requests),
+        ]
+        + ([f"--rate={throttle.rate}"] if (throttle := runtime.stage_throttle()) else []),
+        input=json.dumps(caller_headers(runtime)),
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if client.returncode:
+        raise RuntimeError(f"the soak's client failed:\n{client.stderr}")
+    statuses: dict[str, int] = json.loads(client.stdout)
+    print(f"soak: {requests} requests answered {statuses}", file=sys.stderr)
+    return statuses
 
 
 def soak(requests: int, import_lines_count: int) -> dict[str, Any]:
     """The local runtime under a long mixed workload: its process's memory, threads and mappings before and after
     (goal: flat), every answer's status, and a large import waited on until nothing is missing."""
-    from scripts.localrt.__main__ import caller_headers
     from scripts.localrt.runtime import LocalRuntime
 
     runtime = LocalRuntime()
@@ -554,18 +589,14 @@ def soak(requests: int, import_lines_count: int) -> dict[str, Any]:
         runtime.start()
         gc.collect()
         before = process_resources()
-        outputs = runtime.outputs
-        client = subprocess.run(
-            [
-                sys.executable, "-m", "scripts.bench", "--soak-client", outputs["api_url"],
-                outputs.get("webhook_url") or "", str(outputs.get("webhook_api_key") or ""), str(requests),
-            ]
-            + ([f"--rate={throttle.rate}"] if (throttle := runtime.stage_throttle()) else []),
-            input=json.dumps(caller_headers(runtime)),
-            cwd=ROOT, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if client.returncode:
-            raise RuntimeError(f"the soak's client failed:\n{client.stderr}")
+        # The first half warms the caches up (parsed definitions, JSONPaths, clients, the executions kept);
+        # growth is measured over the second.
+        statuses = soak_half(runtime, requests // 2)
+        time.sleep(5)
+        gc.collect()
+        warm = process_resources()
+        for status, count in soak_half(runtime, requests - requests // 2).items():
+            statuses[status] = statuses.get(status, 0) + count
         time.sleep(5)  # the workflows and events the last requests caused
         gc.collect()
         after = process_resources()
@@ -574,13 +605,16 @@ def soak(requests: int, import_lines_count: int) -> dict[str, Any]:
         after_import = process_resources()
     finally:
         runtime.stop()
+    second_half = max(requests - requests // 2, 1)
     return {
         "soak_requests": requests,
-        "soak_statuses": json.loads(client.stdout),
+        "soak_statuses": statuses,
         **{f"start_{k}": v for k, v in before.items()},
+        **{f"warm_{k}": v for k, v in warm.items()},
         **{f"end_{k}": v for k, v in after.items()},
-        "rss_kb_per_request": round((after["rss_mb"] - before["rss_mb"]) * 1024 / max(requests, 1), 2),
-        "mappings_per_request": round((after["memory_mappings"] - before["memory_mappings"]) / max(requests, 1), 3),
+        "rss_kb_per_request_when_warm": round((after["rss_mb"] - warm["rss_mb"]) * 1024 / second_half, 2),
+        "threads_per_request_when_warm": round((after["threads"] - warm["threads"]) / second_half, 4),
+        "mappings_per_request_when_warm": round((after["memory_mappings"] - warm["memory_mappings"]) / second_half, 4),
         **imported,
         **{f"after_import_{k}": v for k, v in after_import.items()},
     }

@@ -57,6 +57,7 @@ def test_local_runtime_section(tmp_path: Path) -> None:
         tmp_path,
         "--only",
         "runtime",
+        "soak",
         "--requests",
         "5",
         "--idle-settle",
@@ -64,6 +65,7 @@ def test_local_runtime_section(tmp_path: Path) -> None:
         "--no-warm-start",
         "--import-lines",
         "60",
+        *("--soak-requests", "40", "--soak-import-lines", "60"),
     )
     runtime = figures["runtime"]
     assert runtime["requests"] == 5
@@ -72,3 +74,9 @@ def test_local_runtime_section(tmp_path: Path) -> None:
     assert runtime["post_p99_ms"] >= runtime["post_p50_ms"] > 0
     assert (runtime["import_lines"], runtime["import_status"]) == (60, "PARTIAL")  # one line in 50 is invalid
     assert runtime["import_lines_per_second"] > 0
+    soak = figures["soak"]
+    assert sum(soak["soak_statuses"].values()) == 40
+    assert set(soak["soak_statuses"]) <= {"200", "201", "202", "204", "404", "429"}  # no reset, no 5xx
+    assert (soak["large_import_items"], soak["large_import_audit_events_missing"]) == (59, 0)
+    assert soak["large_import_workflows_missing"] == 0
+    assert soak["end_threads"] > 0
