@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 TF_ENV := . scripts/tf-env.sh
 ENV    ?=
 
-.PHONY: help setup build fmt lint gates validate tftest pytest test bench local fire plan apply destroy bootstrap deployer-policy e2e clean
+.PHONY: help setup build fmt lint gates validate tftest pytest test bench local fire token plan apply destroy bootstrap deployer-policy e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9 -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -50,6 +50,10 @@ local: setup ## The whole system on localhost (moto + emulated API Gateway and L
 
 fire: setup ## Fire a schedule of the running make local now: make fire SCHEDULE=<name> (output export_schedule_name)
 	@$(PYTHON) -m scripts.localrt.fire "$(SCHEDULE)" --env "$(or $(ENV),local)"
+
+token: ## A fresh ID token of the running make local's user, on one line (an hour): export TOKEN=$$(make -s token)
+	@test -x $(PYTHON) || { echo "make token: start make local first (no .venv yet)" >&2; exit 2; }
+	@$(PYTHON) -m scripts.localrt.token --env "$(or $(ENV),local)"
 
 bench: setup build ## Figures, never pass/fail, into build/bench.json: zips, cold imports, fan-out and trigger per record, local runtime latency, test stage times
 	@$(TF_ENV) && $(PYTHON) -m scripts.bench $(ARGS)

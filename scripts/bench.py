@@ -33,6 +33,7 @@ import gc
 import io
 import json
 import os
+import platform
 import random
 import re
 import statistics
@@ -625,18 +626,59 @@ def test_stages() -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {"note": "no make test has run on this checkout yet"}
 
 
+def flat(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested figures as (dotted name, value) pairs."""
+    if not isinstance(value, dict):
+        return [(prefix, value)]
+    return [pair for key, inner in value.items() for pair in flat(inner, f"{prefix}.{key}" if prefix else key)]
+
+
 def table(figures: dict[str, Any]) -> str:
-    lines = []
+    return "\n".join(f"  {name:<48} {value}" for name, value in flat(figures))
 
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(f"{prefix}.{key}" if prefix else key, inner)
-        else:
-            lines.append(f"  {prefix:<48} {value}")
 
-    walk("", figures)
-    return "\n".join(lines)
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def machine() -> str:
+    """What measured: cores, processor, memory, Python (figures from another machine are not comparable)."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    names = [line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")]
+    cpu = names[0] if names else platform.processor() or "unknown processor"
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    memory = re.search(r"MemTotal:\s+(\d+)", meminfo)
+    gib = int(memory.group(1)) / 1024 / 1024 if memory else 0
+    return f"{os.cpu_count()} cores, {cpu}, {gib:.0f} GiB, Python {platform.python_version()}"
+
+
+def merged(figures: dict[str, Any], previous: Path) -> dict[str, Any]:
+    """This run's sections over the previous file's: a run of some sections keeps the others' figures. Each
+    section records when and where it was measured."""
+    kept: dict[str, Any] = json.loads(previous.read_text()) if previous.exists() else {}
+    stamp = {"measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine()}
+    for name, section in figures.items():
+        kept[name] = {**section, **stamp} if isinstance(section, dict) else section
+    return {name: kept[name] for name in SECTIONS if name in kept}
+
+
+def benchmarks_doc(figures: dict[str, Any]) -> str:
+    """docs/benchmarks.md: every figure of build/bench.json, by section, with when and where it was measured.
+    The only place measured figures are written down; prose elsewhere links here."""
+    out = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` from `build/bench.json` (never edited by hand). Figures, not pass/fail: each",
+        "section says when and on what it was measured; `scripts/bench.py` says what each figure is.",
+    ]
+    for name, section in figures.items():
+        out += ["", f"## {name}", ""]
+        if not isinstance(section, dict):
+            out.append(f"{section}")
+            continue
+        out += [f"Measured {section.get('measured_at', '(unknown)')} on {section.get('machine', '(unknown)')}.", ""]
+        out += ["| figure | value |", "|---|---|"]
+        out += [f"| {name} | {value} |" for name, value in flat(section) if name not in ("measured_at", "machine")]
+    return "\n".join(out) + "\n"
 
 
 def e2e_suite() -> dict[str, Any]:
@@ -668,6 +710,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-warm-start", action="store_true", help="start the local runtime once, not twice")
     parser.add_argument("--only", nargs="*", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--output", type=Path, default=BUILD / "bench.json")
+    parser.add_argument("--doc", type=Path, default=DOC, help="the Markdown page of every figure (--no-doc: none)")
+    parser.add_argument("--no-doc", dest="doc", action="store_const", const=None)
     parser.add_argument("--latency-client", nargs=2, metavar=("API_URL", "REQUESTS"), help=argparse.SUPPRESS)
     parser.add_argument("--rate", type=float, help=argparse.SUPPRESS)  # the latency client's pace
     parser.add_argument("--soak-requests", type=int, default=10_000, help="requests of the soak's mixed workload")
@@ -697,10 +741,14 @@ def main(argv: list[str] | None = None) -> int:
         "test_stages": test_stages,
     }
     figures = {name: sections[name]() for name in SECTIONS if name in args.only}
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(figures, indent=2) + "\n")
     print(table(figures))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    everything = merged(figures, args.output)
+    args.output.write_text(json.dumps(everything, indent=2) + "\n")
     print(f"(written to {args.output})")
+    if args.doc is not None:
+        args.doc.write_text(benchmarks_doc(everything))
+        print(f"(and {args.doc.relative_to(ROOT) if args.doc.is_relative_to(ROOT) else args.doc})")
     return 0
 
 

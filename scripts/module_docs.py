@@ -189,12 +189,19 @@ def modules() -> list[Path]:
     return sorted(path for path in MODULES.iterdir() if (path / "variables.tf").is_file())
 
 
+ENVIRONMENT_ROOT = ROOT / "envs" / "dev"  # dev, staging and prod declare the same inputs and outputs
+
+
+def documented() -> list[tuple[Path, Path]]:
+    """(folder whose variables.tf and outputs.tf are read, README whose tables are generated from them)."""
+    return [(module, module / "README.md") for module in modules()] + [(ENVIRONMENT_ROOT, ROOT / "envs" / "README.md")]
+
+
 def drifted() -> list[str]:
     return [
-        str((module / "README.md").relative_to(ROOT))
-        for module in modules()
-        if not (module / "README.md").is_file()
-        or render((module / "README.md").read_text(), tables(module)) != (module / "README.md").read_text()
+        str(readme.relative_to(ROOT))
+        for folder, readme in documented()
+        if not readme.is_file() or render(readme.read_text(), tables(folder)) != readme.read_text()
     ]
 
 
@@ -207,10 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in stale:
             print(f"{name}: inputs/outputs tables drifted; run python -m scripts.module_docs", file=sys.stderr)
         return 1 if stale else 0
-    for module in modules():
-        readme = module / "README.md"
-        current = readme.read_text() if readme.is_file() else f"# {module.name}\n"
-        updated = render(current, tables(module))
+    for folder, readme in documented():
+        current = readme.read_text() if readme.is_file() else f"# {folder.name}\n"
+        updated = render(current, tables(folder))
         if updated != current:
             readme.write_text(updated)
             print(f"updated {readme.relative_to(ROOT)}", file=sys.stderr)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def bench(tmp_path: Path, *arguments: str) -> tuple[dict[str, Any], str]:
     output = tmp_path / "bench.json"
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.bench", "--output", str(output), *arguments],
+        [sys.executable, "-m", "scripts.bench", "--output", str(output), "--doc", str(tmp_path / "b.md"), *arguments],
         cwd=ROOT,
         text=True,
         capture_output=True,
@@ -50,6 +50,12 @@ def test_bench_writes_every_requested_section(tmp_path: Path) -> None:
     assert "fanout.us_per_record_ratio_to_naive" in printed
     assert figures["pipeline"]["lines"] == 300
     assert figures["pipeline"]["worker_us_per_line"] > 0
+    doc = (tmp_path / "b.md").read_text()  # docs/benchmarks.md's form: each section dated, with its machine
+    assert doc.count("\nMeasured ") == 6
+    assert (
+        "| fanout.ours.put_events_calls_per_record | 0.1 |" in doc
+        or "| ours.put_events_calls_per_record | 0.1 |" in doc
+    )
 
 
 def test_local_runtime_section(tmp_path: Path) -> None:

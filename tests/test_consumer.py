@@ -1,10 +1,10 @@
-"""README's "Reusing a module from another repository", run as a consumer would run it.
+"""examples/consumer, run as a consumer would run it.
 
-The working tree is committed into a throwaway repository, cloned bare and tagged; the section's shell lines
-build the Lambda packages from it, its two HCL blocks become a consumer root (main.tf) and its test
-(tests/consumer.tftest.hcl), and `terraform init`, `validate` and `test` run there. The only edits are the
-repository address (README's placeholder -> the bare clone) and the wheel index (pip reads the wheels this
-checkout already fetched, so the test needs no network).
+The working tree is committed into a throwaway repository, cloned bare and tagged; the shell lines of the
+example's README build the Lambda packages from it, its main.tf and tests/consumer.tftest.hcl become a consumer
+root, and `terraform init`, `validate` and `test` run there. The only edits are the repository address (the
+placeholder -> the bare clone) and the wheel index (pip reads the wheels this checkout already fetched, so the
+test needs no network).
 """
 
 from __future__ import annotations
@@ -23,10 +23,7 @@ PLACEHOLDER = "https://example.com/your-org/serverless-event-modules.git"
 TAG = "v0.1.0"
 
 
-def readme_section() -> str:
-    text = (ROOT / "README.md").read_text()
-    start = text.index("## Reusing a module from another repository")
-    return text[start : text.index("\n## ", start + 1)]
+EXAMPLE = ROOT / "examples" / "consumer"
 
 
 def code_blocks(section: str, language: str) -> list[str]:
@@ -69,18 +66,18 @@ def environment() -> dict[str, str]:
     return env
 
 
-def test_the_readme_section_runs_as_written_in_a_consumer_repository(
+def test_the_consumer_example_runs_as_written_in_a_consumer_repository(
     environment: dict[str, str], tmp_path: Path
 ) -> None:
-    section = readme_section()
-    [shell] = code_blocks(section, "sh")
-    [main_tf, test_hcl] = code_blocks(section, "hcl")
+    [shell] = code_blocks((EXAMPLE / "README.md").read_text(), "sh")
+    main_tf = (EXAMPLE / "main.tf").read_text()
+    test_hcl = (EXAMPLE / "tests" / "consumer.tftest.hcl").read_text()
     assert PLACEHOLDER in shell
     assert PLACEHOLDER in main_tf
     assert f"?ref={TAG}" in main_tf
     modules_used = set(re.findall(r"//modules/([a-z0-9_]+)\?ref=", main_tf))
     published = {p.name for p in (ROOT / "modules").iterdir() if (p / "main.tf").is_file()} - {"conventions"}
-    assert modules_used == published, f"README's consumer does not use {sorted(published - modules_used)}"
+    assert modules_used == published, f"examples/consumer does not use {sorted(published - modules_used)}"
 
     address = f"file://{tagged_bare_clone(tmp_path, environment)}"
     consumer = tmp_path / "consumer"

@@ -7,6 +7,7 @@ import json
 import random
 import socket
 import threading
+import types
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
@@ -456,21 +457,38 @@ def test_a_definition_is_parsed_once_and_its_executions_share_it(aws: None) -> N
     assert after.hits - before.hits >= 3, "the executions reuse the definition parsed when it was created"
 
 
-def test_make_local_shows_how_to_feed_the_pipeline_when_there_is_one() -> None:
-    from scripts.localrt.__main__ import pipeline_examples
+def test_every_command_make_local_prints_uses_only_what_env_sh_exports() -> None:
+    """Issue #29: printed commands used $INGEST_BUCKET and the like, which nothing set, and `aws` without
+    --endpoint-url, which AWS CLI v1 ignores in AWS_ENDPOINT_URL (it called the real SQS)."""
+    import re
+
+    from scripts.localrt.__main__ import environment_variables, try_commands
 
     outputs = {
+        "api_url": "http://127.0.0.1:8080/v1",
+        "audit_queue_url": "http://127.0.0.1:4566/1/items-local-audit",
         "ingest_bucket_name": "items-local-ingest-local",
+        "results_bucket_name": "items-local-results-local",
         "notifications_queue_url": "http://127.0.0.1:4566/1/items-local-notifications",
         "export_schedule_name": "items-local-export",
         "webhook_url": "http://127.0.0.1:8080/v1/webhooks",
         "webhook_api_key": "k3y",
     }
-    shown = pipeline_examples(outputs)
-    assert "s3://items-local-ingest-local/imports/orders.jsonl" in shown
-    assert "make fire SCHEDULE=items-local-export" in shown
-    assert "http://127.0.0.1:8080/v1/webhooks/stripe -H 'x-api-key: k3y'" in shown
-    assert pipeline_examples({"api_url": "http://127.0.0.1:8080/v1"}) == ""
+    credentials = {"Authorization": "eyJ.token", "x-api-key": "key-1"}
+    runtime = types.SimpleNamespace(
+        outputs=outputs,
+        aws_endpoint="http://127.0.0.1:4566",
+        evaluation=types.SimpleNamespace(region="us-east-1"),
+        operator_credentials={"aws_access_key_id": "AKIA", "aws_secret_access_key": "secret"},
+    )
+    exported = set(environment_variables(runtime, credentials))  # type: ignore[arg-type]
+    commands = try_commands(outputs, credentials, "local")
+    used = {name for line in commands for name in re.findall(r"\$([A-Z_]+)", line)}
+    assert used <= exported, used - exported
+    assert all('--endpoint-url "$AWS_ENDPOINT_URL"' in line for line in commands if line.startswith("aws "))
+    assert any("examples/orders.jsonl" in line for line in commands)
+    without_pipeline = try_commands({"api_url": outputs["api_url"]}, {}, "local")
+    assert not any("INGEST_BUCKET" in line or "TOKEN" in line for line in without_pipeline)
 
 
 class FirstPickTaken(random.Random):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import signal
 import sys
 import threading
@@ -17,13 +18,16 @@ from scripts.localrt import cognito
 from scripts.localrt.ports import PortInUse
 from scripts.localrt.runtime import LocalRuntime
 
+ROOT = Path(__file__).resolve().parents[2]
+LOCAL_USER = "local@example.com"  # the user make local signs in, and make token again
+
 
 def caller_headers(runtime: LocalRuntime) -> dict[str, str]:
     """What a caller of the local API sends: an ID token of a local user, an API key (as the environment asks)."""
     outputs, headers = runtime.outputs, {}
     if outputs["api_authorization"]["type"] == "COGNITO":
         tokens = cognito.sign_in(
-            runtime.client("cognito-idp"), outputs["user_pool_id"], outputs["user_pool_client_id"], "local@example.com"
+            runtime.client("cognito-idp"), outputs["user_pool_id"], outputs["user_pool_client_id"], LOCAL_USER
         )
         headers["Authorization"] = tokens["IdToken"]
     if outputs["api_authorization"]["api_key_required"]:
@@ -31,23 +35,81 @@ def caller_headers(runtime: LocalRuntime) -> dict[str, str]:
     return headers
 
 
-def pipeline_examples(outputs: dict[str, Any]) -> str:
-    """How to feed the pipeline (imports, the export, a webhook), when the environment has one."""
-    if "ingest_bucket_name" not in outputs:
-        return ""
-    return (
-        "The pipeline (with the same AWS variables):\n"
-        f"  aws s3 cp orders.jsonl s3://{outputs['ingest_bucket_name']}/imports/orders.jsonl "
-        "--content-type application/x-ndjson\n"
-        f"  aws sqs receive-message --queue-url {outputs['notifications_queue_url']}\n"
-        f"  make fire SCHEDULE={outputs['export_schedule_name']}\n"
-        + (
-            f"  curl -s -X POST {outputs['webhook_url']}/stripe -H 'x-api-key: {outputs['webhook_api_key']}' "
-            "-H 'Content-Type: application/json' -d '{\"type\": \"charge.succeeded\"}'\n"
-            if outputs.get("webhook_url")
-            else ""
-        )
+def api_headers(credentials: dict[str, str]) -> str:
+    """The curl options that send the caller's credentials, by the names env.sh exports."""
+    return ("" if "Authorization" not in credentials else ' -H "Authorization: $TOKEN"') + (
+        "" if "x-api-key" not in credentials else ' -H "x-api-key: $API_KEY"'
     )
+
+
+def try_commands(outputs: dict[str, Any], credentials: dict[str, str], env: str) -> list[str]:
+    """What to try once the system runs, each line runnable as printed once env.sh is sourced (AWS CLI v1 and
+    v2 alike: v1 ignores AWS_ENDPOINT_URL, so every aws command names the endpoint). README's Quickstart is
+    these lines for envs/local (tests/e2e/test_quickstart.py runs them)."""
+    headers = api_headers(credentials)
+    aws = 'aws --endpoint-url "$AWS_ENDPOINT_URL"'
+    lines = [
+        f"source envs/{env}/.local/env.sh",
+        f"curl -s -X POST \"$API_URL/items\"{headers} -H 'Content-Type: application/json' "
+        '-d \'{"name": "first", "status": "PENDING", "amount": 120}\'',
+        f'curl -s "$API_URL/items"{headers}',
+    ]
+    if "ingest_bucket_name" in outputs:
+        lines += [
+            f'{aws} s3 cp examples/orders.jsonl "s3://$INGEST_BUCKET/imports/orders.jsonl" '
+            "--content-type application/x-ndjson",
+            f'{aws} sqs receive-message --queue-url "$NOTIFICATIONS_QUEUE_URL" --wait-time-seconds 20',
+            f'{aws} s3 cp "s3://$RESULTS_BUCKET/reports/orders.json" -',
+            f'make fire ENV={env} SCHEDULE="$EXPORT_SCHEDULE"',
+        ]
+    if outputs.get("webhook_url"):
+        lines.append(
+            'curl -s -X POST "$WEBHOOK_URL/stripe" -H "x-api-key: $WEBHOOK_API_KEY" '
+            "-H 'Content-Type: application/json' -d '{\"type\": \"charge.succeeded\"}'"
+        )
+    lines.append(f'{aws} sqs receive-message --queue-url "$AUDIT_QUEUE_URL" --max-number-of-messages 10')
+    if "Authorization" in credentials:
+        lines.append(f"export TOKEN=$(make -s token ENV={env})")
+    return lines
+
+
+def environment_variables(runtime: LocalRuntime, credentials: dict[str, str]) -> dict[str, str]:
+    """What env.sh exports: the endpoint, region and operator's keys, the demo caller's credentials, the names
+    the Quickstart uses."""
+    assert runtime.evaluation is not None
+    outputs, region = runtime.outputs, runtime.evaluation.region
+    named = {
+        "AWS_ENDPOINT_URL": runtime.aws_endpoint,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_ACCESS_KEY_ID": runtime.operator_credentials["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": runtime.operator_credentials["aws_secret_access_key"],
+        "API_URL": outputs.get("api_url"),
+        "TOKEN": credentials.get("Authorization"),
+        "API_KEY": credentials.get("x-api-key"),
+        "AUDIT_QUEUE_URL": outputs.get("audit_queue_url"),
+        "INGEST_BUCKET": outputs.get("ingest_bucket_name"),
+        "RESULTS_BUCKET": outputs.get("results_bucket_name"),
+        "NOTIFICATIONS_QUEUE_URL": outputs.get("notifications_queue_url"),
+        "EXPORT_SCHEDULE": outputs.get("export_schedule_name"),
+        "WEBHOOK_URL": outputs.get("webhook_url"),
+        "WEBHOOK_API_KEY": outputs.get("webhook_api_key"),
+    }
+    return {name: str(value) for name, value in named.items() if value}
+
+
+def write_environment(runtime: LocalRuntime, credentials: dict[str, str], folder: Path | None = None) -> Path:
+    """envs/<env>/.local/env.sh, for `source`: every variable of environment_variables()."""
+    target = (folder or runtime.root / ".local") / "env.sh"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Written by make local: the running system's endpoint, the local operator's keys, a local user's token",
+        "# (valid for an hour: export TOKEN=$(make -s token)) and the names README's Quickstart uses.",
+        "unset AWS_PROFILE AWS_SESSION_TOKEN",
+        *(f"export {name}={shlex.quote(value)}" for name, value in environment_variables(runtime, credentials).items()),
+    ]
+    target.write_text("\n".join(lines) + "\n")
+    return target
 
 
 def write_outputs(runtime: LocalRuntime, headers: dict[str, str]) -> Path:
@@ -94,29 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException:
         runtime.stop()
         raise
-    print(json.dumps(runtime.outputs, indent=2))
     assert runtime.evaluation is not None  # start() evaluated the environment
-    collection = "items"
     credentials = caller_headers(runtime)
-    headers = "".join(f" -H '{name}: {value}'" for name, value in credentials.items())
+    outputs_file, environment_file = write_outputs(runtime, credentials), write_environment(runtime, credentials)
+    commands = "\n".join(f"  {line}" for line in try_commands(runtime.outputs, credentials, args.env))
+    token_note = " and a local user's token (an hour)" if "Authorization" in credentials else ""
     print(
-        "\nThe system is running. Try:\n"
-        + (
-            "  # a local user of the API's user pool (local@example.com), its ID token valid for one hour:\n"
-            if "Authorization" in credentials
-            else ""
-        )
-        + f"  curl -s -X POST {runtime.outputs['api_url']}/{collection} -H 'Content-Type: application/json'{headers} "
-        f'-d \'{{"name": "first", "status": "PENDING", "amount": 120}}\'\n'
-        f"  curl -s {runtime.outputs['api_url']}/{collection}{headers}\n"
-        f"AWS APIs ({ENGINES[runtime.engine]}; these are the local operator's keys): "
-        f"AWS_ENDPOINT_URL={runtime.aws_endpoint} "
-        f"AWS_DEFAULT_REGION={runtime.evaluation.region} "
-        f"AWS_ACCESS_KEY_ID={runtime.operator_credentials['aws_access_key_id']} "
-        f"AWS_SECRET_ACCESS_KEY={runtime.operator_credentials['aws_secret_access_key']} aws sqs receive-message "
-        f"--queue-url {runtime.outputs['audit_queue_url']}\n"
-        + pipeline_examples(runtime.outputs)
-        + f"Outputs for scripts: {write_outputs(runtime, credentials)}\n"
+        f"\nThe system is running ({ENGINES[runtime.engine]}). Each start begins empty, with new keys"
+        f"{token_note}. In another terminal:\n{commands}\n"
+        f"Outputs for scripts: {outputs_file.relative_to(ROOT)}; variables: {environment_file.relative_to(ROOT)}\n"
         + (
             f"Function logs: {runtime.log_dir}\n"
             if runtime.engine == "moto"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import urllib.error
 import urllib.request
 import uuid
@@ -203,3 +205,39 @@ def test_webhooks_refuse_senders_without_the_key_bad_json_and_large_bodies(syste
     assert (status, answer["error"]) == (400, "ValidationError")
     status, answer = post_webhook(system, "stripe", b'{"n": ' + b"[" * 5000 + b"]" * 5000 + b"}", key)
     assert (status, answer["error"]) == (400, "ValidationError")
+
+
+def test_the_readme_quickstart_runs_as_printed(system: System) -> None:
+    """Issue #29: every line of README's Quickstart (what make local prints) runs as printed, AWS CLI v1 included,
+    with the env.sh make local writes."""
+    from scripts.localrt.__main__ import write_environment, write_outputs
+    from tests.test_docs import ROOT, quickstart
+
+    if not system.moto_engine:
+        pytest.skip("the Quickstart is written for make local's default engine (moto)")
+    if shutil.which("aws") is None:
+        pytest.skip("the AWS CLI is not installed")
+    local = ROOT / "envs" / "local" / ".local"
+    if (local / "outputs.json").exists() or (local / "env.sh").exists():
+        pytest.skip("a make local of envs/local runs here: its outputs.json and env.sh are not replaced")
+    assert system.runtime is not None
+    written = [write_outputs(system.runtime, system.credentials), write_environment(system.runtime, system.credentials)]
+    printed: dict[str, str] = {}
+    try:
+        for line in quickstart():
+            script = f'set -euo pipefail; source envs/local/.local/env.sh; {line}; echo; echo "TOKEN=${{TOKEN:-}}"'
+            done = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, f"{line}\n{done.stdout}\n{done.stderr}"
+            printed[line] = done.stdout
+    finally:
+        for path in written:
+            path.unlink(missing_ok=True)
+    lines = list(printed)
+    assert json.loads(printed[lines[1]].split("\nTOKEN=")[0])["name"] == "first"
+    notification = next(out for line, out in printed.items() if "NOTIFICATIONS_QUEUE_URL" in line)
+    assert "PARTIAL" in notification  # examples/orders.jsonl: six lines imported, two rejected
+    report = json.loads(
+        next(out for line, out in printed.items() if "reports/orders.json" in line).split("\nTOKEN=")[0]
+    )
+    assert (report["imported"], [r["line"] for r in report["rejected"]]) == (6, [5, 7])
+    assert printed[lines[-1]].split("TOKEN=")[1].strip().startswith("eyJ")  # a fresh token

@@ -1,0 +1,22 @@
+mock_provider "aws" {
+  source = "./.terraform/modules/table/mocks/aws"
+}
+
+run "wires_the_modules_together" {
+  assert {
+    condition     = module.trigger.event_source_mapping.event_source_arn == module.table.stream_arn
+    error_message = "The trigger reads the table's stream."
+  }
+  assert {
+    condition     = endswith(module.bus.event_bus_arn, "/${module.fanout.environment_variables.EVENT_BUS_NAME}")
+    error_message = "The fan-out publishes to the bus."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_rule.shipped.event_bus_name == module.bus.event_bus_name
+    error_message = "Our own rule sits on the module's bus."
+  }
+  assert {
+    condition     = module.system.table_name == "orders-sys-items"
+    error_message = "The whole stack deploys beside the modules."
+  }
+}
