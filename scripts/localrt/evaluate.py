@@ -14,6 +14,9 @@ and the runtime swaps in the real one.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
 import json
 import os
 import re
@@ -150,11 +153,57 @@ def declared_region(environment_root: Path) -> str | None:
     return None
 
 
+CACHED = 8  # evaluations kept per environment root (.local/evaluations/), the newest
+INPUTS = ("modules", "statemachines", "mocks", "scripts/terraform")  # what an evaluation reads besides its root
+
+
+def _inputs_key(environment_root: Path, packages: dict[str, Any], endpoints: Endpoints, region: str | None) -> str:
+    """A hash of everything the evaluation reads: the root's files, every module, state machine and template,
+    the mocks, the offline provider kit, the packages' hashes, the endpoints and the region asked for."""
+    digest = hashlib.sha256(json.dumps([packages, endpoints.aws, endpoints.api, region], sort_keys=True).encode())
+    folders = [environment_root, *(ROOT / name for name in INPUTS)]
+    for folder in folders:
+        files = folder.glob("*") if folder == environment_root else folder.rglob("*")
+        for path in sorted(f for f in files if f.is_file() and not {".terraform", ".local"} & set(f.parts)):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
 def evaluate(
     environment_root: Path, packages: dict[str, Any], endpoints: Endpoints, region: str | None = None
 ) -> Evaluation:
     """The environment as Terraform evaluates it, with every reference resolved to the local runtime, in
-    `region` (default: the root's declared region; the mocked aws_region data source would answer the mock's)."""
+    `region` (default: the root's declared region; the mocked aws_region data source would answer the mock's).
+    An evaluation of unchanged inputs is read back from .local/evaluations/ (a warm make local skips both
+    `terraform test` runs)."""
+    cache = environment_root / ".local" / "evaluations"
+    key = _inputs_key(environment_root, packages, endpoints, region)
+    if (cached := cache / f"{key}.json").exists():
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            return _from_json(json.loads(cached.read_text()))
+    evaluation = _evaluate(environment_root, packages, endpoints, region)
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = cache / f"{key}.{os.getpid()}.partial"
+    partial.write_text(json.dumps(dataclasses.asdict(evaluation)))
+    partial.replace(cached)  # atomic: two processes evaluating at once both write a whole file
+    for stale in sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHED]:
+        stale.unlink(missing_ok=True)
+    return evaluation
+
+
+def _from_json(stored: dict[str, Any]) -> Evaluation:
+    return Evaluation(
+        region=stored["region"],
+        account=stored["account"],
+        resources=[Resource(**r) for r in stored["resources"]],
+        outputs=stored["outputs"],
+        data=[Resource(**r) for r in stored["data"]],
+    )
+
+
+def _evaluate(
+    environment_root: Path, packages: dict[str, Any], endpoints: Endpoints, region: str | None = None
+) -> Evaluation:
     init = ensure_initialised(environment_root)
     if init is not None and init.returncode != 0:
         raise TerraformError(f"terraform init failed in {environment_root}:\n{init.stdout}{init.stderr}")
