@@ -303,7 +303,8 @@ def build(source: Path, output: Path, bundle: tuple[str, ...] = (), wheel_cache:
             "source_code_hash": source_code_hash(content),
             "handler": f"{name}.handler.handler",
         }
-        print(f"{'built' if changed else 'unchanged'} {target} ({len(content)} bytes)", file=sys.stderr)
+        if changed:  # an unchanged zip is not news (make local's console said so for each of them)
+            print(f"built {target} ({len(content)} bytes)", file=sys.stderr)
     for stale in sorted(set(output.glob("*.zip")) - {output / f"{n}.zip" for n in functions}):
         stale.unlink()
     write_if_changed(output / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
