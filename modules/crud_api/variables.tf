@@ -97,9 +97,9 @@ variable "throttling_burst_limit" {
 }
 
 variable "authorization" {
-  description = "How callers authenticate: NONE (public), AWS_IAM (SigV4-signed requests; grant execute-api:Invoke on rest_api_execution_arn), COGNITO (tokens of the user pools in cognito_user_pool_arns) or CUSTOM (a Lambda REQUEST authorizer: custom_authorizer). api_keys adds an API key on top of any of them."
+  description = "How callers authenticate: AWS_IAM (the default: SigV4-signed requests; grant execute-api:Invoke on rest_api_execution_arn), COGNITO (tokens of the user pools in cognito_user_pool_arns), CUSTOM (a Lambda REQUEST authorizer: custom_authorizer) or NONE (public, chosen explicitly). api_keys adds an API key on top of any of them."
   type        = string
-  default     = "NONE"
+  default     = "AWS_IAM"
   validation {
     condition     = contains(["NONE", "AWS_IAM", "COGNITO", "CUSTOM"], var.authorization)
     error_message = "authorization must be NONE, AWS_IAM, COGNITO or CUSTOM."

@@ -285,7 +285,8 @@ run "api_keys_alone_protect_a_public_api" {
   command = apply
 
   variables {
-    api_keys = { names = ["ci"] }
+    authorization = "NONE"
+    api_keys      = { names = ["ci"] }
   }
 
   assert {
@@ -297,9 +298,22 @@ run "api_keys_alone_protect_a_public_api" {
 run "anonymous_api_has_no_security" {
   command = apply
 
+  variables {
+    authorization = "NONE" # only when a caller says so
+  }
+
   assert {
     condition     = !can(jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].post.security) && !can(jsondecode(aws_api_gateway_rest_api.this.body).components.securitySchemes)
     error_message = "authorization NONE without keys renders no security requirement."
+  }
+}
+
+run "an_api_left_to_its_default_is_authenticated" {
+  command = apply
+
+  assert {
+    condition     = jsondecode(aws_api_gateway_rest_api.this.body).paths["/items"].post.security == [{ sigv4 = [] }]
+    error_message = "crud_api without an authorization says who may call with IAM (SigV4), never publicly."
   }
 }
 
