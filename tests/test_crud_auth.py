@@ -329,3 +329,19 @@ def test_a_lambda_authorizer_decides_with_its_policy_cached_per_identity(aws: No
         assert (response.status, response.json()["error"]) == (status, code), token
     assert None not in calls
     assert [item["owner"] for item in crud.stored()] == ["acme"]
+
+
+def test_a_401_says_whether_the_token_was_missing_expired_or_invalid(caller: Caller) -> None:
+    """Issue #29: expired, garbage and missing tokens all got the same bare 401. API Gateway's Cognito
+    authorizer says "The incoming token has expired" for a token of the pool past its exp."""
+    key = {"x-api-key": "key-1"}
+    answers = {
+        "missing": caller.request("GET", "/items", **key),
+        "expired": caller.request("GET", "/items", Authorization=caller.token(exp=int(time.time()) - 1), **key),
+        "invalid": caller.request("GET", "/items", Authorization="not-a-token", **key),
+    }
+    assert {why: (a.status, a.json()["message"]) for why, a in answers.items()} == {
+        "missing": (401, "Unauthorized"),
+        "expired": (401, "The incoming token has expired"),
+        "invalid": (401, "Unauthorized"),
+    }

@@ -241,7 +241,7 @@ class RestApi:
         )
         decision = self.authorizers.check(operation, request.headers, signed)
         if decision.refusal is not None:
-            return self._gateway_response(decision.refusal, context)
+            return self._gateway_response(decision.refusal, context, decision.message)
         context["authorizer"] = decision.authorizer
         integration = operation["x-amazon-apigateway-integration"]
 
@@ -350,12 +350,12 @@ class RestApi:
         headers.update({k: str(v) for k, v in override["header"].items()})
         return Response(status, headers, body)
 
-    def _gateway_response(self, response_type: str, context: dict[str, Any]) -> Response:
+    def _gateway_response(self, response_type: str, context: dict[str, Any], message: str | None = None) -> Response:
         configured = self.openapi.get("x-amazon-apigateway-gateway-responses", {})
         group = "DEFAULT_4XX" if GATEWAY_DEFAULT_STATUS.get(response_type, 500) < 500 else "DEFAULT_5XX"
         answer = configured.get(response_type) or configured.get(group) or {}
         status = int(answer.get("statusCode", GATEWAY_DEFAULT_STATUS.get(response_type, 500)))
-        message = GATEWAY_MESSAGES.get(response_type, "Error")
+        message = message or GATEWAY_MESSAGES.get(response_type, "Error")
         context["error"].update(message=message, messageString=json.dumps(message), responseType=response_type)
         template = answer.get("responseTemplates", {}).get(
             "application/json", '{"message":$context.error.messageString}'

@@ -83,6 +83,14 @@ class Decision:
 
     authorizer: dict[str, Any] = field(default_factory=dict)
     refusal: str | None = None  # a gateway response type: UNAUTHORIZED, INVALID_API_KEY, ACCESS_DENIED, ...
+    message: str | None = None  # $context.error.message when it is not the type's usual one
+
+
+EXPIRED = "The incoming token has expired"  # API Gateway's Cognito authorizer, 401 (UNAUTHORIZED)
+
+
+class Expired(Exception):
+    """A token of the pool, validly signed, whose exp has passed."""
 
 
 class AuthorizerUnauthorized(Exception):
@@ -141,13 +149,13 @@ class Authorizers:
         if not requirements:
             return Decision()
         lowered = {name.lower(): value for name, value in headers.items()}
-        refusal = "UNAUTHORIZED"
+        refused = Decision(refusal="UNAUTHORIZED")
         for requirement in requirements:  # any one requirement (OpenAPI: OR); all of its schemes (AND)
             decision = self._check_requirement(requirement, lowered, signed)
             if decision.refusal is None:
                 return decision
-            refusal = decision.refusal
-        return Decision(refusal=refusal)
+            refused = decision
+        return refused
 
     def _check_requirement(
         self, requirement: Mapping[str, list[str]], headers: Mapping[str, str], signed: SignedRequest | None
@@ -174,8 +182,13 @@ class Authorizers:
     def _check_cognito(self, scheme: Mapping[str, Any], scopes: list[str], token: str) -> Decision:
         if not token:
             return Decision(refusal="UNAUTHORIZED")
+        expired = False
         for arn in scheme["x-amazon-apigateway-authorizer"]["providerARNs"]:
-            claims = self._verified_claims(self.user_pools[arn], token)
+            try:
+                claims = self._verified_claims(self.user_pools[arn], token)
+            except Expired:
+                expired = True
+                continue
             if claims is None:
                 continue
             if scopes:
@@ -185,7 +198,7 @@ class Authorizers:
             elif claims.get("token_use") != "id":
                 return Decision(refusal="UNAUTHORIZED")
             return Decision(authorizer={"claims": claims})
-        return Decision(refusal="UNAUTHORIZED")
+        return Decision(refusal="UNAUTHORIZED", message=EXPIRED if expired else None)
 
     def _check_sigv4(self, signed: SignedRequest | None) -> Decision:
 
@@ -273,8 +286,10 @@ class Authorizers:
         if "kid" not in decoded.header or not (_numeric_date(expires) and _numeric_date(not_before)):
             return None
         now = self.clock()
-        if claims.get("iss") != pool.issuer or expires <= now or not_before > now:
+        if claims.get("iss") != pool.issuer or not_before > now:
             return None
+        if expires <= now:
+            raise Expired(pool.pool_id)
         return claims
 
 

@@ -156,7 +156,7 @@ locals {
       "503" = "Busy; retry with backoff."
       "504" = "Timed out."
     },
-    contains(["COGNITO", "CUSTOM"], var.authorization) ? { "401" = "No token, or a token the authorizer refused." } : {},
+    contains(["COGNITO", "CUSTOM"], var.authorization) ? { "401" = "No token, an expired one (message: The incoming token has expired) or one the authorizer refused (message: Unauthorized)." } : {},
   ) : status => { description = description, headers = local.response_headers, content = local.error_content } }
   item_content = { "application/json" = { schema = { "$ref" = "#/components/schemas/${var.entity}" } } }
   # Each operation declares its own success (with the body's schema) and every error it can answer.
