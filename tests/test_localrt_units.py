@@ -695,3 +695,31 @@ def test_an_evaluation_of_unchanged_inputs_is_read_back_and_any_change_evaluates
     evaluation_module.evaluate(root, {"f": {"source_code_hash": "b"}}, endpoints)
     evaluation_module.evaluate(root, {"f": {"source_code_hash": "b"}}, Endpoints("http://127.0.0.1:1", "x"))
     assert len(runs) == 4
+
+
+def test_an_unsigned_request_to_the_aws_port_is_a_json_403_while_iam_is_enforced() -> None:
+    """Issue #29: an unsigned request to :4566 answered an HTML 500 after a 60-line traceback (moto's IAM check
+    read a missing Authorization header)."""
+    from scripts.localrt import iam
+
+    served: list[str] = []
+
+    def moto(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        served.append(environ["PATH_INFO"])
+        start_response("200 OK", [])
+        return [b"{}"]
+
+    app = iam.refuse_unsigned(moto)
+    answered: list[str] = []
+    iam.set_enforcement(True)
+    try:
+        body = app({"PATH_INFO": "/", "QUERY_STRING": ""}, lambda status, headers: answered.append(status))
+        app({"PATH_INFO": "/", "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=..."}, lambda *_: None)
+        app({"PATH_INFO": "/b/k", "QUERY_STRING": "X-Amz-Signature=abc"}, lambda *_: None)  # a presigned URL
+    finally:
+        iam.set_enforcement(False)
+    assert answered == ["403 Forbidden"]
+    assert json.loads(b"".join(body))["__type"] == "MissingAuthenticationTokenException"
+    assert served == ["/", "/b/k"]
+    app({"PATH_INFO": "/", "QUERY_STRING": ""}, lambda *_: None)  # not enforced: moto's own answer
+    assert served == ["/", "/b/k", "/"]

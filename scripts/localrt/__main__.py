@@ -181,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         runtime.stop()
+        for described in (outputs_file, environment_file):  # they describe a running system
+            described.unlink(missing_ok=True)
     return 0
 
 

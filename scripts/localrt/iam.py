@@ -468,3 +468,32 @@ class CredentialsServer:
     def stop(self) -> None:
         self._http.shutdown()
         self._http.server_close()
+
+
+MISSING_TOKEN = json.dumps(
+    {
+        "__type": "MissingAuthenticationTokenException",
+        "message": "Missing Authentication Token: sign requests with the local operator's keys "
+        '(source envs/<env>/.local/env.sh; aws --endpoint-url "$AWS_ENDPOINT_URL" ...)',
+    }
+).encode()
+
+
+def refuse_unsigned(app: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's WSGI app as the socket serves it, with a request that carries no signature (no Authorization
+    header, no presigned query) answered as AWS answers it, a JSON 403, while IAM is enforced: moto's own check
+    raised KeyError and answered an HTML 500 after a 60-line traceback on the console."""
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        enforced = ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+        query = environ.get("QUERY_STRING", "")
+        signed = "HTTP_AUTHORIZATION" in environ or "X-Amz-Signature=" in query or "Signature=" in query
+        if enforced and not signed and not environ.get("PATH_INFO", "").startswith("/moto-api"):
+            start_response(
+                "403 Forbidden",
+                [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(MISSING_TOKEN)))],
+            )
+            return [MISSING_TOKEN]
+        return app(environ, start_response)
+
+    return serve

@@ -233,7 +233,8 @@ class LocalRuntime:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._moto.start()
         self._moto_app = self._moto._server.app  # in-process calls use it as it is
-        self._moto._server.app = priority.PRIORITY.background_app(self._moto_app)  # calls over the socket
+        # Calls over the socket: background work, and refused unsigned as AWS refuses them.
+        self._moto._server.app = iam.refuse_unsigned(priority.PRIORITY.background_app(self._moto_app))
         request = urllib.request.Request(
             f"{self.aws_endpoint}/moto-api/config",
             data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
