@@ -120,6 +120,7 @@ def test_a_record_failing_past_its_retries_goes_to_the_on_failure_queue(aws: Non
 
 
 def test_make_local_refuses_a_taken_port_with_one_line_and_exit_2() -> None:
+    import os
     import socket
     import subprocess
     import sys
@@ -139,7 +140,7 @@ def test_make_local_refuses_a_taken_port_with_one_line_and_exit_2() -> None:
         )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"make local: port {port} (AWS APIs) is in use: stop what listens there or choose another port "
+        f"make local: port {port} (AWS APIs) is in use by pid {os.getpid()} (python): stop it or choose another port "
         "(make local AWS_PORT=... API_PORT=...)."
     ]
 

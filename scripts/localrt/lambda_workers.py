@@ -250,6 +250,10 @@ class LambdaService:
             stdout=log,
             stderr=subprocess.STDOUT,
             env={key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))},
+            # Ctrl-C at the terminal reaches the whole process group: the workers exited before the runtime
+            # knew it was stopping, and each was reported "restarting". The runtime stops them itself, and a
+            # worker exits with its parent (worker.exit_with_parent).
+            start_new_session=True,
         )
 
     def _keep_alive(self) -> None:
