@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 TF_ENV := . scripts/tf-env.sh
 ENV    ?=
 
-.PHONY: help setup build fmt lint gates validate tftest pytest test bench local fire token plan apply destroy bootstrap deployer-policy e2e clean
+.PHONY: help setup build fmt lint gates validate tftest pytest test bench local fire token user plan apply destroy bootstrap deployer-policy e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9 -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -53,9 +53,13 @@ fire: ## Fire a schedule of the running make local now: make fire SCHEDULE=<name
 	@test -x $(PYTHON) || { echo "make fire: start make local first (no .venv yet)" >&2; exit 2; }
 	@$(PYTHON) -m scripts.localrt.fire "$(SCHEDULE)" --env "$(or $(ENV),local)"
 
-token: ## A fresh ID token of the running make local's user, on one line (an hour): export TOKEN=$$(make -s token)
-	@test -x $(PYTHON) || { echo "make token: start make local first (no .venv yet)" >&2; exit 2; }
-	@$(PYTHON) -m scripts.localrt.token --env "$(or $(ENV),local)"
+token: ## A fresh ID token on one line (an hour): of make local's user, or ENV=<env> EMAIL=<address> by SRP; export TOKEN=$$(make -s token)
+	@test -x $(PYTHON) || { echo "make token: run make setup (or make local) first" >&2; exit 2; }
+	@if [ -z "$(ENV)" ] || [ "$(ENV)" = local ]; then $(PYTHON) -m scripts.localrt.token --env local; \
+	else $(TF_ENV) >/dev/null 2>&1 && $(PYTHON) -m scripts.users token "$(ENV)" --email "$(EMAIL)"; fi
+
+user: setup ## After the first apply: a user of ENV=<env>'s API (its Cognito pool), temporary password printed once: make user ENV=dev EMAIL=<address>
+	@$(TF_ENV) && $(PYTHON) -m scripts.users user "$(ENV)" --email "$(EMAIL)"
 
 bench: setup build ## Figures, never pass/fail, into build/bench.json: zips, cold imports, fan-out and trigger per record, local runtime latency, test stage times
 	@$(TF_ENV) && $(PYTHON) -m scripts.bench $(ARGS)
