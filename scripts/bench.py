@@ -39,6 +39,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import urllib.error
@@ -365,19 +366,24 @@ def import_throughput(runtime: Any, lines: int) -> dict[str, Any]:
     return {"import_lines": lines, "import_status": "no notification within 600 s"}
 
 
+def own_log_dir() -> Path:
+    """Function logs and stream checkpoints of the bench's runtime: never a `make local`'s of the same env."""
+    return Path(tempfile.mkdtemp(prefix="bench-runtime-"))
+
+
 def local_runtime(requests: int, idle_settle: float, warm_start: bool, lines: int = 2000) -> dict[str, Any]:
     from scripts.localrt.__main__ import caller_headers
     from scripts.localrt.runtime import LocalRuntime
 
     started = time.perf_counter()
-    runtime = LocalRuntime()
+    runtime = LocalRuntime(log_dir=own_log_dir())
     warm = None
     try:
         runtime.start()
         startup = time.perf_counter() - started
         if warm_start:  # again, with Terraform's and Python's caches warm, as a second make local starts
             runtime.stop()
-            started, runtime = time.perf_counter(), LocalRuntime()
+            started, runtime = time.perf_counter(), LocalRuntime(log_dir=own_log_dir())
             runtime.start()
             warm = round(time.perf_counter() - started, 1)
         idle = idle_cpu_percent(runtime, idle_settle)
@@ -585,7 +591,7 @@ def soak(requests: int, import_lines_count: int) -> dict[str, Any]:
     (goal: flat), every answer's status, and a large import waited on until nothing is missing."""
     from scripts.localrt.runtime import LocalRuntime
 
-    runtime = LocalRuntime()
+    runtime = LocalRuntime(log_dir=own_log_dir())
     try:
         runtime.start()
         gc.collect()
