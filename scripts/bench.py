@@ -322,9 +322,9 @@ def pipeline(count: int, repeats: int) -> dict[str, Any]:
     from import_worker.chunk import import_chunk
     from import_worker.items import ItemContract
 
-    from scripts.localrt import terraform_render
+    from scripts.tfeval import crud_definition
 
-    contract = ItemContract.from_json(terraform_render.crud_definition(table_name="items")["item_contract"])
+    contract = ItemContract.from_json(crud_definition(table_name="items")["item_contract"])
     body = b"\n".join(import_lines(count)) + b"\n"
     message = {
         "source": {"bucket": "ingest", "key": "imports/bench.jsonl", "versionId": "v1"},
@@ -658,13 +658,14 @@ def machine() -> str:
 
 
 def merged(figures: dict[str, Any], previous: Path) -> dict[str, Any]:
-    """This run's sections over the previous file's: a run of some sections keeps the others' figures. Each
-    section records when and where it was measured."""
+    """This run's sections over the previous file's: a run of some sections keeps the others' figures. When and
+    where each section was measured is kept beside them, under "measured"."""
     kept: dict[str, Any] = json.loads(previous.read_text()) if previous.exists() else {}
-    stamp = {"measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine()}
+    measured = dict(kept.get("measured") or {})
+    stamp = {"at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine()}
     for name, section in figures.items():
-        kept[name] = {**section, **stamp} if isinstance(section, dict) else section
-    return {name: kept[name] for name in SECTIONS if name in kept}
+        kept[name], measured[name] = section, stamp
+    return {**{name: kept[name] for name in SECTIONS if name in kept}, "measured": measured}
 
 
 def benchmarks_doc(figures: dict[str, Any]) -> str:
@@ -676,14 +677,17 @@ def benchmarks_doc(figures: dict[str, Any]) -> str:
         "Written by `make bench` from `build/bench.json` (never edited by hand). Figures, not pass/fail: each",
         "section says when and on what it was measured; `scripts/bench.py` says what each figure is.",
     ]
-    for name, section in figures.items():
-        out += ["", f"## {name}", ""]
-        if not isinstance(section, dict):
-            out.append(f"{section}")
-            continue
-        out += [f"Measured {section.get('measured_at', '(unknown)')} on {section.get('machine', '(unknown)')}.", ""]
-        out += ["| figure | value |", "|---|---|"]
-        out += [f"| {name} | {value} |" for name, value in flat(section) if name not in ("measured_at", "machine")]
+    measured = figures.get("measured") or {}
+    for name in (n for n in SECTIONS if n in figures):
+        stamp = measured.get(name) or {}
+        out += [
+            "",
+            f"## {name}",
+            "",
+            f"Measured {stamp.get('at', '(unknown)')} on {stamp.get('machine', '(unknown)')}.",
+            "",
+        ]
+        out += ["| figure | value |", "|---|---|", *(f"| {n} | {v} |" for n, v in flat(figures[name]))]
     return "\n".join(out) + "\n"
 
 

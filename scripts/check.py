@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs the project's checks in order, failing fast, with a one-line summary per stage.
 
-Stages: build, lint (ruff check + ruff format --check), fmt (terraform fmt -check -recursive),
+Stages: build, lint (ruff check + ruff format --check + the dependency contract, scripts/dependencies.py), fmt (terraform fmt -check -recursive),
 validate (terraform init + validate of every folder under modules/ and envs/ with .tf files),
 tftest (terraform test of every such folder with a tests/ directory), types (mypy --strict), checkov,
 pytest (with branch coverage floors; the IAM and ASL catalogue gates over every environment run there).
@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts import dependencies
 from scripts.terraform_init import SKIPPED_DIRS, ensure_initialised
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,9 +93,10 @@ def stage_lint(_: argparse.Namespace) -> Outcome:
     ruff = python_tool("ruff")
     check = run([ruff, "check", "."])
     fmt = run([ruff, "format", "--check", "."])
-    ok = check.returncode == 0 and fmt.returncode == 0
-    summary = "ruff check and ruff format --check clean" if ok else "ruff found problems"
-    return Outcome(ok, summary, check.stdout + check.stderr + fmt.stdout + fmt.stderr)
+    contract = dependencies.violations()  # the library and its tooling never depend on the local platform
+    ok = check.returncode == 0 and fmt.returncode == 0 and not contract
+    summary = "ruff check, ruff format --check and the dependency contract clean" if ok else "lint found problems"
+    return Outcome(ok, summary, check.stdout + check.stderr + fmt.stdout + fmt.stderr + "\n".join(contract))
 
 
 def existing_roots() -> list[str]:
@@ -177,7 +179,7 @@ COVERAGE_FLOORS = {"lambdas": 95, "scripts": 85}
 def stage_pytest(args: argparse.Namespace) -> Outcome:
     coverage = [] if args.pytest_args else ["--cov", "--cov-report="]
     # The whole suite on every core (pytest-xdist), a test file per worker at a time. What workers could share
-    # is kept apart: each process evaluates environments in a folder of its own (localrt/evaluate.py), and the
+    # is kept apart: each process evaluates environments in a folder of its own (tfeval/evaluation.py), and the
     # tests that run the local runtime give it a log folder of their own.
     workers = [] if args.pytest_args else ["-n", str(PYTEST_WORKERS), "--dist", "loadfile"]
     result = subprocess.run(

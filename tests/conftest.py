@@ -10,9 +10,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from scripts.localrt import terraform_render
 from scripts.localrt.apigateway import Request, Response, RestApi
 from scripts.localrt.stepfunctions import speed_up_interpreter, start_sync_or_error
+from scripts.tfeval import crud_definition as rendered_crud_definition
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -109,7 +109,7 @@ class CrudClient:
 
 @pytest.fixture(scope="session")
 def crud_definition() -> dict[str, Any]:
-    return terraform_render.crud_definition(table_name="items")
+    return rendered_crud_definition(table_name="items")
 
 
 def build_crud(definition: dict[str, Any], start_sync: Any = moto_start_sync, authorizers: Any = None) -> CrudClient:

@@ -32,7 +32,7 @@ def test_bench_writes_every_requested_section(tmp_path: Path) -> None:
         *("--records", "300", "--repeats", "1", "--import-repeats", "1"),
         *("--only", "packages", "imports", "fanout", "trigger", "pipeline", "test_stages"),
     )
-    assert list(figures) == ["packages", "imports", "fanout", "trigger", "pipeline", "test_stages"]
+    assert list(figures) == ["packages", "imports", "fanout", "trigger", "pipeline", "test_stages", "measured"]
     assert set(figures["packages"]) == {
         "event_consumer",
         "stream_fanout",

@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, settings
 from schemathesis.generation.case import Case
 from schemathesis.specs.openapi.checks import positive_data_acceptance, unsupported_method
 
-from scripts.localrt import terraform_render
 from scripts.localrt.apigateway import stage_handler
+from scripts.tfeval import crud_definition
 from tests.conftest import CrudClient, build_crud
 
 # Rendered once at import: schemathesis builds one test per operation from the document.
-DEFINITION = terraform_render.crud_definition(table_name="items")
+DEFINITION = crud_definition(table_name="items")
 SCHEMA = schemathesis.openapi.from_dict(DEFINITION["openapi"])
 # API Gateway ignores query parameters and headers an operation does not declare (as HTTP servers do), so a
 # request carrying extra ones is not invalid data here; everything else schemathesis generates is.

@@ -19,8 +19,9 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from scripts.localrt import terraform_render, vtl
+from scripts.localrt import vtl
 from scripts.localrt.apigateway import IntegrationError, RestApi
+from scripts.tfeval import crud_definition
 from tests.conftest import REGION, CrudClient, build_crud, create_state_machine, moto_start_sync
 
 ORDER = {"name": "Lamp", "amount": 12.5, "tags": ["home"], "attributes": {"colour": "red"}}
@@ -403,7 +404,7 @@ def test_an_unknown_operation_fails_the_execution(aws: None, crud_definition: di
 
 def test_server_fields_are_refused_even_when_the_schema_allows_extra_fields(aws: None) -> None:
     schema = {"type": "object", "additionalProperties": True, "properties": {"name": {"type": "string"}}}
-    crud = build_crud(terraform_render.crud_definition(item_schema=schema, table_name="open"))
+    crud = build_crud(crud_definition(item_schema=schema, table_name="open"))
     assert crud.request("POST", "/items", {"name": "x", "anything": [1]}).status == 201
     for field in sorted(SERVER_FIELDS):
         assert_problem(crud.request("POST", "/items", {"name": "x", field: "1"}), 400, "ValidationError")

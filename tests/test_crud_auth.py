@@ -15,7 +15,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from moto.utilities.utils import load_resource
 
-from scripts.localrt import cognito, terraform_render
+from scripts.localrt import cognito
 from scripts.localrt.apigateway import RestApi
 from scripts.localrt.authorizers import (
     Authorizers,
@@ -24,6 +24,7 @@ from scripts.localrt.authorizers import (
     UnsupportedAuthorization,
     UserPool,
 )
+from scripts.tfeval import crud_definition
 from tests.conftest import REGION, CrudClient, build_crud
 
 POOL_ARN = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Mock00001"
@@ -33,7 +34,7 @@ MOTO_PRIVATE_KEY = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-pr
 
 @pytest.fixture(scope="module")
 def protected_definition() -> dict[str, Any]:
-    return terraform_render.crud_definition(
+    return crud_definition(
         table_name="items",
         authorization="COGNITO",
         cognito_user_pool_arns=[POOL_ARN],
@@ -155,7 +156,7 @@ def test_scoped_operations_take_an_access_token_with_one_of_their_scopes(caller:
     ],
 )
 def test_the_local_stage_refuses_to_serve_what_it_cannot_verify(overrides: dict[str, Any]) -> None:
-    definition = terraform_render.crud_definition(table_name="items", **overrides)
+    definition = crud_definition(table_name="items", **overrides)
     with pytest.raises(UnsupportedAuthorization):
         RestApi(definition["openapi"], lambda arn, payload: {}, stage="v1")
 
@@ -165,7 +166,7 @@ def test_the_local_stage_refuses_to_serve_what_it_cannot_verify(overrides: dict[
 
 @pytest.fixture(scope="module")
 def owned_definition() -> dict[str, Any]:
-    return terraform_render.crud_definition(
+    return crud_definition(
         table_name="items",
         authorization="COGNITO",
         cognito_user_pool_arns=[POOL_ARN],
@@ -238,7 +239,7 @@ def signed(method: str, path: str, credentials: Any, body: Any = None, query: st
 def test_iam_callers_need_a_valid_signature_and_execute_api_invoke(aws: None) -> None:
     from botocore.credentials import Credentials
 
-    definition = terraform_render.crud_definition(table_name="items", authorization="AWS_IAM")
+    definition = crud_definition(table_name="items", authorization="AWS_IAM")
     stage = Stage(region=REGION, account="123456789012", api_id="a1b2c3", name="v1")
     crud = build_crud(definition, authorizers=Authorizers(definition["openapi"], stage=stage))
     iam = boto3.client("iam", region_name=REGION)
@@ -285,7 +286,7 @@ AUTHORIZER_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:orders-authoriz
 
 
 def test_a_lambda_authorizer_decides_with_its_policy_cached_per_identity(aws: None) -> None:
-    definition = terraform_render.crud_definition(
+    definition = crud_definition(
         table_name="items",
         authorization="CUSTOM",
         custom_authorizer={

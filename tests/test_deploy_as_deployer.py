@@ -18,10 +18,9 @@ from moto import mock_aws
 from moto.s3.models import s3_backends
 
 from scripts import deployer_policy
-from scripts.evaluations import evaluated
 from scripts.localrt import iam as local_iam
-from scripts.localrt.evaluate import Evaluation
 from scripts.localrt.provider_mirror import COVERAGE, STEPS, Mirror, unmirrored
+from scripts.tfeval import Evaluation, evaluated
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOYER = "ci-deployer"

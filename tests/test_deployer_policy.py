@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from scripts import deployer_policy
-from scripts.evaluations import evaluated
 from scripts.gates.iam_catalogue import check_policy
-from scripts.localrt.evaluate import Evaluation, Resource
+from scripts.tfeval import Evaluation, Resource, evaluated
 
 ROLE_POLICY_LIMIT = 10_240  # IAM: aggregate inline policies of a role, in non-whitespace characters
 

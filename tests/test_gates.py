@@ -15,7 +15,7 @@ from scripts.gates.iam_catalogue import check_policy, patterns_intersect
 from scripts.gates.queue_transport import queues_without_tls_guard
 from scripts.gates.task_permissions import task_calls, uncovered_calls
 from scripts.gates.trust_conditions import check_trust_policy
-from scripts.localrt.evaluate import Evaluation, Resource
+from scripts.tfeval import Evaluation, Resource
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT, REGION = "123456789012", "eu-west-1"
@@ -251,8 +251,8 @@ def test_every_environment_passes_the_catalogue_gates() -> None:
 def test_every_environment_is_within_what_the_local_runtime_emulates() -> None:
     """Every resource type of every env is one the local runtime emulates or knows to have no local effect
     (here, beside the gates, to share their evaluations)."""
-    from scripts.evaluations import evaluated
     from scripts.localrt import support
+    from scripts.tfeval import evaluated
 
     for env in ("local", "dev", "staging", "prod"):
         support.check(evaluated((ROOT / "envs" / env).resolve()))
@@ -315,7 +315,7 @@ def test_a_queue_without_a_tls_only_statement_is_a_finding() -> None:
 def test_the_tag_gate_names_a_tagged_resource_the_deployer_policy_cannot_tag() -> None:
     from scripts import deployer_policy
     from scripts.gates import deployer_tags
-    from scripts.localrt.evaluate import Evaluation, Resource
+    from scripts.tfeval import Evaluation, Resource
 
     mapping = Resource(
         "module.stack.module.fanout.aws_lambda_event_source_mapping.this",

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from scripts.localrt import eventbridge
 from scripts.localrt.deployer import Deployer
-from scripts.localrt.evaluate import Evaluation
+from scripts.tfeval import Evaluation
 from tests.conftest import ACCOUNT, REGION, create_state_machine
 
 RULE = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/paid"

@@ -210,7 +210,7 @@ def test_the_stage_throttles_as_a_token_bucket_and_answers_429(crud_definition: 
 
 def test_the_runtime_refuses_a_resource_type_it_would_silently_leave_out() -> None:
     from scripts.localrt import support
-    from scripts.localrt.evaluate import Evaluation, Resource
+    from scripts.tfeval import Evaluation, Resource
 
     known = Evaluation("eu-west-1", "123456789012", [Resource("aws_sqs_queue.a", "aws_sqs_queue", {"name": "a"})], {})
     support.check(known)
@@ -673,8 +673,8 @@ def test_an_evaluation_of_unchanged_inputs_is_read_back_and_any_change_evaluates
 ) -> None:
     """Issue #29: a warm make local re-ran both `terraform test` evaluations (~15 s). The cache key covers the
     root's files, the packages, the endpoints and the region (and every module, state machine and mock)."""
-    from scripts.localrt import evaluate as evaluation_module
-    from scripts.localrt.evaluate import Endpoints, Evaluation, Resource
+    from scripts.tfeval import Endpoints, Evaluation, Resource
+    from scripts.tfeval import evaluation as evaluation_module
 
     runs: list[str] = []
 
@@ -716,10 +716,12 @@ def test_an_unsigned_request_to_the_aws_port_is_a_json_403_while_iam_is_enforced
         body = app({"PATH_INFO": "/", "QUERY_STRING": ""}, lambda status, headers: answered.append(status))
         app({"PATH_INFO": "/", "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=..."}, lambda *_: None)
         app({"PATH_INFO": "/b/k", "QUERY_STRING": "X-Amz-Signature=abc"}, lambda *_: None)  # a presigned URL
+        jwks = "/us-east-1_abc/.well-known/jwks.json"  # public on AWS: the authorizer reads it unsigned
+        app({"PATH_INFO": jwks, "QUERY_STRING": ""}, lambda *_: None)
     finally:
         iam.set_enforcement(False)
     assert answered == ["403 Forbidden"]
     assert json.loads(b"".join(body))["__type"] == "MissingAuthenticationTokenException"
-    assert served == ["/", "/b/k"]
+    assert served == ["/", "/b/k", jwks]
     app({"PATH_INFO": "/", "QUERY_STRING": ""}, lambda *_: None)  # not enforced: moto's own answer
-    assert served == ["/", "/b/k", "/"]
+    assert served == ["/", "/b/k", jwks, "/"]

@@ -28,7 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from scripts.evaluations import evaluated
 from scripts.gates import deployer_tags
 from scripts.gates.asl_schema import check_definition
 from scripts.gates.finding import Finding
@@ -36,7 +35,7 @@ from scripts.gates.iam_catalogue import check_policy
 from scripts.gates.queue_transport import queues_without_tls_guard
 from scripts.gates.task_permissions import uncovered_calls
 from scripts.gates.trust_conditions import check_trust_policy
-from scripts.localrt.evaluate import Evaluation
+from scripts.tfeval import Evaluation, evaluated
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY_ATTRIBUTES = ("policy", "assume_role_policy", "policy_document")

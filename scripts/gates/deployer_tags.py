@@ -14,7 +14,7 @@ from typing import Any
 
 from scripts import deployer_policy
 from scripts.gates.finding import Finding
-from scripts.localrt.evaluate import Evaluation
+from scripts.tfeval import Evaluation
 
 ACCOUNT_VARIABLE = "${aws:PrincipalAccount}"
 

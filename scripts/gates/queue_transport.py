@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from scripts.gates.finding import Finding
-from scripts.localrt.evaluate import Evaluation
+from scripts.tfeval import Evaluation
 
 INSECURE = {"Bool": {"aws:SecureTransport": "false"}}
 

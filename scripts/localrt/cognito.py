@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scripts.localrt.authorizers import UserPool
-from scripts.localrt.evaluate import Evaluation
+from scripts.tfeval import Evaluation
 
 # Local sign-in uses the admin password flow (no SRP client here); the app clients get it in addition.
 LOCAL_AUTH_FLOW = "ALLOW_ADMIN_USER_PASSWORD_AUTH"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scripts.localrt import eventbridge, ministack
-from scripts.localrt.evaluate import STREAM_LABEL, Evaluation
+from scripts.tfeval import STREAM_LABEL, Evaluation
 
 QUEUE_ATTRIBUTES = {  # Terraform argument -> SQS attribute the runtime applies
     "max_message_size": "MaximumMessageSize",

@@ -488,7 +488,9 @@ def refuse_unsigned(app: Callable[..., Any]) -> Callable[..., Any]:
         enforced = ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
         query = environ.get("QUERY_STRING", "")
         signed = "HTTP_AUTHORIZATION" in environ or "X-Amz-Signature=" in query or "Signature=" in query
-        if enforced and not signed and not environ.get("PATH_INFO", "").startswith("/moto-api"):
+        path = environ.get("PATH_INFO", "")
+        public = path.startswith("/moto-api") or "/.well-known/" in path  # a user pool's JWKS is public on AWS
+        if enforced and not signed and not public:
             start_response(
                 "403 Forbidden",
                 [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(MISSING_TOKEN)))],

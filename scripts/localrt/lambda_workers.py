@@ -27,9 +27,9 @@ from moto.awslambda.models import LambdaBackend
 
 from scripts.localrt.authorizers import AuthorizerUnauthorized
 from scripts.localrt.deployer import invocation_queue
-from scripts.localrt.evaluate import Evaluation
 from scripts.localrt.iam import CredentialsServer
 from scripts.localrt.ports import free_port
+from scripts.tfeval import Evaluation
 
 ROOT = Path(__file__).resolve().parents[2]
 

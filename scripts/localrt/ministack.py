@@ -24,8 +24,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from scripts.localrt.apigateway import IntegrationError
-from scripts.localrt.evaluate import Evaluation
 from scripts.localrt.iam import IAM_ACTION_OF
+from scripts.tfeval import Evaluation
 
 ROOT = Path(__file__).resolve().parents[2]
 EXECUTABLE = ROOT / ".venv-ministack" / "bin" / "ministack"

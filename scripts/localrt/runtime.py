@@ -37,7 +37,6 @@ from scripts.localrt import cognito, eventbridge, iam, limits, ministack, moto_c
 from scripts.localrt.apigateway import IntegrationError, RestApi, StageServer, TokenBucket, stage_handler
 from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.deployer import WEBHOOKS_KEY, Deployer
-from scripts.localrt.evaluate import Endpoints, Evaluation, evaluate
 from scripts.localrt.lambda_workers import (
     LambdaService,
     authorizer_functions,
@@ -46,23 +45,11 @@ from scripts.localrt.lambda_workers import (
 )
 from scripts.localrt.ports import ensure_free, free_port
 from scripts.localrt.stepfunctions import speed_up_interpreter, start_sync_in_process, start_sync_or_error
+from scripts.tfeval import Endpoints, Evaluation, evaluate, lambda_packages
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the runtime signs its first calls with, before the operator user exists and IAM is enforced.
 BOOTSTRAP_CREDENTIALS = {"aws_access_key_id": "localrt", "aws_secret_access_key": "localrt"}
-
-
-def lambda_packages(environment_root: Path) -> dict[str, dict[str, str]]:
-    """Builds the zips and returns them as the environments' lambda_packages variable."""
-    output = ROOT / "build" / "lambdas"
-    manifest = build_lambdas.build(ROOT / "lambdas", output)
-    return {
-        name: {
-            "path": os.path.relpath(output / meta["path"], environment_root),  # manifest paths are relative to it
-            "source_code_hash": meta["source_code_hash"],
-        }
-        for name, meta in manifest["functions"].items()
-    }
 
 
 @dataclass

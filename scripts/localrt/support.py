@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scripts.localrt.evaluate import Evaluation
+from scripts.tfeval import Evaluation
 
 EMULATED = {
     "aws_api_gateway_rest_api": "served by the API Gateway emulator from its OpenAPI body (apigateway.py)",

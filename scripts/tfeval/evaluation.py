@@ -1,4 +1,5 @@
-"""Terraform's own evaluation of an environment root, for the local runtime to deploy onto moto.
+"""Terraform's own evaluation of an environment root: for the local runtime to deploy onto moto, for the gates and
+the deployer policy to read.
 
 `terraform test` with the mocked AWS provider (mocks/aws) evaluates the whole environment
 offline: every module, variable default, templatefile and jsonencode, exactly as `plan` would. Two passes:
@@ -26,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scripts.localrt.terraform_render import TerraformError, _terraform
 from scripts.terraform_init import ensure_initialised
+from scripts.tfeval.render import TerraformError, terraform
 
 ROOT = Path(__file__).resolve().parents[2]
 MOCKS = ROOT / "mocks" / "aws"
@@ -84,7 +85,7 @@ def _run(root: Path, test_body: str, packages: dict[str, Any]) -> dict[str, Any]
         'run "evaluate" {\n  command = apply\n}\n'
     )
     try:
-        output = _terraform(["test", "-json", "-verbose", f"-test-directory={WORK_DIR.as_posix()}", "-no-color"], root)
+        output = terraform(["test", "-json", "-verbose", f"-test-directory={WORK_DIR.as_posix()}", "-no-color"], root)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for line in output.splitlines():

@@ -29,7 +29,7 @@ def _hcl_value(value: Any) -> str:
     return json.dumps(value)
 
 
-def _terraform(args: list[str], cwd: Path) -> str:
+def terraform(args: list[str], cwd: Path) -> str:
     result = subprocess.run(
         ["terraform", *args], cwd=cwd, env=terraform_env(), text=True, capture_output=True, check=False
     )
@@ -50,9 +50,9 @@ def module_outputs(source: Path, variables: dict[str, Any]) -> dict[str, Any]:
             f'module "this" {{\n  source = "{relative}"\n{arguments}\n}}\n\n'
             'output "this" {\n  value = module.this\n}\n'
         )
-        _terraform(["init", "-backend=false", "-no-color"], work)
-        _terraform(["apply", "-auto-approve", "-no-color", "-lock=false"], work)
-        outputs: dict[str, Any] = json.loads(_terraform(["output", "-json", "this"], work))
+        terraform(["init", "-backend=false", "-no-color"], work)
+        terraform(["apply", "-auto-approve", "-no-color", "-lock=false"], work)
+        outputs: dict[str, Any] = json.loads(terraform(["output", "-json", "this"], work))
         return outputs
 
 

@@ -1,0 +1,27 @@
+"""Terraform's own evaluation of this repository's roots, offline: the library the gates, the deployer policy,
+the local runtime and the tests share (its public names are these; the modules behind them are its own).
+
+- `render`: one provider-free module applied for its outputs (crud_api's definition: OpenAPI, ASL, VTL).
+- `evaluate`: an environment root through `terraform test` with the shared mocks (mocks/aws), every managed
+  resource and data source with its values, every reference resolved to the ARN, URL or id it will have.
+- `evaluated`: the same, once per process, for tools that read names (`NAMES_ONLY` endpoints).
+"""
+
+from scripts.tfeval.cache import NAMES_ONLY, evaluated, lambda_packages
+from scripts.tfeval.evaluation import STREAM_LABEL, Endpoints, Evaluation, Resource, declared_region, evaluate
+from scripts.tfeval.render import TerraformError, crud_definition, terraform
+
+__all__ = [
+    "NAMES_ONLY",
+    "STREAM_LABEL",
+    "Endpoints",
+    "Evaluation",
+    "Resource",
+    "TerraformError",
+    "crud_definition",
+    "declared_region",
+    "evaluate",
+    "evaluated",
+    "lambda_packages",
+    "terraform",
+]

@@ -1,0 +1,39 @@
+"""Each environment as Terraform evaluates it, once per process, for tools that read names and documents, not
+endpoints (the gates, the deployer policy): every reference resolved to a realistic ARN. An evaluation costs
+two `terraform test` runs (evaluate.py keeps its result on disk too, keyed by its inputs)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from functools import cache
+from pathlib import Path
+
+from scripts import build_lambdas
+from scripts.tfeval.evaluation import ROOT, Endpoints, Evaluation, evaluate
+
+# Only names are derived from these; nothing is served.
+NAMES_ONLY = Endpoints(aws="https://localhost.invalid", api="https://localhost.invalid")
+
+
+def lambda_packages(environment_root: Path) -> dict[str, dict[str, str]]:
+    """Builds the zips and returns them as the environments' lambda_packages variable."""
+    output = ROOT / "build" / "lambdas"
+    manifest = build_lambdas.build(ROOT / "lambdas", output)
+    return {
+        name: {
+            "path": os.path.relpath(output / meta["path"], environment_root),  # manifest paths are relative to it
+            "source_code_hash": meta["source_code_hash"],
+        }
+        for name, meta in manifest["functions"].items()
+    }
+
+
+@cache
+def evaluated(root: Path, region: str | None = None) -> Evaluation:
+    """The evaluation of an environment root (resolved path) in its declared region (or `region`), computed
+    once per process."""
+    with contextlib.redirect_stderr(io.StringIO()):  # the build's lines about rebuilt zips
+        packages = lambda_packages(root)
+    return evaluate(root, packages, NAMES_ONLY, region)
