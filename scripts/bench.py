@@ -11,6 +11,8 @@ Sections (each can be chosen with --only):
 - trigger: the stream trigger's handler over Lambda-shaped stream records with a stub Step Functions client,
   beside a naive one-call-per-record, stop-at-first-failure trigger written for the comparison.
 - pipeline: the import worker's cost per line (parse, the API's checks, the item, PutItem) with stub clients.
+- first_start: `make local` in a fresh clone of the last commit (a new user's first start, with this machine's
+  package caches), then a second start: seconds to "The system is running".
 - runtime: the local runtime (`make local`'s system): start-up time (first, then a second start with warm
   caches), the share of a core it uses while idle
   (5 s, the runtime's process and its workers), p50/p99 of sequential POST and GET (sent from another
@@ -36,6 +38,8 @@ import os
 import platform
 import random
 import re
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -627,6 +631,41 @@ def soak(requests: int, import_lines_count: int) -> dict[str, Any]:
     }
 
 
+def started_make_local(clone: Path, ports: tuple[int, int], timeout: float = 600) -> float:
+    """Seconds from `make local` in `clone` to its "The system is running", then stopped with SIGTERM."""
+    started = time.perf_counter()
+    log = clone / "make-local.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            ["make", "local", f"AWS_PORT={ports[0]}", f"API_PORT={ports[1]}"],
+            cwd=clone, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        while "The system is running" not in log.read_text():
+            if process.poll() is not None or time.perf_counter() - started > timeout:
+                raise RuntimeError(f"make local did not start in {clone}:\n{log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        return time.perf_counter() - started
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def first_start() -> dict[str, Any]:
+    """A new user's first hour: `make local` in a fresh clone of this repository's last commit (its .venv
+    created, Terraform's providers and the functions' packages from scratch; pip's cache as this machine has it),
+    then a second start. Issue #29's goals: 90 s and 5 s."""
+    from scripts.localrt.ports import free_port
+
+    clone = Path(tempfile.mkdtemp(prefix="bench-clone-")) / "repo"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    print(f"first_start: make local in a fresh clone ({clone})", file=sys.stderr)
+    first = started_make_local(clone, (free_port(), free_port()))
+    second = started_make_local(clone, (free_port(), free_port()))
+    shutil.rmtree(clone.parent, ignore_errors=True)
+    return {"first_make_local_s": round(first, 1), "second_make_local_s": round(second, 1)}
+
+
 def test_stages() -> dict[str, Any]:
     path = BUILD / "test-stages.json"
     return json.loads(path.read_text()) if path.exists() else {"note": "no make test has run on this checkout yet"}
@@ -704,7 +743,9 @@ def e2e_suite() -> dict[str, Any]:
     return {"wall_s": round(time.perf_counter() - started, 1), "passed": result.returncode == 0}
 
 
-SECTIONS = ("packages", "imports", "fanout", "trigger", "pipeline", "runtime", "soak", "e2e", "test_stages")
+SECTIONS = (
+    "packages", "imports", "fanout", "trigger", "pipeline", "first_start", "runtime", "soak", "e2e", "test_stages",
+)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -747,6 +788,7 @@ def main(argv: list[str] | None = None) -> int:
         "pipeline": lambda: pipeline(args.records, args.repeats),
         "runtime": lambda: local_runtime(args.requests, args.idle_settle, not args.no_warm_start, args.import_lines),
         "soak": lambda: soak(args.soak_requests, args.soak_import_lines),
+        "first_start": first_start,
         "e2e": e2e_suite,
         "test_stages": test_stages,
     }
