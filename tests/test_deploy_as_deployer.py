@@ -97,16 +97,36 @@ def test_every_resource_type_of_the_environment_is_mirrored_and_documented(evalu
     assert set(STEPS) <= set(COVERAGE)
 
 
+@pytest.mark.parametrize("env", ["local", "dev", "prod"])
 def test_the_deployer_policy_deploys_reads_back_and_destroys_the_environment(
-    aws: None, evaluation: Evaluation, document: dict[str, Any]
+    env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    mirror = deploy_read_destroy(evaluation, document)
+    """Every environment's own policy, its own resources (prod adds alarms, a dashboard, the bus archive)."""
+    evaluation = evaluated((ROOT / "envs" / env).resolve())
+    assert unmirrored(evaluation) == []
+    output = tmp_path / f"deployer-policy.{env}.json"
+    assert deployer_policy.main([env, "--output", str(output)]) == 0
+    document = json.loads(output.read_text())
+    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", evaluation.region)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        local_iam.install(None)
+        try:
+            if env == "prod":  # deletion protection on: buckets keep what they hold (envs/README, "Destroying prod")
+                with pytest.raises(ClientError) as refused:
+                    deploy_read_destroy(evaluation, document)
+                assert refused.value.response["Error"]["Code"] in ("BucketNotEmpty", "ResourceInUseException")
+                return
+            mirror = deploy_read_destroy(evaluation, document)
+        finally:
+            local_iam.set_enforcement(False)
+        assert boto3.client("dynamodb").list_tables()["TableNames"] == []  # destroyed
+        assert boto3.client("lambda").list_functions()["Functions"] == []
     assert "lambda:tag_resource" in mirror.calls
     assert "lambda:create_event_source_mapping" in mirror.calls
     assert len(mirror.calls) > 3 * len(evaluation.resources)
-    local_iam.set_enforcement(False)
-    assert boto3.client("dynamodb").list_tables()["TableNames"] == []  # destroyed
-    assert boto3.client("lambda").list_functions()["Functions"] == []
 
 
 NOT_EXERCISED = (

@@ -236,7 +236,11 @@ def resources(response: BaseResponse) -> Iterator[str]:
         bus = param("EventBusName") or "default"
         bus_arn = bus if bus.startswith("arn:") else arn("events", f"event-bus/{bus}")
         rule = param("Rule") or (param("Name") if "Rule" in response._get_action() else None)
-        if body.get("Entries"):
+        if param("ArchiveName"):
+            yield arn("events", f"archive/{param('ArchiveName')}")
+            if param("EventSourceArn"):  # CreateArchive acts on the bus too
+                yield str(param("EventSourceArn"))
+        elif body.get("Entries"):
             for entry in body["Entries"]:
                 named = entry.get("EventBusName") or "default"
                 yield named if named.startswith("arn:") else arn("events", f"event-bus/{named}")
@@ -271,6 +275,9 @@ def resources(response: BaseResponse) -> Iterator[str]:
             yield function if function.startswith("arn:") else arn("lambda", f"function:{function}")
         elif "/tags/" in path:
             yield path.split("/tags/", 1)[1]
+        elif "/layers/" in path and "/versions/" in path:  # GetLayerVersion: the layer's name may be its ARN
+            layer, version = path.split("/layers/", 1)[1].split("/versions/", 1)
+            yield f"{layer if layer.startswith('arn:') else arn('lambda', f'layer:{layer}')}:{version.strip('/')}"
         elif "/event-source-mappings/" in path and path.rstrip("/").split("/")[-1] != "event-source-mappings":
             yield arn("lambda", f"event-source-mapping:{path.rstrip('/').rsplit('/', 1)[-1]}")
         elif path.rstrip("/").endswith("/functions") and body.get("FunctionName"):
@@ -279,6 +286,14 @@ def resources(response: BaseResponse) -> Iterator[str]:
         yield f"arn:aws:iam::{account}:role/{param('RoleName')}"
     elif service == "logs" and (param("logGroupName") or param("logGroupIdentifier")):
         yield arn("logs", f"log-group:{param('logGroupName') or param('logGroupIdentifier')}")
+    elif service == "cloudwatch" and (param("AlarmName") or param("AlarmNames.member.1") or body.get("AlarmNames")):
+        names = body.get("AlarmNames") or [param("AlarmName") or param("AlarmNames.member.1")]
+        yield from (arn("cloudwatch", f"alarm:{name}") for name in names)
+    elif service == "cloudwatch" and (
+        param("DashboardName") or param("DashboardNames.member.1") or body.get("DashboardNames")
+    ):
+        names = body.get("DashboardNames") or [param("DashboardName") or param("DashboardNames.member.1")]
+        yield from (f"arn:aws:cloudwatch::{account}:dashboard/{name}" for name in names)
     elif service == "cognito-idp" and param("UserPoolId"):
         yield arn("cognito-idp", f"userpool/{param('UserPoolId')}")
     elif service == "scheduler" and "/schedules/" in path:
@@ -368,6 +383,8 @@ class _ActionRequest(IAMRequest):
     def __init__(self, **arguments: Any) -> None:
         super().__init__(**arguments)
         self._action = IAM_ACTION_OF.get(self._action, self._action)
+        if self._service == "monitoring":  # CloudWatch signs as "monitoring"; IAM's prefix is "cloudwatch"
+            self._action = "cloudwatch:" + self._action.split(":", 1)[1]
         if self._service == "apigateway":
             # API Gateway's management calls are authorized as their HTTP verb on the path (IAM's
             # apigateway:GET/POST/PUT/PATCH/DELETE), not by operation name.

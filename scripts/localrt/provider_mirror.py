@@ -71,8 +71,9 @@ COVERAGE: dict[str, Coverage] = {
     ),
     "aws_lambda_function": Coverage(
         "lambda/function.go",
+        "GetLayerVersion of each layer (AWS checks it inside CreateFunction: the mirror makes the call), "
         "CreateFunction, TagResource; GetFunction, ListTags, GetFunctionCodeSigningConfig; DeleteFunction",
-        "GetLayerVersion on each layer, which AWS checks inside CreateFunction (moto does not); "
+        "the layers themselves (moto holds no other account's layer: the function is created without them); "
         "GetRuntimeManagementConfig, ListVersionsByFunction (moto lacks them)",
     ),
     "aws_lambda_event_source_mapping": Coverage(
@@ -98,6 +99,12 @@ COVERAGE: dict[str, Coverage] = {
         "events/rule.go", "PutRule, TagResource; DescribeRule, ListTagsForResource; DeleteRule"
     ),
     "aws_cloudwatch_event_target": Coverage("events/target.go", "PutTargets; ListTargetsByRule; RemoveTargets"),
+    "aws_cloudwatch_event_archive": Coverage("events/archive.go", "CreateArchive; DescribeArchive; DeleteArchive"),
+    "aws_cloudwatch_metric_alarm": Coverage(
+        "cloudwatch/metric_alarm.go",
+        "PutMetricAlarm (with tags), TagResource; DescribeAlarms, ListTagsForResource; DeleteAlarms",
+    ),
+    "aws_cloudwatch_dashboard": Coverage("cloudwatch/dashboard.go", "PutDashboard; GetDashboard; DeleteDashboards"),
     "aws_s3_bucket": Coverage(
         "s3/bucket.go",
         "CreateBucket, PutBucketTagging; HeadBucket, GetBucketTagging, GetBucketVersioning; "
@@ -320,6 +327,7 @@ class Mirror:
             "KeySchema": keys,
             "AttributeDefinitions": [{"AttributeName": a["name"], "AttributeType": a["type"]} for a in attributes],
             "BillingMode": "PAY_PER_REQUEST",
+            "DeletionProtectionEnabled": bool(v.get("deletion_protection_enabled")),
         }
         if v.get("stream_enabled"):
             arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": v["stream_view_type"]}
@@ -358,6 +366,8 @@ class Mirror:
         package = Path(str(v.get("filename") or ""))
         code = package.read_bytes() if package.is_file() else _zip()
         environment = (v.get("environment") or [{}])[0].get("variables") or {}
+        for layer in (layer for layer in v.get("layers") or [] if _real(layer, "arn:")):
+            self.layer_read(layer)
         self.call(
             "lambda",
             "create_function",
@@ -368,9 +378,19 @@ class Mirror:
             Code={"ZipFile": code},
             Architectures=v.get("architectures") or ["arm64"],
             Environment={"Variables": environment},
-            Layers=[layer for layer in v.get("layers") or [] if _real(layer, "arn:")],
         )
         self.call("lambda", "tag_resource", Resource=v["arn"], Tags=self.tags)
+
+    def layer_read(self, layer: str) -> None:
+        """AWS checks lambda:GetLayerVersion on each layer inside CreateFunction (Lambda Developer Guide, "Adding
+        layers to functions"); moto holds no other account's layer, so the mirror reads it itself, as the
+        deployer, and a refusal fails here while "no such layer" is the public layer moto does not have."""
+        name, _, version = layer.rpartition(":")
+        try:
+            self.call("lambda", "get_layer_version", LayerName=name, VersionNumber=int(version))
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
 
     def read_function(self, v: dict[str, Any], _: str) -> None:
         self.call("lambda", "get_function", FunctionName=v["function_name"])
@@ -498,6 +518,57 @@ class Mirror:
     def delete_target(self, v: dict[str, Any], _: str) -> None:
         bus = v.get("event_bus_name") or "default"
         self.call("events", "remove_targets", Rule=v["rule"], EventBusName=bus, Ids=[v["target_id"]])
+
+    def archive(self, v: dict[str, Any], _: str) -> None:
+        arguments: dict[str, Any] = {"ArchiveName": v["name"], "EventSourceArn": v["event_source_arn"]}
+        if v.get("retention_days"):
+            arguments["RetentionDays"] = int(v["retention_days"])
+        self.call("events", "create_archive", **arguments)
+
+    def read_archive(self, v: dict[str, Any], _: str) -> None:
+        self.call("events", "describe_archive", ArchiveName=v["name"])
+
+    def delete_archive(self, v: dict[str, Any], _: str) -> None:
+        self.call("events", "delete_archive", ArchiveName=v["name"])
+
+    # --- CloudWatch ---------------------------------------------------------------------------------------------
+
+    def alarm(self, v: dict[str, Any], _: str) -> None:
+        dimensions = [{"Name": k, "Value": str(d)} for k, d in (v.get("dimensions") or {}).items()]
+        self.call(
+            "cloudwatch",
+            "put_metric_alarm",
+            AlarmName=v["alarm_name"],
+            MetricName=v["metric_name"],
+            Namespace=v["namespace"],
+            Statistic=v.get("statistic") or "Maximum",
+            Dimensions=dimensions,
+            Period=int(v.get("period") or 60),
+            EvaluationPeriods=int(v.get("evaluation_periods") or 1),
+            Threshold=float(v.get("threshold") or 0),
+            ComparisonOperator=v["comparison_operator"],
+            Tags=self.tag_list(),
+        )
+        arn = self.arn("cloudwatch", f"alarm:{v['alarm_name']}")
+        self.call("cloudwatch", "tag_resource", ResourceARN=arn, Tags=self.tag_list())
+
+    def read_alarm(self, v: dict[str, Any], _: str) -> None:
+        self.call("cloudwatch", "describe_alarms", AlarmNames=[v["alarm_name"]])
+        self.call(
+            "cloudwatch", "list_tags_for_resource", ResourceARN=self.arn("cloudwatch", f"alarm:{v['alarm_name']}")
+        )
+
+    def delete_alarm(self, v: dict[str, Any], _: str) -> None:
+        self.call("cloudwatch", "delete_alarms", AlarmNames=[v["alarm_name"]])
+
+    def dashboard(self, v: dict[str, Any], _: str) -> None:
+        self.call("cloudwatch", "put_dashboard", DashboardName=v["dashboard_name"], DashboardBody=v["dashboard_body"])
+
+    def read_dashboard(self, v: dict[str, Any], _: str) -> None:
+        self.call("cloudwatch", "get_dashboard", DashboardName=v["dashboard_name"])
+
+    def delete_dashboard(self, v: dict[str, Any], _: str) -> None:
+        self.call("cloudwatch", "delete_dashboards", DashboardNames=[v["dashboard_name"]])
 
     # --- S3 -------------------------------------------------------------------------------------------------------
 
@@ -763,6 +834,9 @@ STEPS: dict[str, tuple[Step, Step, Step]] = {
     "aws_cloudwatch_event_bus": (Mirror.event_bus, Mirror.read_event_bus, Mirror.delete_event_bus),
     "aws_cloudwatch_event_rule": (Mirror.rule, Mirror.read_rule, Mirror.delete_rule),
     "aws_cloudwatch_event_target": (Mirror.target, Mirror.read_target, Mirror.delete_target),
+    "aws_cloudwatch_event_archive": (Mirror.archive, Mirror.read_archive, Mirror.delete_archive),
+    "aws_cloudwatch_metric_alarm": (Mirror.alarm, Mirror.read_alarm, Mirror.delete_alarm),
+    "aws_cloudwatch_dashboard": (Mirror.dashboard, Mirror.read_dashboard, Mirror.delete_dashboard),
     "aws_scheduler_schedule": (Mirror.schedule, Mirror.read_schedule, Mirror.delete_schedule),
     "aws_cognito_user_pool": (Mirror.user_pool, Mirror.read_user_pool, Mirror.delete_user_pool),
     "aws_cognito_user_pool_client": (
