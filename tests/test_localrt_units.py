@@ -725,3 +725,49 @@ def test_an_unsigned_request_to_the_aws_port_is_a_json_403_while_iam_is_enforced
     assert served == ["/", "/b/k", jwks]
     app({"PATH_INFO": "/", "QUERY_STRING": ""}, lambda *_: None)  # not enforced: moto's own answer
     assert served == ["/", "/b/k", jwks, "/"]
+
+
+def test_receive_and_delete_cost_what_they_take_not_the_queues_depth_and_answer_as_moto_does(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto_costs.VisibleMessages and delete_message (issue #28: a large import's 10,000 audit events drained at
+    ~3 a second because each ReceiveMessage and DeleteMessage walked the whole queue)."""
+    from moto.sqs.exceptions import ReceiptHandleIsInvalid
+    from moto.sqs.models import Message, Queue, sqs_backends
+
+    from tests.conftest import ACCOUNT, REGION
+
+    moto_costs.install()
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="deep")["QueueUrl"]
+    for start in range(0, 2000, 10):
+        sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": f"m{start + n}"} for n in range(10)]
+        )
+    visible_reads = 0
+    visible = Message.visible
+
+    def counted(self: Message) -> bool:
+        nonlocal visible_reads
+        visible_reads += 1
+        return bool(visible.fget(self))  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(Message, "visible", property(counted))
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)["Messages"]
+    assert len(received) == 10
+    assert visible_reads < 50  # it was every message of the queue, twice
+    monkeypatch.undo()
+    entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(received)]
+    assert sqs.delete_message_batch(QueueUrl=url, Entries=entries).get("Failed", []) == []
+    assert sqs.delete_message_batch(QueueUrl=url, Entries=entries).get("Failed", []) == []  # again: no harm
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "1990"
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=0)["Messages"][0]
+    first_handle = again["ReceiptHandle"]
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)  # received again: a new handle
+    queue: Queue = sqs_backends[ACCOUNT][REGION].get_queue("deep")
+    queue.delete_message(first_handle)  # an older handle of the message still deletes it, as in moto
+    with pytest.raises(ReceiptHandleIsInvalid):
+        queue.delete_message("not-a-handle")
+    assert len(queue.messages) == 1989  # the same message both times (visibility 0), deleted once
+    assert {m["Body"] for m in received}.isdisjoint(m.body for m in queue._messages)

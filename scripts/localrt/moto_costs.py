@@ -20,6 +20,11 @@ fan-out through moto in the same process, so moto's CPU is the API's latency tai
   had (2.5% of the runtime's CPU by the end of 1,000 POSTs, and growing): executions are indexed by name.
 - Each request listed its handler class's methods with inspect.getmembers to find the action's method (3.7%
   of the runtime's CPU over 300 POSTs): a class's methods do not change, so each class is listed once.
+- ReceiveMessage listed every visible message of the queue (two clock reads a message) before taking ten, and
+  DeleteMessage compared the handle with every handle of every message: both grew with the queue's depth, so
+  the 10,000 audit events of a large import drained at ~3 a second while the runtime's core was busy. The
+  visible messages are now a lazy view that stops at the first ten (`VisibleMessages`), and a receipt handle
+  finds its message through an index (`delete_message`).
 - moto kept every execution with its whole history for the life of the process (1,000 POSTs left 2,000;
   a 50,000-line import, 50,000 workflows): a state machine keeps its last KEPT_EXECUTIONS in memory, and a
   STANDARD execution let go leaves its name behind (`Ended`), so a name is still refused as AWS refuses it
@@ -39,7 +44,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakValueDictionary
 
 import moto.core.responses
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -48,7 +53,7 @@ from moto.core.botocore_stubber import MockRawResponse
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-from moto.sqs.models import Queue, SQSBackend
+from moto.sqs.models import Message, Queue, SQSBackend
 from moto.stepfunctions.exceptions import ExecutionAlreadyExists
 from moto.stepfunctions.models import StateMachine
 from werkzeug.test import EnvironBuilder, run_wsgi_app
@@ -170,10 +175,56 @@ def handle_name_input_idempotency(self: StateMachine, name: str, execution_input
     raise ExecutionAlreadyExists("Execution Already Exists: '" + execution.execution_arn + "'")
 
 
+class VisibleMessages:
+    """Queue.messages as moto defines it (visible, not delayed), read lazily: ReceiveMessage stops at `count`,
+    wait_for_messages at the first, ApproximateNumberOfMessages counts them all."""
+
+    __slots__ = ("_queue",)
+
+    def __init__(self, queue: Queue) -> None:
+        self._queue = queue
+
+    def __iter__(self) -> Iterator[Message]:
+        return (m for m in list(self._queue._messages) if m.visible and not m.delayed)
+
+    def __bool__(self) -> bool:
+        return any(True for _ in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_by_receipt_handle: WeakValueDictionary[str, Message] = WeakValueDictionary()
+_mark_received = Message.mark_received
+_delete_message = Queue.delete_message
+
+
+def mark_received(self: Message, visibility_timeout: int | None = None) -> None:
+    _mark_received(self, visibility_timeout)
+    _by_receipt_handle[str(self.receipt_handle)] = self
+
+
+def delete_message(self: Queue, receipt_handle: str) -> None:
+    """Queue.delete_message with the message found by its handle, not by comparing it with every handle of every
+    message; anything unusual (an old handle, another queue's) takes moto's own way."""
+    message = _by_receipt_handle.get(receipt_handle)
+    if receipt_handle in self.deleted_messages or message is None or message not in self._messages:
+        _delete_message(self, receipt_handle)
+        return
+    remaining = list(self._messages)
+    remaining.remove(message)  # identity (Message defines no equality), in C
+    self._messages = remaining
+    self.pending_messages.discard(message)
+    self.deleted_messages.update(h for h in message.all_receipt_handles if h)
+
+
 def install() -> None:
     """Once per process."""
     if not _installed.acquire(blocking=False):
         return
+    Queue.messages = property(VisibleMessages)  # type: ignore[assignment,method-assign]
+    Message.mark_received = mark_received  # type: ignore[method-assign]
+    Queue.delete_message = delete_message  # type: ignore[method-assign]
     Queue.attributes = property(QueueAttributes)  # type: ignore[assignment,method-assign]
     all_attributes = SQSBackend.get_queue_attributes
 
