@@ -74,3 +74,15 @@ def test_make_deployer_policy_names_the_environments(
     assert deployer_policy.main([env]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert lines == [f"make deployer-policy: {problem}: ENV=<bootstrap|dev|local|prod|staging>"]
+
+
+def test_make_token_before_make_local_says_start_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scripts.localrt import token
+
+    monkeypatch.setattr(token, "ROOT", tmp_path)
+    assert token.main([]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "make token: no local runtime of envs/local has started: start make local first"
+    ]
