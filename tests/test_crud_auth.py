@@ -346,3 +346,16 @@ def test_a_401_says_whether_the_token_was_missing_expired_or_invalid(caller: Cal
         "expired": (401, "The incoming token has expired"),
         "invalid": (401, "Unauthorized"),
     }
+
+
+def test_an_api_keys_usage_plan_throttles_its_requests(caller: Caller) -> None:
+    """Issue #28, finding 8: the webhooks usage plan's throttle (50/s, burst 100) was not enforced locally. A
+    plan's rate and burst apply per key, on the methods that require it."""
+    from scripts.localrt.apigateway import TokenBucket
+
+    frozen = TokenBucket(rate=1.0, burst=2, clock=lambda: 0.0)  # no refill while the test runs
+    caller.crud.api.key_throttle = {"key-1": frozen}.get
+    token = caller.tokens["IdToken"]
+    answers = [caller.request("GET", "/items", Authorization=token, **{"x-api-key": "key-1"}) for _ in range(3)]
+    assert [a.status for a in answers] == [200, 200, 429]
+    assert answers[2].json()["error"] == "TooManyRequests"

@@ -169,8 +169,12 @@ class RestApi:
         scheme: str = "https",
         throttle: TokenBucket | None = None,
         service_call: ServiceCall | None = None,
+        key_throttle: Callable[[str], TokenBucket | None] | None = None,
     ):
         self.openapi = openapi
+        # An API key's usage plan throttles its requests on top of the stage (API Gateway developer guide,
+        # "Usage plans and API keys": a plan's rate and burst apply per key).
+        self.key_throttle = key_throttle
         self.service_call = service_call  # other AWS integrations: (role ARN, integration URI, request) -> response
         self.as_role = as_role  # the integration's AWS call with its `credentials` role, where roles are real
         # A document that needs authorizers this runtime was not given fails here, never runs unchecked.
@@ -243,6 +247,15 @@ class RestApi:
         if decision.refusal is not None:
             return self._gateway_response(decision.refusal, context, decision.message)
         context["authorizer"] = decision.authorizer
+        # Only a method that requires the key counts it against the key's plan.
+        requires_key = any("api_key" in requirement for requirement in operation.get("security", []))
+        key = self._header(request, "x-api-key") if requires_key else None
+        bucket = self.key_throttle(key) if key and self.key_throttle else None
+        if bucket is not None:
+            with self._throttle_lock:
+                admitted = bucket.take()
+            if not admitted:
+                return self._gateway_response("THROTTLED", context)
         integration = operation["x-amazon-apigateway-integration"]
 
         content_type = (self._header(request, "Content-Type") or "application/json").split(";")[0].strip().lower()

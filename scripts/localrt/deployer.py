@@ -45,6 +45,11 @@ def redrive_attributes(values: dict[str, Any]) -> dict[str, str]:
 WEBHOOKS_KEY = ":webhooks"  # no key of var.api_keys can have this name (crud_api's webhooks key)
 
 
+def api_key_name(address: str) -> str:
+    """Keys of var.api_keys are named by their for_each key; the webhook senders' key is WEBHOOKS_KEY."""
+    return address.rsplit('["', 1)[-1].rstrip('"]') if '["' in address else WEBHOOKS_KEY
+
+
 def invocation_queue(function_name: str) -> str:
     """The queue that stands in for Lambda's asynchronous-invocation queue of a function (EventBridge targets)."""
     return f"localrt-{function_name}-invocations"[:80]
@@ -193,10 +198,8 @@ class Deployer:
         )
 
     def api_key(self, _: dict[str, Any], address: str) -> None:
-        # API Gateway generates key values; locally they are random too, and in the outputs. Keys of
-        # var.api_keys are named by their for_each key; the webhook senders' key is WEBHOOKS_KEY.
-        name = address.rsplit('["', 1)[-1].rstrip('"]') if '["' in address else WEBHOOKS_KEY
-        self.api_keys[name] = secrets.token_urlsafe(30)
+        # API Gateway generates key values; locally they are random too, and in the outputs.
+        self.api_keys[api_key_name(address)] = secrets.token_urlsafe(30)
 
     def event_bus(self, values: dict[str, Any], _: str) -> None:
         self.client("events").create_event_bus(Name=values["name"])

@@ -36,7 +36,7 @@ from scripts import build_lambdas
 from scripts.localrt import cognito, eventbridge, iam, limits, ministack, moto_costs, priority, support
 from scripts.localrt.apigateway import IntegrationError, RestApi, StageServer, TokenBucket, stage_handler
 from scripts.localrt.authorizers import Authorizers, Stage
-from scripts.localrt.deployer import WEBHOOKS_KEY, Deployer
+from scripts.localrt.deployer import WEBHOOKS_KEY, Deployer, api_key_name
 from scripts.localrt.lambda_workers import (
     LambdaService,
     authorizer_functions,
@@ -315,6 +315,25 @@ class LocalRuntime:
                 return TokenBucket(float(rate), int(burst))
         return None
 
+    def key_throttles(self) -> dict[str, TokenBucket]:
+        """API key value -> the token bucket of the usage plan the key belongs to (plans without a throttle:
+        none). The evaluation links them by the ids it gave the keys and plans."""
+        assert self.evaluation is not None
+        plans = {}
+        for plan in self.evaluation.of_type("aws_api_gateway_usage_plan"):
+            throttle = (plan.values.get("throttle_settings") or [{}])[0]
+            rate, burst = throttle.get("rate_limit"), throttle.get("burst_limit")
+            if isinstance(rate, int | float) and isinstance(burst, int | float) and rate > 0 and burst > 0:
+                plans[plan.values.get("id")] = (float(rate), int(burst))
+        names = {key.values.get("id"): key.address for key in self.evaluation.of_type("aws_api_gateway_api_key")}
+        buckets = {}
+        for link in self.evaluation.of_type("aws_api_gateway_usage_plan_key"):
+            allowed, address = plans.get(link.values.get("usage_plan_id")), names.get(link.values.get("key_id"))
+            value = self.api_keys.get(api_key_name(address)) if address else None
+            if allowed and value:
+                buckets[value] = TokenBucket(*allowed)
+        return buckets
+
     def _start_api(self) -> None:
         assert self.evaluation is not None
         apis = self.evaluation.of_type("aws_api_gateway_rest_api")
@@ -389,6 +408,7 @@ class LocalRuntime:
             domain=f"127.0.0.1:{self.api_port}",
             scheme="http",
             throttle=self.stage_throttle(),
+            key_throttle=self.key_throttles().get,
             service_call=service_call,
             authorizers=Authorizers(
                 json.loads(apis[0].values["body"]),
