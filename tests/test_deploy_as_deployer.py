@@ -5,6 +5,7 @@ would fail on AWS, naming the action."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from collections.abc import Iterator
@@ -38,18 +39,28 @@ def document(evaluation: Evaluation, tmp_path_factory: pytest.TempPathFactory) -
     return dict(json.loads(output.read_text()))
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, evaluation: Evaluation) -> Iterator[None]:
-    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", evaluation.region)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+@contextlib.contextmanager
+def enforcing_moto(monkeypatch: pytest.MonkeyPatch, region: str) -> Iterator[None]:
+    """moto with the local runtime's IAM checks (resources named, enforcement switched on by as_deployer)."""
+    for name, value in {
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
     with mock_aws():
         local_iam.install(None)
         try:
             yield
         finally:
             local_iam.set_enforcement(False)
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, evaluation: Evaluation) -> Iterator[None]:
+    with enforcing_moto(monkeypatch, evaluation.region):
+        yield
 
 
 def as_deployer(document: dict[str, Any], account: str, region: str) -> Any:
@@ -107,21 +118,14 @@ def test_the_deployer_policy_deploys_reads_back_and_destroys_the_environment(
     output = tmp_path / f"deployer-policy.{env}.json"
     assert deployer_policy.main([env, "--output", str(output)]) == 0
     document = json.loads(output.read_text())
-    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", evaluation.region)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        local_iam.install(None)
-        try:
-            if env == "prod":  # deletion protection on: buckets keep what they hold (envs/README, "Destroying prod")
-                with pytest.raises(ClientError) as refused:
-                    deploy_read_destroy(evaluation, document)
-                assert refused.value.response["Error"]["Code"] in ("BucketNotEmpty", "ResourceInUseException")
-                return
-            mirror = deploy_read_destroy(evaluation, document)
-        finally:
-            local_iam.set_enforcement(False)
+    with enforcing_moto(monkeypatch, evaluation.region):
+        if env == "prod":  # deletion protection on: buckets keep what they hold (envs/README, "Destroying prod")
+            with pytest.raises(ClientError) as refused:
+                deploy_read_destroy(evaluation, document)
+            assert refused.value.response["Error"]["Code"] in ("BucketNotEmpty", "ResourceInUseException")
+            return
+        mirror = deploy_read_destroy(evaluation, document)
+        local_iam.set_enforcement(False)
         assert boto3.client("dynamodb").list_tables()["TableNames"] == []  # destroyed
         assert boto3.client("lambda").list_functions()["Functions"] == []
     assert "lambda:tag_resource" in mirror.calls
