@@ -7,6 +7,7 @@ import json
 import random
 import socket
 import threading
+import time
 import types
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -771,3 +772,29 @@ def test_receive_and_delete_cost_what_they_take_not_the_queues_depth_and_answer_
         queue.delete_message("not-a-handle")
     assert len(queue.messages) == 1989  # the same message both times (visibility 0), deleted once
     assert {m["Body"] for m in received}.isdisjoint(m.body for m in queue._messages)
+
+
+def test_make_local_stops_on_a_sigterm_that_make_passes_on_a_second_time() -> None:
+    """The SIGTERM handler set an Event: `make` passes its own SIGTERM on to the runtime, the second signal arrived
+    while the first handler held the Event's lock, and make local never stopped (make bench's first_start)."""
+    import os
+    import signal
+
+    from scripts.localrt.__main__ import wait_until_stopped
+
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+
+    def twice() -> None:
+        time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    sender = threading.Thread(target=twice)
+    sender.start()
+    try:
+        wait_until_stopped()  # returns; a deadlock would hang here
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN  # nothing interrupts the stop that follows
+    finally:
+        sender.join()
+        for number, handler in previous.items():
+            signal.signal(number, handler)

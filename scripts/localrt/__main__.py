@@ -10,7 +10,7 @@ import json
 import shlex
 import signal
 import sys
-import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +139,26 @@ ENGINES = {
 }
 
 
+def wait_until_stopped() -> None:
+    """Returns at the first SIGTERM or SIGINT (Ctrl-C); later ones are ignored while the runtime stops. A handler
+    takes no lock: `make` passes its own SIGTERM on to the runtime, so a second one arrived while the first
+    handler held an Event's lock, and the runtime waited for itself forever."""
+    numbers = (signal.SIGTERM, signal.SIGINT)
+
+    def stop(*_: Any) -> None:
+        for number in numbers:
+            signal.signal(number, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    for number in numbers:
+        signal.signal(number, stop)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return  # the signals stay ignored: nothing interrupts the runtime's stop
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="local", help="environment root under envs/ (default: local)")
@@ -173,12 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         + "Ctrl-C stops everything.",
         flush=True,
     )
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
-        stopped.wait()
-    except KeyboardInterrupt:
-        pass
+        wait_until_stopped()
     finally:
         runtime.stop()
         for described in (outputs_file, environment_file):  # they describe a running system
