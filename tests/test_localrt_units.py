@@ -689,6 +689,7 @@ def test_an_evaluation_of_unchanged_inputs_is_read_back_and_any_change_evaluates
     (root / "main.tf").write_text('module "stack" {}\n')
     endpoints = Endpoints("http://127.0.0.1:4566", "http://127.0.0.1:8080")
     first = evaluation_module.evaluate(root, {"f": {"source_code_hash": "a"}}, endpoints)
+    (root / ".terraform.lock.hcl").write_text("# what terraform init writes: not an input\n")
     assert evaluation_module.evaluate(root, {"f": {"source_code_hash": "a"}}, endpoints) == first
     assert len(runs) == 1
     evaluation_module.evaluate(root, {"f": {"source_code_hash": "b"}}, endpoints)  # a rebuilt package

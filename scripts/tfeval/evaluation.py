@@ -156,6 +156,8 @@ def declared_region(environment_root: Path) -> str | None:
 
 CACHED = 8  # evaluations kept per environment root (.local/evaluations/), the newest
 INPUTS = ("modules", "statemachines", "mocks", "scripts/terraform")  # what an evaluation reads besides its root
+# What terraform init and Python write beside the inputs (a first start would change its own key).
+NOT_INPUTS = frozenset({".terraform", ".local", ".terraform.lock.hcl", "__pycache__"})
 
 
 def _inputs_key(environment_root: Path, packages: dict[str, Any], endpoints: Endpoints, region: str | None) -> str:
@@ -165,7 +167,7 @@ def _inputs_key(environment_root: Path, packages: dict[str, Any], endpoints: End
     folders = [environment_root, *(ROOT / name for name in INPUTS)]
     for folder in folders:
         files = folder.glob("*") if folder == environment_root else folder.rglob("*")
-        for path in sorted(f for f in files if f.is_file() and not {".terraform", ".local"} & set(f.parts)):
+        for path in sorted(f for f in files if f.is_file() and not NOT_INPUTS & {*f.parts, f.name}):
             digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
 
