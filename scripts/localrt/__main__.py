@@ -45,7 +45,7 @@ def api_headers(credentials: dict[str, str]) -> str:
 def try_commands(outputs: dict[str, Any], credentials: dict[str, str], env: str) -> list[str]:
     """What to try once the system runs, each line runnable as printed once env.sh is sourced (AWS CLI v1 and
     v2 alike: v1 ignores AWS_ENDPOINT_URL, so every aws command names the endpoint). README's Quickstart is
-    these lines for envs/local (tests/e2e/test_quickstart.py runs them)."""
+    these lines for envs/local (tests/e2e/test_pipeline.py runs them)."""
     headers = api_headers(credentials)
     aws = 'aws --endpoint-url "$AWS_ENDPOINT_URL"'
     lines = [
