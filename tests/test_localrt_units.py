@@ -183,7 +183,10 @@ def send(port: int, method: str, path: str, body: bytes | None = None) -> tuple[
 def test_a_body_that_is_not_unicode_is_a_400_json_answer(served_api: int, body: bytes) -> None:
     status, content_type, answer = send(served_api, "POST", "/v1/items", body)
     # The API's own BAD_REQUEST_BODY gateway response (its OpenAPI document configures the JSON error body).
-    assert (status, answer) == (400, {"error": "ValidationError", "message": "Invalid request body"})
+    assert (status, answer) == (
+        400,
+        {"error": "ValidationError", "message": "Invalid request body", "details": "the body is not UTF-8"},
+    )
     assert content_type.startswith("application/json")
 
 

@@ -93,6 +93,23 @@ def deeper_than(text: str, levels: int) -> bool:
     return False
 
 
+def validation_message(error: jsonschema.ValidationError) -> str:
+    """One failure of the request validator as the field's JSON path and the rule it broke. The value sent
+    is never echoed: it may be a 400 KB string or a secret."""
+    keyword, bound = error.validator, error.validator_value
+    if keyword in ("required", "additionalProperties"):
+        rule = error.message  # names the property, not the value
+    elif keyword == "type":
+        rule = f"is not of type {json.dumps(bound)}"
+    elif keyword == "enum":
+        rule = f"is not one of {json.dumps(bound, default=str)[:200]}"
+    elif keyword in ("anyOf", "oneOf"):
+        rule = "matches none of the allowed shapes"
+    else:
+        rule = f"violates {keyword} {json.dumps(bound, default=str)[:200]}"
+    return f"{error.json_path}: {rule}"
+
+
 def strict_json(text: str) -> Any:
     """A request body as API Gateway's JSON parser reads it: standard JSON only (NaN and Infinity are refused),
     numbers kept exact (1e-400 is not 0, 1e400 is not infinity, so the models' number ranges see the literal),
@@ -311,15 +328,17 @@ class RestApi:
             return None
         try:
             document = strict_json(request.body or "")
-        except (ValueError, UnicodeEncodeError):
-            return "Invalid request body"
+        except UnicodeEncodeError:  # a lone surrogate escape (\\ud800): not text UTF-8 can carry
+            return "the body is not UTF-8"
+        except ValueError as error:
+            return f"[the body is not JSON: {error}]"
         try:
             errors = sorted(self._validator(schema).iter_errors(document), key=lambda e: list(e.path))
         except RecursionError:
             # Deeper than Python's validator can walk (hundreds of levels): far past the template's depth
             # limit, which answers 400 ValidationError as this does.
-            return "Invalid request body"
-        return f"[{', '.join(e.message for e in errors)}]" if errors else None
+            return "[the body nests too deeply to validate]"
+        return f"[{', '.join(validation_message(e) for e in errors)}]" if errors else None
 
     def _validator(self, schema: dict[str, Any]) -> jsonschema.Draft4Validator:
         """Draft 4, with every "#/components/schemas/..." reference resolved in the OpenAPI document, as API
@@ -370,6 +389,9 @@ class RestApi:
         status = int(answer.get("statusCode", GATEWAY_DEFAULT_STATUS.get(response_type, 500)))
         message = message or GATEWAY_MESSAGES.get(response_type, "Error")
         context["error"].update(message=message, messageString=json.dumps(message), responseType=response_type)
+        # API Gateway's validator report reaches the template with its quotes escaped (as its execution logs
+        # show it), so the template can put it inside a JSON string.
+        context["error"]["validationErrorString"] = json.dumps(context["error"]["validationErrorString"] or "")[1:-1]
         template = answer.get("responseTemplates", {}).get(
             "application/json", '{"message":$context.error.messageString}'
         )

@@ -188,7 +188,10 @@ locals {
     var.cors_allow_origin == null ? {} : { "gatewayresponse.header.Access-Control-Allow-Origin" = "'${var.cors_allow_origin}'" },
   )
   # Gateway responses cannot escape text ($util is not available there), so only values API Gateway
-  # already quotes ($context.error.messageString) are interpolated.
+  # already quotes ($context.error.messageString) or escapes are interpolated. The request validator's
+  # report ($context.error.validationErrorString) carries its quotes escaped (as in API Gateway's execution
+  # logs: `[object has missing required properties ([\"name\"])]`), so it goes inside a JSON string as
+  # `details`: the field and the rule that failed.
   gateway_responses = { for type, answer in merge(
     {
       BAD_REQUEST_BODY       = { status = "400", code = "ValidationError" }
@@ -217,7 +220,10 @@ locals {
     answer.status == null ? {} : { statusCode = answer.status },
     {
       responseParameters = local.gateway_response_headers
-      responseTemplates  = { "application/json" = "{\"error\": \"${answer.code}\", \"message\": $context.error.messageString}" }
+      responseTemplates = { "application/json" = (type == "BAD_REQUEST_BODY" ?
+        "{\"error\": \"${answer.code}\", \"message\": $context.error.messageString, \"details\": \"$context.error.validationErrorString\"}" :
+        "{\"error\": \"${answer.code}\", \"message\": $context.error.messageString}"
+      ) }
     },
   ) }
 
