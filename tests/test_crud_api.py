@@ -185,8 +185,8 @@ def test_replace_bumps_version_keeps_created_at_and_replaces_all_user_fields(cru
     assert crud.request("GET", f"/items/{item['id']}").json() == replaced
 
 
-@pytest.mark.parametrize("if_match", ['"1"', 'W/"1"', "1", "*"])
-def test_replace_with_matching_if_match_succeeds(crud: CrudClient, if_match: str) -> None:
+@pytest.mark.parametrize("if_match", ['"1"', 'W/"1"', "1", "*", "", "  "])
+def test_replace_with_matching_or_empty_if_match_succeeds(crud: CrudClient, if_match: str) -> None:
     item = create(crud)
     response = crud.request("PUT", f"/items/{item['id']}", {"name": "v2"}, headers={"If-Match": if_match})
     assert response.status == 200, response.body

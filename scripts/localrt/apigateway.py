@@ -227,7 +227,9 @@ class RestApi:
     def handle(self, request: Request) -> Response:
         """The stage's answer; an absolute Location the templates write as https:// (API Gateway's only
         scheme) carries the scheme the client used, as a link the client can follow."""
-        response = self._handle(request)
+        # A field value has no leading or trailing whitespace (RFC 9110 5.5): blanks around it are framing.
+        headers = {name: value.strip(" \t") for name, value in request.headers.items()}
+        response = self._handle(Request(request.method, request.path, headers, request.query, request.body))
         for name, value in response.headers.items():
             if name.lower() == "location" and value.startswith(f"https://{self.domain}") and self.scheme != "https":
                 response.headers[name] = f"{self.scheme}://{value.removeprefix('https://')}"
