@@ -208,6 +208,10 @@ def test_webhooks_refuse_senders_without_the_key_bad_json_and_large_bodies(syste
     assert (status, answer["error"]) == (400, "ValidationError")
     status, answer = post_webhook(system, "stripe", b'{"n": ' + b"[" * 5000 + b"]" * 5000 + b"}", key)
     assert (status, answer["error"]) == (400, "ValidationError")
+    # The source's pattern, which API Gateway's validator does not check on a path parameter (issue #28).
+    for source in ["..", "a%2Fb", "x" * 65, "a%20b"]:
+        status, answer = post_webhook(system, source, b'{"type": "x"}', key)
+        assert (status, answer["error"]) == (400, "BadRequest"), source
 
 
 def test_the_readme_quickstart_runs_as_printed(system: System) -> None:

@@ -294,7 +294,8 @@ locals {
   # POST /webhooks/{source}: API Gateway's AWS integration with EventBridge's PutEvents (the action URI with
   # the JSON protocol's X-Amz-Target header, as the EventBridge workshop's REST API service integration
   # does), no Lambda. Senders hold an API key of the webhooks usage plan; the body must be a JSON object.
-  webhook_source_pattern = "^[A-Za-z0-9._-]{1,64}$"
+  # Starts with a letter or digit, so "." and ".." are not names of a sender.
+  webhook_source_pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
   webhook_path = var.webhooks == null ? null : {
     parameters = [{ name = "source", in = "path", required = true, description = "Who sends (e.g. stripe, github).", schema = { type = "string", pattern = local.webhook_source_pattern } }]
     post = {
@@ -323,12 +324,13 @@ locals {
           event_source   = var.webhooks.event_source
           detail_type    = var.webhooks.detail_type
           max_body_chars = var.webhooks.max_body_chars
+          source_pattern = local.webhook_source_pattern
         }) }
         responses = {
           "4\\d{2}" = {
             statusCode         = "500"
             responseParameters = merge(local.json_content_type, local.cors_headers)
-            responseTemplates  = { "application/json" = file("${path.module}/templates/webhook_error.vtl") }
+            responseTemplates  = { "application/json" = templatefile("${path.module}/templates/webhook_error.vtl", { source_pattern = local.webhook_source_pattern }) }
           }
           "5\\d{2}" = {
             statusCode         = "503"
