@@ -159,6 +159,7 @@ def test_an_upload_is_cut_into_chunks_on_line_boundaries(aws: None) -> None:
     [
         (b'{"name": "a"}\n', "imports/a.csv", "application/x-ndjson", "does not end in .jsonl"),
         (b'{"name": "a"}\n', "imports/a.jsonl", "image/png", "content type image/png"),
+        (b"", "imports/a.jsonl", "application/x-ndjson", "the object is empty"),
         (b"x" * (2 << 20), "imports/a.jsonl", "application/x-ndjson", "larger than"),
         (b'{"name": "a"}\n' * 1001, "imports/a.jsonl", "application/x-ndjson", "more than 1000 lines"),
         (b"\xff\xfe\x00garbage\n" * 4, "imports/a.jsonl", "application/x-ndjson", "not JSON lines"),

@@ -86,6 +86,8 @@ def check_object(settings: Settings, key: str, head: dict[str, Any]) -> str | No
     """The owner the items get (None without owner isolation); NotImportable when the object is refused."""
     if not key.endswith(".jsonl"):
         raise NotImportable("the object's key does not end in .jsonl")
+    if head["ContentLength"] == 0:  # an upload that lost its content: a report of 0 imported would hide it
+        raise NotImportable("the object is empty")
     if head["ContentLength"] > settings.max_object_bytes:
         raise NotImportable(f"the object is larger than {settings.max_object_bytes} bytes")
     content_type = str(head.get("ContentType") or "").split(";")[0].strip().lower()
