@@ -21,7 +21,7 @@ import pytest
 from moto.sqs.models import sqs_backends
 
 from scripts.gates.task_permissions import task_calls, uncovered_calls
-from scripts.localrt import moto_costs, ports
+from scripts.localrt import moto_costs, ports, stepfunctions
 from scripts.localrt.apigateway import Request, RestApi, TokenBucket, stage_handler
 from scripts.localrt.stepfunctions import json_copy
 from scripts.localrt.templates import render_template
@@ -640,15 +640,22 @@ def test_a_state_machine_keeps_its_last_executions_and_still_refuses_every_stand
 
     moto_costs.install()
     monkeypatch.setattr(moto_costs, "KEPT_EXECUTIONS", 10)
-    machine = create_state_machine("kept", {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+    monkeypatch.setattr(moto_costs, "RELEASED_IN_BATCHES_OF", 2)
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    machine = create_state_machine("kept", definition)
     sfn = boto3.client("stepfunctions", region_name=REGION)
     for n in range(40):
         sfn.start_execution(stateMachineArn=machine, name=f"change-{n}", input="{}")
     held = get_backend(ACCOUNT, REGION).describe_state_machine(machine).executions
-    assert len(held) <= 10 + 10 // 10 + 1  # let go of in batches of a tenth
+    assert len(held) <= 10 + 2 + 1
     with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
         sfn.start_execution(stateMachineArn=machine, name="change-0", input="{}")  # let go of long ago
     assert sfn.start_execution(stateMachineArn=machine, name="change-40", input="{}")["executionArn"]
+    # EXPRESS: AWS keeps no history, so neither does the runtime beyond the batch not yet let go of.
+    express = create_state_machine("express", definition, "EXPRESS")
+    for _ in range(40):
+        assert stepfunctions.start_sync_in_process(ACCOUNT, REGION, express, "{}")["status"] == "SUCCEEDED"
+    assert len(get_backend(ACCOUNT, REGION).describe_state_machine(express).executions) <= 2 + 1
 
 
 def test_a_port_a_stopped_server_left_in_time_wait_is_free_and_a_listener_is_named() -> None:
@@ -802,3 +809,35 @@ def test_make_local_stops_on_a_sigterm_that_make_passes_on_a_second_time() -> No
         sender.join()
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def test_stream_iterators_expire_after_fifteen_minutes_and_leave_memory(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto_costs.ExpiringIterators (issue #28): moto kept every shard iterator it issued, one per GetRecords,
+    for the life of the process; AWS lets one expire 15 minutes after issuing it."""
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    from tests.conftest import ACCOUNT, REGION, create_table
+
+    moto_costs.install()
+    table = create_table("iterated")
+    streams = boto3.client("dynamodbstreams", region_name=REGION)
+    arn = table.latest_stream_arn
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+    first = iterator
+    clock = [time.monotonic()]
+    monkeypatch.setattr(moto_costs.time, "monotonic", lambda: clock[0])
+    for _ in range(600):  # a quiet shard polled for ten minutes
+        iterator = streams.get_records(ShardIterator=iterator)["NextShardIterator"]
+        clock[0] += 1.0
+    assert streams.get_records(ShardIterator=first)["Records"] == []  # ten minutes old: still valid
+    clock[0] += 6 * 60
+    with pytest.raises(streams.exceptions.ExpiredIteratorException):
+        streams.get_records(ShardIterator=first)
+    for _ in range(600):  # ten more minutes: the first ten's iterators have all expired
+        iterator = streams.get_records(ShardIterator=iterator)["NextShardIterator"]
+        clock[0] += 1.0
+    held = dynamodbstreams_backends[ACCOUNT][REGION].shard_iterators
+    assert len(held) < 900  # at most the last 15 minutes' (and a batch not yet let go of), not all 1,201

@@ -30,6 +30,9 @@ fan-out through moto in the same process, so moto's CPU is the API's latency tai
   STANDARD execution let go leaves its name behind (`Ended`), so a name is still refused as AWS refuses it
   for 90 days, which the trigger's exactly-once start relies on. An EXPRESS execution leaves nothing (AWS
   keeps no history of EXPRESS executions and DescribeExecution does not serve them).
+- moto kept every DynamoDB Streams shard iterator it issued (each GetRecords issues one: a quiet shard polled
+  once a second added ~86,000 a day): an iterator expires 15 minutes after it was issued, as on AWS
+  (`ExpiringIterators`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import calendar
 import datetime
 import json
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,7 +54,9 @@ import moto.core.responses
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from moto.core.botocore_stubber import MockRawResponse
+from moto.core.exceptions import JsonRESTError
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.sqs.models import Message, Queue, SQSBackend
@@ -118,9 +124,48 @@ def get_records(self: DynamoDBStreamsHandler) -> str:
     return json.dumps(records, default=as_json)
 
 
+ITERATOR_LIFETIME_S = 15 * 60  # "A shard iterator expires 15 minutes after it is returned to the requester."
+# (DynamoDB Streams API Reference, GetShardIterator)
+
+
+class ExpiringIterators(dict[str, Any]):
+    """DynamoDBStreamsBackend.shard_iterators whose entries expire ITERATOR_LIFETIME_S after they were issued;
+    the expired ones leave in batches as new ones arrive (insertion order is issue order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._issued: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def __setitem__(self, arn: str, iterator: Any) -> None:
+        now = time.monotonic()
+        with self._lock:
+            super().__setitem__(arn, iterator)
+            self._issued[arn] = now
+            if len(self._issued) % 256 == 0:
+                for old in [a for a, at in self._issued.items() if now - at > ITERATOR_LIFETIME_S]:
+                    self._issued.pop(old)
+                    self.pop(old, None)
+
+    def __getitem__(self, arn: str) -> Any:
+        issued = self._issued.get(arn)
+        if issued is None or time.monotonic() - issued > ITERATOR_LIFETIME_S:
+            raise JsonRESTError("ExpiredIteratorException", "Iterator expired.")
+        return super().__getitem__(arn)
+
+
+def streams_backend_init(original: Any) -> Any:
+    def init(self: DynamoDBStreamsBackend, *arguments: Any, **keywords: Any) -> None:
+        original(self, *arguments, **keywords)
+        self.shard_iterators = ExpiringIterators()
+
+    return init
+
+
 _executions_by_name: WeakKeyDictionary[StateMachine, tuple[int, dict[str, Any]]] = WeakKeyDictionary()
 _indexing = threading.Lock()
-KEPT_EXECUTIONS = 1000  # per state machine, in memory
+KEPT_EXECUTIONS = 1000  # per STANDARD state machine, in memory
+RELEASED_IN_BATCHES_OF = 100  # ended executions beyond what is kept leave memory this many at a time
 
 
 @dataclass(frozen=True)
@@ -164,8 +209,11 @@ def handle_name_input_idempotency(self: StateMachine, name: str, execution_input
             indexed, by_name = 0, {}
         for started in self.executions[indexed:]:
             by_name.setdefault(started.name, started)
-        if len(self.executions) > KEPT_EXECUTIONS + KEPT_EXECUTIONS // 10:  # in batches, not on every start
-            let_go_of_ended_executions(self, by_name, KEPT_EXECUTIONS)
+        # An EXPRESS machine keeps none (AWS keeps no history of them): each kept one holds a copy of its
+        # state machine and every state's input and output, 73 KB a soak request before this.
+        keep = 0 if getattr(self, "type", "STANDARD") == "EXPRESS" else KEPT_EXECUTIONS
+        if len(self.executions) > keep + RELEASED_IN_BATCHES_OF:  # in batches, not on every start
+            let_go_of_ended_executions(self, by_name, keep)
         _executions_by_name[self] = (len(self.executions), by_name)
         execution: Any = by_name.get(name)
     if execution is None:
@@ -234,6 +282,7 @@ def install() -> None:
     SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]
 
     DynamoDBStreamsHandler.get_records = get_records  # type: ignore[assignment,method-assign]
+    DynamoDBStreamsBackend.__init__ = streams_backend_init(DynamoDBStreamsBackend.__init__)  # type: ignore[method-assign]
 
     backend_for_host = DomainDispatcherApplication.get_backend_for_host
     known: dict[str | None, Any] = {}
