@@ -841,3 +841,26 @@ def test_stream_iterators_expire_after_fifteen_minutes_and_leave_memory(
         clock[0] += 1.0
     held = dynamodbstreams_backends[ACCOUNT][REGION].shard_iterators
     assert len(held) < 900  # at most the last 15 minutes' (and a batch not yet let go of), not all 1,201
+
+
+def test_moto_patches_refuse_a_moto_missing_what_they_replace_naming_the_patch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue #30: every change to moto is installed by one function that first checks moto's version and that
+    each attribute it replaces exists; a patch of a renamed attribute would otherwise be a silent no-op."""
+    from moto.sqs.models import SQSBackend
+
+    from scripts.localrt import moto_patches
+
+    moto_patches.check()  # the moto this project pins: every target exists
+    assert {patch.home for patch in moto_patches.PATCHES} == {
+        "limits.py", "stepfunctions.py", "moto_costs.py", "priority.py", "iam.py", "lambda_workers.py"
+    }  # fmt: skip
+    with pytest.raises(moto_patches.MotoPatchError, match=r"moto 6\.0\.0 is installed; .* written for moto 5\.2\.x"):
+        moto_patches.check("6.0.0")
+    monkeypatch.delattr(SQSBackend, "send_message_batch")  # as a moto that renamed it
+    with pytest.raises(
+        moto_patches.MotoPatchError,
+        match=r"has no moto\.sqs\.models:SQSBackend\.send_message_batch: the patch 'SQS message size' \(limits\.py\)",
+    ):
+        moto_patches.check()

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scripts.localrt import cognito
+from scripts.localrt import cognito, moto_patches
 from scripts.localrt.ports import PortInUse
 from scripts.localrt.runtime import LocalRuntime
 
@@ -167,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=tuple(ENGINES), default="moto", help="what emulates AWS (default: moto)")
     args = parser.parse_args(argv)
 
+    if args.engine == "moto":
+        try:
+            moto_patches.check()  # before the evaluation: a second, not a minute, to say so
+        except moto_patches.MotoPatchError as error:
+            print(f"make local: {error}", file=sys.stderr)
+            return 2
     runtime = LocalRuntime(environment=args.env, aws_port=args.aws_port, api_port=args.api_port, engine=args.engine)
     try:
         runtime.start(progress=lambda step: print(f"make local: {step}", flush=True))

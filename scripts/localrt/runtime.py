@@ -33,7 +33,7 @@ import botocore.exceptions
 from moto.server import ThreadedMotoServer
 
 from scripts import build_lambdas
-from scripts.localrt import cognito, eventbridge, iam, limits, ministack, moto_costs, priority, support
+from scripts.localrt import cognito, eventbridge, iam, ministack, moto_patches, priority, support
 from scripts.localrt.apigateway import IntegrationError, RestApi, StageServer, TokenBucket, stage_handler
 from scripts.localrt.authorizers import Authorizers, Stage
 from scripts.localrt.deployer import WEBHOOKS_KEY, Deployer, api_key_name
@@ -44,7 +44,7 @@ from scripts.localrt.lambda_workers import (
     route_invocations,
 )
 from scripts.localrt.ports import ensure_free, free_port
-from scripts.localrt.stepfunctions import speed_up_interpreter, start_sync_in_process, start_sync_or_error
+from scripts.localrt.stepfunctions import start_sync_in_process, start_sync_or_error
 from scripts.tfeval import Endpoints, Evaluation, evaluate, lambda_packages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,10 +213,7 @@ class LocalRuntime:
         # VERBOSE=1 keeps these lines.
         if os.environ.get("VERBOSE") != "1":
             logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
-        limits.install()  # payload limits counted as AWS counts them (limits.py)
-        speed_up_interpreter()  # definitions and JSONPaths parsed once, inputs copied as JSON (stepfunctions.py)
-        moto_costs.install()  # what AWS does in constant time, moto too (moto_costs.py)
-        priority.install()  # background work yields to the API's requests (priority.py)
+        moto_patches.install()  # every change to moto, checked against its version first (moto_patches.py)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._moto.start()
         self._moto_app = self._moto._server.app  # in-process calls use it as it is
