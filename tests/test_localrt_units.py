@@ -864,3 +864,26 @@ def test_moto_patches_refuse_a_moto_missing_what_they_replace_naming_the_patch(
         match=r"has no moto\.sqs\.models:SQSBackend\.send_message_batch: the patch 'SQS message size' \(limits\.py\)",
     ):
         moto_patches.check()
+
+
+def test_moto_keeps_no_model_it_has_let_go_of(aws: None) -> None:
+    """moto_costs.untracked_new (issue #28): moto appended every object of every model to a class-level list
+    for its dashboard, so no item version, message or iterator ever left memory (52 KB a soak request)."""
+    import gc
+    import weakref
+
+    from moto.dynamodb.models.dynamo_type import Item
+
+    from tests.conftest import REGION, create_table
+
+    moto_costs.install()
+    create_table("versions")
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for version in range(50):
+        dynamodb.put_item(TableName="versions", Item={"id": {"S": "one"}, "v": {"N": str(version)}})
+    assert Item.instances_tracked == []  # type: ignore[attr-defined]
+    replaced = Item("one", None, {"id": {"S": "two"}})
+    gone = weakref.ref(replaced)
+    del replaced
+    gc.collect()
+    assert gone() is None

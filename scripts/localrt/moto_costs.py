@@ -30,6 +30,10 @@ fan-out through moto in the same process, so moto's CPU is the API's latency tai
   STANDARD execution let go leaves its name behind (`Ended`), so a name is still refused as AWS refuses it
   for 90 days, which the trigger's exactly-once start relies on. An EXPRESS execution leaves nothing (AWS
   keeps no history of EXPRESS executions and DescribeExecution does not serve them).
+- moto kept every object of every model it ever made, for its dashboard (`BaseModel.__new__` appends each to
+  its class's `instances_tracked`): every DynamoDB item version, SQS message, shard iterator, stream record
+  and each execution's copy of its state machine, whatever let go of them (the soak grew 52 KB a request, 1 GB
+  after 10,000). Nothing here reads the dashboard: models are not tracked (`untracked_new`).
 - moto kept every DynamoDB Streams shard iterator it issued (each GetRecords issues one: a quiet shard polled
   once a second added ~86,000 a day): an iterator expires 15 minutes after it was issued, as on AWS
   (`ExpiringIterators`).
@@ -54,7 +58,9 @@ import moto.core.responses
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from moto.core.botocore_stubber import MockRawResponse
+from moto.core.common_models import BaseModel
 from moto.core.exceptions import JsonRESTError
+from moto.core.model_instances import reset_model_data
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
@@ -122,6 +128,11 @@ def get_records(self: DynamoDBStreamsHandler) -> str:
     limit = self._get_param("Limit")
     records = self.backend.get_records(self._get_param("ShardIterator"), 1000 if limit is None else limit)
     return json.dumps(records, default=as_json)
+
+
+def untracked_new(cls: type[BaseModel], *arguments: Any, **keywords: Any) -> BaseModel:
+    """BaseModel.__new__ without appending the instance to its class's instances_tracked."""
+    return object.__new__(cls)
 
 
 ITERATOR_LIFETIME_S = 15 * 60  # "A shard iterator expires 15 minutes after it is returned to the requester."
@@ -270,6 +281,8 @@ def install() -> None:
     """Once per process."""
     if not _installed.acquire(blocking=False):
         return
+    BaseModel.__new__ = staticmethod(untracked_new)  # type: ignore[method-assign]
+    reset_model_data()  # and what was tracked so far is let go of
     Queue.messages = property(VisibleMessages)  # type: ignore[assignment,method-assign]
     Message.mark_received = mark_received  # type: ignore[method-assign]
     Queue.delete_message = delete_message  # type: ignore[method-assign]

@@ -117,6 +117,14 @@ PATCHES: tuple[Patch, ...] = (
         "stepfunctions.py",
     ),
     Patch(
+        "models not tracked for moto's dashboard",
+        ("moto.core.common_models:BaseModel.__new__", "moto.core.model_instances:reset_model_data"),
+        "memory: moto kept every object of every model it made (item versions, messages, iterators, copies of "
+        "state machines): 52 KB a request",
+        "yes: an option to turn the dashboard's tracking off, or weak references",
+        "moto_costs.py",
+    ),
+    Patch(
         "SQS in constant time",
         (
             "moto.sqs.models:Queue.messages",
