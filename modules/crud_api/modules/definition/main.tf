@@ -169,8 +169,8 @@ locals {
   } : operation => merge(local.error_responses, success) }
 
   # Formats of what clients pass back: ids the API issues, ETags ("3", W/"3" or 3, or *), signed cursors.
-  id_pattern       = "^[A-Za-z0-9-]{1,64}$"
-  etag_pattern     = "^\"[0-9]{1,15}\"$"
+  id_pattern   = "^[A-Za-z0-9-]{1,64}$"
+  etag_pattern = "^\"[0-9]{1,15}\"$"
   # An empty If-Match is no condition: RFC 9110 13.1.1 defines it as a list of entity tags (`#entity-tag`,
   # which may be empty; blanks are not part of a field value), and `$input.params('If-Match')` answers ""
   # for an empty header as for an absent one.
