@@ -12,7 +12,6 @@ import pytest
 from scripts.gates.__main__ import environment_findings, run
 from scripts.gates.asl_schema import check_definition
 from scripts.gates.iam_catalogue import check_policy, patterns_intersect
-from scripts.gates.queue_transport import queues_without_tls_guard
 from scripts.gates.task_permissions import task_calls, uncovered_calls
 from scripts.gates.trust_conditions import check_trust_policy
 from scripts.tfeval import Evaluation, Resource
@@ -282,34 +281,6 @@ def test_documented_trust_conditions_pass_and_unknown_services_are_flagged() -> 
     assert check_trust_policy(trust("lambda.amazonaws.com"), "r") == []
     (finding,) = check_trust_policy(trust("glue.amazonaws.com"), "r")
     assert "no documented condition keys for glue.amazonaws.com" in finding.reason
-
-
-def queue(address: str, name: str) -> Resource:
-    return Resource(address, "aws_sqs_queue", {"arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}", "name": name})
-
-
-def queue_policy(name: str, statements: list[dict[str, Any]]) -> Resource:
-    return Resource(f"aws_sqs_queue_policy.{name}", "aws_sqs_queue_policy", {"policy": json.dumps(policy(*statements))})
-
-
-def test_a_queue_without_a_tls_only_statement_is_a_finding() -> None:
-    allow_only = allow("Rules", ["sqs:SendMessage"], [f"arn:aws:sqs:{REGION}:{ACCOUNT}:open"])
-    found = queues_without_tls_guard(
-        Evaluation(
-            REGION,
-            ACCOUNT,
-            [
-                queue("aws_sqs_queue.guarded", "guarded"),
-                queue("aws_sqs_queue.open", "open"),
-                queue_policy("guarded", [TLS_ONLY]),
-                queue_policy("open", [allow_only]),
-            ],
-            {},
-        )
-    )
-    assert [str(f) for f in found] == [
-        "aws_sqs_queue.open policy: no statement denies sqs:* without TLS (aws:SecureTransport = false)"
-    ]
 
 
 def test_the_tag_gate_names_a_tagged_resource_the_deployer_policy_cannot_tag() -> None:

@@ -159,3 +159,36 @@ def test_make_help_lists_every_target() -> None:
     targets = set(re.findall(r"^([a-z][a-z0-9-]*)(?=[ a-z0-9-]*:)", makefile, re.M))
     assert {"plan", "apply", "destroy", "bootstrap", "e2e", "deployer-policy", "gates"} <= documented
     assert targets - {"help"} <= shown, f"targets without a help line: {sorted(targets - shown)}"
+
+
+def library_files(*suffixes: str) -> list[Path]:
+    skipped = {".terraform", ".local", "fixtures", ".venv", "build", "node_modules"}
+    return [
+        path
+        for top in ("modules", "envs", "scripts", "tests", "lambdas", "statemachines", "docs", "examples")
+        for path in sorted((ROOT / top).rglob("*"))
+        if path.suffix in suffixes and not skipped & set(path.relative_to(ROOT).parts)
+    ]
+
+
+def test_every_queue_comes_from_sqs_queue_and_failures_go_to_a_dlq() -> None:
+    """Issue #30: one building block for queues (its own test asserts encryption, TLS-only policies and
+    redrive), and one word for the queue where failures go. A moved block's `from` keeps the address a
+    deployment's state has; physical queue names (`-stream-failures`) are what AWS holds and stay."""
+    outside = [
+        path.relative_to(ROOT).as_posix()
+        for path in library_files(".tf")
+        if re.search(r'^resource "aws_sqs_queue" ', path.read_text(), re.M) and path.parent.name != "sqs_queue"
+    ]
+    assert outside == []
+    old_names = re.compile(r"\b(async_failures|work_dlq|target_dlq|workflow_failures)\b|aws_sqs_queue\.failures\b")
+    hcl_name = re.compile(r'(^|\s)failures\s*=|"failures"|\bfailures\[')
+    found = [
+        f"{path.relative_to(ROOT).as_posix()}:{number}: {line.strip()}"
+        for path in library_files(".tf", ".hcl", ".py", ".md", ".json")
+        if path.name not in ("test_module_conventions.py", "test_state_moves.py")  # they name the old addresses
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if not line.strip().startswith("from ")
+        and (old_names.search(line) or (path.suffix in (".tf", ".hcl") and hcl_name.search(line)))
+    ]
+    assert found == []

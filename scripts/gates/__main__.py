@@ -8,7 +8,6 @@ document and state machine the environment would create. Checked:
 
 - every identity, trust and resource policy against AWS's Service Authorization Reference (iam_catalogue);
 - every trust policy's conditions against the keys its service documents sending (trust_conditions);
-- every SQS queue's policy denies requests without TLS (queue_transport);
 - every state machine definition, the files in statemachines/ and each rendered one, against AWS's ASL
   schema and its own transitions (asl_schema);
 - every Task of every state machine against its role's policies (task_permissions);
@@ -32,7 +31,6 @@ from scripts.gates import deployer_tags
 from scripts.gates.asl_schema import check_definition
 from scripts.gates.finding import Finding
 from scripts.gates.iam_catalogue import check_policy
-from scripts.gates.queue_transport import queues_without_tls_guard
 from scripts.gates.task_permissions import uncovered_calls
 from scripts.gates.trust_conditions import check_trust_policy
 from scripts.tfeval import Evaluation, evaluated
@@ -73,7 +71,6 @@ def environment_findings(evaluation: Evaluation) -> tuple[list[Finding], dict[st
         findings.extend(check_policy(document, where))
         if where.endswith(".assume_role_policy"):
             findings.extend(check_trust_policy(document, where))
-    findings.extend(queues_without_tls_guard(evaluation))
     policies = role_policies(evaluation)
     definitions: dict[str, str] = {}
     for machine in evaluation.of_type("aws_sfn_state_machine"):
