@@ -26,7 +26,7 @@ WORKFLOW_ASL = ROOT / "statemachines" / "item_workflow.asl.json"
 class Workflow:
     arn: str
     notification_queue_url: str
-    failure_queue_url: str
+    dlq_url: str
 
 
 def create_workflow(name: str = "item-workflow", notification_queue: str = "item-notifications") -> Workflow:
@@ -34,7 +34,7 @@ def create_workflow(name: str = "item-workflow", notification_queue: str = "item
     notifications = sqs.create_queue(QueueName="item-notifications")["QueueUrl"]
     failures = sqs.create_queue(QueueName="item-failures")["QueueUrl"]
     target = notifications.replace("item-notifications", notification_queue)
-    definition = render_template(WORKFLOW_ASL, {"notification_queue_url": target, "failure_queue_url": failures})
+    definition = render_template(WORKFLOW_ASL, {"notification_queue_url": target, "dlq_url": failures})
     return Workflow(create_state_machine(name, json.loads(definition), "STANDARD"), notifications, failures)
 
 
@@ -124,7 +124,7 @@ def test_every_change_runs_the_workflow_once(table: Any, workflow: Workflow, loa
         "keys": {"id": "o-1"},
         "changedFieldCount": 1,
     }
-    assert drain_queue(workflow.failure_queue_url) == []
+    assert drain_queue(workflow.dlq_url) == []
 
 
 def test_conditions_select_what_esm_filters_cannot(
@@ -331,7 +331,7 @@ def test_workflow_records_what_it_cannot_process(
 
     [execution] = wait_for_executions(broken.arn)
     assert (execution["status"], execution["error"]) == ("FAILED", "ItemChangeNotProcessed")
-    [recorded] = drain_queue(broken.failure_queue_url)
+    [recorded] = drain_queue(broken.dlq_url)
     assert recorded["action"] == "created"
     assert recorded["executionArn"] == execution["executionArn"]
     assert recorded["change"] == json.loads(execution["input"])

@@ -76,40 +76,28 @@ resource "aws_cloudwatch_event_rule" "this" {
   tags                = var.tags
 }
 
-# Events a target could not take after its retry policy: one encrypted queue per rule.
-resource "aws_sqs_queue" "target_dlq" {
-  for_each = var.rules
+# Events a target could not take after its retry policy: one DLQ per rule, to which EventBridge sends them
+# as the service, for that rule only (EventBridge User Guide, "Granting permissions to the dead-letter
+# queue").
+module "rule_dlqs" {
+  source = "../sqs_queue"
 
-  name                      = "${var.name}-${each.key}-dlq"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = true
-  tags                      = var.tags
+  queues = { for key, rule in var.rules : key => {
+    name            = "${var.name}-${key}-dlq"
+    service_senders = [{ service = "events.amazonaws.com", source_arn = aws_cloudwatch_event_rule.this[key].arn }]
+  } }
+  tags = var.tags
 }
 
-resource "aws_sqs_queue_policy" "target_dlq" {
-  for_each = var.rules
+# Until v0.4 the queues were this module's own resources: they keep their state (and their messages).
+moved {
+  from = aws_sqs_queue.target_dlq
+  to   = module.rule_dlqs.aws_sqs_queue.this
+}
 
-  queue_url = aws_sqs_queue.target_dlq[each.key].url
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "UndeliveredEventsOfThisRule"
-      Effect    = "Allow"
-      Principal = { Service = "events.amazonaws.com" }
-      Action    = "sqs:SendMessage"
-      Resource  = aws_sqs_queue.target_dlq[each.key].arn
-      Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.this[each.key].arn } }
-      },
-      {
-        Sid       = "DenyInsecureTransport"
-        Effect    = "Deny"
-        Principal = "*"
-        Action    = "sqs:*"
-        Resource  = aws_sqs_queue.target_dlq[each.key].arn
-        Condition = { Bool = { "aws:SecureTransport" = "false" } }
-      },
-    ]
-  })
+moved {
+  from = aws_sqs_queue_policy.target_dlq
+  to   = module.rule_dlqs.aws_sqs_queue_policy.this
 }
 
 resource "aws_cloudwatch_event_target" "this" {
@@ -128,6 +116,6 @@ resource "aws_cloudwatch_event_target" "this" {
   }
 
   dead_letter_config {
-    arn = coalesce(each.value.dead_letter_arn, aws_sqs_queue.target_dlq[each.value.rule_key].arn)
+    arn = coalesce(each.value.dead_letter_arn, module.rule_dlqs.queues[each.value.rule_key].arn)
   }
 }

@@ -23,19 +23,19 @@ output "rule_names" {
   value       = { for key, rule in aws_cloudwatch_event_rule.this : key => rule.name }
 }
 
-output "target_dlq_urls" {
+output "rule_dlq_urls" {
   description = "Rule key => URL of the queue receiving events its targets could not take."
-  value       = { for key, queue in aws_sqs_queue.target_dlq : key => queue.url }
+  value       = { for key, queue in module.rule_dlqs.queues : key => queue.url }
 }
 
-output "target_dlq_arns" {
+output "rule_dlq_arns" {
   description = "Rule key => ARN of that queue."
-  value       = { for key, queue in aws_sqs_queue.target_dlq : key => queue.arn }
+  value       = { for key, queue in module.rule_dlqs.queues : key => queue.arn }
 }
 
-output "target_dlq_names" {
+output "rule_dlq_names" {
   description = "Rule key => name of that queue (for alarms)."
-  value       = { for key, queue in aws_sqs_queue.target_dlq : key => queue.name }
+  value       = { for key, queue in module.rule_dlqs.queues : key => queue.name }
 }
 
 output "claim_check_bucket_name" {

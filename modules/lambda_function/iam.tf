@@ -45,7 +45,7 @@ locals {
         Sid      = "SendFailedBatchesToTheQueue"
         Effect   = "Allow"
         Action   = ["sqs:SendMessage"]
-        Resource = [aws_sqs_queue.failures[0].arn]
+        Resource = [module.dlqs.queues["stream"].arn]
       },
     ] : [],
     var.function.environment_kms_key_arn == null ? [] : [{
@@ -90,7 +90,7 @@ locals {
       Sid      = "SendFailedAsyncInvocationsToTheQueue"
       Effect   = "Allow"
       Action   = ["sqs:SendMessage"]
-      Resource = [aws_sqs_queue.async_failures[0].arn]
+      Resource = [module.dlqs.queues["async"].arn]
     }] : [],
   )
   caller_statements = [for s in var.policy_statements : {

@@ -5,7 +5,7 @@ module "conventions" {
 locals {
   environment_variables = merge(
     var.environment_variables,
-    var.dlq_environment_variable != null && local.stream_consumer ? { (var.dlq_environment_variable) = aws_sqs_queue.failures[0].url } : {},
+    var.dlq_environment_variable != null && local.stream_consumer ? { (var.dlq_environment_variable) = module.dlqs.queues["stream"].url } : {},
   )
   stream_consumer = var.event_source_mapping != null
   # The public layer that matches the aws-lambda-powertools version the tests run against (pyproject.toml).
@@ -29,13 +29,38 @@ resource "aws_cloudwatch_log_group" "this" {
   tags              = var.tags
 }
 
-resource "aws_sqs_queue" "failures" {
-  count                     = local.stream_consumer ? 1 : 0
-  name                      = "${var.name}-stream-failures"
-  message_retention_seconds = 1209600 # 14 days, the SQS maximum: time to inspect and replay
-  sqs_managed_sse_enabled   = var.dlq_kms_key_arn == null ? true : null
-  kms_master_key_id         = var.dlq_kms_key_arn
-  tags                      = var.tags
+# Where failures go, by source: batches of a stream mapping that exhausted their retries ("stream"), and
+# asynchronous invocations (EventBridge, SNS, ...) still failing after Lambda's own retries ("async"), kept
+# 14 days (the SQS maximum) to inspect and redrive. Lambda writes to them over TLS with the function's role.
+module "dlqs" {
+  source = "../sqs_queue"
+
+  queues = merge(
+    local.stream_consumer ? { stream = { name = "${var.name}-stream-failures", kms_key_arn = var.dlq_kms_key_arn } } : {},
+    var.async_dlq ? { async = { name = "${var.name}-async-failures" } } : {},
+  )
+  tags = var.tags
+}
+
+# Until v0.4 the queues were this module's own resources: they keep their state (and their messages).
+moved {
+  from = aws_sqs_queue.failures[0]
+  to   = module.dlqs.aws_sqs_queue.this["stream"]
+}
+
+moved {
+  from = aws_sqs_queue.async_failures[0]
+  to   = module.dlqs.aws_sqs_queue.this["async"]
+}
+
+moved {
+  from = aws_sqs_queue_policy.tls_only["stream"]
+  to   = module.dlqs.aws_sqs_queue_policy.this["stream"]
+}
+
+moved {
+  from = aws_sqs_queue_policy.tls_only["async"]
+  to   = module.dlqs.aws_sqs_queue_policy.this["async"]
 }
 
 resource "aws_lambda_function" "this" {
@@ -95,42 +120,6 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.this]
 }
 
-# Asynchronous invocations (EventBridge, SNS, ...) that fail after Lambda's own retries land here instead of
-# being dropped.
-resource "aws_sqs_queue" "async_failures" {
-  count                     = var.async_dlq ? 1 : 0
-  name                      = "${var.name}-async-failures"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = true
-  tags                      = var.tags
-}
-
-# Both failure queues refuse requests without TLS (AWS Well-Architected SEC09; SQS queues accept plain HTTP
-# otherwise). Lambda writes to them over TLS with the function's role.
-locals {
-  failure_queues = merge(
-    local.stream_consumer ? { stream = aws_sqs_queue.failures[0] } : {},
-    var.async_dlq ? { async = aws_sqs_queue.async_failures[0] } : {},
-  )
-}
-
-resource "aws_sqs_queue_policy" "tls_only" {
-  for_each = local.failure_queues
-
-  queue_url = each.value.url
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "sqs:*"
-      Resource  = each.value.arn
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
-}
-
 resource "aws_lambda_function_event_invoke_config" "this" {
   count                        = var.async_dlq ? 1 : 0
   function_name                = aws_lambda_function.this.function_name
@@ -139,7 +128,7 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 
   destination_config {
     on_failure {
-      destination = aws_sqs_queue.async_failures[0].arn
+      destination = module.dlqs.queues["async"].arn
     }
   }
 }
@@ -161,7 +150,7 @@ resource "aws_lambda_event_source_mapping" "stream" {
 
   destination_config {
     on_failure {
-      destination_arn = aws_sqs_queue.failures[0].arn
+      destination_arn = module.dlqs.queues["stream"].arn
     }
   }
 

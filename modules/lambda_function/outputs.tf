@@ -45,32 +45,32 @@ output "event_source_mapping_uuid" {
 
 output "dlq_arn" {
   description = "ARN of the SQS queue receiving batches that exhausted their retries (null without a mapping)."
-  value       = one(aws_sqs_queue.failures[*].arn)
+  value       = try(module.dlqs.queues["stream"].arn, null)
 }
 
 output "dlq_url" {
   description = "URL of that queue."
-  value       = one(aws_sqs_queue.failures[*].url)
+  value       = try(module.dlqs.queues["stream"].url, null)
 }
 
 output "dlq_name" {
   description = "Name of that queue (for alarms)."
-  value       = one(aws_sqs_queue.failures[*].name)
+  value       = try(module.dlqs.queues["stream"].name, null)
 }
 
 output "async_dlq_url" {
   description = "URL of the queue receiving failed asynchronous invocations (null without one)."
-  value       = one(aws_sqs_queue.async_failures[*].url)
+  value       = try(module.dlqs.queues["async"].url, null)
 }
 
 output "async_dlq_arn" {
   description = "ARN of the queue receiving failed asynchronous invocations (null without one)."
-  value       = one(aws_sqs_queue.async_failures[*].arn)
+  value       = try(module.dlqs.queues["async"].arn, null)
 }
 
 output "async_dlq_name" {
   description = "Name of that queue (for alarms)."
-  value       = one(aws_sqs_queue.async_failures[*].name)
+  value       = try(module.dlqs.queues["async"].name, null)
 }
 
 output "environment_variables" {

@@ -54,89 +54,82 @@ resource "aws_sns_topic" "notifications" {
   tags              = var.tags
 }
 
-# Operators and tests read notifications here; other consumers subscribe to the topic themselves.
-resource "aws_sqs_queue" "notifications" {
-  name                      = "${var.name}-notifications"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = true
-  tags                      = var.tags
-}
-
 resource "aws_sns_topic_subscription" "notifications" {
   topic_arn            = aws_sns_topic.notifications.arn
   protocol             = "sqs"
-  endpoint             = aws_sqs_queue.notifications.arn
+  endpoint             = module.queues.queues["notifications"].arn
   raw_message_delivery = true
 }
 
 # --- queues -------------------------------------------------------------------------------------------------
 
-resource "aws_sqs_queue" "work_dlq" {
-  name                      = "${var.name}-work-dlq"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = true
-  tags                      = var.tags
-}
+# notifications: operators and tests read the topic's messages here (other consumers subscribe to the topic
+# themselves). work: one message per chunk, redriven to its DLQ after max_receive_count receives. dlq: the
+# pipeline's dead letters: events of objects that could not be imported (from the orchestrator), events the
+# import rule could not deliver, and schedule invocations Scheduler could not deliver. The topic sends to
+# its subscribed queue, and the import rule its dead letters to the DLQ, as the services (EventBridge User
+# Guide, "Granting permissions to the dead-letter queue").
+module "queues" {
+  source = "../sqs_queue"
 
-resource "aws_sqs_queue" "work" {
-  name                       = "${var.name}-work"
-  visibility_timeout_seconds = local.work_visibility_timeout
-  message_retention_seconds  = 86400
-  sqs_managed_sse_enabled    = true
-  redrive_policy             = jsonencode({ deadLetterTargetArn = aws_sqs_queue.work_dlq.arn, maxReceiveCount = var.imports.max_receive_count })
-  tags                       = var.tags
-}
-
-# The pipeline's dead letters: events of objects that could not be imported (from the orchestrator), events
-# the import rule could not deliver, and schedule invocations Scheduler could not deliver.
-resource "aws_sqs_queue" "dlq" {
-  name                      = "${var.name}-dlq"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = true
-  tags                      = var.tags
-}
-
-locals {
   queues = {
-    notifications = aws_sqs_queue.notifications
-    work          = aws_sqs_queue.work
-    work-dlq      = aws_sqs_queue.work_dlq
-    dlq           = aws_sqs_queue.dlq
+    notifications = {
+      name            = "${var.name}-notifications"
+      service_senders = [{ service = "sns.amazonaws.com", source_arn = aws_sns_topic.notifications.arn }]
+    }
+    work = {
+      name                       = "${var.name}-work"
+      visibility_timeout_seconds = local.work_visibility_timeout
+      retention_seconds          = 86400
+      dlq                        = { max_receive_count = var.imports.max_receive_count }
+    }
+    dlq = {
+      name            = "${var.name}-dlq"
+      service_senders = [{ service = "events.amazonaws.com", source_arn = local.rule_arn }]
+    }
   }
-  # Who may send to a queue besides roles of this account: the topic to its subscribed queue, the import
-  # rule to the DLQ (EventBridge writes a target's dead letters as the service, with the rule as source:
-  # EventBridge User Guide, "Granting permissions to the dead-letter queue").
-  service_senders = {
-    notifications = { service = "sns.amazonaws.com", source_arn = aws_sns_topic.notifications.arn }
-    dlq           = { service = "events.amazonaws.com", source_arn = local.rule_arn }
-  }
+  tags = var.tags
 }
 
-resource "aws_sqs_queue_policy" "this" {
-  for_each = local.queues
+# Until v0.4 the queues were this module's own resources: they keep their state (and their messages).
+moved {
+  from = aws_sqs_queue.notifications
+  to   = module.queues.aws_sqs_queue.this["notifications"]
+}
 
-  queue_url = each.value.url
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat(
-      [{
-        Sid       = "DenyInsecureTransport"
-        Effect    = "Deny"
-        Principal = "*"
-        Action    = "sqs:*"
-        Resource  = each.value.arn
-        Condition = { Bool = { "aws:SecureTransport" = "false" } }
-      }],
-      contains(keys(local.service_senders), each.key) ? [{
-        Sid       = "ServiceSends"
-        Effect    = "Allow"
-        Principal = { Service = local.service_senders[each.key].service }
-        Action    = "sqs:SendMessage"
-        Resource  = each.value.arn
-        Condition = { ArnEquals = { "aws:SourceArn" = local.service_senders[each.key].source_arn } }
-      }] : [],
-    )
-  })
+moved {
+  from = aws_sqs_queue.work
+  to   = module.queues.aws_sqs_queue.this["work"]
+}
+
+moved {
+  from = aws_sqs_queue.work_dlq
+  to   = module.queues.aws_sqs_queue.dlq["work"]
+}
+
+moved {
+  from = aws_sqs_queue.dlq
+  to   = module.queues.aws_sqs_queue.this["dlq"]
+}
+
+moved {
+  from = aws_sqs_queue_policy.this["notifications"]
+  to   = module.queues.aws_sqs_queue_policy.this["notifications"]
+}
+
+moved {
+  from = aws_sqs_queue_policy.this["work"]
+  to   = module.queues.aws_sqs_queue_policy.this["work"]
+}
+
+moved {
+  from = aws_sqs_queue_policy.this["work-dlq"]
+  to   = module.queues.aws_sqs_queue_policy.dlq["work"]
+}
+
+moved {
+  from = aws_sqs_queue_policy.this["dlq"]
+  to   = module.queues.aws_sqs_queue_policy.this["dlq"]
 }
 
 # --- functions ----------------------------------------------------------------------------------------------
@@ -188,7 +181,7 @@ module "worker" {
     {
       sid       = "TakeWork"
       actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
-      resources = [aws_sqs_queue.work.arn]
+      resources = [module.queues.queues["work"].arn]
     },
     {
       sid       = "ReadChunks"
@@ -212,7 +205,7 @@ module "worker" {
 
 resource "aws_lambda_event_source_mapping" "work" {
   function_name           = module.worker.function_arn
-  event_source_arn        = aws_sqs_queue.work.arn
+  event_source_arn        = module.queues.queues["work"].arn
   batch_size              = 1 # one chunk (up to chunk_lines lines) per invocation
   function_response_types = ["ReportBatchItemFailures"]
 
@@ -281,10 +274,10 @@ module "orchestrator" {
   definition = templatefile("${path.module}/../../statemachines/import.asl.json", {
     planner_arn           = module.planner.function_arn
     reporter_arn          = module.reporter.function_arn
-    work_queue_url        = aws_sqs_queue.work.url
+    work_queue_url        = module.queues.queues["work"].url
     results_bucket        = module.results.bucket_name
     topic_arn             = aws_sns_topic.notifications.arn
-    dlq_url               = aws_sqs_queue.dlq.url
+    dlq_url               = module.queues.queues["dlq"].url
     max_concurrent_chunks = var.imports.max_concurrent_chunks
     chunk_timeout_seconds = local.chunk_timeout_seconds
   })
@@ -303,7 +296,7 @@ module "orchestrator" {
     {
       sid       = "SendWorkAndDeadLetters"
       actions   = ["sqs:SendMessage"]
-      resources = [aws_sqs_queue.work.arn, aws_sqs_queue.dlq.arn]
+      resources = [module.queues.queues["work"].arn, module.queues.queues["dlq"].arn]
     },
     {
       sid       = "WriteReports"
@@ -346,7 +339,7 @@ locals {
           Sid      = "DeadLetters"
           Effect   = "Allow"
           Action   = "sqs:SendMessage"
-          Resource = aws_sqs_queue.dlq.arn
+          Resource = module.queues.queues["dlq"].arn
         },
       ]
     }
@@ -407,7 +400,7 @@ resource "aws_cloudwatch_event_target" "imports" {
   }
 
   dead_letter_config {
-    arn = aws_sqs_queue.dlq.arn
+    arn = module.queues.queues["dlq"].arn
   }
 }
 
@@ -439,7 +432,7 @@ resource "aws_scheduler_schedule" "export" {
     }
 
     dead_letter_config {
-      arn = aws_sqs_queue.dlq.arn
+      arn = module.queues.queues["dlq"].arn
     }
   }
 }

@@ -25,62 +25,62 @@ output "notifications_topic_arn" {
 
 output "notifications_queue_url" {
   description = "URL of the queue subscribed to the notifications topic (raw messages)."
-  value       = aws_sqs_queue.notifications.url
+  value       = module.queues.queues["notifications"].url
 }
 
 output "notifications_queue_arn" {
   description = "ARN of the queue subscribed to the notifications topic (raw messages)."
-  value       = aws_sqs_queue.notifications.arn
+  value       = module.queues.queues["notifications"].arn
 }
 
 output "notifications_queue_name" {
   description = "Name of the queue subscribed to the notifications topic (raw messages)."
-  value       = aws_sqs_queue.notifications.name
+  value       = module.queues.queues["notifications"].name
 }
 
 output "work_queue_url" {
   description = "URL of the work queue of import chunks."
-  value       = aws_sqs_queue.work.url
+  value       = module.queues.queues["work"].url
 }
 
 output "work_queue_arn" {
   description = "ARN of the work queue of import chunks."
-  value       = aws_sqs_queue.work.arn
+  value       = module.queues.queues["work"].arn
 }
 
 output "work_queue_name" {
   description = "Name of the work queue of import chunks."
-  value       = aws_sqs_queue.work.name
+  value       = module.queues.queues["work"].name
 }
 
-output "work_dlq_url" {
+output "work_queue_dlq_url" {
   description = "URL of the dead-letter queue of chunks the worker kept failing."
-  value       = aws_sqs_queue.work_dlq.url
+  value       = module.queues.dlqs["work"].url
 }
 
-output "work_dlq_arn" {
+output "work_queue_dlq_arn" {
   description = "ARN of the dead-letter queue of chunks the worker kept failing."
-  value       = aws_sqs_queue.work_dlq.arn
+  value       = module.queues.dlqs["work"].arn
 }
 
-output "work_dlq_name" {
+output "work_queue_dlq_name" {
   description = "Name of the dead-letter queue of chunks the worker kept failing."
-  value       = aws_sqs_queue.work_dlq.name
+  value       = module.queues.dlqs["work"].name
 }
 
 output "dlq_url" {
   description = "URL of the pipeline's dead-letter queue: events of objects that could not be imported, undeliverable import events and schedule invocations."
-  value       = aws_sqs_queue.dlq.url
+  value       = module.queues.queues["dlq"].url
 }
 
 output "dlq_arn" {
   description = "ARN of the pipeline's dead-letter queue: events of objects that could not be imported, undeliverable import events and schedule invocations."
-  value       = aws_sqs_queue.dlq.arn
+  value       = module.queues.queues["dlq"].arn
 }
 
 output "dlq_name" {
   description = "Name of the pipeline's dead-letter queue: events of objects that could not be imported, undeliverable import events and schedule invocations."
-  value       = aws_sqs_queue.dlq.name
+  value       = module.queues.queues["dlq"].name
 }
 
 output "import_state_machine_arn" {
@@ -155,7 +155,7 @@ output "policies" {
 
 output "queue_policies" {
   description = "Every queue policy (JSON) by queue."
-  value       = { for key, policy in aws_sqs_queue_policy.this : key => policy.policy }
+  value       = module.queues.policies
 }
 
 output "definition" {

@@ -1,6 +1,13 @@
 output "queues" {
-  description = "Each queue by key: its arn, url and name."
-  value       = { for key, queue in aws_sqs_queue.this : key => { arn = queue.arn, url = queue.url, name = queue.name } }
+  description = "Each queue by key: its arn, url and name, its visibility timeout and retention in seconds, and the receives after which a message moves to its DLQ (null without one)."
+  value = { for key, queue in aws_sqs_queue.this : key => {
+    arn                        = queue.arn
+    url                        = queue.url
+    name                       = queue.name
+    visibility_timeout_seconds = queue.visibility_timeout_seconds
+    retention_seconds          = queue.message_retention_seconds
+    max_receive_count          = try(var.queues[key].dlq.max_receive_count, null)
+  } }
 }
 
 output "dlqs" {

@@ -156,7 +156,7 @@ module "bus" {
     audit = {
       description   = "Every event of this system (item changes and webhooks), kept in the audit queue"
       event_pattern = jsonencode({ source = [local.event_source, local.webhook_source] })
-      targets       = { audit-queue = { type = "sqs", arn = aws_sqs_queue.audit.arn } }
+      targets       = { audit-queue = { type = "sqs", arn = module.audit_queue.queues["audit"].arn } }
     }
     paid = {
       description = "Items whose status changed to PAID"
@@ -202,11 +202,17 @@ removed {
   }
 }
 
-resource "aws_sqs_queue" "audit" {
-  name                      = "${var.name}-audit"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = true
-  tags                      = var.tags
+# What the audit rule delivers; its policy is the event bus's (it lets the rule send, and denies plain HTTP).
+module "audit_queue" {
+  source = "../sqs_queue"
+
+  queues = { audit = { name = "${var.name}-audit", manage_policy = false } }
+  tags   = var.tags
+}
+
+moved {
+  from = aws_sqs_queue.audit
+  to   = module.audit_queue.aws_sqs_queue.this["audit"]
 }
 
 module "consumer" {
@@ -244,13 +250,13 @@ module "alarms" {
     {
       trigger-stream    = module.trigger.dlq_name
       fanout            = module.fanout.dlq_name
-      workflow-failures = aws_sqs_queue.workflow_failures.name
+      workflow-failures = module.workflow_queues.queues["dlq"].name # the alarm keeps its name
       consumer-async    = module.consumer.async_dlq_name
-      import-work       = module.pipeline.work_dlq_name
+      import-work       = module.pipeline.work_queue_dlq_name
       pipeline          = module.pipeline.dlq_name
       export-async      = module.pipeline.exporter_dlq_name
     },
-    { for rule, queue in module.bus.target_dlq_names : "rule-${rule}" => queue },
+    { for rule, queue in module.bus.rule_dlq_names : "rule-${rule}" => queue },
   )
   stream_consumer_function_names = { trigger = module.trigger.function_name, fanout = module.fanout.function_name }
   function_names = merge({

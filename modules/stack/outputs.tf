@@ -61,17 +61,17 @@ output "event_bus_arn" {
 
 output "audit_queue_url" {
   description = "Queue receiving every item event (the audit rule)."
-  value       = aws_sqs_queue.audit.url
+  value       = module.audit_queue.queues["audit"].url
 }
 
 output "audit_queue_arn" {
   description = "ARN of the audit queue."
-  value       = aws_sqs_queue.audit.arn
+  value       = module.audit_queue.queues["audit"].arn
 }
 
 output "audit_queue_name" {
   description = "Name of the audit queue."
-  value       = aws_sqs_queue.audit.name
+  value       = module.audit_queue.queues["audit"].name
 }
 
 output "trigger_dlq_url" {
@@ -120,26 +120,26 @@ output "consumer_dlq_name" {
 }
 
 output "workflow_queue_urls" {
-  description = "The example workflow's notification and failure queues."
+  description = "The example workflow's queues: notifications, and the dlq of changes it could not process."
   value = {
-    notifications = aws_sqs_queue.workflow_notifications.url
-    failures      = aws_sqs_queue.workflow_failures.url
+    notifications = module.workflow_queues.queues["notifications"].url
+    dlq           = module.workflow_queues.queues["dlq"].url
   }
 }
 
 output "workflow_queue_arns" {
   description = "ARNs of those queues."
   value = {
-    notifications = aws_sqs_queue.workflow_notifications.arn
-    failures      = aws_sqs_queue.workflow_failures.arn
+    notifications = module.workflow_queues.queues["notifications"].arn
+    dlq           = module.workflow_queues.queues["dlq"].arn
   }
 }
 
 output "workflow_queue_names" {
   description = "Names of those queues."
   value = {
-    notifications = aws_sqs_queue.workflow_notifications.name
-    failures      = aws_sqs_queue.workflow_failures.name
+    notifications = module.workflow_queues.queues["notifications"].name
+    dlq           = module.workflow_queues.queues["dlq"].name
   }
 }
 
@@ -279,19 +279,19 @@ output "import_dlq_name" {
   value       = module.pipeline.dlq_name
 }
 
-output "import_work_dlq_url" {
+output "import_work_queue_dlq_url" {
   description = "URL of the DLQ of import chunks the worker kept failing."
-  value       = module.pipeline.work_dlq_url
+  value       = module.pipeline.work_queue_dlq_url
 }
 
-output "import_work_dlq_arn" {
+output "import_work_queue_dlq_arn" {
   description = "ARN of the import work DLQ."
-  value       = module.pipeline.work_dlq_arn
+  value       = module.pipeline.work_queue_dlq_arn
 }
 
-output "import_work_dlq_name" {
+output "import_work_queue_dlq_name" {
   description = "Name of the import work DLQ."
-  value       = module.pipeline.work_dlq_name
+  value       = module.pipeline.work_queue_dlq_name
 }
 
 output "export_schedule_name" {

@@ -1,34 +1,36 @@
 # The example workflow the trigger starts (statemachines/item_workflow.asl.json) and the queues it writes to.
 
-resource "aws_sqs_queue" "workflow_notifications" {
-  name                      = "${var.name}-item-notifications"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = true
-  tags                      = var.tags
+# notifications: what the workflow reports per change; dlq: the changes it could not process, recorded
+# before it fails, so no change is dropped silently.
+module "workflow_queues" {
+  source = "../sqs_queue"
+
+  queues = {
+    notifications = { name = "${var.name}-item-notifications" }
+    dlq           = { name = "${var.name}-item-failures" }
+  }
+  tags = var.tags
 }
 
-resource "aws_sqs_queue" "workflow_failures" {
-  name                      = "${var.name}-item-failures"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = true
-  tags                      = var.tags
+# Until v0.4 the queues were this module's own resources: they keep their state (and their messages).
+moved {
+  from = aws_sqs_queue.workflow_notifications
+  to   = module.workflow_queues.aws_sqs_queue.this["notifications"]
 }
 
-resource "aws_sqs_queue_policy" "workflow_tls_only" {
-  for_each = { notifications = aws_sqs_queue.workflow_notifications, failures = aws_sqs_queue.workflow_failures }
+moved {
+  from = aws_sqs_queue.workflow_failures
+  to   = module.workflow_queues.aws_sqs_queue.this["dlq"]
+}
 
-  queue_url = each.value.url
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "sqs:*"
-      Resource  = each.value.arn
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
+moved {
+  from = aws_sqs_queue_policy.workflow_tls_only["notifications"]
+  to   = module.workflow_queues.aws_sqs_queue_policy.this["notifications"]
+}
+
+moved {
+  from = aws_sqs_queue_policy.workflow_tls_only["failures"]
+  to   = module.workflow_queues.aws_sqs_queue_policy.this["dlq"]
 }
 
 module "workflow" {
@@ -37,8 +39,8 @@ module "workflow" {
   name = "${var.name}-item-workflow"
   type = "STANDARD" # unique execution names are what make the trigger's deliveries idempotent
   definition = templatefile("${path.module}/../../statemachines/item_workflow.asl.json", {
-    notification_queue_url = aws_sqs_queue.workflow_notifications.url
-    failure_queue_url      = aws_sqs_queue.workflow_failures.url
+    notification_queue_url = module.workflow_queues.queues["notifications"].url
+    dlq_url                = module.workflow_queues.queues["dlq"].url
   })
   include_execution_data = var.workflow_include_execution_data # changes may carry personal data: off unless asked
   log_retention_in_days  = var.log_retention_in_days
@@ -49,6 +51,6 @@ module "workflow" {
   policy_statements = [{
     sid       = "NotifyAndRecordFailures"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.workflow_notifications.arn, aws_sqs_queue.workflow_failures.arn]
+    resources = [module.workflow_queues.queues["notifications"].arn, module.workflow_queues.queues["dlq"].arn]
   }]
 }

@@ -225,7 +225,7 @@ def _evaluate(
     for resource in resources:
         values = _local_values(resource, region, account, endpoints)
         if values:
-            # A state address is an HCL traversal already (module.stack.aws_sqs_queue.target_dlq["audit"]).
+            # A state address is an HCL traversal already (module.stack.module.bus.module.rule_dlqs.aws_sqs_queue.this["audit"]).
             overrides.append(
                 f"override_resource {{\n  target = {resource['address']}\n  values = {json.dumps(values)}\n}}\n"
             )

@@ -104,9 +104,10 @@ run "every_target_type_gets_what_it_needs" {
       jsondecode(aws_sqs_queue_policy.targets["queue"].policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == ["arn:aws:events:eu-west-1:123456789012:rule/orders/orders-audit", "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid"] &&
       aws_sqs_queue_policy.targets["queue"].queue_url == data.aws_sqs_queue.targets["queue"].url &&
       data.aws_sqs_queue.targets["queue"].name == "orders-audit" &&
-      length(aws_sqs_queue_policy.targets) == 1
+      length(aws_sqs_queue_policy.targets) == 1 &&
+      one([for st in jsondecode(aws_sqs_queue_policy.targets["queue"].policy).Statement : st if st.Effect == "Deny"]).Condition.Bool["aws:SecureTransport"] == "false"
     )
-    error_message = "A target queue gets one policy allowing exactly the rules that target it."
+    error_message = "A target queue gets one policy allowing exactly the rules that target it, and denying requests without TLS (the queue's only policy: sqs_queue leaves it to the bus)."
   }
   assert {
     condition     = jsondecode(aws_sns_topic_policy.targets["topic"].policy).Statement[0].Action == "sns:Publish"
@@ -131,7 +132,7 @@ run "every_target_type_gets_what_it_needs" {
     error_message = "State machine targets are started through a role that may start exactly them."
   }
   assert {
-    condition     = aws_cloudwatch_event_target.this["paid/queue"].dead_letter_config[0].arn == "arn:aws:sqs:eu-west-1:123456789012:own-dlq" && aws_cloudwatch_event_target.this["paid/consumer"].dead_letter_config[0].arn == aws_sqs_queue.target_dlq["paid"].arn
+    condition     = aws_cloudwatch_event_target.this["paid/queue"].dead_letter_config[0].arn == "arn:aws:sqs:eu-west-1:123456789012:own-dlq" && aws_cloudwatch_event_target.this["paid/consumer"].dead_letter_config[0].arn == module.rule_dlqs.queues["paid"].arn
     error_message = "Targets dead-letter to the rule's queue unless they name their own."
   }
   assert {
@@ -139,11 +140,11 @@ run "every_target_type_gets_what_it_needs" {
     error_message = "Retry policies are per target, defaulting to EventBridge's own."
   }
   assert {
-    condition     = jsondecode(aws_sqs_queue_policy.target_dlq["paid"].policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid"
+    condition     = jsondecode(module.rule_dlqs.policies["paid"]).Statement[1].Condition.ArnEquals["aws:SourceArn"] == "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid"
     error_message = "A rule's DLQ accepts messages from that rule only."
   }
   assert {
-    condition     = keys(output.target_dlq_urls) == ["audit", "nightly", "paid"] && output.rule_arns.paid == "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid"
+    condition     = keys(output.rule_dlq_urls) == ["audit", "nightly", "paid"] && output.rule_arns.paid == "arn:aws:events:eu-west-1:123456789012:rule/orders/orders-paid"
     error_message = "Outputs name every rule's ARN and DLQ."
   }
 }

@@ -51,7 +51,7 @@ run "plain_function_has_logs_tracing_and_nothing_else" {
     error_message = "Logging is scoped to the function's own log group."
   }
   assert {
-    condition     = length(aws_lambda_event_source_mapping.stream) == 0 && length(aws_sqs_queue.failures) == 0 && output.dlq_url == null
+    condition     = length(aws_lambda_event_source_mapping.stream) == 0 && length(module.dlqs.queues) == 0 && output.dlq_url == null
     error_message = "No mapping and no failure queue unless asked for."
   }
   assert {
@@ -88,19 +88,15 @@ run "stream_consumer_with_safe_defaults" {
     error_message = "The mapping uses the careful defaults (bounded retries and record age, bisect, partial batch responses)."
   }
   assert {
-    condition     = aws_lambda_event_source_mapping.stream[0].destination_config[0].on_failure[0].destination_arn == aws_sqs_queue.failures[0].arn
+    condition     = aws_lambda_event_source_mapping.stream[0].destination_config[0].on_failure[0].destination_arn == module.dlqs.queues["stream"].arn
     error_message = "Exhausted batches go to the module's queue."
   }
   assert {
-    condition     = aws_sqs_queue.failures[0].sqs_managed_sse_enabled && aws_sqs_queue.failures[0].message_retention_seconds == 1209600
-    error_message = "The failure queue is encrypted and keeps messages 14 days."
-  }
-  assert {
-    condition = jsondecode(aws_sqs_queue_policy.tls_only["stream"].policy).Statement == [{
-      Sid       = "DenyInsecureTransport", Effect = "Deny", Principal = "*", Action = "sqs:*", Resource = aws_sqs_queue.failures[0].arn
+    condition = module.dlqs.queues["stream"].name == "orders-trigger-stream-failures" && jsondecode(module.dlqs.policies["stream"]).Statement == [{
+      Sid       = "DenyInsecureTransport", Effect = "Deny", Principal = "*", Action = "sqs:*", Resource = module.dlqs.queues["stream"].arn
       Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }] && aws_sqs_queue_policy.tls_only["stream"].queue_url == aws_sqs_queue.failures[0].url
-    error_message = "The failure queue refuses requests without TLS."
+    }]
+    error_message = "The stream's DLQ (modules/sqs_queue: encrypted, 14 days) refuses requests without TLS and allows no one else."
   }
   assert {
     condition = sort([for f in aws_lambda_event_source_mapping.stream[0].filter_criteria[0].filter : f.pattern]) == sort([
@@ -133,16 +129,16 @@ run "async_consumer_keeps_its_failures" {
   }
 
   assert {
-    condition     = aws_lambda_function_event_invoke_config.this[0].destination_config[0].on_failure[0].destination == aws_sqs_queue.async_failures[0].arn && aws_lambda_function_event_invoke_config.this[0].maximum_retry_attempts == 2
+    condition     = aws_lambda_function_event_invoke_config.this[0].destination_config[0].on_failure[0].destination == module.dlqs.queues["async"].arn && aws_lambda_function_event_invoke_config.this[0].maximum_retry_attempts == 2
     error_message = "Asynchronous invocations failing after Lambda's retries go to the module's queue."
   }
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "SendFailedAsyncInvocationsToTheQueue"] == [[aws_sqs_queue.async_failures[0].arn]]
+    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "SendFailedAsyncInvocationsToTheQueue"] == [[module.dlqs.queues["async"].arn]]
     error_message = "The role may send to that queue only."
   }
   assert {
-    condition     = keys(aws_sqs_queue_policy.tls_only) == ["async"] && jsondecode(aws_sqs_queue_policy.tls_only["async"].policy).Statement[0].Resource == aws_sqs_queue.async_failures[0].arn
-    error_message = "The async failure queue refuses requests without TLS too."
+    condition     = keys(module.dlqs.policies) == ["async"] && jsondecode(module.dlqs.policies["async"]).Statement[0].Sid == "DenyInsecureTransport"
+    error_message = "The async DLQ refuses requests without TLS too."
   }
   assert {
     condition     = aws_lambda_function.this.logging_config[0].application_log_level == "DEBUG" && aws_lambda_function.this.logging_config[0].system_log_level == "WARN"

@@ -3,12 +3,12 @@ mock_provider "aws" {
 }
 
 override_resource {
-  target = aws_sqs_queue.work
+  target = module.queues.aws_sqs_queue.this["work"]
   values = { arn = "arn:aws:sqs:eu-west-1:123456789012:items-work", url = "https://sqs.eu-west-1.amazonaws.com/123456789012/items-work" }
 }
 
 override_resource {
-  target = aws_sqs_queue.dlq
+  target = module.queues.aws_sqs_queue.this["dlq"]
   values = { arn = "arn:aws:sqs:eu-west-1:123456789012:items-dlq", url = "https://sqs.eu-west-1.amazonaws.com/123456789012/items-dlq" }
 }
 
@@ -59,7 +59,7 @@ run "every_role_does_only_its_part" {
     error_message = "The rule's role only starts the orchestrator; the schedule's role only invokes the exporter (and dead-letters)."
   }
   assert {
-    condition     = alltrue([for name, policy in output.queue_policies : contains([for s in jsondecode(policy).Statement : s.Sid], "DenyInsecureTransport")]) && one([for s in jsondecode(output.queue_policies.dlq).Statement : s if s.Sid == "ServiceSends"]).Principal.Service == "events.amazonaws.com"
+    condition     = alltrue([for name, policy in output.queue_policies : contains([for s in jsondecode(policy).Statement : s.Sid], "DenyInsecureTransport")]) && one([for s in jsondecode(output.queue_policies.dlq).Statement : s if s.Sid == "ServiceSends0"]).Principal.Service == "events.amazonaws.com"
     error_message = "Every queue is TLS-only; the import rule may dead-letter into the DLQ."
   }
 }
@@ -68,7 +68,7 @@ run "chunks_wait_as_long_as_their_messages_can_live" {
   command = apply
 
   assert {
-    condition     = aws_sqs_queue.work.visibility_timeout_seconds == 360 && jsondecode(aws_sqs_queue.work.redrive_policy).maxReceiveCount == 3
+    condition     = module.queues.queues["work"].visibility_timeout_seconds == 360 && module.queues.queues["work"].max_receive_count == 3
     error_message = "Visibility is six times the worker's 60 s timeout; after 3 receives a chunk goes to the work DLQ."
   }
   assert {
