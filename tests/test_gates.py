@@ -14,7 +14,7 @@ from scripts.gates.asl_schema import check_definition
 from scripts.gates.iam_catalogue import check_policy, patterns_intersect
 from scripts.gates.task_permissions import task_calls, uncovered_calls
 from scripts.gates.trust_conditions import check_trust_policy
-from scripts.tfeval import Evaluation, Resource
+from scripts.tfeval import Evaluation, Resource, environment_roots
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT, REGION = "123456789012", "eu-west-1"
@@ -242,7 +242,7 @@ def test_asl_transition_to_a_missing_state_fails() -> None:
 
 def test_every_environment_passes_the_catalogue_gates() -> None:
     """The gates over what every env would create (python -m scripts.gates prints the same findings)."""
-    roots = sorted(p.parent for p in (ROOT / "envs").glob("*/main.tf"))
+    roots = environment_roots()
     assert [r.name for r in roots] == ["bootstrap", "dev", "local", "prod", "staging"]
     assert [str(f) for f in run(roots)] == []
 

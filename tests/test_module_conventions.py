@@ -131,13 +131,16 @@ def test_local_environment_sends_every_used_service_to_localstack() -> None:
     assert used_endpoints() <= services, f"not sent to LocalStack: {sorted(used_endpoints() - services)}"
 
 
-def test_aws_environments_differ_only_in_their_tfvars() -> None:
-    shared = ["versions.tf", "backend.tf", "providers.tf", "variables.tf", "main.tf", "outputs.tf"]
-    for env in ("staging", "prod"):
-        for name in shared:
-            assert (ENVS / env / name).read_text() == (ENVS / "dev" / name).read_text(), f"envs/{env}/{name} drifted"
-    for name in ["versions.tf", "main.tf", "outputs.tf"]:
-        assert (ENVS / "local" / name).read_text() == (ENVS / "dev" / name).read_text(), f"envs/local/{name} drifted"
+def test_environments_share_one_root_and_differ_in_their_tfvars() -> None:
+    """Issue #30: the roots are links to envs/common's files, not copies; local keeps its own provider (every
+    service at LocalStack) and backend."""
+    shared = {"versions.tf", "variables.tf", "main.tf", "outputs.tf"}
+    for env in ("dev", "staging", "prod", "local"):
+        own = {"providers.tf", "backend.tf"} if env == "local" else set()
+        for name in sorted(shared | ({"providers.tf", "backend.tf"} - own)):
+            path = ENVS / env / name
+            assert path.is_symlink(), f"envs/{env}/{name} is a copy"
+            assert path.resolve() == (ENVS / "common" / name).resolve(), f"envs/{env}/{name}"
     for env in ("dev", "staging", "prod"):
         example = (ENVS / env / "backend.hcl.example").read_text()
         assert f"/{env}/terraform.tfstate" in example, f"envs/{env} would share another environment's state key"

@@ -1,11 +1,11 @@
-# dev: cheap and disposable. Only what differs from modules/stack's production-safe defaults.
+# dev: cheap and disposable. Only what differs from the production-safe defaults
+# (modules/stack/modules/settings/README.md).
 environment = "dev"
 
 settings = {
-  deletion_protection    = false
-  point_in_time_recovery = false
-  log_retention_in_days  = 7
-  archive_retention_days = 0
-  alarms_enabled         = false
-  xray_tracing           = false
+  table   = { deletion_protection = false, point_in_time_recovery = false }
+  logs    = { retention_in_days = 7 }
+  events  = { archive_retention_days = 0 }
+  alarms  = { enabled = false }
+  tracing = false
 }

@@ -41,3 +41,13 @@ provider "aws" {
     }
   }
 }
+
+variable "localstack_endpoint" {
+  description = "LocalStack's edge endpoint: every AWS service the stack uses is pointed at it."
+  type        = string
+  default     = "http://localhost:4566"
+  validation {
+    condition     = can(regex("^https?://[^/\\s]+$", var.localstack_endpoint))
+    error_message = "localstack_endpoint must be an http(s) URL without a path, e.g. http://localhost:4566."
+  }
+}

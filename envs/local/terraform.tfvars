@@ -1,16 +1,16 @@
 # local: LocalStack (see envs/README.md), as cheap as dev.
 environment = "local"
+region      = "us-east-1" # LocalStack's default region
 
 settings = {
-  deletion_protection    = false
-  point_in_time_recovery = false
-  log_retention_in_days  = 1
-  archive_retention_days = 0
-  alarms_enabled         = false
-  xray_tracing           = false
+  table   = { deletion_protection = false, point_in_time_recovery = false }
+  logs    = { retention_in_days = 1 }
+  events  = { archive_retention_days = 0 }
+  alarms  = { enabled = false }
+  tracing = false
   # LocalStack's free image can neither resolve the public SSM parameter nor fetch a layer of another account:
   # `make apply ENV=local` builds the packages with powertools inside (build_lambdas.py --bundle-powertools).
-  powertools_bundled = true
+  functions = { powertools_bundled = true }
   # The local runtime does not run schedules: make fire SCHEDULE=... runs one now (README, "The pipeline").
-  export_schedule = { enabled = false }
+  pipeline = { export_schedule = { enabled = false } }
 }

@@ -2,8 +2,8 @@
 environment = "staging"
 
 settings = {
-  deletion_protection    = false
-  log_retention_in_days  = 30
-  archive_retention_days = 7
-  dashboard              = false
+  table  = { deletion_protection = false }
+  logs   = { retention_in_days = 30 }
+  events = { archive_retention_days = 7 }
+  alarms = { dashboard = false }
 }

@@ -1,10 +1,36 @@
 # The whole system for one environment: envs/<name> roots call this module and differ only in its inputs.
 
+# What the environment set, with every default applied: declared once in modules/settings.
+module "settings" {
+  source = "./modules/settings"
+
+  settings = var.settings
+  given    = var.settings
+}
+
+# A setting the declaration does not have (a misspelt or removed one) is refused by name, not dropped.
+resource "terraform_data" "settings" {
+  lifecycle {
+    precondition {
+      condition     = length(module.settings.unknown) == 0
+      error_message = "settings: no such setting ${join(", ", module.settings.unknown)} (modules/stack/modules/settings/README.md lists them)."
+    }
+  }
+}
+
+locals {
+  settings = module.settings.value
+  # Only what the environment set: the modules' own defaults apply to the rest.
+  webhooks         = local.settings.api.webhooks.enabled ? { for k, v in local.settings.api.webhooks : k => v if v != null && k != "enabled" } : null
+  pipeline_imports = { for k, v in local.settings.pipeline.imports : k => v if v != null }
+  export_schedule  = { for k, v in local.settings.pipeline.export_schedule : k => v if v != null }
+}
+
 locals {
   entity       = "item"
   event_source = "app.items"
   # Source of the events POST /webhooks/{source} puts on the bus (crud_api's webhooks).
-  webhook_source = try(var.webhooks.event_source, null) == null ? "app.webhooks" : var.webhooks.event_source
+  webhook_source = try(local.webhooks.event_source, null) == null ? "app.webhooks" : local.webhooks.event_source
   # crud_api stores an item's user fields as JSON text in this attribute; both stream consumers lift them out.
   document_attribute = "document"
   owner_index_name   = "owner-index"
@@ -12,14 +38,14 @@ locals {
   # whatever the caller's `function` sets. No layer when the packages bundle powertools.
   function = merge(
     {
-      log_retention_in_days   = var.log_retention_in_days
-      log_kms_key_arn         = var.kms_key_arns.logs
-      environment_kms_key_arn = var.kms_key_arns.lambda_environment
-      xray_tracing            = var.xray_tracing
-      powertools_layer        = !var.powertools_bundled
-      powertools_layer_arn    = var.powertools_layer_arn
+      log_retention_in_days   = local.settings.logs.retention_in_days
+      log_kms_key_arn         = local.settings.kms_key_arns.logs
+      environment_kms_key_arn = local.settings.kms_key_arns.lambda_environment
+      xray_tracing            = local.settings.tracing
+      powertools_layer        = !local.settings.functions.powertools_bundled
+      powertools_layer_arn    = local.settings.functions.powertools_layer_arn
     },
-    var.function,
+    local.settings.functions.overrides,
   )
 }
 
@@ -27,14 +53,14 @@ module "table" {
   source = "../dynamodb_table"
 
   name                   = "${var.name}-items"
-  deletion_protection    = var.deletion_protection
-  point_in_time_recovery = var.point_in_time_recovery
-  kms_key_arn            = var.kms_key_arns.table
+  deletion_protection    = local.settings.table.deletion_protection
+  point_in_time_recovery = local.settings.table.point_in_time_recovery
+  kms_key_arn            = local.settings.kms_key_arns.table
   # Owner isolation lists a caller's items by this index: keys and the page-budget cost only.
-  global_secondary_indexes = var.api_owner_claim == null ? {} : {
+  global_secondary_indexes = local.settings.api.owner_claim == null ? {} : {
     (local.owner_index_name) = { hash_key = "owner", range_key = "id", projection_type = "INCLUDE", non_key_attributes = ["cost"] }
   }
-  attributes = var.api_owner_claim == null ? {} : { owner = "S", id = "S" }
+  attributes = local.settings.api.owner_claim == null ? {} : { owner = "S", id = "S" }
   tags       = var.tags
 }
 
@@ -43,22 +69,22 @@ module "crud" {
 
   name                   = var.name
   table                  = module.table.table_arn
-  stage_name             = var.stage_name
-  throttling_rate_limit  = var.api_throttling_rate_limit
-  throttling_burst_limit = var.api_throttling_burst_limit
-  cors_allow_origins     = var.cors_allow_origins
-  log_retention_in_days  = var.log_retention_in_days
-  log_kms_key_arn        = var.kms_key_arns.logs
-  xray_tracing           = var.xray_tracing
-  authorization          = var.api_authorization
-  cognito_user_pool_arns = var.api_authorization == "COGNITO" ? [coalesce(var.api_cognito_user_pool_arn, one(aws_cognito_user_pool.api[*].arn))] : []
-  authorization_scopes   = var.api_authorization_scopes
-  custom_authorizer      = var.api_custom_authorizer
-  api_keys               = var.api_keys
-  owner_claim            = var.api_owner_claim
+  stage_name             = local.settings.api.stage_name
+  throttling_rate_limit  = local.settings.api.throttling.rate_limit
+  throttling_burst_limit = local.settings.api.throttling.burst_limit
+  cors_allow_origins     = local.settings.api.cors_allow_origins
+  log_retention_in_days  = local.settings.logs.retention_in_days
+  log_kms_key_arn        = local.settings.kms_key_arns.logs
+  xray_tracing           = local.settings.tracing
+  authorization          = local.settings.api.authorization
+  cognito_user_pool_arns = local.settings.api.authorization == "COGNITO" ? [coalesce(local.settings.api.cognito_user_pool_arn, one(aws_cognito_user_pool.api[*].arn))] : []
+  authorization_scopes   = local.settings.api.authorization_scopes
+  custom_authorizer      = local.settings.api.custom_authorizer
+  api_keys               = local.settings.api.keys
+  owner_claim            = local.settings.api.owner_claim
   owner_index_name       = local.owner_index_name
   # POST /webhooks/{source} puts the body on the stack's bus (source app.webhooks), where the audit rule sees it.
-  webhooks = var.webhooks == null ? null : merge(var.webhooks, { event_bus_arn = module.bus.event_bus_arn })
+  webhooks = local.webhooks == null ? null : merge(local.webhooks, { event_bus_arn = module.bus.event_bus_arn })
   tags     = var.tags
 }
 
@@ -66,10 +92,10 @@ module "crud" {
 # self sign-up), and the app client is public (no secret: a browser or CLI holds no secret) with SRP only.
 resource "aws_cognito_user_pool" "api" {
   #checkov:skip=CKV_AWS_364:No Lambda triggers are configured, so there is no trigger concurrency to limit
-  count = var.api_authorization == "COGNITO" && var.api_cognito_user_pool_arn == null ? 1 : 0
+  count = local.settings.api.authorization == "COGNITO" && local.settings.api.cognito_user_pool_arn == null ? 1 : 0
 
   name                     = "${var.name}-users"
-  deletion_protection      = var.deletion_protection ? "ACTIVE" : "INACTIVE"
+  deletion_protection      = local.settings.table.deletion_protection ? "ACTIVE" : "INACTIVE"
   username_attributes      = ["email"]
   auto_verified_attributes = ["email"]
   mfa_configuration        = "OPTIONAL"
@@ -129,11 +155,11 @@ module "trigger" { # stream reader 1
 
   name       = "${var.name}-trigger"
   stream_arn = module.table.stream_arn
-  workflows = merge(var.trigger_workflows, {
+  workflows = merge(local.settings.workflow.more_workflows, {
     item-workflow = {
       state_machine_arn = module.workflow.state_machine_arn
-      event_names       = var.trigger_event_names
-      conditions        = var.trigger_conditions == null ? null : jsonencode(var.trigger_conditions)
+      event_names       = local.settings.workflow.event_names
+      conditions        = local.settings.workflow.conditions == null ? null : jsonencode(local.settings.workflow.conditions)
     }
   })
   package            = var.lambda_packages["stream_trigger"]
@@ -147,9 +173,9 @@ module "bus" {
 
   name                   = "${var.name}-bus"
   event_source           = local.event_source
-  archive_retention_days = var.archive_retention_days
+  archive_retention_days = local.settings.events.archive_retention_days
   # Environments without deletion protection (dev, local) may destroy a bucket that still holds claims.
-  claim_check_force_destroy = !var.deletion_protection
+  claim_check_force_destroy = !local.settings.table.deletion_protection
   tags                      = var.tags
 
   rules = {
@@ -239,13 +265,13 @@ module "consumer" {
 
 module "alarms" {
   source = "../alarms"
-  count  = var.alarms_enabled ? 1 : 0
+  count  = local.settings.alarms.enabled ? 1 : 0
 
   name            = var.name
-  create_topic    = var.alarm_topic_arn == null
-  alarm_topic_arn = var.alarm_topic_arn
-  email_endpoints = var.alarm_email_endpoints
-  dashboard       = var.dashboard
+  create_topic    = local.settings.alarms.topic_arn == null
+  alarm_topic_arn = local.settings.alarms.topic_arn
+  email_endpoints = local.settings.alarms.email_endpoints
+  dashboard       = local.settings.alarms.dashboard
   dlq_names = merge(
     {
       trigger-stream    = module.trigger.dlq_name

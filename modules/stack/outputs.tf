@@ -15,7 +15,7 @@ output "user_pool_id" {
 
 output "user_pool_arn" {
   description = "COGNITO: ARN of the user pool whose tokens the API accepts (the caller's or the stack's)."
-  value       = var.api_authorization == "COGNITO" ? coalesce(var.api_cognito_user_pool_arn, one(aws_cognito_user_pool.api[*].arn)) : null
+  value       = local.settings.api.authorization == "COGNITO" ? coalesce(local.settings.api.cognito_user_pool_arn, one(aws_cognito_user_pool.api[*].arn)) : null
 }
 
 output "user_pool_client_id" {
@@ -207,15 +207,15 @@ output "alarm_names" {
 output "settings" {
   description = "What differs between environments, as this stack resolved it."
   value = {
-    deletion_protection    = var.deletion_protection
-    point_in_time_recovery = var.point_in_time_recovery
-    log_retention_in_days  = var.log_retention_in_days
-    archive_retention_days = var.archive_retention_days
-    alarms_enabled         = var.alarms_enabled
-    dashboard              = var.alarms_enabled && var.dashboard
-    xray_tracing           = var.xray_tracing
-    powertools_layer_arn   = var.powertools_bundled ? null : var.powertools_layer_arn
-    powertools_bundled     = var.powertools_bundled
+    deletion_protection    = local.settings.table.deletion_protection
+    point_in_time_recovery = local.settings.table.point_in_time_recovery
+    log_retention_in_days  = local.settings.logs.retention_in_days
+    archive_retention_days = local.settings.events.archive_retention_days
+    alarms_enabled         = local.settings.alarms.enabled
+    dashboard              = local.settings.alarms.enabled && local.settings.alarms.dashboard
+    xray_tracing           = local.settings.tracing
+    powertools_layer_arn   = local.settings.functions.powertools_bundled ? null : local.settings.functions.powertools_layer_arn
+    powertools_bundled     = local.settings.functions.powertools_bundled
     export_schedule_state  = module.pipeline.export_schedule_state
   }
 }

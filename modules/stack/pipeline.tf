@@ -8,14 +8,14 @@ module "pipeline" {
   table         = { name = module.table.table_name, arn = module.table.table_arn }
   item_contract = module.crud.item_contract
   # Under owner isolation an upload names its items' owner in x-amz-meta-owner.
-  owner_metadata_key    = var.api_owner_claim == null ? null : "owner"
+  owner_metadata_key    = local.settings.api.owner_claim == null ? null : "owner"
   packages              = { for name in ["import_planner", "import_worker", "import_reporter", "table_exporter"] : name => var.lambda_packages[name] }
   function              = local.function
-  imports               = var.pipeline_imports
-  export_schedule       = var.export_schedule
-  force_destroy         = !var.deletion_protection
-  log_retention_in_days = var.log_retention_in_days
-  log_kms_key_arn       = var.kms_key_arns.logs
-  xray_tracing          = var.xray_tracing
+  imports               = local.pipeline_imports
+  export_schedule       = local.export_schedule
+  force_destroy         = !local.settings.table.deletion_protection
+  log_retention_in_days = local.settings.logs.retention_in_days
+  log_kms_key_arn       = local.settings.kms_key_arns.logs
+  xray_tracing          = local.settings.tracing
   tags                  = var.tags
 }

@@ -42,10 +42,10 @@ module "workflow" {
     notification_queue_url = module.workflow_queues.queues["notifications"].url
     dlq_url                = module.workflow_queues.queues["dlq"].url
   })
-  include_execution_data = var.workflow_include_execution_data # changes may carry personal data: off unless asked
-  log_retention_in_days  = var.log_retention_in_days
-  log_kms_key_arn        = var.kms_key_arns.logs
-  xray_tracing           = var.xray_tracing
+  include_execution_data = local.settings.workflow.include_execution_data # changes may carry personal data: off unless asked
+  log_retention_in_days  = local.settings.logs.retention_in_days
+  log_kms_key_arn        = local.settings.kms_key_arns.logs
+  xray_tracing           = local.settings.tracing
   tags                   = var.tags
 
   policy_statements = [{

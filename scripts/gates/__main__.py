@@ -33,7 +33,7 @@ from scripts.gates.finding import Finding
 from scripts.gates.iam_catalogue import check_policy
 from scripts.gates.task_permissions import uncovered_calls
 from scripts.gates.trust_conditions import check_trust_policy
-from scripts.tfeval import Evaluation, evaluated
+from scripts.tfeval import Evaluation, environment_roots, evaluated
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY_ATTRIBUTES = ("policy", "assume_role_policy", "policy_document")
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("roots", nargs="*", type=Path, help="environment roots (default: every envs/<name>)")
     args = parser.parse_args(argv)
-    roots = [r.resolve() for r in args.roots] or sorted(p.parent for p in (ROOT / "envs").glob("*/main.tf"))
+    roots = [r.resolve() for r in args.roots] or environment_roots()
     findings = run(roots)
     for finding in findings:
         print(finding)

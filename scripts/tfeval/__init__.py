@@ -8,11 +8,21 @@ the local runtime and the tests share (its public names are these; the modules b
 """
 
 from scripts.tfeval.cache import NAMES_ONLY, evaluated, lambda_packages
-from scripts.tfeval.evaluation import STREAM_LABEL, Endpoints, Evaluation, Resource, declared_region, evaluate
+from scripts.tfeval.evaluation import (
+    SHARED_ROOT_FILES,
+    STREAM_LABEL,
+    Endpoints,
+    Evaluation,
+    Resource,
+    declared_region,
+    environment_roots,
+    evaluate,
+)
 from scripts.tfeval.render import TerraformError, crud_definition, terraform
 
 __all__ = [
     "NAMES_ONLY",
+    "SHARED_ROOT_FILES",
     "STREAM_LABEL",
     "Endpoints",
     "Evaluation",
@@ -20,6 +30,7 @@ __all__ = [
     "TerraformError",
     "crud_definition",
     "declared_region",
+    "environment_roots",
     "evaluate",
     "evaluated",
     "lambda_packages",

@@ -141,6 +141,14 @@ def _local_values(resource: dict[str, Any], region: str, account: str, endpoints
     return {}
 
 
+SHARED_ROOT_FILES = "common"  # envs/common: the files every environment root links to, not a root itself
+
+
+def environment_roots() -> list[Path]:
+    """Every environment root: the folders of envs/ with a main.tf, but envs/common."""
+    return sorted(p.parent for p in (ROOT / "envs").glob("*/main.tf") if p.parent.name != SHARED_ROOT_FILES)
+
+
 def declared_region(environment_root: Path) -> str | None:
     """The region the root's provider is given: `region` in its terraform.tfvars, else the default of its
     `region` variable (None if it declares none)."""

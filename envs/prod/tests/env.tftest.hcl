@@ -67,18 +67,17 @@ run "prod_alarms_must_notify_someone" {
   command = plan
 
   variables {
-    alarm_email_endpoints = []
+    settings = { logs = { retention_in_days = 365 }, alarms = { email_endpoints = [] } }
   }
 
-  expect_failures = [var.alarm_email_endpoints]
+  expect_failures = [var.settings]
 }
 
 run "an_existing_topic_replaces_the_addresses" {
   command = plan
 
   variables {
-    alarm_email_endpoints = []
-    alarm_topic_arn       = "arn:aws:sns:eu-west-1:123456789012:on-call"
+    settings = { alarms = { email_endpoints = [], topic_arn = "arn:aws:sns:eu-west-1:123456789012:on-call" } }
   }
 
   assert {

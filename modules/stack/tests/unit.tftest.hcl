@@ -96,8 +96,7 @@ run "a_callers_user_pool_or_another_mode_creates_none" {
   command = apply
 
   variables {
-    api_cognito_user_pool_arn = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Shared0001"
-    api_keys                  = { names = ["partner"] }
+    settings = { api = { cognito_user_pool_arn = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Shared0001", keys = { names = ["partner"] } } }
   }
 
   assert {
@@ -110,7 +109,7 @@ run "owner_isolation_adds_the_owner_index" {
   command = apply
 
   variables {
-    api_owner_claim = "sub"
+    settings = { api = { owner_claim = "sub" } }
   }
 
   assert {
@@ -133,15 +132,15 @@ run "customer_managed_keys_reach_the_table_every_log_group_and_every_function" {
   command = apply
 
   variables {
-    kms_key_arns = {
+    settings = { kms_key_arns = {
       table              = "arn:aws:kms:eu-west-1:123456789012:key/11111111-1111-1111-1111-111111111111"
       logs               = "arn:aws:kms:eu-west-1:123456789012:key/22222222-2222-2222-2222-222222222222"
       lambda_environment = "arn:aws:kms:eu-west-1:123456789012:key/33333333-3333-3333-3333-333333333333"
-    }
+    } }
   }
 
   assert {
-    condition     = module.table.kms_key_arn == var.kms_key_arns.table
+    condition     = module.table.kms_key_arn == var.settings.kms_key_arns.table
     error_message = "The table is encrypted with the table key."
   }
   assert {
@@ -149,17 +148,17 @@ run "customer_managed_keys_reach_the_table_every_log_group_and_every_function" {
       module.crud.log_group_kms_key_ids.access, module.crud.log_group_kms_key_ids.state_machine,
       module.workflow.log_group.kms_key_id, module.trigger.log_group_kms_key_id,
       module.fanout.log_group_kms_key_id, module.consumer.log_group_kms_key_id,
-    ] : group == var.kms_key_arns.logs])
+    ] : group == var.settings.kms_key_arns.logs])
     error_message = "Every log group of the stack is encrypted with the logs key."
   }
   assert {
     condition = alltrue([for key in [module.trigger.environment_kms_key_arn, module.fanout.environment_kms_key_arn, module.consumer.environment_kms_key_arn] :
-      key == var.kms_key_arns.lambda_environment
+      key == var.settings.kms_key_arns.lambda_environment
     ])
     error_message = "Every function's environment is encrypted with the environment key."
   }
   assert {
-    condition     = one([for s in jsondecode(module.consumer.policy).Statement : s if s.Sid == "DecryptOwnEnvironment"]).Resource == [var.kms_key_arns.lambda_environment]
+    condition     = one([for s in jsondecode(module.consumer.policy).Statement : s if s.Sid == "DecryptOwnEnvironment"]).Resource == [var.settings.kms_key_arns.lambda_environment]
     error_message = "A function may decrypt its own environment with that key, and nothing else with it."
   }
 }
@@ -172,3 +171,12 @@ run "rejects_missing_packages" {
   }
   expect_failures = [var.name, var.lambda_packages]
 }
+
+run "a_setting_that_does_not_exist_is_refused_by_name" {
+  command = plan
+  variables {
+    settings = { api = { owner_clam = "sub" }, tabel = {} }
+  }
+  expect_failures = [terraform_data.settings]
+}
+
