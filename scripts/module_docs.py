@@ -186,10 +186,16 @@ def render(readme: str, generated: str) -> str:
 
 
 def modules() -> list[Path]:
-    return sorted(path for path in MODULES.iterdir() if (path / "variables.tf").is_file())
+    """Every module, and every submodule whose README asks for its tables (modules/stack/modules/settings)."""
+    nested = [
+        path
+        for path in MODULES.glob("*/modules/*")
+        if (path / "variables.tf").is_file() and BEGIN in (path / "README.md").read_text()
+    ]
+    return sorted([path for path in MODULES.iterdir() if (path / "variables.tf").is_file()] + nested)
 
 
-ENVIRONMENT_ROOT = ROOT / "envs" / "dev"  # dev, staging and prod declare the same inputs and outputs
+ENVIRONMENT_ROOT = ROOT / "envs" / "common"  # every environment root links to its files
 
 
 def documented() -> list[tuple[Path, Path]]:
