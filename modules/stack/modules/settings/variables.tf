@@ -1,5 +1,5 @@
 variable "settings" {
-  description = "What an environment may set, by group; every attribute left out keeps its production-safe default. table: deletion protection and point-in-time recovery. logs: retention of every log group. tracing: X-Ray for functions, state machines and the API. kms_key_arns: customer managed keys (table; logs, whose key policy must allow logs.<region>.amazonaws.com; lambda_environment). alarms: the CloudWatch alarms, their dashboard, and who is told (email endpoints, or an existing topic). events: days the bus archive keeps events for replay (0: none). api: stage, throttling, CORS origin (at most one), authorization (COGNITO creates a user pool unless cognito_user_pool_arn names one; AWS_IAM; CUSTOM with custom_authorizer; NONE: public), scopes, API keys, owner isolation (owner_claim) and webhooks (null: none); see modules/crud_api. functions: the powertools layer (or packages that bundle it) and overrides of modules/lambda_function's function object for every function. workflow: the example workflow's trigger (event names, conditions), whether it logs execution data (changes may carry personal data), and more workflows on the same trigger. pipeline: limits of imports and the export schedule (modules/pipeline)."
+  description = "What an environment may set, by group; every attribute left out keeps its production-safe default. table: deletion protection and point-in-time recovery. logs: retention of every log group. tracing: X-Ray for functions, state machines and the API. kms_key_arns: customer managed keys (table; logs, whose key policy must allow logs.<region>.amazonaws.com; lambda_environment). alarms: the CloudWatch alarms, their dashboard, and who is told (email endpoints, or an existing topic). events: days the bus archive keeps events for replay (0: none). api: stage, throttling, CORS origin (at most one), authorization (COGNITO creates a user pool unless cognito_user_pool_arn names one; AWS_IAM; CUSTOM with custom_authorizer; NONE: public), scopes, API keys, owner isolation (owner_claim) and webhooks (null: none); see modules/crud_api. functions: the powertools layer (or packages that bundle it) and overrides of modules/lambda_function's function object for every function. workflow: the example workflow's trigger (event names, conditions), whether it logs execution data (changes may carry personal data), and more workflows on the same trigger. pipeline: limits of imports, the export schedule (modules/pipeline), and the days an upload stays in the ingest bucket (older versions: 7)."
   type = object({
     table = optional(object({
       deletion_protection    = optional(bool, true)
@@ -88,6 +88,7 @@ variable "settings" {
         expression = optional(string)
         time_zone  = optional(string)
       }), {})
+      upload_retention_days = optional(number, 30)
     }), {})
   })
   default  = {}
@@ -107,6 +108,10 @@ variable "settings" {
   validation {
     condition     = !contains(keys(var.settings.workflow.more_workflows), "item-workflow")
     error_message = "settings.workflow.more_workflows: item-workflow is the example workflow's name; choose another."
+  }
+  validation {
+    condition     = var.settings.pipeline.upload_retention_days >= 1 && floor(var.settings.pipeline.upload_retention_days) == var.settings.pipeline.upload_retention_days
+    error_message = "settings.pipeline.upload_retention_days must be a whole number of days, at least 1 (S3 lifecycle expiration)."
   }
   validation {
     # CloudWatch Logs' retention values (PutRetentionPolicy).

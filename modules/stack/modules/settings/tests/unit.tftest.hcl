@@ -7,7 +7,8 @@ run "defaults_are_production_safe" {
       output.value.alarms.enabled && output.value.alarms.dashboard && output.value.logs.retention_in_days == 90 &&
       output.value.events.archive_retention_days == 30 && output.value.api.authorization == "COGNITO" &&
       output.value.api.throttling.rate_limit == 100 && output.value.api.throttling.burst_limit == 200 &&
-      output.value.api.webhooks.enabled && !output.value.workflow.include_execution_data
+      output.value.api.webhooks.enabled && !output.value.workflow.include_execution_data &&
+      output.value.pipeline.upload_retention_days == 30
     )
     error_message = "Left out, every setting keeps the production-safe default."
   }
@@ -57,6 +58,14 @@ run "the_example_workflows_name_is_taken" {
   command = plan
   variables {
     settings = { workflow = { more_workflows = { item-workflow = { state_machine_arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:x" } } } }
+  }
+  expect_failures = [var.settings]
+}
+
+run "uploads_kept_less_than_a_day" {
+  command = plan
+  variables {
+    settings = { pipeline = { upload_retention_days = 0 } }
   }
   expect_failures = [var.settings]
 }
