@@ -4,6 +4,7 @@ module "conventions" {
 
 locals {
   environment_variables = merge(
+    tomap({ POWERTOOLS_SERVICE_NAME = var.name }), # powertools' logs and metrics name the function; a caller may rename it
     var.environment_variables,
     var.dlq_environment_variable != null && local.stream_consumer ? { (var.dlq_environment_variable) = module.dlqs.queues["stream"].url } : {},
   )

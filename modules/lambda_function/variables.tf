@@ -134,7 +134,7 @@ variable "handler" {
 }
 
 variable "environment_variables" {
-  description = "Environment of the function (its configuration)."
+  description = "Environment of the function (its configuration). POWERTOOLS_SERVICE_NAME defaults to the function's name."
   type        = map(string)
   default     = {}
 }

@@ -144,7 +144,6 @@ module "planner" {
   function    = merge({ timeout = local.timeouts.planner }, var.function)
   environment_variables = merge(
     {
-      POWERTOOLS_SERVICE_NAME = "${var.name}-import-planner"
       IMPORTS_PREFIX          = local.imports_prefix
       REPORTS_PREFIX          = local.reports_prefix
       MAX_OBJECT_BYTES        = tostring(var.imports.max_object_bytes)
@@ -173,9 +172,8 @@ module "worker" {
   handler     = "import_worker.handler.handler"
   function    = merge({ timeout = local.timeouts.worker }, var.function)
   environment_variables = {
-    POWERTOOLS_SERVICE_NAME = "${var.name}-import-worker"
-    TABLE_NAME              = var.table.name
-    ITEM_CONTRACT           = var.item_contract
+    TABLE_NAME    = var.table.name
+    ITEM_CONTRACT = var.item_contract
   }
   policy_statements = [
     {
@@ -223,7 +221,6 @@ module "reporter" {
   handler     = "import_reporter.handler.handler"
   function    = merge({ timeout = local.timeouts.reporter }, var.function)
   environment_variables = {
-    POWERTOOLS_SERVICE_NAME = "${var.name}-import-reporter"
   }
   tags = var.tags
 }
@@ -238,7 +235,6 @@ module "exporter" {
   function    = merge({ timeout = local.timeouts.exporter, memory_size = 512 }, var.function)
   async_dlq   = true # Scheduler invokes it asynchronously: a failed export must leave a trace
   environment_variables = {
-    POWERTOOLS_SERVICE_NAME = "${var.name}-table-exporter"
     TABLE_NAME              = var.table.name
     RESULTS_BUCKET          = module.results.bucket_name
     EXPORTS_PREFIX          = local.exports_prefix

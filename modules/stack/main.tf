@@ -251,7 +251,6 @@ module "consumer" {
   async_dlq   = true # EventBridge invokes it asynchronously: failed events must not vanish
   function    = local.function
   environment_variables = {
-    POWERTOOLS_SERVICE_NAME      = "${var.name}-consumer"
     POWERTOOLS_METRICS_NAMESPACE = var.name
   }
   # A change too large for an event arrives as a claim-check reference: the consumer reads it back.

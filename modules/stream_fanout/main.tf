@@ -13,14 +13,13 @@ locals {
 
   environment = merge(
     {
-      EVENT_BUS_NAME          = local.event_bus_name
-      EVENT_SOURCE            = var.event_source
-      ENTITY                  = var.entity
-      MAX_ATTEMPTS            = tostring(var.max_attempts)
-      MAX_ENTRY_BYTES         = tostring(var.max_entry_bytes)
-      MAX_REQUEST_BYTES       = tostring(var.max_request_bytes)
-      DLQ_MAX_MESSAGE_BYTES   = tostring(var.dlq_max_message_bytes)
-      POWERTOOLS_SERVICE_NAME = var.name
+      EVENT_BUS_NAME        = local.event_bus_name
+      EVENT_SOURCE          = var.event_source
+      ENTITY                = var.entity
+      MAX_ATTEMPTS          = tostring(var.max_attempts)
+      MAX_ENTRY_BYTES       = tostring(var.max_entry_bytes)
+      MAX_REQUEST_BYTES     = tostring(var.max_request_bytes)
+      DLQ_MAX_MESSAGE_BYTES = tostring(var.dlq_max_message_bytes)
     },
     var.document_attribute == null ? {} : { DOCUMENT_ATTRIBUTE = var.document_attribute },
     local.claim_check_bucket == null ? {} : { CLAIM_CHECK_BUCKET = local.claim_check_bucket },

@@ -9,9 +9,8 @@ locals {
   }
   environment = merge(
     {
-      WORKFLOWS               = jsonencode(local.workflows)
-      POWERTOOLS_SERVICE_NAME = var.name
-      SDK_MAX_ATTEMPTS        = tostring(var.sdk_max_attempts)
+      WORKFLOWS        = jsonencode(local.workflows)
+      SDK_MAX_ATTEMPTS = tostring(var.sdk_max_attempts)
     },
     var.document_attribute == null ? {} : { DOCUMENT_ATTRIBUTE = var.document_attribute },
   )

@@ -59,8 +59,8 @@ output "dlq_name" {
 }
 
 output "environment_variables" {
-  description = "The function's configuration, as its environment."
-  value       = local.environment
+  description = "The function's environment as deployed (DLQ_URL and POWERTOOLS_SERVICE_NAME included)."
+  value       = module.function.environment_variables
 }
 
 output "powertools_layer_arn" {

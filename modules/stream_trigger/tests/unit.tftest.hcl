@@ -49,11 +49,12 @@ run "reads_its_stream_and_starts_only_its_workflow" {
     error_message = "The function consumes the stream and owns a DLQ."
   }
   assert {
-    condition = output.environment_variables == {
+    condition = output.environment_variables == tomap({
       WORKFLOWS               = jsonencode({ fulfil = { stateMachineArn = "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-workflow", eventNames = ["INSERT", "MODIFY", "REMOVE"] } })
       POWERTOOLS_SERVICE_NAME = "orders-trigger"
       SDK_MAX_ATTEMPTS        = "3"
-    }
+      DLQ_URL                 = module.function.dlq_url
+    })
     error_message = "Without conditions or input the function is told its workflow, the event names and its retry budget."
   }
   assert {
