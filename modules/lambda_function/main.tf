@@ -3,6 +3,7 @@ module "conventions" {
 }
 
 locals {
+  unknown_function_settings = var.function_as_given == null ? [] : sort(setsubtract(keys(var.function_as_given), keys(var.function)))
   environment_variables = merge(
     tomap({ POWERTOOLS_SERVICE_NAME = var.name }), # powertools' logs and metrics name the function; a caller may rename it
     var.environment_variables,
@@ -118,6 +119,13 @@ resource "aws_lambda_function" "this" {
   tags = var.tags
 
   # The role must be able to write logs before the first invocation.
+  lifecycle {
+    precondition {
+      condition     = length(local.unknown_function_settings) == 0
+      error_message = "function: no such setting ${join(", ", local.unknown_function_settings)} (modules/lambda_function's README lists them)."
+    }
+  }
+
   depends_on = [aws_iam_role_policy.this]
 }
 

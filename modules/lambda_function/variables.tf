@@ -238,3 +238,9 @@ variable "dlq_kms_key_arn" {
   }
 }
 
+
+variable "function_as_given" {
+  description = "The `function` object as the caller (a wrapping module) received it, untyped: an attribute `function` does not declare (a misspelt `memory_sise`) is refused by name instead of dropped. Null: not checked."
+  type        = any
+  default     = null
+}

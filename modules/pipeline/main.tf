@@ -137,11 +137,12 @@ moved {
 module "planner" {
   source = "../lambda_function"
 
-  name        = "${var.name}-import-planner"
-  description = "Checks an uploaded object and cuts it into chunks of lines (import orchestrator, Plan)"
-  package     = var.packages["import_planner"]
-  handler     = "import_planner.handler.handler"
-  function    = merge({ timeout = local.timeouts.planner }, var.function)
+  name              = "${var.name}-import-planner"
+  description       = "Checks an uploaded object and cuts it into chunks of lines (import orchestrator, Plan)"
+  package           = var.packages["import_planner"]
+  handler           = "import_planner.handler.handler"
+  function          = merge({ timeout = local.timeouts.planner }, var.function)
+  function_as_given = merge({ timeout = local.timeouts.planner }, var.function)
   environment_variables = merge(
     {
       IMPORTS_PREFIX          = local.imports_prefix
@@ -166,11 +167,12 @@ module "planner" {
 module "worker" {
   source = "../lambda_function"
 
-  name        = "${var.name}-import-worker"
-  description = "Writes one chunk of an import as items, as the API stores them (work queue)"
-  package     = var.packages["import_worker"]
-  handler     = "import_worker.handler.handler"
-  function    = merge({ timeout = local.timeouts.worker }, var.function)
+  name              = "${var.name}-import-worker"
+  description       = "Writes one chunk of an import as items, as the API stores them (work queue)"
+  package           = var.packages["import_worker"]
+  handler           = "import_worker.handler.handler"
+  function          = merge({ timeout = local.timeouts.worker }, var.function)
+  function_as_given = merge({ timeout = local.timeouts.worker }, var.function)
   environment_variables = {
     TABLE_NAME    = var.table.name
     ITEM_CONTRACT = var.item_contract
@@ -215,11 +217,12 @@ resource "aws_lambda_event_source_mapping" "work" {
 module "reporter" {
   source = "../lambda_function"
 
-  name        = "${var.name}-import-reporter"
-  description = "Builds an import's report and notification from its chunks' results (import orchestrator, Summarize)"
-  package     = var.packages["import_reporter"]
-  handler     = "import_reporter.handler.handler"
-  function    = merge({ timeout = local.timeouts.reporter }, var.function)
+  name              = "${var.name}-import-reporter"
+  description       = "Builds an import's report and notification from its chunks' results (import orchestrator, Summarize)"
+  package           = var.packages["import_reporter"]
+  handler           = "import_reporter.handler.handler"
+  function          = merge({ timeout = local.timeouts.reporter }, var.function)
+  function_as_given = merge({ timeout = local.timeouts.reporter }, var.function)
   environment_variables = {
   }
   tags = var.tags
@@ -228,12 +231,13 @@ module "reporter" {
 module "exporter" {
   source = "../lambda_function"
 
-  name        = "${var.name}-table-exporter"
-  description = "Exports every item of ${var.table.name} to the results bucket as JSON lines (schedule)"
-  package     = var.packages["table_exporter"]
-  handler     = "table_exporter.handler.handler"
-  function    = merge({ timeout = local.timeouts.exporter, memory_size = 512 }, var.function)
-  async_dlq   = true # Scheduler invokes it asynchronously: a failed export must leave a trace
+  name              = "${var.name}-table-exporter"
+  description       = "Exports every item of ${var.table.name} to the results bucket as JSON lines (schedule)"
+  package           = var.packages["table_exporter"]
+  handler           = "table_exporter.handler.handler"
+  function          = merge({ timeout = local.timeouts.exporter, memory_size = 512 }, var.function)
+  function_as_given = merge({ timeout = local.timeouts.exporter, memory_size = 512 }, var.function)
+  async_dlq         = true # Scheduler invokes it asynchronously: a failed export must leave a trace
   environment_variables = {
     TABLE_NAME              = var.table.name
     RESULTS_BUCKET          = module.results.bucket_name

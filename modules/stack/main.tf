@@ -244,12 +244,13 @@ moved {
 module "consumer" {
   source = "../lambda_function"
 
-  name        = "${var.name}-consumer"
-  description = "Logs paid items and counts them (EMF metric ItemEventsConsumed)"
-  package     = var.lambda_packages["event_consumer"]
-  handler     = "event_consumer.handler.handler"
-  async_dlq   = true # EventBridge invokes it asynchronously: failed events must not vanish
-  function    = local.function
+  name              = "${var.name}-consumer"
+  description       = "Logs paid items and counts them (EMF metric ItemEventsConsumed)"
+  package           = var.lambda_packages["event_consumer"]
+  handler           = "event_consumer.handler.handler"
+  async_dlq         = true # EventBridge invokes it asynchronously: failed events must not vanish
+  function          = local.function
+  function_as_given = local.function
   environment_variables = {
     POWERTOOLS_METRICS_NAMESPACE = var.name
   }

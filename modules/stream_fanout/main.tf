@@ -36,6 +36,7 @@ module "function" {
   environment_variables  = local.environment
   event_source_mapping   = merge(var.event_source_mapping, { stream_arn = var.stream_arn })
   function               = var.function
+  function_as_given      = var.function
   minimum_timeout        = 30
   minimum_timeout_reason = "the fan-out keeps 25 s for its last call (3 attempts x 7 s of timeouts plus backoffs) and a 1 s reserve, and needs time to publish"
   tags                   = var.tags

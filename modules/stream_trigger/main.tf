@@ -30,6 +30,7 @@ module "function" {
   environment_variables  = local.environment
   event_source_mapping   = merge(var.event_source_mapping, { stream_arn = var.stream_arn })
   function               = var.function
+  function_as_given      = var.function
   minimum_timeout        = var.sdk_max_attempts * 7 + sum(concat([0], [for i in range(var.sdk_max_attempts - 1) : min(pow(2, i), 20)])) + 1 + 5
   minimum_timeout_reason = "one StartExecution or SendMessage call's worst case (sdk_max_attempts x 7 s of timeouts plus standard-mode backoffs) and 6 s more"
   tags                   = var.tags

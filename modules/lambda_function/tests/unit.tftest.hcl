@@ -333,3 +333,14 @@ run "no_powertools_layer_when_the_package_bundles_it" {
     error_message = "powertools_layer = false attaches no layer (the package bundles powertools)."
   }
 }
+
+run "a_misspelt_function_setting_is_refused_by_name" {
+  command = plan
+
+  variables {
+    function          = { memory_sise = 512 }
+    function_as_given = { memory_sise = 512, timeout = 30 }
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
