@@ -22,6 +22,7 @@ import os
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -31,6 +32,7 @@ from botocore.config import Config
 
 from common import aws_clients
 from common.change import to_change
+from common.settings import ConfigurationError, matching, optional, queue_url, whole_number
 from stream_fanout.publisher import (
     DEFAULT_DLQ_MAX_MESSAGE_BYTES,
     DEFAULT_MAX_ENTRY_BYTES,
@@ -47,53 +49,49 @@ SDK_ATTEMPTS = 3
 CALL_SECONDS = SDK_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) + 1.0 + 2.0
 
 
-class ConfigurationError(ValueError):
-    """An environment variable of the function is missing or invalid."""
+@dataclass(frozen=True)
+class Settings:
+    publisher: PublisherSettings
+    dlq_url: str
+    document_attribute: str | None
 
-
-def _whole_number(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    text = environ.get(name, str(default))
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ConfigurationError(f"{name} must be a whole number from {low} to {high}, got {text!r}")
-    return int(text)
-
-
-def settings_from_environ(environ: Mapping[str, str]) -> tuple[PublisherSettings, str, str | None]:
-    bus = environ.get("EVENT_BUS_NAME", "")
-    if not re.match(r"^[A-Za-z0-9._/:-]{1,1600}$", bus):
-        raise ConfigurationError(f"EVENT_BUS_NAME must be an event bus name or ARN, got {bus!r}")
-    dlq_url = environ.get("DLQ_URL", "")
-    if not dlq_url.startswith(("https://", "http://")):
-        raise ConfigurationError(f"DLQ_URL must be an SQS queue URL, got {dlq_url!r}")
-    source = environ.get("EVENT_SOURCE", "app.items")
-    if not SOURCE_PATTERN.match(source) or source.startswith("aws."):
-        raise ConfigurationError(
-            f"EVENT_SOURCE must be 1-256 of letters, digits, '.', '_', '-' and not start with 'aws.', got {source!r}"
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        source = matching(
+            environ,
+            "EVENT_SOURCE",
+            "app.items",
+            r"^(?!aws\.)[A-Za-z0-9._-]{1,256}$",
+            "1-256 of letters, digits, '.', '_', '-' and not start with 'aws.'",
         )
-    entity = environ.get("ENTITY", "item")
-    if not SOURCE_PATTERN.match(entity):
-        raise ConfigurationError(f"ENTITY must be 1-256 of letters, digits, '.', '_', '-', got {entity!r}")
-    settings = PublisherSettings(
-        event_bus_name=bus,
-        source=source,
-        entity=entity,
-        max_attempts=_whole_number(environ, "MAX_ATTEMPTS", 5, 1, 20),
-        max_entry_bytes=_whole_number(environ, "MAX_ENTRY_BYTES", DEFAULT_MAX_ENTRY_BYTES, 1024, 1024 * 1024),
-        max_request_bytes=_whole_number(environ, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, 1024 * 1024),
-        dlq_max_message_bytes=_whole_number(
-            environ, "DLQ_MAX_MESSAGE_BYTES", DEFAULT_DLQ_MAX_MESSAGE_BYTES, 1024, 1024 * 1024
-        ),
-        call_seconds=CALL_SECONDS,
-        claim_check_bucket=environ.get("CLAIM_CHECK_BUCKET") or None,
-    )
-    return settings, dlq_url, environ.get("DOCUMENT_ATTRIBUTE") or None
+        bytes_up_to_1_mib = {"low": 1024, "high": 1024 * 1024}
+        publisher = PublisherSettings(
+            event_bus_name=matching(
+                environ, "EVENT_BUS_NAME", "", r"^[A-Za-z0-9._/:-]{1,1600}$", "an event bus name or ARN"
+            ),
+            source=source,
+            entity=matching(
+                environ, "ENTITY", "item", SOURCE_PATTERN.pattern, "1-256 of letters, digits, '.', '_', '-'"
+            ),
+            max_attempts=whole_number(environ, "MAX_ATTEMPTS", 5, 1, 20),
+            max_entry_bytes=whole_number(environ, "MAX_ENTRY_BYTES", DEFAULT_MAX_ENTRY_BYTES, **bytes_up_to_1_mib),
+            max_request_bytes=whole_number(
+                environ, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, **bytes_up_to_1_mib
+            ),
+            dlq_max_message_bytes=whole_number(
+                environ, "DLQ_MAX_MESSAGE_BYTES", DEFAULT_DLQ_MAX_MESSAGE_BYTES, **bytes_up_to_1_mib
+            ),
+            call_seconds=CALL_SECONDS,
+            claim_check_bucket=optional(environ, "CLAIM_CHECK_BUCKET"),
+        )
+        return cls(publisher, queue_url(environ, "DLQ_URL"), optional(environ, "DOCUMENT_ATTRIBUTE"))
 
 
 logger = Logger()
 # X-Ray (the function's tracing mode): a subsegment per AWS call (PutEvents, SendMessageBatch, PutObject) from
 # the botocore patch, record counts as annotations. Off outside Lambda and with POWERTOOLS_TRACE_DISABLED=true.
 tracer = Tracer(patch_modules=("botocore",))
-SETTINGS, DLQ_URL, DOCUMENT_ATTRIBUTE = settings_from_environ(os.environ)
+SETTINGS = Settings.from_environ(os.environ)
 
 
 def _config() -> Config:
@@ -125,18 +123,18 @@ def s3_client() -> Any:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("Records", [])
     publisher = Publisher(
-        SETTINGS,
+        SETTINGS.publisher,
         events_client(),
         sqs_client(),
-        DLQ_URL,
+        SETTINGS.dlq_url,
         remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
         sleep=time.sleep,
-        s3=s3_client() if SETTINGS.claim_check_bucket else None,
+        s3=s3_client() if SETTINGS.publisher.claim_check_bucket else None,
     )
     outcome = publisher.publish(
         (
             record["dynamodb"]["SequenceNumber"],
-            to_change(record, document_attribute=DOCUMENT_ATTRIBUTE),
+            to_change(record, document_attribute=SETTINGS.document_attribute),
             record.get("eventSourceARN"),
         )
         for record in records

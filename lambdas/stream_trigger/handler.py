@@ -31,8 +31,9 @@ from botocore.config import Config
 
 from common import aws_clients
 from common.change import to_change
+from common.settings import ConfigurationError, optional, queue_url, whole_number
 from stream_trigger.starter import Outcome, Record, Starter, StarterSettings, execution_name
-from stream_trigger.workflows import ConfigurationError, Workflow, parse_workflows
+from stream_trigger.workflows import Workflow, parse_workflows
 
 __all__ = ["ConfigurationError", "execution_name", "handler"]
 
@@ -52,17 +53,11 @@ class Settings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        attempts = environ.get("SDK_MAX_ATTEMPTS", "3")
-        if not attempts.isdigit() or not 1 <= int(attempts) <= 10:
-            raise ConfigurationError(f"SDK_MAX_ATTEMPTS must be a whole number from 1 to 10, got {attempts!r}")
-        dlq_url = environ.get("DLQ_URL", "")
-        if not dlq_url.startswith(("https://", "http://")):
-            raise ConfigurationError(f"DLQ_URL must be an SQS queue URL, got {dlq_url!r}")
         return cls(
             workflows=parse_workflows(environ.get("WORKFLOWS")),
-            dlq_url=dlq_url,
-            document_attribute=environ.get("DOCUMENT_ATTRIBUTE") or None,
-            sdk_max_attempts=int(attempts),
+            dlq_url=queue_url(environ, "DLQ_URL"),
+            document_attribute=optional(environ, "DOCUMENT_ATTRIBUTE"),
+            sdk_max_attempts=whole_number(environ, "SDK_MAX_ATTEMPTS", 3, 1, 10),
         )
 
     @property

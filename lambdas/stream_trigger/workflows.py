@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from common.change import EVENT_NAMES
+from common.settings import ConfigurationError
 from stream_trigger.conditions import ConditionError, Predicate, parse_conditions
 
 STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$")
@@ -39,10 +40,6 @@ CHANGE_FIELDS = frozenset(
     }
 )
 KNOWN_SETTINGS = frozenset({"stateMachineArn", "eventNames", "conditions", "input"})
-
-
-class ConfigurationError(ValueError):
-    """An environment variable of the function is missing or invalid."""
 
 
 @dataclass(frozen=True)
