@@ -56,7 +56,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from scripts.bench_fanout import STREAM_ARN, StubEventBridge, StubSqs, changes
-from scripts.localrt.lambda_runtime import LambdaContext
+from scripts.lambda_events import LambdaContext
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"

@@ -31,6 +31,7 @@ TOOLING = (
     "scripts.terraform_init",
     "scripts.e2e",
     "scripts.dependencies",
+    "scripts.lambda_events",
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from scripts.localrt.lambda_runtime import stream_record
+from scripts.lambda_events import stream_record
 from tests.conftest import REGION
 
 

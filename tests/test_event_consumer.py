@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from scripts.localrt.lambda_runtime import LambdaContext
+from scripts.lambda_events import LambdaContext
 from tests.conftest import REGION, create_table
 from tests.streams import drain_queue, load_handler, read_stream_batch
 

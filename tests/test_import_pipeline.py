@@ -23,7 +23,7 @@ from import_worker.chunk import import_chunk, item_id
 from import_worker.items import ItemContract, LineRejected, attribute_values, characters, depth, parse
 from table_exporter import export as table_export
 
-from scripts.localrt.lambda_runtime import LambdaContext
+from scripts.lambda_events import LambdaContext
 from tests.conftest import REGION, CrudClient, create_table
 from tests.streams import load_handler
 

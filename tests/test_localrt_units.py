@@ -357,6 +357,7 @@ def test_the_stage_answers_each_request_within_answering() -> None:
         seen.append("end")
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), stage_handler(Recording(), "v1", answering))  # type: ignore[arg-type]
+    server.daemon_threads = False  # server_close() then waits for the request's thread, which ends "answering"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)

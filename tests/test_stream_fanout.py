@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from common.change import to_change
-from scripts.localrt.lambda_runtime import LambdaContext
+from scripts.lambda_events import LambdaContext
 from tests.conftest import REGION, create_table
 from tests.streams import drain_queue, load_handler, read_stream_batch
 

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from scripts.localrt.lambda_runtime import LambdaContext
+from scripts.lambda_events import LambdaContext
 from scripts.localrt.templates import render_template
 from tests.conftest import REGION, create_state_machine, create_table
 from tests.streams import drain_queue, load_handler, read_stream_batch, wait_for_executions

@@ -49,7 +49,7 @@ from typing import Any
 
 import boto3
 
-from scripts.localrt.lambda_runtime import LambdaContext, async_failure_record, sqs_record, stream_record
+from scripts.lambda_events import LambdaContext, async_failure_record, sqs_record, stream_record
 
 # Lambda polls each shard of a DynamoDB stream at a base rate of four times a second (Lambda developer guide,
 # "Using AWS Lambda with Amazon DynamoDB", section "Polling and batching streams").

@@ -1,4 +1,5 @@
-"""What the Lambda service gives a handler, for running our handlers outside AWS: a context object, stream
+"""What the Lambda service gives a handler, for running our handlers outside AWS (the local runtime, the bench
+and the functions' unit tests, which therefore need nothing of the runtime): a context object, stream and SQS
 records in the shape Lambda delivers them, and the record of a failed asynchronous invocation."""
 
 from __future__ import annotations
