@@ -4,7 +4,9 @@ platform.
 - `lambdas/` imports nothing from `scripts/` (a function's zip holds `lambdas/` only);
 - the gates, Terraform evaluation (`tfeval`) and the delivery tooling never import the local runtime
   (`scripts.localrt`), directly or through another module of this repository: only the runtime itself,
-  `make local`, the bench and the tests may.
+  `make local`, the bench and the tests may;
+- the functions' unit tests (`tests/unit/`) import nothing of the local runtime either: they run a handler
+  with what Lambda gives it (`scripts.lambda_events`), not with the platform that emulates AWS.
 
     python -m scripts.dependencies      # one line per import that breaks a rule; exit 1 if any
 """
@@ -69,6 +71,10 @@ def violations(root: Path = ROOT) -> list[str]:
         for name in imported(path, module_name(root / "lambdas", path)):
             if name == "scripts" or name.startswith("scripts."):
                 found.append(f"{path.relative_to(root)}: imports {name} (lambdas/ imports nothing from scripts/)")
+    for path in sorted((root / "tests" / "unit").rglob("*.py")):
+        for name in imported(path, module_name(root, path)):
+            if name == LOCAL_RUNTIME or name.startswith(LOCAL_RUNTIME + "."):
+                found.append(f"{path.relative_to(root)}: imports {name} (unit tests need nothing of the local runtime)")
     edges = graph(root)
     for start in sorted(n for n in edges if n.startswith(TOOLING)):
         seen, trail = {start}, {start: [start]}

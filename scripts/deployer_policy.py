@@ -18,7 +18,7 @@ it (create, read, update, delete, tags), on that resource's exact ARN. Besides t
 The account is written as `${aws:PrincipalAccount}` (an IAM policy variable), so one document serves any
 account. Actions that support no resource-level permissions (proved from AWS's Service Authorization
 Reference by the IAM gate's data) go into one statement on `*`; every other statement names exact ARNs.
-The IAM gate checks the result (tests/test_deployer_policy.py).
+The IAM gate checks the result (tests/tooling/test_deployer_policy.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 locals {
-  # Every AWS service the stack uses, each at the one LocalStack endpoint (tests/test_module_conventions.py
+  # Every AWS service the stack uses, each at the one LocalStack endpoint (tests/tooling/test_module_conventions.py
   # checks this list against the resource types of every module).
   endpoints = { for service in ["apigateway", "cloudwatch", "cognitoidp", "dynamodb", "events", "iam", "lambda", "logs", "s3", "scheduler", "sfn", "sns", "sqs", "ssm", "sts"] : service => var.localstack_endpoint }
 }

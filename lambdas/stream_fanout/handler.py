@@ -32,7 +32,7 @@ from botocore.config import Config
 
 from common import aws_clients
 from common.change import to_change
-from common.settings import ConfigurationError, matching, optional, queue_url, whole_number
+from common.settings import matching, optional, queue_url, whole_number
 from stream_fanout.publisher import (
     DEFAULT_DLQ_MAX_MESSAGE_BYTES,
     DEFAULT_MAX_ENTRY_BYTES,

@@ -1,6 +1,6 @@
 """Terraform's AWS provider, mirrored: the calls it makes to create, read back and destroy each resource type
 of an environment, made against the local runtime's moto with IAM enforced, as an identity of the caller's
-choosing. `tests/test_deploy_as_deployer.py` runs it as a role holding only the generated deployer
+choosing. `tests/tooling/test_deploy_as_deployer.py` runs it as a role holding only the generated deployer
 policy: a permission the policy lacks fails the deployment naming the denied action and its resource, as
 `terraform apply` would on AWS.
 

@@ -5,6 +5,7 @@ the local runtime and the tests share (its public names are these; the modules b
 - `evaluate`: an environment root through `terraform test` with the shared mocks (mocks/aws), every managed
   resource and data source with its values, every reference resolved to the ARN, URL or id it will have.
 - `evaluated`: the same, once per process, for tools that read names (`NAMES_ONLY` endpoints).
+- `render_template`: a template file's `${name}` placeholders, as templatefile() renders them.
 """
 
 from scripts.tfeval.cache import NAMES_ONLY, evaluated, lambda_packages
@@ -19,6 +20,7 @@ from scripts.tfeval.evaluation import (
     evaluate,
 )
 from scripts.tfeval.render import TerraformError, crud_definition, terraform
+from scripts.tfeval.templates import render_template
 
 __all__ = [
     "NAMES_ONLY",
@@ -34,5 +36,6 @@ __all__ = [
     "evaluate",
     "evaluated",
     "lambda_packages",
+    "render_template",
     "terraform",
 ]

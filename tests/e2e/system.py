@@ -58,7 +58,7 @@ class System:
         return self.runtime is not None and self.runtime.engine == "moto"
 
     def skip_on_engine_gap(self, gap: str) -> None:
-        """Skips on ministack, naming a gap of that engine (README's engine table; tests/test_ministack.py
+        """Skips on ministack, naming a gap of that engine (README's engine table; tests/localrt/test_ministack.py
         reproduces each and fails once ministack closes it)."""
         if self.runtime is not None and self.runtime.engine == "ministack":
             pytest.skip(f"ministack gap: {gap}")

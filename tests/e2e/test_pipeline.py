@@ -218,7 +218,7 @@ def test_the_readme_quickstart_runs_as_printed(system: System) -> None:
     """Issue #29: every line of README's Quickstart (what make local prints) runs as printed, AWS CLI v1 included,
     with the env.sh make local writes."""
     from scripts.localrt.__main__ import write_environment, write_outputs
-    from tests.test_docs import ROOT, quickstart
+    from tests.tooling.test_docs import ROOT, quickstart
 
     if not system.moto_engine:
         pytest.skip("the Quickstart is written for make local's default engine (moto)")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from scripts.deploy import pinned_powertools
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_lambda_layers_run_the_powertools_release_the_tests_run() -> None:

@@ -14,11 +14,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from scripts.lambda_events import LambdaContext
-from scripts.localrt.templates import render_template
+from scripts.tfeval import render_template
 from tests.conftest import REGION, create_state_machine, create_table
-from tests.streams import drain_queue, load_handler, read_stream_batch, wait_for_executions
+from tests.unit.streams import drain_queue, load_handler, read_stream_batch, wait_for_executions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW_ASL = ROOT / "statemachines" / "item_workflow.asl.json"
 
 

@@ -24,8 +24,8 @@ from scripts.gates.task_permissions import task_calls, uncovered_calls
 from scripts.localrt import moto_costs, ports, stepfunctions
 from scripts.localrt.apigateway import Request, RestApi, TokenBucket, stage_handler
 from scripts.localrt.stepfunctions import json_copy
-from scripts.localrt.templates import render_template
 from scripts.localrt.vtl import Util, json_path
+from scripts.tfeval import render_template
 
 REGION, ACCOUNT = "eu-west-1", "123456789012"
 

@@ -17,8 +17,8 @@ import pytest
 
 from scripts.tfeval import evaluated
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "state_addresses"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "state_addresses"
 MOVED = re.compile(r"^moved\s*\{\s*from\s*=\s*(?P<source>\S+)\s*to\s*=\s*(?P<target>\S+)\s*\}", re.M)
 MODULE_CALL = re.compile(
     r'^module\s+"(?P<name>[a-z0-9_]+)"\s*\{[^}]*?source\s*=\s*"(?:\.\./)+(?:modules/)?(?P<source>[a-z0-9_]+)"',

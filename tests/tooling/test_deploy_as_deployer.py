@@ -23,7 +23,7 @@ from scripts.localrt import iam as local_iam
 from scripts.localrt.provider_mirror import COVERAGE, STEPS, Mirror, unmirrored
 from scripts.tfeval import Evaluation, evaluated
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOYER = "ci-deployer"
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from scripts.lambda_events import LambdaContext
 from tests.conftest import REGION, create_table
-from tests.streams import drain_queue, load_handler, read_stream_batch
+from tests.unit.streams import drain_queue, load_handler, read_stream_batch
 
 
 def published_event(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:

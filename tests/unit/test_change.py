@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from common.change import image_to_json, iso_time, number, to_change
 from tests.conftest import create_table
-from tests.streams import read_stream_batch
+from tests.unit.streams import read_stream_batch
 
 serializer = TypeSerializer()
 

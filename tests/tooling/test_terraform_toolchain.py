@@ -11,7 +11,7 @@ import pytest
 
 from scripts import terraform_init
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 MODULE = """
 terraform {

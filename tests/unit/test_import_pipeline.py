@@ -25,7 +25,7 @@ from table_exporter import export as table_export
 
 from scripts.lambda_events import LambdaContext
 from tests.conftest import REGION, CrudClient, create_table
-from tests.streams import load_handler
+from tests.unit.streams import load_handler
 
 NOW = datetime(2026, 11, 27, 5, 0, 0, 123000, tzinfo=UTC)
 SETTINGS = Settings(

@@ -11,7 +11,7 @@ import pytest
 from scripts.localrt.ports import PortInUse, ensure_free
 from scripts.localrt.worker import matches_filters
 from tests.conftest import create_table
-from tests.streams import read_stream_batch
+from tests.unit.streams import read_stream_batch
 
 
 def test_mapping_filters_deliver_only_matching_records(aws: None) -> None:
@@ -103,7 +103,7 @@ def test_a_record_failing_past_its_retries_goes_to_the_on_failure_queue(aws: Non
     import boto3
 
     from tests.conftest import REGION
-    from tests.streams import drain_queue
+    from tests.unit.streams import drain_queue
 
     table: Any = create_table("orders")
     table.put_item(Item={"id": "poison"})
@@ -166,7 +166,7 @@ def test_an_async_event_failing_three_times_goes_to_the_on_failure_queue(aws: No
 
     from scripts.localrt.worker import invoke_async
     from tests.conftest import REGION
-    from tests.streams import drain_queue
+    from tests.unit.streams import drain_queue
 
     sqs = boto3.client("sqs", region_name=REGION)
     queue = sqs.create_queue(QueueName="async-failures")["QueueUrl"]
@@ -188,7 +188,7 @@ def test_an_async_event_that_succeeds_on_retry_is_not_dead_lettered(aws: None) -
 
     from scripts.localrt.worker import invoke_async
     from tests.conftest import REGION
-    from tests.streams import drain_queue
+    from tests.unit.streams import drain_queue
 
     sqs = boto3.client("sqs", region_name=REGION)
     queue = sqs.create_queue(QueueName="async-failures")["QueueUrl"]
@@ -266,7 +266,7 @@ def test_a_poison_record_is_bisected_out_and_every_other_record_processed(aws: N
     import boto3
 
     from tests.conftest import REGION
-    from tests.streams import drain_queue
+    from tests.unit.streams import drain_queue
 
     table: Any = create_table("orders")
     for key in "abcdefgh":
@@ -312,7 +312,7 @@ def test_a_record_older_than_the_maximum_age_goes_to_the_destination_unprocessed
     import boto3
 
     from tests.conftest import REGION
-    from tests.streams import drain_queue
+    from tests.unit.streams import drain_queue
 
     table: Any = create_table("orders")
     table.put_item(Item={"id": "stale"})

@@ -16,7 +16,7 @@ from scripts.gates.task_permissions import task_calls, uncovered_calls
 from scripts.gates.trust_conditions import check_trust_policy
 from scripts.tfeval import Evaluation, Resource, environment_roots
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/orders-sfn"

@@ -33,11 +33,15 @@ def test_a_gate_that_reaches_the_local_runtime_through_a_helper_and_a_function_t
             "scripts/gates/planted.py": "from scripts import helper\n",
             "lambdas/fn/handler.py": "from scripts.deploy import Refusal\n",
             "lambdas/fn/ok.py": "from common import json_text\n",
+            "tests/unit/test_fn.py": "from scripts.localrt.runtime import LocalRuntime\nfrom scripts import lambda_events\n",
         },
     )
     assert dependencies.violations(tmp_path) == [
         "lambdas/fn/handler.py: imports scripts.deploy (lambdas/ imports nothing from scripts/)",
         "lambdas/fn/handler.py: imports scripts.deploy.Refusal (lambdas/ imports nothing from scripts/)",
+        "tests/unit/test_fn.py: imports scripts.localrt.runtime (unit tests need nothing of the local runtime)",
+        "tests/unit/test_fn.py: imports scripts.localrt.runtime.LocalRuntime (unit tests need nothing of the local "
+        "runtime)",
         "scripts/gates/planted.py: reaches the local runtime (scripts.gates.planted -> scripts.helper -> "
         "scripts.localrt.runtime)",
     ]

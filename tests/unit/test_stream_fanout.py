@@ -14,7 +14,7 @@ import pytest
 from common.change import to_change
 from scripts.lambda_events import LambdaContext
 from tests.conftest import REGION, create_table
-from tests.streams import drain_queue, load_handler, read_stream_batch
+from tests.unit.streams import drain_queue, load_handler, read_stream_batch
 
 BUS = "orders-bus"
 
