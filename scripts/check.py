@@ -26,6 +26,7 @@ from pathlib import Path
 
 from scripts import dependencies
 from scripts.terraform_init import SKIPPED_DIRS, ensure_initialised
+from scripts.tfeval import SHARED_ROOT_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_ROOTS = ("modules", "envs")
@@ -118,7 +119,8 @@ def stage_validate(_: argparse.Namespace) -> Outcome:
 
 
 def stage_tftest(_: argparse.Namespace) -> Outcome:
-    folders = [f for f in terraform_folders() if (f / "tests").is_dir()]
+    # envs/common's tests run in each environment root that links them (it has no terraform.tfvars of its own).
+    folders = [f for f in terraform_folders() if (f / "tests").is_dir() and f != ROOT / "envs" / SHARED_ROOT_FILES]
     return per_folder(folders, lambda f: run(["terraform", "test", "-no-color"], cwd=f), "tests")
 
 

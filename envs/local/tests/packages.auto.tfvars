@@ -1,0 +1,1 @@
+../../common/tests/packages.auto.tfvars

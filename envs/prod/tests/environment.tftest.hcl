@@ -1,0 +1,1 @@
+../../common/tests/environment.tftest.hcl
