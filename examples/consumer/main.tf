@@ -89,11 +89,28 @@ module "api_gateway_logging" { # once per account and region (envs/bootstrap doe
   source = "git::https://example.com/your-org/serverless-event-modules.git//modules/api_gateway_account?ref=v0.1.0"
 }
 
-# A rule of your own on the module's bus.
+# A rule of your own on the module's bus, delivering to a queue of your own.
 resource "aws_cloudwatch_event_rule" "shipped" {
   name           = "orders-shipped"
   event_bus_name = module.bus.event_bus_name
   event_pattern  = jsonencode({ source = ["app.items"], "detail-type" = ["item.updated"] })
+}
+
+module "shipping_queues" { # encrypted, TLS-only; its DLQ after 5 receives; the rule may send to it
+  source = "git::https://example.com/your-org/serverless-event-modules.git//modules/sqs_queue?ref=v0.1.0"
+  queues = {
+    shipped = {
+      name            = "orders-shipped"
+      dlq             = { max_receive_count = 5 }
+      service_senders = [{ service = "events.amazonaws.com", source_arn = aws_cloudwatch_event_rule.shipped.arn }]
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_target" "shipped" {
+  rule           = aws_cloudwatch_event_rule.shipped.name
+  event_bus_name = module.bus.event_bus_name
+  arn            = module.shipping_queues.queues["shipped"].arn
 }
 
 module "system" {

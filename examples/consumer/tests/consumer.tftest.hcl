@@ -16,6 +16,10 @@ run "wires_the_modules_together" {
     error_message = "Our own rule sits on the module's bus."
   }
   assert {
+    condition     = aws_cloudwatch_event_target.shipped.arn == module.shipping_queues.queues["shipped"].arn && module.shipping_queues.dlqs["shipped"].name == "orders-shipped-dlq"
+    error_message = "Our own rule delivers to our own queue, which has its DLQ."
+  }
+  assert {
     condition     = module.system.table_name == "orders-sys-items"
     error_message = "The whole stack deploys beside the modules."
   }
