@@ -34,6 +34,7 @@ TOOLING = (
     "scripts.e2e",
     "scripts.dependencies",
     "scripts.lambda_events",
+    "scripts.ops",
 )
 
 

@@ -106,3 +106,8 @@ output "webhook_api_key" {
   value       = module.stack.webhook_api_key
   sensitive   = true
 }
+
+output "dlqs" {
+  description = "Every queue where the system parks what it could not deliver, by kind: name and URL (make status)."
+  value       = module.stack.dlqs
+}

@@ -27,6 +27,23 @@ locals {
 }
 
 locals {
+  # Every queue where the system parks what it could not deliver, by what parks there: the alarms watch each,
+  # operators read them (output dlqs, make status). The workflow's alarm keeps its name.
+  dlqs = merge(
+    {
+      trigger-stream    = { name = module.trigger.dlq_name, url = module.trigger.dlq_url }
+      fanout            = { name = module.fanout.dlq_name, url = module.fanout.dlq_url }
+      workflow-failures = { name = module.workflow_queues.queues["dlq"].name, url = module.workflow_queues.queues["dlq"].url }
+      consumer-async    = { name = module.consumer.async_dlq_name, url = module.consumer.async_dlq_url }
+      import-work       = { name = module.pipeline.work_queue_dlq_name, url = module.pipeline.work_queue_dlq_url }
+      pipeline          = { name = module.pipeline.dlq_name, url = module.pipeline.dlq_url }
+      export-async      = { name = module.pipeline.exporter_dlq_name, url = module.pipeline.exporter_dlq_url }
+    },
+    { for rule, name in module.bus.rule_dlq_names : "rule-${rule}" => { name = name, url = module.bus.rule_dlq_urls[rule] } },
+  )
+}
+
+locals {
   entity       = "item"
   event_source = "app.items"
   # Source of the events POST /webhooks/{source} puts on the bus (crud_api's webhooks).
@@ -267,23 +284,12 @@ module "alarms" {
   source = "../alarms"
   count  = local.settings.alarms.enabled ? 1 : 0
 
-  name            = var.name
-  create_topic    = local.settings.alarms.topic_arn == null
-  alarm_topic_arn = local.settings.alarms.topic_arn
-  email_endpoints = local.settings.alarms.email_endpoints
-  dashboard       = local.settings.alarms.dashboard
-  dlq_names = merge(
-    {
-      trigger-stream    = module.trigger.dlq_name
-      fanout            = module.fanout.dlq_name
-      workflow-failures = module.workflow_queues.queues["dlq"].name # the alarm keeps its name
-      consumer-async    = module.consumer.async_dlq_name
-      import-work       = module.pipeline.work_queue_dlq_name
-      pipeline          = module.pipeline.dlq_name
-      export-async      = module.pipeline.exporter_dlq_name
-    },
-    { for rule, queue in module.bus.rule_dlq_names : "rule-${rule}" => queue },
-  )
+  name                           = var.name
+  create_topic                   = local.settings.alarms.topic_arn == null
+  alarm_topic_arn                = local.settings.alarms.topic_arn
+  email_endpoints                = local.settings.alarms.email_endpoints
+  dashboard                      = local.settings.alarms.dashboard
+  dlq_names                      = { for key, queue in local.dlqs : key => queue.name }
   stream_consumer_function_names = { trigger = module.trigger.function_name, fanout = module.fanout.function_name }
   function_names = merge({
     trigger  = module.trigger.function_name

@@ -314,3 +314,8 @@ output "webhook_api_key" {
   value       = module.crud.webhook_api_key
   sensitive   = true
 }
+
+output "dlqs" {
+  description = "Every queue where the system parks what it could not deliver, by what parks there (trigger-stream, fanout, workflow-failures, consumer-async, import-work, pipeline, export-async, rule-<rule>): its name and URL. make status reads them."
+  value       = local.dlqs
+}

@@ -1,0 +1,1 @@
+"""What an operator runs against an environment: `make status` (one screen of what needs attention)."""

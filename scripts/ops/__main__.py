@@ -1,0 +1,104 @@
+"""The operator's commands against an environment (ENV=local is the running make local).
+
+    python -m scripts.ops status --env <env> [--json]
+
+Exit codes: 0 nothing needs attention, 1 something does (the report says what), 2 the command could not run
+(one line on stderr: unknown environment, make local not running, no outputs, no credentials).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+from scripts.ops import status
+from scripts.tfeval import environment_roots
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Refusal(Exception):
+    """Why the command cannot run, in one line."""
+
+
+def local_outputs(root: Path) -> dict[str, Any]:
+    path = root / ".local" / "outputs.json"
+    if not path.exists():
+        raise Refusal(f"start make local first (no {path.relative_to(ROOT)})")
+    try:
+        outputs: dict[str, Any] = json.loads(path.read_text())
+    except ValueError:
+        raise Refusal(f"{path.relative_to(ROOT)} is not JSON: start make local again") from None
+    return outputs
+
+
+def applied_outputs(root: Path) -> dict[str, Any]:
+    done = subprocess.run(["terraform", "output", "-json"], cwd=root, capture_output=True, text=True, check=False)
+    if done.returncode != 0 or not done.stdout.strip().startswith("{"):
+        raise Refusal(f"envs/{root.name} has no outputs: apply it first (make apply ENV={root.name})")
+    values = {name: output.get("value") for name, output in json.loads(done.stdout).items()}
+    if not values:
+        raise Refusal(f"envs/{root.name} has no outputs: apply it first (make apply ENV={root.name})")
+    return values
+
+
+def clients(env: str, outputs: dict[str, Any]) -> Any:
+    if env == "local":
+        session = boto3.Session(
+            aws_access_key_id=outputs["aws_access_key_id"],
+            aws_secret_access_key=outputs["aws_secret_access_key"],
+            region_name=outputs["aws_region"],
+        )
+        return lambda name: session.client(name, endpoint_url=outputs["aws_endpoint_url"])
+    session = boto3.Session()  # credentials and region from the usual chain
+    return lambda name: session.client(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.ops", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument("command", choices=["status"])
+    parser.add_argument("--env", default="local")
+    parser.add_argument("--json", action="store_true", help="the report as JSON, for scripts")
+    args = parser.parse_args(argv)
+    try:
+        roots = {root.name: root for root in environment_roots() if root.name != "bootstrap"}
+        if args.env not in roots:
+            raise Refusal(f"no environment {args.env!r}: ENV=<{'|'.join(sorted(roots))}>")
+        outputs = local_outputs(roots[args.env]) if args.env == "local" else applied_outputs(roots[args.env])
+        report = status.status(outputs, clients(args.env, outputs))
+    except Refusal as refusal:
+        print(f"make {args.command}: {refusal}.", file=sys.stderr)
+        return 2
+    except EndpointConnectionError as error:
+        where = "the local runtime" if args.env == "local" else "AWS"
+        print(
+            f"make {args.command}: {where} does not answer at {error.kwargs.get('endpoint_url')}",
+            end="",
+            file=sys.stderr,
+        )
+        print(": start make local first." if args.env == "local" else ".", file=sys.stderr)
+        return 2
+    except NoCredentialsError:
+        print(
+            f"make {args.command}: no AWS credentials (the usual chain: AWS_PROFILE, environment, SSO).",
+            file=sys.stderr,
+        )
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(f"make {args.command}: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(report.as_json(), indent=2) if args.json else status.render(report))
+    return 1 if report.needs_attention else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

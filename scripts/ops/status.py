@@ -1,0 +1,113 @@
+"""One screen of what needs attention in an environment: every DLQ with its depth and the age of its oldest
+message, and the executions of the STANDARD state machines that failed, timed out or were aborted in the last
+24 hours. Anything there means work the system parked or could not finish; the exit code says so (for cron
+and CI). Reads the environment's outputs; never changes anything (a DLQ's messages are looked at with a
+visibility timeout of 0, so they stay where they are, available at once)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DAY = datetime.timedelta(hours=24)
+# ListExecutions serves STANDARD state machines only (AWS Step Functions API Reference, ListExecutions): the
+# EXPRESS CRUD machine's failures are its ExecutionsFailed metric, which the alarms watch.
+STANDARD_MACHINES = ("workflow_state_machine_arn", "import_state_machine_arn")
+UNFINISHED = ("FAILED", "TIMED_OUT", "ABORTED")
+
+
+@dataclass
+class Queue:
+    kind: str
+    name: str
+    messages: int
+    in_flight: int
+    oldest_age_seconds: float | None
+
+
+@dataclass
+class Execution:
+    machine: str
+    name: str
+    status: str
+    stopped: str
+
+
+@dataclass
+class Report:
+    queues: list[Queue] = field(default_factory=list)
+    executions: list[Execution] = field(default_factory=list)
+
+    @property
+    def needs_attention(self) -> bool:
+        return any(q.messages or q.in_flight for q in self.queues) or bool(self.executions)
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "needs_attention": self.needs_attention}
+
+
+def _oldest_age(sqs: Any, url: str, now: datetime.datetime) -> float | None:
+    """The age of the oldest of up to ten messages seen, without taking them (visibility timeout 0)."""
+    seen = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageSystemAttributeNames=["SentTimestamp"]
+    ).get("Messages", [])
+    sent = [int(m["Attributes"]["SentTimestamp"]) / 1000 for m in seen if "SentTimestamp" in m.get("Attributes", {})]
+    return round(now.timestamp() - min(sent), 1) if sent else None
+
+
+def queues(outputs: dict[str, Any], sqs: Any, now: datetime.datetime) -> list[Queue]:
+    found = []
+    for kind, queue in sorted((outputs.get("dlqs") or {}).items()):
+        if not queue or not queue.get("url"):
+            continue
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue["url"],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        messages = int(attributes.get("ApproximateNumberOfMessages", 0))
+        in_flight = int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
+        age = _oldest_age(sqs, queue["url"], now) if messages else None
+        found.append(Queue(kind, queue["name"], messages, in_flight, age))
+    return found
+
+
+def executions(outputs: dict[str, Any], sfn: Any, now: datetime.datetime) -> list[Execution]:
+    found = []
+    for output in STANDARD_MACHINES:
+        arn = outputs.get(output)
+        if not arn:
+            continue
+        for status in UNFINISHED:
+            pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=arn, statusFilter=status)
+            for page in pages:
+                for execution in page["executions"]:
+                    stopped = execution.get("stopDate") or execution["startDate"]
+                    if now - stopped <= DAY:
+                        found.append(Execution(arn.rsplit(":", 1)[-1], execution["name"], status, stopped.isoformat()))
+    return found
+
+
+def status(outputs: dict[str, Any], client: Callable[[str], Any], now: datetime.datetime | None = None) -> Report:
+    now = now or datetime.datetime.now(datetime.UTC)
+    return Report(queues(outputs, client("sqs"), now), executions(outputs, client("stepfunctions"), now))
+
+
+def render(report: Report) -> str:
+    lines = ["DLQ                   messages  in flight  oldest"]
+    for q in report.queues:
+        age = "-" if q.oldest_age_seconds is None else f"{q.oldest_age_seconds:.0f} s"
+        mark = "  <- parked work" if q.messages or q.in_flight else ""
+        lines.append(f"{q.kind:<21} {q.messages:>8}  {q.in_flight:>9}  {age}{mark}")
+    lines.append("")
+    if report.executions:
+        lines.append(f"Executions that did not succeed in the last 24 h: {len(report.executions)}")
+        lines += [f"  {e.machine} {e.name} {e.status} at {e.stopped}" for e in report.executions[:20]]
+        if len(report.executions) > 20:
+            lines.append(f"  ... and {len(report.executions) - 20} more (--json lists them all)")
+    else:
+        lines.append("Executions that did not succeed in the last 24 h: none")
+    lines.append("")
+    lines.append("Needs attention." if report.needs_attention else "Nothing parked, nothing failed.")
+    return "\n".join(lines)
