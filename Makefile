@@ -53,6 +53,10 @@ status: ## What needs attention in an environment (ENV=local, the default, is th
 	@test -x $(PYTHON) || { echo "make status: run make setup first (no .venv yet)" >&2; exit 2; }
 	@$(TF_ENV) && $(PYTHON) -m scripts.ops status --env "$(or $(ENV),local)" $(if $(JSON),--json,)
 
+dlq: ## The parked messages of an environment's DLQs, each decoded into what it is, why and when; none consumed: make dlq [ENV=<env>] [QUEUE=<kind or name>] [LIMIT=n] [JSON=1]
+	@test -x $(PYTHON) || { echo "make dlq: run make setup first (no .venv yet)" >&2; exit 2; }
+	@$(TF_ENV) && $(PYTHON) -m scripts.ops dlq --env "$(or $(ENV),local)" --queue "$(QUEUE)" --limit "$(or $(LIMIT),20)" $(if $(JSON),--json,)
+
 fire: ## Fire a schedule of the running make local now: make fire SCHEDULE=<name> (output export_schedule_name)
 	@test -x $(PYTHON) || { echo "make fire: start make local first (no .venv yet)" >&2; exit 2; }
 	@$(PYTHON) -m scripts.localrt.fire "$(SCHEDULE)" --env "$(or $(ENV),local)"

@@ -82,3 +82,22 @@ def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str
         "eventSourceARN": queue_arn,
         "awsRegion": region,
     }
+
+
+def stream_failure_record(
+    function_arn: str, stream_arn: str, records: list[dict[str, Any]], condition: str
+) -> dict[str, Any]:
+    """The message a stream mapping sends to its on-failure destination when it gives up on a batch: which
+    records (the stream's sequence numbers), not the records themselves (Lambda Developer Guide, "Retaining
+    discarded records for a DynamoDB event source")."""
+    first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+    return {
+        "requestContext": {"functionArn": function_arn, "condition": condition},
+        "timestamp": datetime.now(UTC).isoformat(),
+        "DDBStreamBatchInfo": {
+            "streamArn": stream_arn,
+            "startSequenceNumber": first["SequenceNumber"],
+            "endSequenceNumber": last["SequenceNumber"],
+            "batchSize": len(records),
+        },
+    }

@@ -42,14 +42,19 @@ import threading
 import time
 import traceback
 import zipfile
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from scripts.lambda_events import LambdaContext, async_failure_record, sqs_record, stream_record
+from scripts.lambda_events import (
+    LambdaContext,
+    async_failure_record,
+    sqs_record,
+    stream_failure_record,
+    stream_record,
+)
 
 # Lambda polls each shard of a DynamoDB stream at a base rate of four times a second (Lambda developer guide,
 # "Using AWS Lambda with Amazon DynamoDB", section "Polling and batching streams").
@@ -319,22 +324,8 @@ def give_up(
     log(function.name, "records dropped from the stream", condition=condition, count=len(records))
     if not source.get("on_failure_queue_url"):
         return
-    first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
-    sqs.send_message(
-        QueueUrl=source["on_failure_queue_url"],
-        MessageBody=json.dumps(
-            {
-                "requestContext": {"functionArn": function.spec["arn"], "condition": condition},
-                "timestamp": datetime.now(UTC).isoformat(),
-                "DDBStreamBatchInfo": {
-                    "streamArn": source["stream_arn"],
-                    "startSequenceNumber": first["SequenceNumber"],
-                    "endSequenceNumber": last["SequenceNumber"],
-                    "batchSize": len(records),
-                },
-            }
-        ),
-    )
+    record = stream_failure_record(function.spec["arn"], source["stream_arn"], records, condition)
+    sqs.send_message(QueueUrl=source["on_failure_queue_url"], MessageBody=json.dumps(record))
 
 
 ASYNC_ATTEMPTS = 3  # the invocation and Lambda's 2 retries

@@ -1,6 +1,7 @@
 """The operator's commands against an environment (ENV=local is the running make local).
 
     python -m scripts.ops status --env <env> [--json]
+    python -m scripts.ops dlq --env <env> [--queue <kind or name>] [--limit N] [--json]
 
 Exit codes: 0 nothing needs attention, 1 something does (the report says what), 2 the command could not run
 (one line on stderr: unknown environment, make local not running, no outputs, no credentials).
@@ -18,7 +19,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-from scripts.ops import status
+from scripts.ops import parked, status
 from scripts.tfeval import environment_roots
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,19 +62,47 @@ def clients(env: str, outputs: dict[str, Any]) -> Any:
     return lambda name: session.client(name)
 
 
+def show_dlqs(outputs: dict[str, Any], client: Any, args: argparse.Namespace) -> int:
+    """The parked messages of one DLQ or every one, described, none consumed; exit 1 if there are any."""
+    dlqs = outputs.get("dlqs") or {}
+    chosen = {kind: q for kind, q in dlqs.items() if args.queue in ("", "all", kind, q.get("name"))}
+    if not chosen:
+        raise Refusal(f"no DLQ {args.queue!r}: QUEUE=<{'|'.join(sorted(dlqs))}> (or a queue name)")
+    sqs, shown, found = client("sqs"), {}, 0
+    for kind, queue in sorted(chosen.items()):
+        messages = parked.walk(sqs, queue["url"], max(1, args.limit))
+        found += len(messages)
+        shown[kind] = [m.as_json() for m in messages]
+        if not args.json and messages:
+            print(f"{kind} ({queue['name']}): {len(messages)} shown")
+            for m in messages:
+                print(f"  {m.sent}  {m.what}\n      why: {m.why}  (received {m.receives} times)")
+    if args.json:
+        print(json.dumps(shown, indent=2))
+    elif not found:
+        print("No parked messages.")
+    return 1 if found else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.ops", description=__doc__.splitlines()[0] if __doc__ else None
     )
-    parser.add_argument("command", choices=["status"])
+    parser.add_argument("command", choices=["status", "dlq"])
     parser.add_argument("--env", default="local")
     parser.add_argument("--json", action="store_true", help="the report as JSON, for scripts")
+    parser.add_argument(
+        "--queue", default="", help="dlq: a DLQ by kind (fanout, rule-audit, ...) or name; default every one"
+    )
+    parser.add_argument("--limit", type=int, default=20, help="dlq: messages shown per queue (default 20)")
     args = parser.parse_args(argv)
     try:
         roots = {root.name: root for root in environment_roots() if root.name != "bootstrap"}
         if args.env not in roots:
             raise Refusal(f"no environment {args.env!r}: ENV=<{'|'.join(sorted(roots))}>")
         outputs = local_outputs(roots[args.env]) if args.env == "local" else applied_outputs(roots[args.env])
+        if args.command == "dlq":
+            return show_dlqs(outputs, clients(args.env, outputs), args)
         report = status.status(outputs, clients(args.env, outputs))
     except Refusal as refusal:
         print(f"make {args.command}: {refusal}.", file=sys.stderr)

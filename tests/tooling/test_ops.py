@@ -7,12 +7,13 @@ import datetime
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 
 from scripts.ops import __main__ as ops
-from scripts.ops import status
+from scripts.ops import parked, status
 from tests.conftest import REGION
 
 
@@ -96,3 +97,65 @@ def test_make_status_refuses_in_one_line(capsys: pytest.CaptureFixture[str], roo
         "dlqs": {"fanout": {"name": "q", "url": "http://127.0.0.1:9/000000000000/q"}},
     }))  # fmt: skip
     assert refusal(capsys, ["status", "--env", "local"]).endswith(": start make local first.")
+
+
+def parked_in(sqs: Any, url: str, body: str, attributes: dict[str, str] | None = None) -> None:
+    extra = (
+        {"MessageAttributes": {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}}
+        if attributes
+        else {}
+    )
+    sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
+
+
+def test_make_dlq_says_what_each_parked_message_is_and_consumes_none(aws: None) -> None:
+    """Each shape a DLQ of this system holds, written by the code that writes it (the fan-out's dead letter,
+    Lambda's on-failure records as the local runtime writes them) or as AWS documents it (an event a rule's
+    target could not take: the event, with ERROR_CODE and ERROR_MESSAGE attributes)."""
+    import sys
+
+    from scripts import lambda_events
+
+    sys.path.insert(0, str(ops.ROOT / "lambdas"))
+    from stream_fanout.publisher import Pending, Publisher
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="parked")["QueueUrl"]
+    change = {"eventName": "MODIFY", "keys": {"id": "a1"}, "eventId": "e1", "sequenceNumber": "100"}
+    pending = Pending(
+        "100", change, {}, 10, attempts=5, error_code="ThrottlingException", error_message="Rate exceeded"
+    )
+    parked_in(sqs, url, Publisher._dead_letter_body(pending, "RetriesExhausted", 256 * 1024))
+    record = {"dynamodb": {"SequenceNumber": "200"}}
+    failure = lambda_events.stream_failure_record("arn:fn", "arn:stream", [record, record], "RecordAgeExceeded")
+    parked_in(sqs, url, json.dumps(failure))
+    event = {"id": "ev-1", "source": "app.items", "detail-type": "item.updated", "detail": {}}
+    failed = lambda_events.async_failure_record("arn:fn", event, RuntimeError("boom"), 3)
+    parked_in(sqs, url, json.dumps(failed))
+    parked_in(sqs, url, json.dumps(event), {"ERROR_CODE": "SDK_CLIENT_ERROR", "ERROR_MESSAGE": "Access denied"})
+
+    described = {p.what: p.why for p in parked.walk(sqs, url, 50)}
+    assert described == {
+        'MODIFY of {"id":"a1"} (event e1, sequence 100)': "RetriesExhausted: ThrottlingException Rate exceeded",
+        "2 stream records, sequence numbers 200..200, not the records (re-read them while the stream holds them)": (
+            "RecordAgeExceeded"
+        ),
+        "invocation with item.updated ev-1": "RuntimeError: boom",
+        "item.updated from app.items (event ev-1)": "SDK_CLIENT_ERROR: Access denied",
+    }
+    # Walked, not consumed: every message is visible again at once.
+    visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert visible["ApproximateNumberOfMessages"] == "4"
+
+
+def test_make_dlq_refuses_a_queue_it_does_not_know(capsys: pytest.CaptureFixture[str], roots: Path) -> None:
+    outputs = roots / "envs" / "local" / ".local" / "outputs.json"
+    outputs.parent.mkdir()
+    outputs.write_text(json.dumps({
+        "aws_endpoint_url": "http://127.0.0.1:9", "aws_region": "us-east-1",
+        "aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "secret",
+        "dlqs": {"fanout": {"name": "items-local-fanout-dlq", "url": "http://127.0.0.1:9/000000000000/q"}},
+    }))  # fmt: skip
+    assert refusal(capsys, ["dlq", "--env", "local", "--queue", "nope"]) == (
+        "make dlq: no DLQ 'nope': QUEUE=<fanout> (or a queue name)."
+    )
