@@ -131,3 +131,13 @@ def build_crud(definition: dict[str, Any], start_sync: Any = moto_start_sync, au
 @pytest.fixture
 def crud(aws: None, crud_definition: dict[str, Any]) -> CrudClient:
     return build_crud(crud_definition)
+
+
+def one_line_refusal(main: Any, argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """A command's refusal: exit 2, nothing on stdout, one line on stderr (issue #29), returned."""
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    return str(lines[0])

@@ -9,15 +9,11 @@ from pathlib import Path
 import pytest
 
 from scripts.localrt import fire
+from tests.conftest import one_line_refusal
 
 
 def refusal(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
-    assert fire.main(argv) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    lines = captured.err.splitlines()
-    assert len(lines) == 1, captured.err
-    return lines[0]
+    return one_line_refusal(fire.main, argv, capsys)
 
 
 @pytest.fixture

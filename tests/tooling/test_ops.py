@@ -14,7 +14,7 @@ import pytest
 
 from scripts.ops import __main__ as ops
 from scripts.ops import parked, status
-from tests.conftest import REGION
+from tests.conftest import REGION, one_line_refusal
 
 
 def test_a_parked_message_needs_attention_and_stays_where_it_is(aws: None) -> None:
@@ -67,12 +67,7 @@ def test_a_failed_workflow_of_the_last_day_needs_attention(aws: None) -> None:
 
 
 def refusal(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
-    assert ops.main(argv) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    lines = captured.err.splitlines()
-    assert len(lines) == 1, captured.err
-    return lines[0]
+    return one_line_refusal(ops.main, argv, capsys)
 
 
 @pytest.fixture
