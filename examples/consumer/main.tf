@@ -48,12 +48,12 @@ module "bus" {
 }
 
 module "fanout" {
-  source                 = "git::https://example.com/your-org/serverless-event-modules.git//modules/stream_fanout?ref=v0.1.0"
-  name                   = "orders-fanout"
-  stream_arn             = module.table.stream_arn
-  event_bus_arn          = module.bus.event_bus_arn
-  claim_check_bucket_arn = module.bus.claim_check_bucket_arn
-  package                = local.packages.stream_fanout
+  source        = "git::https://example.com/your-org/serverless-event-modules.git//modules/stream_fanout?ref=v0.1.0"
+  name          = "orders-fanout"
+  stream_arn    = module.table.stream_arn
+  event_bus_arn = module.bus.event_bus_arn
+  claim_check   = { bucket_arn = module.bus.claim_check_bucket_arn }
+  package       = local.packages.stream_fanout
 }
 
 module "consumer" {

@@ -76,23 +76,21 @@ variable "stage_name" {
   }
 }
 
-variable "throttling_rate_limit" {
-  description = "Steady-state requests per second for the whole stage."
-  type        = number
-  default     = 100
+variable "throttling" {
+  description = "The stage's throttling, for the whole stage: steady-state requests per second (rate_limit) and the burst it absorbs above them (burst_limit). Beyond them API Gateway answers 429."
+  type = object({
+    rate_limit  = optional(number, 100)
+    burst_limit = optional(number, 200)
+  })
+  default  = {}
+  nullable = false
   validation {
-    condition     = var.throttling_rate_limit > 0 && var.throttling_rate_limit <= 10000
-    error_message = "throttling_rate_limit must be above 0 and at most 10000 (the account default)."
+    condition     = var.throttling.rate_limit > 0 && var.throttling.rate_limit <= 10000
+    error_message = "throttling.rate_limit must be above 0 and at most 10000 (the account default)."
   }
-}
-
-variable "throttling_burst_limit" {
-  description = "Burst of requests the stage absorbs above the rate limit."
-  type        = number
-  default     = 200
   validation {
-    condition     = var.throttling_burst_limit >= 0 && var.throttling_burst_limit <= 5000 && floor(var.throttling_burst_limit) == var.throttling_burst_limit
-    error_message = "throttling_burst_limit must be a whole number from 0 to 5000 (the account default)."
+    condition     = var.throttling.burst_limit >= 0 && var.throttling.burst_limit <= 5000 && floor(var.throttling.burst_limit) == var.throttling.burst_limit
+    error_message = "throttling.burst_limit must be a whole number from 0 to 5000 (the account default)."
   }
 }
 

@@ -39,7 +39,7 @@ output "rule_dlq_names" {
 }
 
 output "claim_check_bucket_name" {
-  description = "Bucket holding changes too large for an event (null when claim_check_enabled is false)."
+  description = "Bucket holding changes too large for an event (null when claim_check.enabled is false)."
   value       = one(module.claim_check[*].bucket_name)
 }
 
@@ -50,7 +50,7 @@ output "claim_check_bucket_arn" {
 
 output "claim_check_objects_arn" {
   description = "ARN pattern of the claim-check objects: grant consumers s3:GetObject on it."
-  value       = var.claim_check_enabled ? "${module.claim_check[0].bucket_arn}/claims/*" : null
+  value       = var.claim_check.enabled ? "${module.claim_check[0].bucket_arn}/claims/*" : null
 }
 
 output "sfn_target_role_arns" {

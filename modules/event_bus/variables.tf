@@ -125,34 +125,22 @@ variable "tags" {
   default     = {}
 }
 
-variable "claim_check_enabled" {
-  description = "Create the claim-check bucket: a publisher (modules/stream_fanout, given claim_check_bucket_arn) stores a change whose event would exceed the entry limit there and publishes a reference instead."
-  type        = bool
-  default     = true
-}
-
-variable "claim_check_expiration_days" {
-  description = "Days a claim-check object is kept (consumers must read it within this time; the bus archive keeps only the reference)."
-  type        = number
-  default     = 14
+variable "claim_check" {
+  description = "The claim-check bucket: a publisher (modules/stream_fanout, given claim_check_bucket_arn) stores a change whose event would exceed the entry limit there and publishes a reference instead. enabled: create it; expiration_days: how long an object is kept (consumers must read it within this time; the bus archive keeps only the reference); kms_key_arn: a customer managed key (the fan-out and readers then need kms:GenerateDataKey / kms:Decrypt on it; null: SSE-S3); force_destroy: let terraform destroy delete it with its objects (dev and local)."
+  type = object({
+    enabled         = optional(bool, true)
+    expiration_days = optional(number, 14)
+    kms_key_arn     = optional(string)
+    force_destroy   = optional(bool, false)
+  })
+  default  = {}
+  nullable = false
   validation {
-    condition     = var.claim_check_expiration_days >= 1 && var.claim_check_expiration_days <= 3650 && floor(var.claim_check_expiration_days) == var.claim_check_expiration_days
-    error_message = "claim_check_expiration_days must be a whole number from 1 to 3650."
+    condition     = var.claim_check.expiration_days >= 1 && var.claim_check.expiration_days <= 3650 && floor(var.claim_check.expiration_days) == var.claim_check.expiration_days
+    error_message = "claim_check.expiration_days must be a whole number from 1 to 3650."
   }
-}
-
-variable "claim_check_kms_key_arn" {
-  description = "Customer managed KMS key for the claim-check bucket (the fan-out and readers then need kms:GenerateDataKey / kms:Decrypt on it). Null: SSE-S3."
-  type        = string
-  default     = null
   validation {
-    condition     = var.claim_check_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.claim_check_kms_key_arn, "-")))
-    error_message = "claim_check_kms_key_arn must be null or a KMS key ARN."
+    condition     = var.claim_check.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.claim_check.kms_key_arn, "-")))
+    error_message = "claim_check.kms_key_arn must be null or a KMS key ARN."
   }
-}
-
-variable "claim_check_force_destroy" {
-  description = "Let terraform destroy delete a claim-check bucket that still holds objects (dev and local)."
-  type        = bool
-  default     = false
 }

@@ -281,7 +281,7 @@ module "orchestrator" {
     max_concurrent_chunks = var.imports.max_concurrent_chunks
     chunk_timeout_seconds = local.chunk_timeout_seconds
   })
-  log_level             = var.log_level
+  log_level             = var.orchestrator.log_level
   log_retention_in_days = var.log_retention_in_days
   log_kms_key_arn       = var.log_kms_key_arn
   xray_tracing          = var.xray_tracing

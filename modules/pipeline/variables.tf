@@ -151,10 +151,17 @@ variable "force_destroy" {
   default     = false
 }
 
-variable "log_level" {
-  description = "Execution history of the orchestrator logged to CloudWatch: ALL, ERROR, FATAL or OFF."
-  type        = string
-  default     = "ERROR"
+variable "orchestrator" {
+  description = "The import orchestrator (a STANDARD state machine): log_level, its execution history logged to CloudWatch (ALL, ERROR, FATAL or OFF; Step Functions' levels, not the functions' log_level, which is in `function`)."
+  type = object({
+    log_level = optional(string, "ERROR")
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition     = contains(["ALL", "ERROR", "FATAL", "OFF"], var.orchestrator.log_level)
+    error_message = "orchestrator.log_level must be ALL, ERROR, FATAL or OFF (Step Functions' logging levels)."
+  }
 }
 
 variable "log_retention_in_days" {

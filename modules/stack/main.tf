@@ -87,8 +87,7 @@ module "crud" {
   name                   = var.name
   table                  = module.table.table_arn
   stage_name             = local.settings.api.stage_name
-  throttling_rate_limit  = local.settings.api.throttling.rate_limit
-  throttling_burst_limit = local.settings.api.throttling.burst_limit
+  throttling             = local.settings.api.throttling
   cors_allow_origins     = local.settings.api.cors_allow_origins
   log_retention_in_days  = local.settings.logs.retention_in_days
   log_kms_key_arn        = local.settings.kms_key_arns.logs
@@ -192,8 +191,8 @@ module "bus" {
   event_source           = local.event_source
   archive_retention_days = local.settings.events.archive_retention_days
   # Environments without deletion protection (dev, local) may destroy a bucket that still holds claims.
-  claim_check_force_destroy = !local.settings.table.deletion_protection
-  tags                      = var.tags
+  claim_check = { force_destroy = !local.settings.table.deletion_protection }
+  tags        = var.tags
 
   rules = {
     audit = {
@@ -216,16 +215,16 @@ module "bus" {
 module "fanout" { # stream reader 2: every change onto the bus
   source = "../stream_fanout"
 
-  name                   = "${var.name}-bus-fanout"
-  stream_arn             = module.table.stream_arn
-  event_bus_arn          = module.bus.event_bus_arn
-  claim_check_bucket_arn = module.bus.claim_check_bucket_arn
-  package                = var.lambda_packages["stream_fanout"]
-  event_source           = local.event_source
-  entity                 = local.entity
-  document_attribute     = local.document_attribute
-  function               = local.function
-  tags                   = var.tags
+  name               = "${var.name}-bus-fanout"
+  stream_arn         = module.table.stream_arn
+  event_bus_arn      = module.bus.event_bus_arn
+  claim_check        = { bucket_arn = module.bus.claim_check_bucket_arn }
+  package            = var.lambda_packages["stream_fanout"]
+  event_source       = local.event_source
+  entity             = local.entity
+  document_attribute = local.document_attribute
+  function           = local.function
+  tags               = var.tags
 }
 
 # The fan-out was part of event_bus until v0.2: its function, role, log group, mapping and mapping failure

@@ -5,7 +5,7 @@ locals {
   # arn:<partition>:events:<region>:<account>:event-bus/<name>; names may hold '/' (partner buses).
   event_bus_name = join("/", slice(split("/", var.event_bus_arn), 1, length(split("/", var.event_bus_arn))))
   # arn:<partition>:s3:::<bucket>
-  claim_check_bucket = var.claim_check_bucket_arn == null ? null : split(":::", var.claim_check_bucket_arn)[1]
+  claim_check_bucket = var.claim_check.bucket_arn == null ? null : split(":::", var.claim_check.bucket_arn)[1]
 
   # The handler keeps one call's worst case (3 attempts x 7 s of timeouts plus backoffs: 24 s) and a 1 s
   # reserve before each send, and needs a few seconds to publish beyond that.
@@ -52,15 +52,15 @@ module "function" {
       actions   = ["events:PutEvents"]
       resources = [var.event_bus_arn]
     }],
-    var.claim_check_bucket_arn == null ? [] : [{
+    var.claim_check.bucket_arn == null ? [] : [{
       sid       = "StoreLargeChanges"
       actions   = ["s3:PutObject"]
-      resources = ["${var.claim_check_bucket_arn}/claims/*"]
+      resources = ["${var.claim_check.bucket_arn}/claims/*"]
     }],
-    var.claim_check_bucket_arn == null || var.claim_check_kms_key_arn == null ? [] : [{
+    var.claim_check.bucket_arn == null || var.claim_check.kms_key_arn == null ? [] : [{
       sid       = "EncryptLargeChanges"
       actions   = ["kms:GenerateDataKey"]
-      resources = [var.claim_check_kms_key_arn]
+      resources = [var.claim_check.kms_key_arn]
     }],
   )
 }

@@ -108,23 +108,21 @@ variable "dlq_max_message_bytes" {
   }
 }
 
-variable "claim_check_bucket_arn" {
-  description = "Bucket for changes whose event exceeds max_entry_bytes (modules/event_bus's claim_check_bucket_arn): the change is stored under claims/ and the event carries a reference (lambdas/common/claim_check.py). Null: such changes go to the DLQ."
-  type        = string
-  default     = null
+variable "claim_check" {
+  description = "Where changes whose event exceeds max_entry_bytes go: bucket_arn (modules/event_bus's claim_check_bucket_arn), under claims/, the event carrying a reference (lambdas/common/claim_check.py); kms_key_arn, the bucket's customer managed key if it has one (the function gets kms:GenerateDataKey on it). Null bucket_arn: such changes go to the DLQ."
+  type = object({
+    bucket_arn  = optional(string)
+    kms_key_arn = optional(string)
+  })
+  default  = {}
+  nullable = false
   validation {
-    condition     = var.claim_check_bucket_arn == null || can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}$", coalesce(var.claim_check_bucket_arn, "-")))
-    error_message = "claim_check_bucket_arn must be null or an S3 bucket ARN (arn:aws:s3:::<bucket>)."
+    condition     = var.claim_check.bucket_arn == null || can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}$", coalesce(var.claim_check.bucket_arn, "-")))
+    error_message = "claim_check.bucket_arn must be null or an S3 bucket ARN (arn:aws:s3:::<bucket>)."
   }
-}
-
-variable "claim_check_kms_key_arn" {
-  description = "Customer managed KMS key of the claim-check bucket, if it has one (the function gets kms:GenerateDataKey on it). Null: SSE-S3."
-  type        = string
-  default     = null
   validation {
-    condition     = var.claim_check_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.claim_check_kms_key_arn, "-")))
-    error_message = "claim_check_kms_key_arn must be null or a KMS key ARN."
+    condition     = var.claim_check.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.claim_check.kms_key_arn, "-")))
+    error_message = "claim_check.kms_key_arn must be null or a KMS key ARN."
   }
 }
 

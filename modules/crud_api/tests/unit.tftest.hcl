@@ -181,24 +181,23 @@ run "rejects_invalid_inputs_naming_each_variable" {
   command = plan
 
   variables {
-    name                   = "has spaces"
-    throttling_rate_limit  = 0
-    table                  = "arn:aws:s3:::bucket"
-    collection             = "Items"
-    item_schema            = { type = "array" }
-    max_page_size          = 0
-    max_body_chars         = 1000000
-    stage_name             = "v/1"
-    throttling_burst_limit = 1.5
-    authorization          = "COGNITO"
-    cors_allow_origins     = ["https://a.example", "https://b.example"]
-    log_retention_in_days  = 8
-    log_level              = "DEBUG"
+    name                  = "has spaces"
+    throttling            = { rate_limit = 0, burst_limit = 1.5 }
+    table                 = "arn:aws:s3:::bucket"
+    collection            = "Items"
+    item_schema           = { type = "array" }
+    max_page_size         = 0
+    max_body_chars        = 1000000
+    stage_name            = "v/1"
+    authorization         = "COGNITO"
+    cors_allow_origins    = ["https://a.example", "https://b.example"]
+    log_retention_in_days = 8
+    log_level             = "DEBUG"
   }
 
   expect_failures = [
-    var.name, var.throttling_rate_limit, var.table, var.collection, var.item_schema, var.max_page_size, var.max_body_chars, var.stage_name,
-    var.throttling_burst_limit, var.authorization, var.cors_allow_origins, var.log_retention_in_days, var.log_level,
+    var.name, var.throttling, var.table, var.collection, var.item_schema, var.max_page_size, var.max_body_chars, var.stage_name,
+    var.authorization, var.cors_allow_origins, var.log_retention_in_days, var.log_level,
   ]
 }
 
@@ -389,4 +388,12 @@ run "warns_about_a_table_the_api_cannot_use" {
   }
 
   expect_failures = [check.table_key_schema]
+}
+
+run "a_burst_that_is_not_a_whole_number" {
+  command = plan
+  variables {
+    throttling = { burst_limit = 1.5 }
+  }
+  expect_failures = [var.throttling]
 }

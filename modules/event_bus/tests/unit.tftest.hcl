@@ -213,15 +213,15 @@ run "rejects_a_target_arn_of_another_type" {
 run "rejects_out_of_range_inputs" {
   command = plan
   variables {
-    name                        = "default"
-    event_source                = "aws.dynamodb"
-    archive_retention_days      = -1
-    publisher_account_ids       = ["12345"]
-    claim_check_expiration_days = 0
-    existing_event_bus_name     = "no spaces"
+    name                    = "default"
+    event_source            = "aws.dynamodb"
+    archive_retention_days  = -1
+    publisher_account_ids   = ["12345"]
+    claim_check             = { expiration_days = 0 }
+    existing_event_bus_name = "no spaces"
   }
   expect_failures = [
-    var.name, var.event_source, var.archive_retention_days, var.publisher_account_ids, var.claim_check_expiration_days, var.existing_event_bus_name,
+    var.name, var.event_source, var.archive_retention_days, var.publisher_account_ids, var.claim_check.expiration_days, var.existing_event_bus_name,
   ]
 }
 

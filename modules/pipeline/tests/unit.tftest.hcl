@@ -108,3 +108,13 @@ run "rejects_an_unknown_schedule_expression" {
 
   expect_failures = [var.export_schedule]
 }
+
+run "rejects_a_function_log_level_for_the_orchestrator" {
+  command = plan
+
+  variables {
+    orchestrator = { log_level = "DEBUG" }
+  }
+
+  expect_failures = [var.orchestrator]
+}

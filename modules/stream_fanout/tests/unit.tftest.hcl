@@ -20,10 +20,10 @@ mock_provider "aws" {
 }
 
 variables {
-  name                   = "orders-fanout"
-  stream_arn             = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
-  event_bus_arn          = "arn:aws:events:eu-west-1:123456789012:event-bus/orders"
-  claim_check_bucket_arn = "arn:aws:s3:::orders-claims-abc"
+  name          = "orders-fanout"
+  stream_arn    = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
+  event_bus_arn = "arn:aws:events:eu-west-1:123456789012:event-bus/orders"
+  claim_check   = { bucket_arn = "arn:aws:s3:::orders-claims-abc" }
   package = {
     path             = "build/lambdas/stream_fanout.zip"
     source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
@@ -78,9 +78,8 @@ run "without_a_claim_check_bucket_large_changes_go_to_the_dlq" {
   command = apply
 
   variables {
-    claim_check_bucket_arn  = null
-    claim_check_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/abc"
-    event_bus_arn           = "arn:aws:events:eu-west-1:123456789012:event-bus/aws.partner/acme/orders"
+    claim_check   = { bucket_arn = null, kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/abc" }
+    event_bus_arn = "arn:aws:events:eu-west-1:123456789012:event-bus/aws.partner/acme/orders"
   }
 
   assert {
@@ -97,7 +96,7 @@ run "a_kms_encrypted_claim_check_bucket_gets_its_key_grant" {
   command = apply
 
   variables {
-    claim_check_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/abc"
+    claim_check = { bucket_arn = "arn:aws:s3:::orders-claims-abc", kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/abc" }
   }
 
   assert {
@@ -109,19 +108,19 @@ run "a_kms_encrypted_claim_check_bucket_gets_its_key_grant" {
 run "rejects_out_of_range_inputs" {
   command = plan
   variables {
-    name                   = "orders fanout"
-    event_source           = "aws.dynamodb"
-    max_attempts           = 0
-    max_request_bytes      = 100
-    max_entry_bytes        = 2097152
-    dlq_max_message_bytes  = 10
-    stream_arn             = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
-    event_bus_arn          = "orders"
-    claim_check_bucket_arn = "orders-claims"
+    name                  = "orders fanout"
+    event_source          = "aws.dynamodb"
+    max_attempts          = 0
+    max_request_bytes     = 100
+    max_entry_bytes       = 2097152
+    dlq_max_message_bytes = 10
+    stream_arn            = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
+    event_bus_arn         = "orders"
+    claim_check           = { bucket_arn = "orders-claims" }
   }
   expect_failures = [
     var.name, var.event_source, var.max_attempts, var.max_request_bytes, var.max_entry_bytes, var.dlq_max_message_bytes,
-    var.stream_arn, var.event_bus_arn, var.claim_check_bucket_arn,
+    var.stream_arn, var.event_bus_arn, var.claim_check,
   ]
 }
 
