@@ -4,6 +4,7 @@ module "stack" {
   source = "../../modules/stack"
 
   name            = "${var.project}-${var.environment}"
+  environment     = var.environment
   lambda_packages = var.lambda_packages
   settings        = var.settings
 }

@@ -1,10 +1,12 @@
 locals {
   topic_arn = var.create_topic ? aws_sns_topic.alarms[0].arn : var.alarm_topic_arn
+  # What every alarm but a DLQ's points to: the one screen of what needs attention.
+  status_hint = var.runbook_environment == null ? "" : " What needs attention: make status ENV=${var.runbook_environment}"
 
   # Every alarm as data, so one resource creates them and a test can read them all.
   alarms = merge(
     { for label, queue in var.dlq_names : "${label}-dlq-not-empty" => {
-      description = "A message is waiting in ${queue}: something could not be delivered and needs a look."
+      description = "A message is waiting in ${queue}: something could not be delivered and needs a look.${var.runbook_environment == null ? "" : " See it: make dlq ENV=${var.runbook_environment} QUEUE=${label}"}"
       namespace   = "AWS/SQS"
       metric_name = "ApproximateNumberOfMessagesVisible"
       dimensions  = { QueueName = queue }
@@ -13,7 +15,7 @@ locals {
       periods     = 1
     } },
     { for label, function in var.stream_consumer_function_names : "${label}-iterator-age" => {
-      description = "${function} is more than ${var.iterator_age_threshold_ms} ms behind its stream."
+      description = "${function} is more than ${var.iterator_age_threshold_ms} ms behind its stream.${local.status_hint}"
       namespace   = "AWS/Lambda"
       metric_name = "IteratorAge"
       dimensions  = { FunctionName = function }
@@ -22,7 +24,7 @@ locals {
       periods     = var.evaluation_periods
     } },
     { for label, function in var.function_names : "${label}-errors" => {
-      description = "${function} failed invocations."
+      description = "${function} failed invocations.${local.status_hint}"
       namespace   = "AWS/Lambda"
       metric_name = "Errors"
       dimensions  = { FunctionName = function }
@@ -31,7 +33,7 @@ locals {
       periods     = 1
     } },
     { for label, function in var.function_names : "${label}-throttles" => {
-      description = "${function} was throttled."
+      description = "${function} was throttled.${local.status_hint}"
       namespace   = "AWS/Lambda"
       metric_name = "Throttles"
       dimensions  = { FunctionName = function }
@@ -41,7 +43,7 @@ locals {
     } },
     merge([for label, arn in var.state_machine_arns : {
       for metric in ["ExecutionsFailed", "ExecutionsTimedOut"] : "${label}-${lower(metric)}" => {
-        description = "${metric} of ${arn}."
+        description = "${metric} of ${arn}.${local.status_hint}"
         namespace   = "AWS/States"
         metric_name = metric
         dimensions  = { StateMachineArn = arn }
@@ -51,7 +53,7 @@ locals {
       }
     }]...),
     { for label, api in var.apis : "${label}-5xx-rate" => {
-      description = "More than ${var.api_5xx_rate_threshold * 100}% of ${api.api_name}/${api.stage_name} requests answered 5XX."
+      description = "More than ${var.api_5xx_rate_threshold * 100}% of ${api.api_name}/${api.stage_name} requests answered 5XX.${local.status_hint}"
       namespace   = "AWS/ApiGateway"
       metric_name = "5XXError"
       dimensions  = { ApiName = api.api_name, Stage = api.stage_name }
@@ -60,7 +62,7 @@ locals {
       periods     = var.evaluation_periods
     } },
     { for label, api in var.apis : "${label}-p99-latency" => {
-      description = "p99 latency of ${api.api_name}/${api.stage_name} above ${var.api_p99_latency_threshold_ms} ms."
+      description = "p99 latency of ${api.api_name}/${api.stage_name} above ${var.api_p99_latency_threshold_ms} ms.${local.status_hint}"
       namespace   = "AWS/ApiGateway"
       metric_name = "Latency"
       dimensions  = { ApiName = api.api_name, Stage = api.stage_name }

@@ -39,6 +39,16 @@ variable "dlq_names" {
   default     = {}
 }
 
+variable "runbook_environment" {
+  description = "The environment these alarms watch, as `make` names it (dev, prod, ...): each DLQ alarm's description then says which command shows what is parked (make dlq ENV=<env> QUEUE=<label>) and the others make status. Null: descriptions name no command (a consumer outside this repository)."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.runbook_environment == null || can(regex("^[a-z][a-z0-9]{0,9}$", coalesce(var.runbook_environment, "-")))
+    error_message = "runbook_environment must be null or an environment name: 1-10 lower-case letters or digits."
+  }
+}
+
 variable "stream_consumer_function_names" {
   description = "Label => name of each Lambda function reading a stream (IteratorAge alarm)."
   type        = map(string)

@@ -288,6 +288,7 @@ module "alarms" {
   alarm_topic_arn                = local.settings.alarms.topic_arn
   email_endpoints                = local.settings.alarms.email_endpoints
   dashboard                      = local.settings.alarms.dashboard
+  runbook_environment            = var.environment
   dlq_names                      = { for key, queue in local.dlqs : key => queue.name }
   stream_consumer_function_names = { trigger = module.trigger.function_name, fanout = module.fanout.function_name }
   function_names = merge({

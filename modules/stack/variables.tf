@@ -7,6 +7,12 @@ variable "name" {
   }
 }
 
+variable "environment" {
+  description = "The environment as `make` names it (dev, prod, ...), for the commands the alarms' descriptions name (make dlq ENV=..., make status ENV=...). Null: they name none."
+  type        = string
+  default     = null
+}
+
 variable "lambda_packages" {
   description = "The built zips (build/lambdas/manifest.json): function name => { path, source_code_hash }. Needs stream_trigger, stream_fanout, event_consumer, import_planner, import_worker, import_reporter and table_exporter."
   type = map(object({

@@ -91,6 +91,23 @@ run "existing_topic_and_thresholds" {
   }
 }
 
+run "each_alarm_names_the_command_that_shows_what_it_is_about" {
+  command = plan
+
+  variables {
+    runbook_environment = "prod"
+  }
+
+  assert {
+    condition     = endswith(aws_cloudwatch_metric_alarm.this["fanout-dlq-not-empty"].alarm_description, "See it: make dlq ENV=prod QUEUE=fanout")
+    error_message = "A DLQ alarm names the command that shows its parked messages."
+  }
+  assert {
+    condition     = alltrue([for key, alarm in aws_cloudwatch_metric_alarm.this : endswith(alarm.alarm_description, "make status ENV=prod") if !endswith(key, "-dlq-not-empty")])
+    error_message = "Every other alarm names make status."
+  }
+}
+
 run "rejects_bad_inputs" {
   command = plan
 
