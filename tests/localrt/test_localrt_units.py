@@ -888,3 +888,43 @@ def test_moto_keeps_no_model_it_has_let_go_of(aws: None) -> None:
     del replaced
     gc.collect()
     assert gone() is None
+
+
+def test_a_worker_whose_port_was_taken_starts_again_on_another(tmp_path: Path) -> None:
+    """Two runtimes side by side (the suite runs e2e and the bench at once) can choose the same free port for a
+    worker; the one that loses the bind starts again on another port instead of failing the start."""
+    import subprocess
+    import sys
+
+    from scripts.localrt import lambda_workers
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    spec_path = tmp_path / "items-local-trigger.json"
+    spec_path.write_text(json.dumps({"invoke_port": busy.getsockname()[1]}))
+    # What a worker does with its port: bind it, then say "ready" in its log (or die as worker.py would).
+    serve = (
+        "import json, socket, sys; spec = json.load(open(sys.argv[1])); s = socket.socket(); "
+        "s.bind(('127.0.0.1', spec['invoke_port'])); print(json.dumps({'message': 'ready'}), flush=True)"
+    )
+
+    service = object.__new__(lambda_workers.LambdaService)
+    service.invoke_ports = {"arn:aws:lambda:us-east-1:123456789012:function:items-local-trigger": busy.getsockname()[1]}
+    service.spec_paths = [spec_path]
+
+    def launch(path: Path, mode: str) -> subprocess.Popen[bytes]:
+        log = path.with_suffix(".log").open(mode)
+        return subprocess.Popen([sys.executable, "-c", serve, str(path)], stdout=log, stderr=subprocess.STDOUT)
+
+    service._launch = launch  # type: ignore[method-assign]
+    service.processes = [launch(spec_path, "wb")]
+    try:
+        service._wait_until_ready(timeout=20)
+        [port] = service.invoke_ports.values()
+        assert port != busy.getsockname()[1]
+        assert json.loads(spec_path.read_text())["invoke_port"] == port
+    finally:
+        busy.close()
+        for process in service.processes:
+            process.wait(5)
