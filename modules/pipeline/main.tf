@@ -15,7 +15,14 @@ locals {
   reports_prefix = "reports/"
   exports_prefix = "exports/"
   # Each function's own timeout unless the caller's `function` sets one (lambda_function's default is 60 s).
-  timeouts       = { planner = 120, worker = 60, reporter = 30, exporter = 900 }
+  timeouts = { planner = 120, worker = 60, reporter = 30, exporter = 900 }
+  # Each function's settings: its own defaults, then the caller's `function` (checked by lambda_function).
+  functions = {
+    planner  = merge({ timeout = local.timeouts.planner }, var.function)
+    worker   = merge({ timeout = local.timeouts.worker }, var.function)
+    reporter = merge({ timeout = local.timeouts.reporter }, var.function)
+    exporter = merge({ timeout = local.timeouts.exporter, memory_size = 512 }, var.function)
+  }
   worker_timeout = try(var.function.timeout, local.timeouts.worker)
   # SQS: a mapped queue's visibility timeout should be at least six times the function's timeout (Lambda
   # Developer Guide, "Using Lambda with Amazon SQS": the mapping retries throttled invocations meanwhile).
@@ -141,8 +148,8 @@ module "planner" {
   description       = "Checks an uploaded object and cuts it into chunks of lines (import orchestrator, Plan)"
   package           = var.packages["import_planner"]
   handler           = "import_planner.handler.handler"
-  function          = merge({ timeout = local.timeouts.planner }, var.function)
-  function_as_given = merge({ timeout = local.timeouts.planner }, var.function)
+  function          = local.functions.planner
+  function_as_given = local.functions.planner
   environment_variables = merge(
     {
       IMPORTS_PREFIX          = local.imports_prefix
@@ -171,8 +178,8 @@ module "worker" {
   description       = "Writes one chunk of an import as items, as the API stores them (work queue)"
   package           = var.packages["import_worker"]
   handler           = "import_worker.handler.handler"
-  function          = merge({ timeout = local.timeouts.worker }, var.function)
-  function_as_given = merge({ timeout = local.timeouts.worker }, var.function)
+  function          = local.functions.worker
+  function_as_given = local.functions.worker
   environment_variables = {
     TABLE_NAME    = var.table.name
     ITEM_CONTRACT = var.item_contract
@@ -221,8 +228,8 @@ module "reporter" {
   description       = "Builds an import's report and notification from its chunks' results (import orchestrator, Summarize)"
   package           = var.packages["import_reporter"]
   handler           = "import_reporter.handler.handler"
-  function          = merge({ timeout = local.timeouts.reporter }, var.function)
-  function_as_given = merge({ timeout = local.timeouts.reporter }, var.function)
+  function          = local.functions.reporter
+  function_as_given = local.functions.reporter
   environment_variables = {
   }
   tags = var.tags
@@ -235,8 +242,8 @@ module "exporter" {
   description       = "Exports every item of ${var.table.name} to the results bucket as JSON lines (schedule)"
   package           = var.packages["table_exporter"]
   handler           = "table_exporter.handler.handler"
-  function          = merge({ timeout = local.timeouts.exporter, memory_size = 512 }, var.function)
-  function_as_given = merge({ timeout = local.timeouts.exporter, memory_size = 512 }, var.function)
+  function          = local.functions.exporter
+  function_as_given = local.functions.exporter
   async_dlq         = true # Scheduler invokes it asynchronously: a failed export must leave a trace
   environment_variables = {
     TABLE_NAME              = var.table.name
