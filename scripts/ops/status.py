@@ -1,8 +1,8 @@
 """One screen of what needs attention in an environment: every DLQ with its depth and the age of its oldest
 message, and the executions of the STANDARD state machines that failed, timed out or were aborted in the last
 24 hours. Anything there means work the system parked or could not finish; the exit code says so (for cron
-and CI). Reads the environment's outputs; never changes anything (a DLQ's messages are looked at with a
-visibility timeout of 0, so they stay where they are, available at once)."""
+and CI). Reads the environment's outputs; never changes anything (a DLQ's messages are taken for a moment
+and released, as make dlq does)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import datetime
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from scripts.ops import parked
 
 DAY = datetime.timedelta(hours=24)
 # ListExecutions serves STANDARD state machines only (AWS Step Functions API Reference, ListExecutions): the
@@ -49,12 +51,9 @@ class Report:
 
 
 def _oldest_age(sqs: Any, url: str, now: datetime.datetime) -> float | None:
-    """The age of the oldest of up to ten messages seen, without taking them (visibility timeout 0)."""
-    seen = sqs.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageSystemAttributeNames=["SentTimestamp"]
-    ).get("Messages", [])
-    sent = [int(m["Attributes"]["SentTimestamp"]) / 1000 for m in seen if "SentTimestamp" in m.get("Attributes", {})]
-    return round(now.timestamp() - min(sent), 1) if sent else None
+    """The age of the oldest of up to ten messages seen, without taking them (make dlq's walk)."""
+    sent = [datetime.datetime.fromisoformat(p.sent) for p in parked.walk(sqs, url, 10)]
+    return round((now - min(sent)).total_seconds(), 1) if sent else None
 
 
 def queues(outputs: dict[str, Any], sqs: Any, now: datetime.datetime) -> list[Queue]:
