@@ -31,8 +31,8 @@ locals {
   # operators read them (output dlqs, make status). The workflow's alarm keeps its name.
   dlqs = merge(
     {
-      trigger-stream    = { name = module.trigger.dlq_name, url = module.trigger.dlq_url }
-      fanout            = { name = module.fanout.dlq_name, url = module.fanout.dlq_url }
+      trigger-stream    = { name = module.trigger.function.dlq_name, url = module.trigger.function.dlq_url }
+      fanout            = { name = module.fanout.function.dlq_name, url = module.fanout.function.dlq_url }
       workflow-failures = { name = module.workflow_queues.queues["dlq"].name, url = module.workflow_queues.queues["dlq"].url }
       consumer-async    = { name = module.consumer.async_dlq_name, url = module.consumer.async_dlq_url }
       import-work       = { name = module.pipeline.work_queue_dlq_name, url = module.pipeline.work_queue_dlq_url }
@@ -290,10 +290,10 @@ module "alarms" {
   dashboard                      = local.settings.alarms.dashboard
   runbook_environment            = var.environment
   dlq_names                      = { for key, queue in local.dlqs : key => queue.name }
-  stream_consumer_function_names = { trigger = module.trigger.function_name, fanout = module.fanout.function_name }
+  stream_consumer_function_names = { trigger = module.trigger.function.function_name, fanout = module.fanout.function.function_name }
   function_names = merge({
-    trigger  = module.trigger.function_name
-    fanout   = module.fanout.function_name
+    trigger  = module.trigger.function.function_name
+    fanout   = module.fanout.function.function_name
     consumer = module.consumer.function_name
     },
     { for purpose, name in module.pipeline.function_names : "pipeline-${purpose}" => name },

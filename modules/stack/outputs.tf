@@ -76,32 +76,32 @@ output "audit_queue_name" {
 
 output "trigger_dlq_url" {
   description = "Queue receiving stream batches the trigger failed on after its retries."
-  value       = module.trigger.dlq_url
+  value       = module.trigger.function.dlq_url
 }
 
 output "trigger_dlq_arn" {
   description = "ARN of the trigger's dead-letter queue."
-  value       = module.trigger.dlq_arn
+  value       = module.trigger.function.dlq_arn
 }
 
 output "trigger_dlq_name" {
   description = "Name of the trigger's dead-letter queue."
-  value       = module.trigger.dlq_name
+  value       = module.trigger.function.dlq_name
 }
 
 output "fanout_dlq_url" {
   description = "Queue receiving events the fan-out could not publish."
-  value       = module.fanout.dlq_url
+  value       = module.fanout.function.dlq_url
 }
 
 output "fanout_dlq_arn" {
   description = "ARN of the fan-out's dead-letter queue."
-  value       = module.fanout.dlq_arn
+  value       = module.fanout.function.dlq_arn
 }
 
 output "fanout_dlq_name" {
   description = "Name of the fan-out's dead-letter queue."
-  value       = module.fanout.dlq_name
+  value       = module.fanout.function.dlq_name
 }
 
 output "consumer_dlq_url" {
@@ -147,8 +147,8 @@ output "role_arns" {
   description = "Every IAM role of the stack by what assumes it (for permission boundaries, access reviews, cross-account grants)."
   value = merge(
     {
-      trigger                = module.trigger.role_arn
-      fanout                 = module.fanout.role_arn
+      trigger                = module.trigger.function.role_arn
+      fanout                 = module.fanout.function.role_arn
       consumer               = module.consumer.role_arn
       api                    = module.crud.api_role_arn
       crud_state_machine     = module.crud.state_machine_role_arn
@@ -163,8 +163,8 @@ output "role_names" {
   description = "Names of those roles."
   value = merge(
     {
-      trigger                = module.trigger.role_name
-      fanout                 = module.fanout.role_name
+      trigger                = module.trigger.function.role_name
+      fanout                 = module.fanout.function.role_name
       consumer               = module.consumer.role_name
       api                    = module.crud.api_role_name
       crud_state_machine     = module.crud.state_machine_role_name
@@ -178,20 +178,20 @@ output "role_names" {
 output "stream_consumers" {
   description = "Every function of the stack => the stream it reads (null: none). Exactly two read the table's stream."
   value = {
-    trigger  = try(module.trigger.event_source_mapping.event_source_arn, null)
-    fanout   = try(module.fanout.event_source_mapping.event_source_arn, null)
+    trigger  = try(module.trigger.function.event_source_mapping.event_source_arn, null)
+    fanout   = try(module.fanout.function.event_source_mapping.event_source_arn, null)
     consumer = try(module.consumer.event_source_mapping.event_source_arn, null)
   }
 }
 
 output "trigger_environment" {
   description = "The trigger function's configuration."
-  value       = module.trigger.environment_variables
+  value       = module.trigger.function.environment_variables
 }
 
 output "fanout_environment" {
   description = "The fan-out function's configuration."
-  value       = module.fanout.environment_variables
+  value       = module.fanout.function.environment_variables
 }
 
 output "alarm_topic_arn" {
@@ -223,8 +223,8 @@ output "settings" {
 output "function_powertools_layers" {
   description = "The aws-lambda-powertools layer each function runs with (null when powertools is bundled in the packages)."
   value = {
-    trigger  = module.trigger.powertools_layer_arn
-    fanout   = module.fanout.powertools_layer_arn
+    trigger  = module.trigger.function.powertools_layer_arn
+    fanout   = module.fanout.function.powertools_layer_arn
     consumer = module.consumer.powertools_layer_arn
   }
 }

@@ -146,13 +146,13 @@ run "customer_managed_keys_reach_the_table_every_log_group_and_every_function" {
   assert {
     condition = alltrue([for group in [
       module.crud.log_group_kms_key_ids.access, module.crud.log_group_kms_key_ids.state_machine,
-      module.workflow.log_group.kms_key_id, module.trigger.log_group_kms_key_id,
-      module.fanout.log_group_kms_key_id, module.consumer.log_group_kms_key_id,
+      module.workflow.log_group.kms_key_id, module.trigger.function.log_group_kms_key_id,
+      module.fanout.function.log_group_kms_key_id, module.consumer.log_group_kms_key_id,
     ] : group == var.settings.kms_key_arns.logs])
     error_message = "Every log group of the stack is encrypted with the logs key."
   }
   assert {
-    condition = alltrue([for key in [module.trigger.environment_kms_key_arn, module.fanout.environment_kms_key_arn, module.consumer.environment_kms_key_arn] :
+    condition = alltrue([for key in [module.trigger.function.environment_kms_key_arn, module.fanout.function.environment_kms_key_arn, module.consumer.environment_kms_key_arn] :
       key == var.settings.kms_key_arns.lambda_environment
     ])
     error_message = "Every function's environment is encrypted with the environment key."

@@ -34,23 +34,23 @@ run "publisher_is_scoped_to_its_bus_dlq_and_claims" {
   command = apply
 
   assert {
-    condition     = [for s in jsondecode(output.policy).Statement : s.Sid] == ["WriteOwnLogs", "Tracing", "ReadTheStream", "ListStreams", "SendFailedBatchesToTheQueue", "PublishToTheBus", "StoreLargeChanges"]
+    condition     = [for s in jsondecode(output.function.policy).Statement : s.Sid] == ["WriteOwnLogs", "Tracing", "ReadTheStream", "ListStreams", "SendFailedBatchesToTheQueue", "PublishToTheBus", "StoreLargeChanges"]
     error_message = "Nothing beyond logs, tracing, its stream, its DLQ, its bus and its claim-check objects."
   }
   assert {
-    condition     = jsondecode(output.policy).Statement[5] == { Sid = "PublishToTheBus", Effect = "Allow", Action = ["events:PutEvents"], Resource = [var.event_bus_arn] }
+    condition     = jsondecode(output.function.policy).Statement[5] == { Sid = "PublishToTheBus", Effect = "Allow", Action = ["events:PutEvents"], Resource = [var.event_bus_arn] }
     error_message = "events:PutEvents on this bus only."
   }
   assert {
-    condition     = jsondecode(output.policy).Statement[4].Resource == [output.dlq_arn]
+    condition     = jsondecode(output.function.policy).Statement[4].Resource == [output.function.dlq_arn]
     error_message = "The function writes dead letters to its own DLQ only."
   }
   assert {
-    condition     = jsondecode(output.policy).Statement[6] == { Sid = "StoreLargeChanges", Effect = "Allow", Action = ["s3:PutObject"], Resource = ["arn:aws:s3:::orders-claims-abc/claims/*"] }
+    condition     = jsondecode(output.function.policy).Statement[6] == { Sid = "StoreLargeChanges", Effect = "Allow", Action = ["s3:PutObject"], Resource = ["arn:aws:s3:::orders-claims-abc/claims/*"] }
     error_message = "The fan-out may only write claim-check objects."
   }
   assert {
-    condition = output.environment_variables == tomap({
+    condition = output.function.environment_variables == tomap({
       EVENT_BUS_NAME          = "orders"
       DLQ_URL                 = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-fanout-stream-failures"
       EVENT_SOURCE            = "app.items"
@@ -65,11 +65,11 @@ run "publisher_is_scoped_to_its_bus_dlq_and_claims" {
     error_message = "The bus name, the DLQ, the claim-check bucket and the event contract reach the function."
   }
   assert {
-    condition     = output.event_source_mapping.event_source_arn == var.stream_arn && output.event_source_mapping.maximum_retry_attempts == 5 && output.event_source_mapping.maximum_record_age_in_seconds == 3600 && output.event_source_mapping.bisect_batch_on_function_error
+    condition     = output.function.event_source_mapping.event_source_arn == var.stream_arn && output.function.event_source_mapping.maximum_retry_attempts == 5 && output.function.event_source_mapping.maximum_record_age_in_seconds == 3600 && output.function.event_source_mapping.bisect_batch_on_function_error
     error_message = "The fan-out reads the stream with the same safe mapping defaults as the trigger."
   }
   assert {
-    condition     = output.dlq_url == output.environment_variables.DLQ_URL && output.dlq_name == "orders-fanout-stream-failures"
+    condition     = output.function.dlq_url == output.function.environment_variables.DLQ_URL && output.function.dlq_name == "orders-fanout-stream-failures"
     error_message = "One DLQ holds the mapping's failed batches and the function's own dead letters, as in stream_trigger."
   }
 }
@@ -83,11 +83,11 @@ run "without_a_claim_check_bucket_large_changes_go_to_the_dlq" {
   }
 
   assert {
-    condition     = !contains(keys(output.environment_variables), "CLAIM_CHECK_BUCKET") && !contains([for s in jsondecode(output.policy).Statement : s.Sid], "StoreLargeChanges") && !contains([for s in jsondecode(output.policy).Statement : s.Sid], "EncryptLargeChanges")
+    condition     = !contains(keys(output.function.environment_variables), "CLAIM_CHECK_BUCKET") && !contains([for s in jsondecode(output.function.policy).Statement : s.Sid], "StoreLargeChanges") && !contains([for s in jsondecode(output.function.policy).Statement : s.Sid], "EncryptLargeChanges")
     error_message = "No bucket: no claim check and no S3 or KMS grant."
   }
   assert {
-    condition     = output.environment_variables.EVENT_BUS_NAME == "aws.partner/acme/orders"
+    condition     = output.function.environment_variables.EVENT_BUS_NAME == "aws.partner/acme/orders"
     error_message = "A bus name with slashes (partner buses) is read whole from its ARN."
   }
 }
@@ -100,7 +100,7 @@ run "a_kms_encrypted_claim_check_bucket_gets_its_key_grant" {
   }
 
   assert {
-    condition     = jsondecode(output.policy).Statement[7] == { Sid = "EncryptLargeChanges", Effect = "Allow", Action = ["kms:GenerateDataKey"], Resource = ["arn:aws:kms:eu-west-1:123456789012:key/abc"] }
+    condition     = jsondecode(output.function.policy).Statement[7] == { Sid = "EncryptLargeChanges", Effect = "Allow", Action = ["kms:GenerateDataKey"], Resource = ["arn:aws:kms:eu-west-1:123456789012:key/abc"] }
     error_message = "kms:GenerateDataKey on the bucket's key only."
   }
 }

@@ -44,12 +44,12 @@ run "reads_its_stream_and_starts_only_its_workflow" {
   assert {
     condition = (
       module.function.event_source_mapping_uuid != null &&
-      output.dlq_arn == "arn:aws:sqs:eu-west-1:123456789012:orders-trigger-stream-failures"
+      output.function.dlq_arn == "arn:aws:sqs:eu-west-1:123456789012:orders-trigger-stream-failures"
     )
     error_message = "The function consumes the stream and owns a DLQ."
   }
   assert {
-    condition = output.environment_variables == tomap({
+    condition = output.function.environment_variables == tomap({
       WORKFLOWS               = jsonencode({ fulfil = { stateMachineArn = "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-workflow", eventNames = ["INSERT", "MODIFY", "REMOVE"] } })
       POWERTOOLS_SERVICE_NAME = "orders-trigger"
       SDK_MAX_ATTEMPTS        = "3"
@@ -90,14 +90,14 @@ run "passes_conditions_filters_and_mapping_settings_through" {
   }
 
   assert {
-    condition = jsondecode(output.environment_variables.WORKFLOWS).fulfil.conditions == [
+    condition = jsondecode(output.function.environment_variables.WORKFLOWS).fulfil.conditions == [
       { field = "status", changedFrom = "PENDING", changedTo = "PAID" },
       { all = [{ eventName = ["MODIFY"] }, { field = "amount", greaterThan = 100 }] },
     ]
     error_message = "Conditions reach the function as JSON, unchanged."
   }
   assert {
-    condition     = jsondecode(output.environment_variables.WORKFLOWS).fulfil.input == { orderId = "keys.id", status = "newImage.status" } && jsondecode(output.environment_variables.WORKFLOWS).audit.eventNames == ["REMOVE"] && output.environment_variables.DOCUMENT_ATTRIBUTE == "document"
+    condition     = jsondecode(output.function.environment_variables.WORKFLOWS).fulfil.input == { orderId = "keys.id", status = "newImage.status" } && jsondecode(output.function.environment_variables.WORKFLOWS).audit.eventNames == ["REMOVE"] && output.function.environment_variables.DOCUMENT_ATTRIBUTE == "document"
     error_message = "Each workflow's event names and input mapping, and the document attribute, reach the function."
   }
   assert {
