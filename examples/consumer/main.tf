@@ -67,7 +67,7 @@ module "consumer" {
 module "alarms" {
   source    = "git::https://example.com/your-org/serverless-event-modules.git//modules/alarms?ref=v0.1.0"
   name      = "orders"
-  dlq_names = { fanout = module.fanout.dlq_name, trigger = module.trigger.dlq_name }
+  dlq_names = { fanout = module.fanout.function.dlq_name, trigger = module.trigger.function.dlq_name }
 }
 
 module "imports" { # S3 imports written as the API writes items, scheduled exports, notifications

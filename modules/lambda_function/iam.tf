@@ -32,7 +32,7 @@ locals {
         Sid      = "ReadTheStream"
         Effect   = "Allow"
         Action   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
-        Resource = [var.event_source_mapping.stream_arn]
+        Resource = [local.stream.stream_arn]
       },
       {
         # ListStreams has no resource-level permissions.
@@ -48,6 +48,19 @@ locals {
         Resource = [module.dlqs.queues["stream"].arn]
       },
     ] : [],
+    local.queue == null ? [] : [{
+      # What Lambda's poller calls with the function's role (Lambda Developer Guide, services-sqs-configure).
+      Sid      = "TakeFromTheQueue"
+      Effect   = "Allow"
+      Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+      Resource = [local.queue.queue_arn]
+    }],
+    try(local.queue.kms_key_arn, null) == null ? [] : [{
+      Sid      = "DecryptTheQueue"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt"]
+      Resource = [local.queue.kms_key_arn]
+    }],
     var.function.environment_kms_key_arn == null ? [] : [{
       Sid      = "DecryptOwnEnvironment"
       Effect   = "Allow"

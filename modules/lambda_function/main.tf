@@ -9,7 +9,9 @@ locals {
     var.environment_variables,
     var.dlq_environment_variable != null && local.stream_consumer ? { (var.dlq_environment_variable) = module.dlqs.queues["stream"].url } : {},
   )
-  stream_consumer = var.event_source_mapping != null
+  stream          = var.event_source.dynamodb_stream
+  queue           = var.event_source.sqs
+  stream_consumer = local.stream != null
   # The public layer that matches the aws-lambda-powertools version the tests run against (pyproject.toml).
   powertools_parameter = !var.function.powertools_layer ? null : "/aws/service/powertools/python/${var.function.architecture}/${var.function.runtime}/${var.function.powertools_version}"
   powertools_layer_arn = !var.function.powertools_layer ? null : (
@@ -145,16 +147,16 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 resource "aws_lambda_event_source_mapping" "stream" {
   count             = local.stream_consumer ? 1 : 0
   function_name     = aws_lambda_function.this.arn
-  event_source_arn  = var.event_source_mapping.stream_arn
-  enabled           = var.event_source_mapping.enabled
-  starting_position = var.event_source_mapping.starting_position
+  event_source_arn  = local.stream.stream_arn
+  enabled           = local.stream.enabled
+  starting_position = local.stream.starting_position
 
-  batch_size                         = var.event_source_mapping.batch_size
-  maximum_batching_window_in_seconds = var.event_source_mapping.maximum_batching_window_in_seconds
-  parallelization_factor             = var.event_source_mapping.parallelization_factor
-  bisect_batch_on_function_error     = var.event_source_mapping.bisect_batch_on_function_error
-  maximum_retry_attempts             = var.event_source_mapping.maximum_retry_attempts
-  maximum_record_age_in_seconds      = var.event_source_mapping.maximum_record_age_in_seconds
+  batch_size                         = local.stream.batch_size
+  maximum_batching_window_in_seconds = local.stream.maximum_batching_window_in_seconds
+  parallelization_factor             = local.stream.parallelization_factor
+  bisect_batch_on_function_error     = local.stream.bisect_batch_on_function_error
+  maximum_retry_attempts             = local.stream.maximum_retry_attempts
+  maximum_record_age_in_seconds      = local.stream.maximum_record_age_in_seconds
   function_response_types            = ["ReportBatchItemFailures"]
 
   destination_config {
@@ -164,10 +166,10 @@ resource "aws_lambda_event_source_mapping" "stream" {
   }
 
   dynamic "filter_criteria" {
-    for_each = length(var.event_source_mapping.filter_patterns) > 0 ? [1] : []
+    for_each = length(local.stream.filter_patterns) > 0 ? [1] : []
     content {
       dynamic "filter" {
-        for_each = var.event_source_mapping.filter_patterns
+        for_each = local.stream.filter_patterns
         content {
           pattern = jsonencode(filter.value)
         }
@@ -178,5 +180,27 @@ resource "aws_lambda_event_source_mapping" "stream" {
   tags = var.tags
 
   # Lambda checks the role's stream and queue permissions when the mapping is created.
+  depends_on = [aws_iam_role_policy.this]
+}
+
+# An SQS source: what keeps failing stays in the queue until its own redrive policy moves it to the queue's DLQ.
+resource "aws_lambda_event_source_mapping" "queue" {
+  count                              = local.queue == null ? 0 : 1
+  function_name                      = aws_lambda_function.this.arn
+  event_source_arn                   = local.queue.queue_arn
+  enabled                            = local.queue.enabled
+  batch_size                         = local.queue.batch_size
+  maximum_batching_window_in_seconds = local.queue.maximum_batching_window_in_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  dynamic "scaling_config" {
+    for_each = local.queue.maximum_concurrency == null ? [] : [local.queue.maximum_concurrency]
+    content {
+      maximum_concurrency = scaling_config.value
+    }
+  }
+
+  tags = var.tags
+
   depends_on = [aws_iam_role_policy.this]
 }

@@ -34,13 +34,13 @@ output "powertools_layer_arn" {
 }
 
 output "event_source_mapping" {
-  description = "The stream event source mapping as created (settings, filter criteria, destination); null without one."
-  value       = one(aws_lambda_event_source_mapping.stream[*])
+  description = "The event source mapping as created (the stream's or the queue's: settings, filter criteria, destination); null without one."
+  value       = one(concat(aws_lambda_event_source_mapping.stream[*], aws_lambda_event_source_mapping.queue[*]))
 }
 
 output "event_source_mapping_uuid" {
-  description = "UUID of the stream event source mapping (null without one)."
-  value       = one(aws_lambda_event_source_mapping.stream[*].uuid)
+  description = "UUID of the event source mapping (null without one)."
+  value       = one(concat(aws_lambda_event_source_mapping.stream[*].uuid, aws_lambda_event_source_mapping.queue[*].uuid))
 }
 
 output "dlq_arn" {

@@ -163,52 +163,88 @@ variable "async_dlq" {
   default     = false
 }
 
-variable "event_source_mapping" {
-  description = "Consume a DynamoDB stream: its ARN and the mapping's settings. Batches that exhaust their retries go to an SQS queue the module creates. Null: no mapping."
+variable "event_source" {
+  description = "What the function consumes, at most one source: `dynamodb_stream` (its ARN and the mapping's settings; batches that exhaust their retries go to an SQS queue the module creates) or `sqs` (a queue; the queue's own redrive policy holds what keeps failing). The role gets exactly the actions Lambda's poller needs on that source (Lambda Developer Guide, services-dynamodb-eventsourcemapping and services-sqs-configure). {}: none."
   type = object({
-    stream_arn                         = string
-    enabled                            = optional(bool, true)
-    starting_position                  = optional(string, "LATEST")
-    batch_size                         = optional(number, 100)
-    maximum_batching_window_in_seconds = optional(number, 0)
-    parallelization_factor             = optional(number, 1)
-    bisect_batch_on_function_error     = optional(bool, true)
-    maximum_retry_attempts             = optional(number, 5)
-    maximum_record_age_in_seconds      = optional(number, 3600)
-    filter_patterns                    = optional(any, [])
+    dynamodb_stream = optional(object({
+      stream_arn                         = string
+      enabled                            = optional(bool, true)
+      starting_position                  = optional(string, "LATEST")
+      batch_size                         = optional(number, 100)
+      maximum_batching_window_in_seconds = optional(number, 0)
+      parallelization_factor             = optional(number, 1)
+      bisect_batch_on_function_error     = optional(bool, true)
+      maximum_retry_attempts             = optional(number, 5)
+      maximum_record_age_in_seconds      = optional(number, 3600)
+      filter_patterns                    = optional(any, [])
+    }))
+    sqs = optional(object({
+      queue_arn                          = string
+      enabled                            = optional(bool, true)
+      batch_size                         = optional(number, 10)
+      maximum_batching_window_in_seconds = optional(number, 0)
+      maximum_concurrency                = optional(number)
+      kms_key_arn                        = optional(string)
+    }))
   })
-  default = null
+  default  = {}
+  nullable = false
   validation {
-    condition     = var.event_source_mapping == null || can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+/stream/.+$", try(var.event_source_mapping.stream_arn, "")))
-    error_message = "event_source_mapping.stream_arn must be a DynamoDB stream ARN (arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>)."
+    condition     = var.event_source.dynamodb_stream == null || var.event_source.sqs == null
+    error_message = "event_source takes one source: dynamodb_stream or sqs, not both."
   }
   validation {
-    condition     = var.event_source_mapping == null || try(contains(["LATEST", "TRIM_HORIZON"], var.event_source_mapping.starting_position), false)
-    error_message = "event_source_mapping.starting_position must be LATEST or TRIM_HORIZON (AT_TIMESTAMP is not supported for DynamoDB streams)."
+    condition     = var.event_source.dynamodb_stream == null || can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+/stream/.+$", try(var.event_source.dynamodb_stream.stream_arn, "")))
+    error_message = "event_source.dynamodb_stream.stream_arn must be a DynamoDB stream ARN (arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>)."
   }
   validation {
-    condition     = var.event_source_mapping == null || try(var.event_source_mapping.batch_size >= 1 && var.event_source_mapping.batch_size <= 10000 && floor(var.event_source_mapping.batch_size) == var.event_source_mapping.batch_size, false)
-    error_message = "event_source_mapping.batch_size must be a whole number from 1 to 10000."
+    condition     = var.event_source.dynamodb_stream == null || try(contains(["LATEST", "TRIM_HORIZON"], var.event_source.dynamodb_stream.starting_position), false)
+    error_message = "event_source.dynamodb_stream.starting_position must be LATEST or TRIM_HORIZON (AT_TIMESTAMP is not supported for DynamoDB streams)."
   }
   validation {
-    condition     = var.event_source_mapping == null || try(var.event_source_mapping.maximum_batching_window_in_seconds >= 0 && var.event_source_mapping.maximum_batching_window_in_seconds <= 300, false)
-    error_message = "event_source_mapping.maximum_batching_window_in_seconds must be from 0 to 300."
+    condition     = var.event_source.dynamodb_stream == null || try(var.event_source.dynamodb_stream.batch_size >= 1 && var.event_source.dynamodb_stream.batch_size <= 10000 && floor(var.event_source.dynamodb_stream.batch_size) == var.event_source.dynamodb_stream.batch_size, false)
+    error_message = "event_source.dynamodb_stream.batch_size must be a whole number from 1 to 10000."
   }
   validation {
-    condition     = var.event_source_mapping == null || try(var.event_source_mapping.parallelization_factor >= 1 && var.event_source_mapping.parallelization_factor <= 10 && floor(var.event_source_mapping.parallelization_factor) == var.event_source_mapping.parallelization_factor, false)
-    error_message = "event_source_mapping.parallelization_factor must be a whole number from 1 to 10."
+    condition     = var.event_source.dynamodb_stream == null || try(var.event_source.dynamodb_stream.maximum_batching_window_in_seconds >= 0 && var.event_source.dynamodb_stream.maximum_batching_window_in_seconds <= 300, false)
+    error_message = "event_source.dynamodb_stream.maximum_batching_window_in_seconds must be from 0 to 300."
   }
   validation {
-    condition     = var.event_source_mapping == null || try(var.event_source_mapping.maximum_retry_attempts >= -1 && var.event_source_mapping.maximum_retry_attempts <= 10000, false)
-    error_message = "event_source_mapping.maximum_retry_attempts must be from -1 to 10000 (-1 retries until the record expires, which can block a shard for a day)."
+    condition     = var.event_source.dynamodb_stream == null || try(var.event_source.dynamodb_stream.parallelization_factor >= 1 && var.event_source.dynamodb_stream.parallelization_factor <= 10 && floor(var.event_source.dynamodb_stream.parallelization_factor) == var.event_source.dynamodb_stream.parallelization_factor, false)
+    error_message = "event_source.dynamodb_stream.parallelization_factor must be a whole number from 1 to 10."
   }
   validation {
-    condition     = var.event_source_mapping == null || try(var.event_source_mapping.maximum_record_age_in_seconds == -1 || (var.event_source_mapping.maximum_record_age_in_seconds >= 60 && var.event_source_mapping.maximum_record_age_in_seconds <= 604800), false)
-    error_message = "event_source_mapping.maximum_record_age_in_seconds must be -1 (until the record expires) or from 60 to 604800."
+    condition     = var.event_source.dynamodb_stream == null || try(var.event_source.dynamodb_stream.maximum_retry_attempts >= -1 && var.event_source.dynamodb_stream.maximum_retry_attempts <= 10000, false)
+    error_message = "event_source.dynamodb_stream.maximum_retry_attempts must be from -1 to 10000 (-1 retries until the record expires, which can block a shard for a day)."
   }
   validation {
-    condition     = var.event_source_mapping == null || try(length(var.event_source_mapping.filter_patterns) <= 5 && alltrue([for i, p in var.event_source_mapping.filter_patterns : can(tonumber(i)) && can(keys(p)) && length(jsonencode(p)) <= 4096]), false)
-    error_message = "event_source_mapping.filter_patterns allows at most 5 patterns, each a JSON object (EventBridge pattern syntax) of at most 4096 characters."
+    condition     = var.event_source.dynamodb_stream == null || try(var.event_source.dynamodb_stream.maximum_record_age_in_seconds == -1 || (var.event_source.dynamodb_stream.maximum_record_age_in_seconds >= 60 && var.event_source.dynamodb_stream.maximum_record_age_in_seconds <= 604800), false)
+    error_message = "event_source.dynamodb_stream.maximum_record_age_in_seconds must be -1 (until the record expires) or from 60 to 604800."
+  }
+  validation {
+    condition     = var.event_source.dynamodb_stream == null || try(length(var.event_source.dynamodb_stream.filter_patterns) <= 5 && alltrue([for i, p in var.event_source.dynamodb_stream.filter_patterns : can(tonumber(i)) && can(keys(p)) && length(jsonencode(p)) <= 4096]), false)
+    error_message = "event_source.dynamodb_stream.filter_patterns allows at most 5 patterns, each a JSON object (EventBridge pattern syntax) of at most 4096 characters."
+  }
+  validation {
+    condition     = var.event_source.sqs == null || can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}(\\.fifo)?$", try(var.event_source.sqs.queue_arn, "")))
+    error_message = "event_source.sqs.queue_arn must be an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)."
+  }
+  validation {
+    # Lambda Developer Guide, services-sqs-parameters: BatchSize up to 10,000 (10 for FIFO queues); above 10 needs a
+    # batching window of at least 1 s; MaximumBatchingWindowInSeconds 0-300 (none for FIFO).
+    condition = var.event_source.sqs == null || try(
+      var.event_source.sqs.batch_size >= 1 && floor(var.event_source.sqs.batch_size) == var.event_source.sqs.batch_size &&
+      var.event_source.sqs.batch_size <= (endswith(var.event_source.sqs.queue_arn, ".fifo") ? 10 : 10000) &&
+      (var.event_source.sqs.batch_size <= 10 || var.event_source.sqs.maximum_batching_window_in_seconds >= 1) &&
+      var.event_source.sqs.maximum_batching_window_in_seconds >= 0 && var.event_source.sqs.maximum_batching_window_in_seconds <= 300 &&
+      (!endswith(var.event_source.sqs.queue_arn, ".fifo") || var.event_source.sqs.maximum_batching_window_in_seconds == 0),
+    false)
+    error_message = "event_source.sqs.batch_size must be a whole number from 1 to 10000 (10 for a FIFO queue; above 10 with maximum_batching_window_in_seconds of at least 1), and maximum_batching_window_in_seconds from 0 to 300 (0 for a FIFO queue)."
+  }
+  validation {
+    # Lambda Developer Guide, services-sqs-scaling: maximum concurrency from 2 to 1,000.
+    condition     = var.event_source.sqs == null || try(var.event_source.sqs.maximum_concurrency == null || (var.event_source.sqs.maximum_concurrency >= 2 && var.event_source.sqs.maximum_concurrency <= 1000 && floor(var.event_source.sqs.maximum_concurrency) == var.event_source.sqs.maximum_concurrency), false)
+    error_message = "event_source.sqs.maximum_concurrency must be null or a whole number from 2 to 1000."
   }
 }
 

@@ -180,16 +180,17 @@ module "worker" {
   handler           = "import_worker.handler.handler"
   function          = local.functions.worker
   function_as_given = local.functions.worker
+  # One chunk (up to chunk_lines lines) per invocation; a chunk that keeps failing moves to the work queue's DLQ.
+  event_source = { sqs = {
+    queue_arn           = module.queues.queues["work"].arn
+    batch_size          = 1
+    maximum_concurrency = var.imports.worker_concurrency
+  } }
   environment_variables = {
     TABLE_NAME    = var.table.name
     ITEM_CONTRACT = var.item_contract
   }
   policy_statements = [
-    {
-      sid       = "TakeWork"
-      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
-      resources = [module.queues.queues["work"].arn]
-    },
     {
       sid       = "ReadChunks"
       actions   = ["s3:GetObject", "s3:GetObjectVersion"]
@@ -210,15 +211,10 @@ module "worker" {
   tags = var.tags
 }
 
-resource "aws_lambda_event_source_mapping" "work" {
-  function_name           = module.worker.function_arn
-  event_source_arn        = module.queues.queues["work"].arn
-  batch_size              = 1 # one chunk (up to chunk_lines lines) per invocation
-  function_response_types = ["ReportBatchItemFailures"]
-
-  scaling_config {
-    maximum_concurrency = var.imports.worker_concurrency
-  }
+# Until v0.5 the worker's mapping was this module's own resource.
+moved {
+  from = aws_lambda_event_source_mapping.work
+  to   = module.worker.aws_lambda_event_source_mapping.queue[0]
 }
 
 module "reporter" {

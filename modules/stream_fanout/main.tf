@@ -34,7 +34,7 @@ module "function" {
   package                = var.package
   handler                = var.handler
   environment_variables  = local.environment
-  event_source_mapping   = merge(var.event_source_mapping, { stream_arn = var.stream_arn })
+  event_source           = { dynamodb_stream = merge(var.event_source_mapping, { stream_arn = var.stream_arn }) }
   function               = var.function
   function_as_given      = var.function
   minimum_timeout        = 30

@@ -4,11 +4,11 @@ mock_provider "aws" {
 
 run "wires_the_modules_together" {
   assert {
-    condition     = module.trigger.event_source_mapping.event_source_arn == module.table.stream_arn
+    condition     = module.trigger.function.event_source_mapping.event_source_arn == module.table.stream_arn
     error_message = "The trigger reads the table's stream."
   }
   assert {
-    condition     = endswith(module.bus.event_bus_arn, "/${module.fanout.environment_variables.EVENT_BUS_NAME}")
+    condition     = endswith(module.bus.event_bus_arn, "/${module.fanout.function.environment_variables.EVENT_BUS_NAME}")
     error_message = "The fan-out publishes to the bus."
   }
   assert {

@@ -64,13 +64,13 @@ run "stream_consumer_with_safe_defaults" {
   command = apply
 
   variables {
-    event_source_mapping = {
+    event_source = { dynamodb_stream = {
       stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
       filter_patterns = [
         { eventName = ["INSERT", "MODIFY"] },
         { dynamodb = { NewImage = { status = { S = ["PAID"] } } } },
       ]
-    }
+    } }
     policy_statements = [{ sid = "StartWorkflow", actions = ["states:StartExecution"], resources = ["arn:aws:states:eu-west-1:123456789012:stateMachine:wf"] }]
   }
 
@@ -239,7 +239,7 @@ run "accepts_the_edges_of_the_aws_ranges" {
   command = plan
 
   variables {
-    event_source_mapping = {
+    event_source = { dynamodb_stream = {
       stream_arn                         = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
       starting_position                  = "TRIM_HORIZON"
       batch_size                         = 10000
@@ -248,7 +248,7 @@ run "accepts_the_edges_of_the_aws_ranges" {
       maximum_retry_attempts             = -1
       maximum_record_age_in_seconds      = 604800
       filter_patterns                    = [{ a = [1] }, { b = [1] }, { c = [1] }, { d = [1] }, { e = [1] }]
-    }
+    } }
   }
 
   assert {
@@ -260,65 +260,65 @@ run "accepts_the_edges_of_the_aws_ranges" {
 run "rejects_stream_arn_outside_aws_range" {
   command = plan
   variables {
-    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders" }
+    event_source = { dynamodb_stream = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders" } }
   }
-  expect_failures = [var.event_source_mapping]
+  expect_failures = [var.event_source]
 }
 
 run "rejects_starting_position_outside_aws_range" {
   command = plan
   variables {
-    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", starting_position = "AT_TIMESTAMP" }
+    event_source = { dynamodb_stream = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", starting_position = "AT_TIMESTAMP" } }
   }
-  expect_failures = [var.event_source_mapping]
+  expect_failures = [var.event_source]
 }
 
 run "rejects_batch_size_outside_aws_range" {
   command = plan
   variables {
-    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", batch_size = 10001 }
+    event_source = { dynamodb_stream = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", batch_size = 10001 } }
   }
-  expect_failures = [var.event_source_mapping]
+  expect_failures = [var.event_source]
 }
 
 run "rejects_maximum_batching_window_in_seconds_outside_aws_range" {
   command = plan
   variables {
-    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", maximum_batching_window_in_seconds = 301 }
+    event_source = { dynamodb_stream = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", maximum_batching_window_in_seconds = 301 } }
   }
-  expect_failures = [var.event_source_mapping]
+  expect_failures = [var.event_source]
 }
 
 run "rejects_parallelization_factor_outside_aws_range" {
   command = plan
   variables {
-    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", parallelization_factor = 11 }
+    event_source = { dynamodb_stream = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", parallelization_factor = 11 } }
   }
-  expect_failures = [var.event_source_mapping]
+  expect_failures = [var.event_source]
 }
 
 run "rejects_maximum_retry_attempts_outside_aws_range" {
   command = plan
   variables {
-    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", maximum_retry_attempts = 10001 }
+    event_source = { dynamodb_stream = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", maximum_retry_attempts = 10001 } }
   }
-  expect_failures = [var.event_source_mapping]
+  expect_failures = [var.event_source]
 }
 
 run "rejects_maximum_record_age_in_seconds_outside_aws_range" {
   command = plan
   variables {
-    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", maximum_record_age_in_seconds = 59 }
+    event_source = { dynamodb_stream = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", maximum_record_age_in_seconds = 59 } }
   }
-  expect_failures = [var.event_source_mapping]
+  expect_failures = [var.event_source]
 }
 
 run "rejects_filter_patterns_outside_aws_range" {
   command = plan
   variables {
-    event_source_mapping = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", filter_patterns = [{ a = 1 }, { b = 1 }, { c = 1 }, { d = 1 }, { e = 1 }, { f = 1 }] }
+    event_source = { dynamodb_stream = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000", filter_patterns = [{ a = 1 }, { b = 1 }, { c = 1 }, { d = 1 }, { e = 1 }, { f = 1 }] } }
   }
-  expect_failures = [var.event_source_mapping]
+  expect_failures = [var.event_source]
 }
 
 run "no_powertools_layer_when_the_package_bundles_it" {
@@ -343,4 +343,85 @@ run "a_misspelt_function_setting_is_refused_by_name" {
   }
 
   expect_failures = [aws_lambda_function.this]
+}
+
+run "queue_consumer_takes_from_exactly_its_queue" {
+  command = apply
+
+  variables {
+    event_source = { sqs = {
+      queue_arn           = "arn:aws:sqs:eu-west-1:123456789012:orders-work"
+      batch_size          = 1
+      maximum_concurrency = 5
+      kms_key_arn         = "arn:aws:kms:eu-west-1:123456789012:key/work"
+    } }
+  }
+
+  assert {
+    condition = (
+      aws_lambda_event_source_mapping.queue[0].event_source_arn == "arn:aws:sqs:eu-west-1:123456789012:orders-work" &&
+      aws_lambda_event_source_mapping.queue[0].batch_size == 1 &&
+      aws_lambda_event_source_mapping.queue[0].scaling_config[0].maximum_concurrency == 5 &&
+      aws_lambda_event_source_mapping.queue[0].function_response_types == toset(["ReportBatchItemFailures"]) &&
+      length(aws_lambda_event_source_mapping.stream) == 0 && output.event_source_mapping.event_source_arn == "arn:aws:sqs:eu-west-1:123456789012:orders-work"
+    )
+    error_message = "An SQS source is one mapping with partial batch responses and the concurrency asked for."
+  }
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if startswith(s.Sid, "TakeFromTheQueue") || s.Sid == "DecryptTheQueue"] == [
+      { Sid = "TakeFromTheQueue", Effect = "Allow", Action = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource = ["arn:aws:sqs:eu-west-1:123456789012:orders-work"] },
+      { Sid = "DecryptTheQueue", Effect = "Allow", Action = ["kms:Decrypt"], Resource = ["arn:aws:kms:eu-west-1:123456789012:key/work"] },
+    ]
+    error_message = "The role may take from exactly its queue (and decrypt with exactly its key)."
+  }
+  assert {
+    condition     = length(module.dlqs.queues) == 0
+    error_message = "An SQS source's failures stay in its queue (its own redrive policy): the module creates no stream DLQ."
+  }
+}
+
+run "rejects_two_sources" {
+  command = plan
+  variables {
+    event_source = {
+      dynamodb_stream = { stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000" }
+      sqs             = { queue_arn = "arn:aws:sqs:eu-west-1:123456789012:orders-work" }
+    }
+  }
+  expect_failures = [var.event_source]
+}
+
+run "rejects_a_queue_batch_outside_aws_range" {
+  command = plan
+  variables {
+    event_source = { sqs = { queue_arn = "arn:aws:sqs:eu-west-1:123456789012:orders-work", batch_size = 11 } }
+  }
+  expect_failures = [var.event_source]
+}
+
+run "rejects_a_fifo_batch_above_ten" {
+  command = plan
+  variables {
+    event_source = { sqs = { queue_arn = "arn:aws:sqs:eu-west-1:123456789012:orders.fifo", batch_size = 20, maximum_batching_window_in_seconds = 1 } }
+  }
+  expect_failures = [var.event_source]
+}
+
+run "rejects_a_queue_concurrency_outside_aws_range" {
+  command = plan
+  variables {
+    event_source = { sqs = { queue_arn = "arn:aws:sqs:eu-west-1:123456789012:orders-work", maximum_concurrency = 1 } }
+  }
+  expect_failures = [var.event_source]
+}
+
+run "accepts_a_large_standard_batch_with_a_window" {
+  command = plan
+  variables {
+    event_source = { sqs = { queue_arn = "arn:aws:sqs:eu-west-1:123456789012:orders-work", batch_size = 10000, maximum_batching_window_in_seconds = 1, maximum_concurrency = 1000 } }
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.queue[0].batch_size == 10000
+    error_message = "AWS's largest standard-queue batch is accepted with a window."
+  }
 }

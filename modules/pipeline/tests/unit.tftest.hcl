@@ -43,7 +43,7 @@ run "every_role_does_only_its_part" {
   command = apply
 
   assert {
-    condition     = [for s in jsondecode(output.policies.worker).Statement : s.Sid if !contains(["WriteOwnLogs", "Tracing"], s.Sid)] == ["TakeWork", "ReadChunks", "WriteItems", "AnswerTheOrchestrator"]
+    condition     = [for s in jsondecode(output.policies.worker).Statement : s.Sid if !contains(["WriteOwnLogs", "Tracing"], s.Sid)] == ["TakeFromTheQueue", "ReadChunks", "WriteItems", "AnswerTheOrchestrator"]
     error_message = "The worker takes work from its queue, reads uploads, writes items and answers task tokens: nothing else."
   }
   assert {
@@ -76,7 +76,7 @@ run "chunks_wait_as_long_as_their_messages_can_live" {
     error_message = "The orchestrator waits for a chunk as long as all its receives could take (360 s x 4), with at most 10 in flight."
   }
   assert {
-    condition     = aws_lambda_event_source_mapping.work.scaling_config[0].maximum_concurrency == 5 && aws_lambda_event_source_mapping.work.function_response_types == toset(["ReportBatchItemFailures"])
+    condition     = module.worker.event_source_mapping.scaling_config[0].maximum_concurrency == 5 && module.worker.event_source_mapping.batch_size == 1 && module.worker.event_source_mapping.event_source_arn == output.work_queue_arn
     error_message = "The worker's concurrency is bounded and it reports failed messages one by one."
   }
   assert {
