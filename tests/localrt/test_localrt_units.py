@@ -226,6 +226,29 @@ def test_the_runtime_refuses_a_resource_type_it_would_silently_leave_out() -> No
         support.check(Evaluation("eu-west-1", "123456789012", [fifo], {}))
 
 
+class SucceedsBeforeItsOutput:
+    """DescribeExecution as moto may answer it: SUCCEEDED a moment before the output is stored."""
+
+    def __init__(self) -> None:
+        self.answers = [
+            {"status": "RUNNING"},
+            {"status": "SUCCEEDED"},
+            {"status": "SUCCEEDED", "output": '{"statusCode": 200, "body": "{}"}'},
+        ]
+
+    def start_execution(self, **_: Any) -> dict[str, str]:
+        return {"executionArn": "arn:aws:states:eu-west-1:123456789012:execution:m:e"}
+
+    def describe_execution(self, **_: Any) -> dict[str, Any]:
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        return {"executionArn": "e", "name": "e", "startDate": datetime.now(UTC), **answer}
+
+
+def test_a_synchronous_answer_waits_for_the_output_of_a_succeeded_execution() -> None:
+    answer = stepfunctions.start_sync_execution(SucceedsBeforeItsOutput(), "arn:m", "{}")
+    assert (answer["status"], answer["output"]) == ("SUCCEEDED", '{"statusCode": 200, "body": "{}"}')
+
+
 @pytest.mark.environments
 def test_a_synchronous_execution_runs_and_is_awaited_on_the_in_process_backend(aws: None) -> None:
     from scripts.localrt.apigateway import IntegrationError
