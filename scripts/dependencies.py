@@ -5,8 +5,9 @@ platform.
 - the gates, Terraform evaluation (`tfeval`) and the delivery tooling never import the local runtime
   (`scripts.localrt`), directly or through another module of this repository: only the runtime itself,
   `make local`, the bench and the tests may;
-- the functions' unit tests (`tests/unit/`) import nothing of the local runtime either: they run a handler
-  with what Lambda gives it (`scripts.lambda_events`), not with the platform that emulates AWS.
+- the functions' unit tests (`tests/unit/`) import nothing of the local runtime either, nor does the
+  `tests/conftest.py` pytest loads for every test: they run a handler with what Lambda gives it
+  (`scripts.lambda_events`), not with the platform that emulates AWS.
 
     python -m scripts.dependencies      # one line per import that breaks a rule; exit 1 if any
 """
@@ -72,7 +73,8 @@ def violations(root: Path = ROOT) -> list[str]:
         for name in imported(path, module_name(root / "lambdas", path)):
             if name == "scripts" or name.startswith("scripts."):
                 found.append(f"{path.relative_to(root)}: imports {name} (lambdas/ imports nothing from scripts/)")
-    for path in sorted((root / "tests" / "unit").rglob("*.py")):
+    shared_conftest = [root / "tests" / "conftest.py"] if (root / "tests" / "conftest.py").exists() else []
+    for path in [*shared_conftest, *sorted((root / "tests" / "unit").rglob("*.py"))]:
         for name in imported(path, module_name(root, path)):
             if name == LOCAL_RUNTIME or name.startswith(LOCAL_RUNTIME + "."):
                 found.append(f"{path.relative_to(root)}: imports {name} (unit tests need nothing of the local runtime)")

@@ -10,8 +10,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from scripts.localrt.apigateway import Request, Response, RestApi
-from scripts.localrt.stepfunctions import speed_up_interpreter, start_sync_or_error
 from scripts.tfeval import crud_definition as rendered_crud_definition
 
 REGION = "eu-west-1"
@@ -31,7 +29,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    speed_up_interpreter()  # as the local runtime does (scripts/localrt/stepfunctions.py)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         yield
 
@@ -75,62 +72,9 @@ def create_state_machine(name: str, definition: dict[str, Any], machine_type: st
     )["stateMachineArn"]
 
 
-def moto_start_sync(state_machine_arn: str, input_: str) -> dict[str, Any]:
-    return start_sync_or_error(boto3.client("stepfunctions", region_name=REGION), state_machine_arn, input_)
-
-
-class CrudClient:
-    """Speaks HTTP-ish to the emulated stage: every call goes template -> ASL -> DynamoDB -> template."""
-
-    def __init__(self, api: RestApi, table: Any, state_machine_arn: str, definition: dict[str, Any]):
-        self.api = api
-        self.table = table
-        self.state_machine_arn = state_machine_arn
-        self.definition = definition
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        raw: str | None = None,
-        headers: dict[str, str] | None = None,
-        query: dict[str, str] | None = None,
-    ) -> Response:
-        text = raw if raw is not None else (None if body is None else json.dumps(body, ensure_ascii=False))
-        all_headers = {"Content-Type": "application/json"} if text is not None else {}
-        all_headers.update(headers or {})
-        return self.api.handle(Request(method, path, all_headers, query or {}, text))
-
-    def stored(self) -> list[dict[str, Any]]:
-        return self.table.scan(ConsistentRead=True)["Items"]
-
-
 @pytest.fixture(scope="session")
 def crud_definition() -> dict[str, Any]:
     return rendered_crud_definition(table_name="items")
-
-
-def build_crud(definition: dict[str, Any], start_sync: Any = moto_start_sync, authorizers: Any = None) -> CrudClient:
-    variables = definition["variables"]
-    table = create_table(
-        variables["table_name"], variables.get("owner_index_name") if variables.get("owner_claim") else None
-    )
-    name = variables["state_machine_arn"].rsplit(":", 1)[-1]
-    arn = create_state_machine(name, definition["asl"], "EXPRESS")
-    assert arn == variables["state_machine_arn"], "the rendered API must point at the state machine under test"
-    return CrudClient(
-        RestApi(definition["openapi"], start_sync, stage="v1", domain="api.example.test", authorizers=authorizers),
-        table,
-        arn,
-        definition,
-    )
-
-
-@pytest.fixture
-def crud(aws: None, crud_definition: dict[str, Any]) -> CrudClient:
-    return build_crud(crud_definition)
 
 
 def one_line_refusal(main: Any, argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance, unsuppor
 
 from scripts.localrt.apigateway import stage_handler
 from scripts.tfeval import crud_definition
-from tests.conftest import CrudClient, build_crud
+from tests.contract.crud_client import CrudClient, build_crud
 
 # Rendered once at import: schemathesis builds one test per operation from the document.
 DEFINITION = crud_definition(table_name="items")

@@ -22,7 +22,8 @@ from referencing.jsonschema import DRAFT4
 from scripts.localrt import vtl
 from scripts.localrt.apigateway import IntegrationError, RestApi
 from scripts.tfeval import crud_definition
-from tests.conftest import REGION, CrudClient, build_crud, create_state_machine, moto_start_sync
+from tests.conftest import REGION, create_state_machine
+from tests.contract.crud_client import CrudClient, build_crud, moto_start_sync
 
 ORDER = {"name": "Lamp", "amount": 12.5, "tags": ["home"], "attributes": {"colour": "red"}}
 SERVER_FIELDS = {"id", "version", "createdAt", "updatedAt"}

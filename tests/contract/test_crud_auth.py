@@ -25,7 +25,8 @@ from scripts.localrt.authorizers import (
     UserPool,
 )
 from scripts.tfeval import crud_definition
-from tests.conftest import REGION, CrudClient, build_crud
+from tests.conftest import REGION
+from tests.contract.crud_client import CrudClient, build_crud
 
 POOL_ARN = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Mock00001"
 MOTO_PUBLIC_KEYS = KeySet.import_key_set(load_resource("cognitoidp/resources/jwks-public.json"))

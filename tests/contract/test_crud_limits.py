@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from moto.dynamodb.models.table import Table
 
-from tests.conftest import CrudClient
+from tests.contract.crud_client import CrudClient
 
 # One character of each UTF-8 width, and the two characters JSON escapes (each costs 2 in the body).
 WIDTHS = {"ascii": "a", "2-byte": "é", "3-byte": "€", "4-byte": "😀", "escaped": '"'}

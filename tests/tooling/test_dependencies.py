@@ -34,11 +34,15 @@ def test_a_gate_that_reaches_the_local_runtime_through_a_helper_and_a_function_t
             "lambdas/fn/handler.py": "from scripts.deploy import Refusal\n",
             "lambdas/fn/ok.py": "from common import json_text\n",
             "tests/unit/test_fn.py": "from scripts.localrt.runtime import LocalRuntime\nfrom scripts import lambda_events\n",
+            "tests/conftest.py": "from scripts.localrt import runtime\n",
+            "tests/contract/conftest.py": "from scripts.localrt import runtime\n",
         },
     )
     assert dependencies.violations(tmp_path) == [
         "lambdas/fn/handler.py: imports scripts.deploy (lambdas/ imports nothing from scripts/)",
         "lambdas/fn/handler.py: imports scripts.deploy.Refusal (lambdas/ imports nothing from scripts/)",
+        "tests/conftest.py: imports scripts.localrt (unit tests need nothing of the local runtime)",
+        "tests/conftest.py: imports scripts.localrt.runtime (unit tests need nothing of the local runtime)",
         "tests/unit/test_fn.py: imports scripts.localrt.runtime (unit tests need nothing of the local runtime)",
         "tests/unit/test_fn.py: imports scripts.localrt.runtime.LocalRuntime (unit tests need nothing of the local "
         "runtime)",
