@@ -11,6 +11,10 @@ offline: every module, variable default, templatefile and jsonencode, exactly as
 
 A stream ARN carries a creation timestamp nobody can predict: it is evaluated as `<table ARN>/stream/localrt`
 and the runtime swaps in the real one.
+
+Endpoints change with every start (free ports), so the evaluation is made once with placeholder origins and
+each caller gets it with its own endpoints written in: a queue URL or the stage's invoke URL is the only place
+an endpoint enters, as text (an 11.5 s evaluation per runtime start before; a read of the cached one since).
 """
 
 from __future__ import annotations
@@ -61,6 +65,10 @@ class Evaluation:
 class Endpoints:
     aws: str  # the moto server, e.g. http://127.0.0.1:4566
     api: str  # where the API emulator serves, e.g. http://127.0.0.1:8080
+
+
+# What Terraform evaluates with, replaced by each caller's endpoints (distinct, and in no other value).
+PLACEHOLDERS = Endpoints(aws="http://aws-endpoint.tfeval.invalid", api="http://api-endpoint.tfeval.invalid")
 
 
 def _walk(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -168,10 +176,10 @@ INPUTS = ("modules", "statemachines", "mocks", "scripts/terraform")  # what an e
 NOT_INPUTS = frozenset({".terraform", ".local", ".terraform.lock.hcl", "__pycache__"})
 
 
-def _inputs_key(environment_root: Path, packages: dict[str, Any], endpoints: Endpoints, region: str | None) -> str:
+def _inputs_key(environment_root: Path, packages: dict[str, Any], region: str | None) -> str:
     """A hash of everything the evaluation reads: the root's files, every module, state machine and template,
-    the mocks, the offline provider kit, the packages' hashes, the endpoints and the region asked for."""
-    digest = hashlib.sha256(json.dumps([packages, endpoints.aws, endpoints.api, region], sort_keys=True).encode())
+    the mocks, the offline provider kit, the packages' hashes and the region asked for."""
+    digest = hashlib.sha256(json.dumps([packages, PLACEHOLDERS.aws, PLACEHOLDERS.api, region], sort_keys=True).encode())
     folders = [environment_root, *(ROOT / name for name in INPUTS)]
     for folder in folders:
         files = folder.glob("*") if folder == environment_root else folder.rglob("*")
@@ -188,18 +196,33 @@ def evaluate(
     An evaluation of unchanged inputs is read back from .local/evaluations/ (a warm make local skips both
     `terraform test` runs)."""
     cache = environment_root / ".local" / "evaluations"
-    key = _inputs_key(environment_root, packages, endpoints, region)
+    key = _inputs_key(environment_root, packages, region)
+    stored = None
     if (cached := cache / f"{key}.json").exists():
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            return _from_json(json.loads(cached.read_text()))
-    evaluation = _evaluate(environment_root, packages, endpoints, region)
-    cache.mkdir(parents=True, exist_ok=True)
-    partial = cache / f"{key}.{os.getpid()}.partial"
-    partial.write_text(json.dumps(dataclasses.asdict(evaluation)))
-    partial.replace(cached)  # atomic: two processes evaluating at once both write a whole file
-    for stale in sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHED]:
-        stale.unlink(missing_ok=True)
-    return evaluation
+        stored = cached.read_text()
+    if stored is None or not _readable(stored):
+        stored = json.dumps(dataclasses.asdict(_evaluate(environment_root, packages, PLACEHOLDERS, region)))
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = cache / f"{key}.{os.getpid()}.partial"
+        partial.write_text(stored)
+        partial.replace(cached)  # atomic: two processes evaluating at once both write a whole file
+        for stale in sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHED]:
+            stale.unlink(missing_ok=True)
+    return _from_json(json.loads(_with_endpoints(stored, endpoints)))
+
+
+def _with_endpoints(stored: str, endpoints: Endpoints) -> str:
+    """The stored evaluation (JSON text) with the caller's endpoints in place of the placeholders. URLs need no
+    JSON escaping, and Terraform's jsonencode leaves ':' and '/' as they are, so plain text replacement reaches
+    every copy, nested documents included."""
+    return stored.replace(PLACEHOLDERS.aws, endpoints.aws).replace(PLACEHOLDERS.api, endpoints.api)
+
+
+def _readable(stored: str) -> bool:
+    with contextlib.suppress(ValueError, KeyError, TypeError):
+        _from_json(json.loads(stored))
+        return True
+    return False
 
 
 def _from_json(stored: dict[str, Any]) -> Evaluation:

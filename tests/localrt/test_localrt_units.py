@@ -707,7 +707,8 @@ def test_an_evaluation_of_unchanged_inputs_is_read_back_and_any_change_evaluates
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue #29: a warm make local re-ran both `terraform test` evaluations (~15 s). The cache key covers the
-    root's files, the packages, the endpoints and the region (and every module, state machine and mock)."""
+    root's files, the packages and the region (and every module, state machine and mock); other endpoints
+    (every start takes free ports) reuse the evaluation with theirs written in."""
     from scripts.tfeval import Endpoints, Evaluation, Resource
     from scripts.tfeval import evaluation as evaluation_module
 
@@ -715,7 +716,17 @@ def test_an_evaluation_of_unchanged_inputs_is_read_back_and_any_change_evaluates
 
     def evaluated(root: Path, packages: dict[str, Any], endpoints: Endpoints, region: str | None) -> Evaluation:
         runs.append(region or "")
-        return Evaluation("us-east-1", "123456789012", [Resource("a.b", "aws_sqs_queue", {"name": "q"})], {"o": 1})
+        queue = {"name": "q", "url": f"{endpoints.aws}/123456789012/q"}
+        settings = {"WORKFLOWS": json.dumps({"callback": f"{endpoints.api}/v1/items"})}  # an endpoint in a document
+        return Evaluation(
+            "us-east-1",
+            "123456789012",
+            [
+                Resource("a.b", "aws_sqs_queue", queue),
+                Resource("a.c", "aws_lambda_function", {"environment": settings}),
+            ],
+            {"api_url": f"{endpoints.api}/v1"},
+        )
 
     monkeypatch.setattr(evaluation_module, "_evaluate", evaluated)
     root = tmp_path / "env"
@@ -729,8 +740,14 @@ def test_an_evaluation_of_unchanged_inputs_is_read_back_and_any_change_evaluates
     evaluation_module.evaluate(root, {"f": {"source_code_hash": "b"}}, endpoints)  # a rebuilt package
     (root / "terraform.tfvars").write_text('environment = "local"\n')  # a changed setting
     evaluation_module.evaluate(root, {"f": {"source_code_hash": "b"}}, endpoints)
-    evaluation_module.evaluate(root, {"f": {"source_code_hash": "b"}}, Endpoints("http://127.0.0.1:1", "x"))
-    assert len(runs) == 4
+    assert len(runs) == 3
+    other = evaluation_module.evaluate(
+        root, {"f": {"source_code_hash": "b"}}, Endpoints("http://127.0.0.1:1", "http://h:2")
+    )
+    assert len(runs) == 3  # another start's ports: the same evaluation
+    assert other.resources[0].values["url"] == "http://127.0.0.1:1/123456789012/q"
+    assert json.loads(other.resources[1].values["environment"]["WORKFLOWS"]) == {"callback": "http://h:2/v1/items"}
+    assert (other.outputs["api_url"], first.outputs["api_url"]) == ("http://h:2/v1", "http://127.0.0.1:8080/v1")
 
 
 def test_an_unsigned_request_to_the_aws_port_is_a_json_403_while_iam_is_enforced() -> None:
