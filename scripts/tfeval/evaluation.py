@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
@@ -197,17 +198,20 @@ def evaluate(
     `terraform test` runs)."""
     cache = environment_root / ".local" / "evaluations"
     key = _inputs_key(environment_root, packages, region)
-    stored = None
-    if (cached := cache / f"{key}.json").exists():
-        stored = cached.read_text()
-    if stored is None or not _readable(stored):
-        stored = json.dumps(dataclasses.asdict(_evaluate(environment_root, packages, PLACEHOLDERS, region)))
-        cache.mkdir(parents=True, exist_ok=True)
-        partial = cache / f"{key}.{os.getpid()}.partial"
-        partial.write_text(stored)
-        partial.replace(cached)  # atomic: two processes evaluating at once both write a whole file
-        for stale in sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHED]:
-            stale.unlink(missing_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    cached = cache / f"{key}.json"
+    # One process evaluates, the others (pytest's workers, make local beside a test run) wait and read its result.
+    with (cache / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = cached.read_text() if cached.exists() else None
+        if stored is None or not _readable(stored):
+            stored = json.dumps(dataclasses.asdict(_evaluate(environment_root, packages, PLACEHOLDERS, region)))
+            partial = cache / f"{key}.{os.getpid()}.partial"
+            partial.write_text(stored)
+            partial.replace(cached)  # atomic: a reader without the lock sees a whole file or none
+            for stale in sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHED]:
+                stale.unlink(missing_ok=True)
+                stale.with_suffix(".lock").unlink(missing_ok=True)
     return _from_json(json.loads(_with_endpoints(stored, endpoints)))
 
 
