@@ -27,6 +27,21 @@ find_python() {
 
 python=$(find_python)
 
+# uv_for VENV: the uv that installs packages (the same wheels pip would pick, several times faster): .venv's
+# (uv is a dev dependency), else one pip puts into VENV first (the first environment made, or .venv itself).
+uv_for() {
+  local venv=$1 pin
+  if [ -x .venv/bin/uv ]; then
+    echo .venv/bin/uv
+    return 0
+  fi
+  pin=$("$python" -c 'import tomllib; print(next(d for d in tomllib.load(open("pyproject.toml", "rb"))["dependency-groups"]["dev"] if d.startswith("uv==")))')
+  # (grep drops one machine-specific pip warning about absent local mirrors; errors still show)
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "$pin" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) >&2
+  echo "$venv/bin/uv"
+}
+
 # make_venv DIR GROUP: DIR holds [dependency-groups] GROUP of pyproject.toml, rebuilt only when it changes.
 make_venv() {
   local venv=$1 group=$2 deps want stamp
@@ -45,12 +60,10 @@ make_venv() {
   rm -rf "$venv"
   "$python" -m venv "$venv"
   printf '%s\n' "$deps" >"$venv/requirements-$group.txt"
-  # pip -q is silent for up to a minute: a line every 10 s says it is still at work.
+  # The install may be silent for a while: a line every 10 s says it is still at work.
   (while sleep 10; do echo "setup: still installing $(wc -l <"$venv/requirements-$group.txt") packages into $venv ..." >&2; done) &
   local heartbeat=$!
-  # (grep drops one machine-specific pip warning about absent local mirrors; errors still show)
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$venv/requirements-$group.txt" \
-    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) || { kill "$heartbeat"; exit 1; }
+  "$(uv_for "$venv")" pip install -q --python "$venv/bin/python" -r "$venv/requirements-$group.txt" || { kill "$heartbeat"; exit 1; }
   kill "$heartbeat"
   touch "$stamp"
   echo "setup: $venv ready" >&2
