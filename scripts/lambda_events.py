@@ -85,7 +85,7 @@ def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str
 
 
 def stream_failure_record(
-    function_arn: str, stream_arn: str, records: list[dict[str, Any]], condition: str
+    function_arn: str, stream_arn: str, records: list[dict[str, Any]], condition: str, shard_id: str | None = None
 ) -> dict[str, Any]:
     """The message a stream mapping sends to its on-failure destination when it gives up on a batch: which
     records (the stream's sequence numbers), not the records themselves (Lambda Developer Guide, "Retaining
@@ -95,6 +95,7 @@ def stream_failure_record(
         "requestContext": {"functionArn": function_arn, "condition": condition},
         "timestamp": datetime.now(UTC).isoformat(),
         "DDBStreamBatchInfo": {
+            **({"shardId": shard_id} if shard_id else {}),
             "streamArn": stream_arn,
             "startSequenceNumber": first["SequenceNumber"],
             "endSequenceNumber": last["SequenceNumber"],

@@ -92,10 +92,15 @@ class LocalRuntime:
             "api_key_values": {name: value for name, value in self.api_keys.items() if name != WEBHOOKS_KEY},
             "webhook_api_key": self.api_keys.get(WEBHOOKS_KEY),
         }
-        return {
+        outputs = {
             **self.evaluation.outputs,
             **{name: value for name, value in local.items() if name in self.evaluation.outputs},
         }
+        # A stream's ARN carries its creation time: Terraform evaluated a stand-in (tfeval.STREAM_LABEL).
+        text = json.dumps(outputs)
+        for evaluated, created in self.stream_arns.items():
+            text = text.replace(evaluated, created)
+        return dict(json.loads(text))
 
     @property
     def service_credentials(self) -> dict[str, str]:

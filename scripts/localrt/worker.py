@@ -227,7 +227,7 @@ class StreamPoller:
             expired += 1
         if expired:
             entries = self.pending[:expired]
-            give_up(self.function, self.source, [r for _, r in entries], self.sqs, "RecordAgeExceeded")
+            give_up(self.function, self.source, [r for _, r in entries], self.sqs, "RecordAgeExceeded", entries[0][0])
             self.checkpoints.settle(entries)
             del self.pending[:expired]
 
@@ -262,7 +262,7 @@ class StreamPoller:
             return True
         self.attempts += 1
         if 0 <= self.source["maximum_retry_attempts"] < self.attempts:
-            give_up(self.function, self.source, batch[failed_from:], self.sqs)
+            give_up(self.function, self.source, batch[failed_from:], self.sqs, shard_id=entries[failed_from][0])
             self.checkpoints.settle(entries)
             del self.pending[: len(batch)]
             self.attempts, self.batch_limit = 0, int(self.source["batch_size"])
@@ -320,11 +320,12 @@ def give_up(
     records: list[dict[str, Any]],
     sqs: Any,
     condition: str = "RetryAttemptsExhausted",
+    shard_id: str | None = None,
 ) -> None:
     log(function.name, "records dropped from the stream", condition=condition, count=len(records))
     if not source.get("on_failure_queue_url"):
         return
-    record = stream_failure_record(function.spec["arn"], source["stream_arn"], records, condition)
+    record = stream_failure_record(function.spec["arn"], source["stream_arn"], records, condition, shard_id)
     sqs.send_message(QueueUrl=source["on_failure_queue_url"], MessageBody=json.dumps(record))
 
 
