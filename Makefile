@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 TF_ENV := . scripts/tf-env.sh
 ENV    ?=
 
-.PHONY: help setup build fmt lint gates validate tftest pytest test bench local fire token user plan apply destroy bootstrap deployer-policy e2e clean
+.PHONY: help setup build fmt lint gates validate tftest pytest test bench local status dlq redrive fire token user plan apply destroy bootstrap deployer-policy e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9 -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ status: ## What needs attention in an environment (ENV=local, the default, is th
 dlq: ## The parked messages of an environment's DLQs, each decoded into what it is, why and when; none consumed: make dlq [ENV=<env>] [QUEUE=<kind or name>] [LIMIT=n] [JSON=1]
 	@test -x $(PYTHON) || { echo "make dlq: run make setup first (no .venv yet)" >&2; exit 2; }
 	@$(TF_ENV) && $(PYTHON) -m scripts.ops dlq --env "$(or $(ENV),local)" --queue "$(QUEUE)" --limit "$(or $(LIMIT),20)" $(if $(JSON),--json,)
+
+redrive: ## Every parked message of a DLQ back where it was going, deleted once it got there (twice is harmless): make redrive [ENV=<env>] QUEUE=<kind, name or all> [LIMIT=n] [DRY_RUN=1] [JSON=1]
+	@test -x $(PYTHON) || { echo "make redrive: run make setup first (no .venv yet)" >&2; exit 2; }
+	@$(TF_ENV) && $(PYTHON) -m scripts.ops redrive --env "$(or $(ENV),local)" --queue "$(QUEUE)" --limit "$(or $(LIMIT),1000)" $(if $(DRY_RUN),--dry-run,) $(if $(JSON),--json,)
 
 fire: ## Fire a schedule of the running make local now: make fire SCHEDULE=<name> (output export_schedule_name)
 	@test -x $(PYTHON) || { echo "make fire: start make local first (no .venv yet)" >&2; exit 2; }

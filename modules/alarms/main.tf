@@ -6,7 +6,7 @@ locals {
   # Every alarm as data, so one resource creates them and a test can read them all.
   alarms = merge(
     { for label, queue in var.dlq_names : "${label}-dlq-not-empty" => {
-      description = "A message is waiting in ${queue}: something could not be delivered and needs a look.${var.runbook_environment == null ? "" : " See it: make dlq ENV=${var.runbook_environment} QUEUE=${label}"}"
+      description = "A message is waiting in ${queue}: something could not be delivered and needs a look.${var.runbook_environment == null ? "" : " See it: make dlq ENV=${var.runbook_environment} QUEUE=${label}; put it back once fixed: make redrive ENV=${var.runbook_environment} QUEUE=${label}"}"
       namespace   = "AWS/SQS"
       metric_name = "ApproximateNumberOfMessagesVisible"
       dimensions  = { QueueName = queue }

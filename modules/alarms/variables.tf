@@ -40,7 +40,7 @@ variable "dlq_names" {
 }
 
 variable "runbook_environment" {
-  description = "The environment these alarms watch, as `make` names it (dev, prod, ...): each DLQ alarm's description then says which command shows what is parked (make dlq ENV=<env> QUEUE=<label>) and the others make status. Null: descriptions name no command (a consumer outside this repository)."
+  description = "The environment these alarms watch, as `make` names it (dev, prod, ...): each DLQ alarm's description then says which commands show what is parked and put it back (make dlq and make redrive ENV=<env> QUEUE=<label>) and the others make status. Null: descriptions name no command (a consumer outside this repository)."
   type        = string
   default     = null
   validation {

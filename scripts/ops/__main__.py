@@ -2,8 +2,10 @@
 
     python -m scripts.ops status --env <env> [--json]
     python -m scripts.ops dlq --env <env> [--queue <kind or name>] [--limit N] [--json]
+    python -m scripts.ops redrive --env <env> --queue <kind, name or all> [--limit N] [--dry-run] [--json]
 
-Exit codes: 0 nothing needs attention, 1 something does (the report says what), 2 the command could not run
+Exit codes: 0 nothing needs attention (redrive: everything went back), 1 something does (the report says what;
+redrive: messages stay in their DLQ, each with its reason), 2 the command could not run
 (one line on stderr: unknown environment, make local not running, no outputs, no credentials).
 """
 
@@ -19,7 +21,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-from scripts.ops import parked, status
+from scripts.ops import parked, redrive, status
 from scripts.tfeval import environment_roots
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,17 +86,39 @@ def show_dlqs(outputs: dict[str, Any], client: Any, args: argparse.Namespace) ->
     return 1 if found else 0
 
 
+def run_redrive(outputs: dict[str, Any], client: Any, args: argparse.Namespace) -> int:
+    """Every message of the chosen DLQ(s) back where it was going; exit 1 if any stays."""
+    if not args.queue:
+        dlqs = outputs.get("dlqs") or {}
+        raise Refusal(f"name the DLQ: QUEUE=<{'|'.join(sorted(dlqs))}|all> (make dlq shows what each holds)")
+    limit = 1000 if args.limit is None else args.limit
+    try:
+        summary = redrive.redrive(
+            outputs, client, args.queue, max(1, limit), args.dry_run, redrive.quiet if args.json else redrive.bar
+        )
+    except redrive.NotRedriven as refusal:
+        raise Refusal(str(refusal)) from None
+    print(json.dumps(summary.as_json(), indent=2) if args.json else redrive.render(summary, args.dry_run))
+    return 1 if summary.left else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.ops", description=__doc__.splitlines()[0] if __doc__ else None
     )
-    parser.add_argument("command", choices=["status", "dlq"])
+    parser.add_argument("command", choices=["status", "dlq", "redrive"])
     parser.add_argument("--env", default="local")
     parser.add_argument("--json", action="store_true", help="the report as JSON, for scripts")
     parser.add_argument(
         "--queue", default="", help="dlq: a DLQ by kind (fanout, rule-audit, ...) or name; default every one"
     )
-    parser.add_argument("--limit", type=int, default=20, help="dlq: messages shown per queue (default 20)")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="dlq: messages shown per queue (default 20); redrive: per queue (default 1000)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="redrive: say what would go back, change nothing")
     args = parser.parse_args(argv)
     try:
         roots = {root.name: root for root in environment_roots() if root.name != "bootstrap"}
@@ -102,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
             raise Refusal(f"no environment {args.env!r}: ENV=<{'|'.join(sorted(roots))}>")
         outputs = local_outputs(roots[args.env]) if args.env == "local" else applied_outputs(roots[args.env])
         if args.command == "dlq":
+            args.limit = 20 if args.limit is None else args.limit
             return show_dlqs(outputs, clients(args.env, outputs), args)
+        if args.command == "redrive":
+            return run_redrive(outputs, clients(args.env, outputs), args)
         report = status.status(outputs, clients(args.env, outputs))
     except Refusal as refusal:
         print(f"make {args.command}: {refusal}.", file=sys.stderr)

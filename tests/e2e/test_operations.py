@@ -4,8 +4,11 @@ other end-to-end tests."""
 from __future__ import annotations
 
 import json
+import time
+import uuid
+from typing import Any
 
-from scripts.ops import status
+from scripts.ops import redrive, status
 from tests.e2e.system import System
 
 KINDS = {"trigger-stream", "fanout", "workflow-failures", "consumer-async", "import-work", "pipeline", "export-async"}
@@ -30,3 +33,180 @@ def test_status_sees_every_dlq_and_a_parked_change(system: System) -> None:
         for message in sqs.receive_message(QueueUrl=fanout, MaxNumberOfMessages=10).get("Messages", []):
             if json.loads(message["Body"]) == {"parked": "by the test"}:
                 sqs.delete_message(QueueUrl=fanout, ReceiptHandle=message["ReceiptHandle"])
+
+
+# --- make redrive: each kind back where it was going, exactly once ---------------------------------------------
+
+
+def redriven(system: System, queue: str, dry_run: bool = False) -> dict[str, int]:
+    return redrive.redrive(system.outputs, system.client, queue, 50, dry_run).as_json()["counts"]
+
+
+def depth(system: System, kind: str) -> int:
+    attributes = system.client("sqs").get_queue_attributes(
+        QueueUrl=system.outputs["dlqs"][kind]["url"],
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def park(system: System, kind: str, body: dict[str, Any], attributes: dict[str, str] | None = None) -> None:
+    extra = (
+        {"MessageAttributes": {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}}
+        if attributes
+        else {}
+    )
+    system.client("sqs").send_message(
+        QueueUrl=system.outputs["dlqs"][kind]["url"], MessageBody=json.dumps(body), **extra
+    )
+
+
+def created_item(system: System) -> str:
+    status_code, created = system.request("POST", "/items", {"name": f"redrive-{uuid.uuid4().hex[:8]}"})
+    assert status_code == 201
+    return str(created["id"])
+
+
+def workflow_executions(system: System, item_id: str, count: int = 1) -> list[dict[str, Any]]:
+    arn = system.outputs["workflow_state_machine_arn"]
+    deadline = time.monotonic() + 30
+    while True:
+        found = [
+            e
+            for e in system.executions(arn, count=0, timeout=0)
+            if json.loads(e["input"]).get("keys") == {"id": item_id}
+        ]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.3)
+
+
+def stream_sequence_numbers(system: System, item_id: str) -> list[str]:
+    """The stream's records of one item (the table's stream holds them for 24 hours)."""
+    streams, stream_arn = system.client("dynamodbstreams"), system.outputs["dlqs"]["trigger-stream"]["stream_arn"]
+    found = []
+    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator)
+            found += [
+                r["dynamodb"]["SequenceNumber"]
+                for r in page["Records"]
+                if r["dynamodb"]["Keys"] == {"id": {"S": item_id}}
+            ]
+            iterator = page.get("NextShardIterator") if page["Records"] else None
+    return found
+
+
+def test_a_stream_batch_the_trigger_gave_up_on_is_reread_and_starts_nothing_twice(system: System) -> None:
+    item_id = created_item(system)
+    [started] = workflow_executions(system, item_id)
+    [sequence] = stream_sequence_numbers(system, item_id)
+    trigger = system.outputs["dlqs"]["trigger-stream"]["function_name"]
+    region, account = system.outputs["workflow_state_machine_arn"].split(":")[3:5]
+    function_arn = f"arn:aws:lambda:{region}:{account}:function:{trigger}"
+    record = {
+        "requestContext": {"functionArn": function_arn, "condition": "RetryAttemptsExhausted"},
+        "DDBStreamBatchInfo": {
+            "streamArn": system.outputs["dlqs"]["trigger-stream"]["stream_arn"], "startSequenceNumber": sequence, "endSequenceNumber": sequence,
+            "batchSize": 1,
+        },
+    }  # fmt: skip
+    park(system, "trigger-stream", record)
+    assert redriven(system, "trigger-stream", dry_run=True) == {
+        "redriven": 0, "already done": 0, "would redrive": 1, "left": 0
+    }  # fmt: skip
+    assert depth(system, "trigger-stream") == 1  # a dry run changes nothing
+    duplicates = system.function_log(trigger).count(".duplicate")
+    assert redriven(system, "trigger-stream")["redriven"] == 1
+    assert depth(system, "trigger-stream") == 0
+    if system.log_dir is not None:  # the record reached the trigger, which found its workflow started already
+        assert system.function_log(trigger).count(".duplicate") == duplicates + 1
+    # The trigger names each execution after its change: the workflow it had started is not started again.
+    # (The redrive's Invoke is synchronous: a second start would be listed already.)
+    assert [e["name"] for e in workflow_executions(system, item_id)] == [started["name"]]
+    assert redriven(system, "trigger-stream") == {"redriven": 0, "already done": 0, "would redrive": 0, "left": 0}
+
+
+def test_a_range_the_stream_no_longer_holds_stays_with_its_range(system: System) -> None:
+    record = {
+        "requestContext": {"functionArn": "arn:aws:lambda:us-east-1:000000000000:function:gone"},
+        "DDBStreamBatchInfo": {
+            "streamArn": system.outputs["dlqs"]["trigger-stream"]["stream_arn"],
+            "startSequenceNumber": "1",
+            "endSequenceNumber": "2",
+        },
+    }
+    park(system, "fanout", record)
+    summary = redrive.redrive(system.outputs, system.client, "fanout", 50)
+    [left] = [r for r in summary.results if r.outcome == "left"]
+    assert left.detail.startswith("the stream no longer holds 1..2")
+    assert depth(system, "fanout") == 1  # still there, visible again
+    system.client("sqs").purge_queue(QueueUrl=system.outputs["dlqs"]["fanout"]["url"])
+
+
+def test_a_failed_workflow_runs_again_once(system: System) -> None:
+    item_id = created_item(system)
+    [started] = workflow_executions(system, item_id)
+    failure = {"error": "States.TaskFailed", "cause": "a downstream outage", "executionArn": started["executionArn"]}
+    park(system, "workflow-failures", failure)
+    assert redriven(system, "workflow-failures")["redriven"] == 1
+    park(system, "workflow-failures", failure)  # parked twice (or redriven twice): one new execution
+    assert redriven(system, "workflow-failures")["already done"] == 1
+    assert depth(system, "workflow-failures") == 0
+    names = [e["name"] for e in workflow_executions(system, item_id, count=2)]
+    assert sorted(names) == sorted([started["name"], f"{started['name']}-redrive"])
+
+
+def test_an_event_a_rule_target_refused_goes_to_that_target_once(system: System) -> None:
+    events, bus = system.client("events"), system.outputs["event_bus_name"]
+    audit_arn = system.client("sqs").get_queue_attributes(
+        QueueUrl=system.outputs["audit_queue_url"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    [rule] = [
+        r["Arn"]
+        for r in events.list_rules(EventBusName=bus)["Rules"]
+        if any(t["Arn"] == audit_arn for t in events.list_targets_by_rule(Rule=r["Name"], EventBusName=bus)["Targets"])
+    ]
+    event = {
+        "version": "0", "id": f"redrive-{uuid.uuid4().hex}", "detail-type": "item.updated", "source": "app.items",
+        "account": "000000000000", "time": "2026-12-06T10:00:00Z", "region": "us-east-1", "resources": [],
+        "detail": {"keys": {"id": "parked"}},
+    }  # fmt: skip
+    park(system, "rule-audit", event, {"RULE_ARN": rule, "TARGET_ARN": audit_arn, "ERROR_CODE": "SDK_CLIENT_ERROR"})
+    assert redriven(system, "rule-audit")["redriven"] == 1
+    assert redriven(system, "rule-audit")["redriven"] == 0  # twice: nothing more
+    delivered = system.messages(
+        system.outputs["audit_queue_url"], until=lambda got: any(e.get("id") == event["id"] for e in got), timeout=10
+    )
+    assert [e for e in delivered if e.get("id") == event["id"]] == [event]
+
+
+def test_an_async_invocation_that_failed_is_invoked_again(system: System) -> None:
+    consumer = f"{system.outputs['table_name'].removesuffix('-items')}-consumer"
+    region, account = system.outputs["workflow_state_machine_arn"].split(":")[3:5]
+    event = {
+        "version": "0", "id": f"redrive-{uuid.uuid4().hex}", "detail-type": "item.updated", "source": "app.items",
+        "account": account, "time": "2026-12-06T10:00:00Z", "region": region, "resources": [],
+        "detail": {"keys": {"id": "parked"}, "eventName": "MODIFY"},
+    }  # fmt: skip
+    park(system, "consumer-async", {
+        "requestContext": {"functionArn": f"arn:aws:lambda:{region}:{account}:function:{consumer}:$LATEST"},
+        "requestPayload": event, "responsePayload": {"errorType": "RuntimeError", "errorMessage": "boom"},
+    })  # fmt: skip
+    assert redriven(system, "consumer-async")["redriven"] == 1
+    assert depth(system, "consumer-async") == 0
+    deadline = time.monotonic() + 10
+    while event["id"] not in system.function_log(consumer) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert system.function_log(consumer).count(event["id"]) == 1
+
+
+def test_a_message_no_redrive_knows_stays_and_says_why(system: System) -> None:
+    park(system, "pipeline", {"parked": "by the test"})
+    summary = redrive.redrive(system.outputs, system.client, "pipeline", 50)
+    assert [(r.outcome, r.detail) for r in summary.results] == [("left", "not a shape this system writes")]
+    assert depth(system, "pipeline") == 1
+    system.client("sqs").purge_queue(QueueUrl=system.outputs["dlqs"]["pipeline"]["url"])

@@ -4,6 +4,7 @@ its one-line refusals."""
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ import boto3
 import pytest
 
 from scripts.ops import __main__ as ops
-from scripts.ops import parked, status
+from scripts.ops import parked, redrive, status
 from tests.conftest import REGION, one_line_refusal
 
 
@@ -153,4 +154,128 @@ def test_make_dlq_refuses_a_queue_it_does_not_know(capsys: pytest.CaptureFixture
     }))  # fmt: skip
     assert refusal(capsys, ["dlq", "--env", "local", "--queue", "nope"]) == (
         "make dlq: no DLQ 'nope': QUEUE=<fanout> (or a queue name)."
+    )
+
+
+# --- make redrive (scripts/ops/redrive.py); each kind end to end: tests/e2e/test_operations.py ----------------
+
+
+class Invocations:
+    """Lambda's Invoke, recorded: the function answers `answer` (a FunctionError when `error`)."""
+
+    def __init__(self, answer: Any = None, error: bool = False) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.answer, self.error = answer, error
+
+    def invoke(self, **call: Any) -> dict[str, Any]:
+        self.calls.append({**call, "Payload": json.loads(call["Payload"])})
+        answer: dict[str, Any] = {"Payload": io.BytesIO(json.dumps(self.answer).encode())}
+        return {**answer, "FunctionError": "Unhandled"} if self.error else answer
+
+
+def clients_with(invocations: Invocations) -> Any:
+    return lambda name: invocations if name == "lambda" else boto3.client(name, region_name=REGION)
+
+
+def test_a_dead_letter_of_a_stream_reader_goes_back_as_its_stream_record(aws: None) -> None:
+    """The trigger's or fan-out's own dead letter names the change's sequence number: the record is re-read from
+    the stream and handed to the same function, typed as Lambda delivers it; a function that fails it again
+    leaves the message where it was."""
+    from tests.conftest import create_table
+
+    table = create_table("items")
+    table.put_item(Item={"id": "a1", "amount": 3, "blob": b"\x00\x01"})
+    stream_arn = boto3.client("dynamodb", region_name=REGION).describe_table(TableName="items")["Table"][
+        "LatestStreamArn"
+    ]
+    streams = boto3.client("dynamodbstreams", region_name=REGION)
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    [written] = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    sequence = written["dynamodb"]["SequenceNumber"]
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="items-trigger-dlq")["QueueUrl"]
+    dead_letter = {"reason": "not-retryable", "workflow": "fulfil", "change": {"sequenceNumber": sequence}}
+    parked_in(sqs, url, json.dumps(dead_letter))
+    queue = {"name": "items-trigger-dlq", "url": url, "function_name": "items-trigger", "stream_arn": stream_arn}
+    outputs = {"dlqs": {"trigger-stream": {**queue, "source_queue_url": None}}}
+
+    failing = Invocations({"errorMessage": "still broken"}, error=True)
+    summary = redrive.redrive(outputs, clients_with(failing), "trigger-stream", 10)
+    assert [(r.outcome, r.detail[:40]) for r in summary.results] == [
+        ("left", 'the function failed again: {"errorMessag')
+    ]
+    visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert visible["ApproximateNumberOfMessages"] == "1"  # released at once, not after the run's visibility
+
+    working = Invocations({"batchItemFailures": []})
+    summary = redrive.redrive(outputs, clients_with(working), "trigger-stream", 10)
+    assert summary.as_json()["counts"]["redriven"] == 1
+    [call] = working.calls
+    [record] = call["Payload"]["Records"]
+    assert (call["FunctionName"], record["eventSourceARN"], record["eventName"]) == (
+        "items-trigger",
+        stream_arn,
+        "INSERT",
+    )
+    assert record["dynamodb"]["NewImage"] == {"id": {"S": "a1"}, "amount": {"N": "3"}, "blob": {"B": "AAE="}}
+    assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], float)
+    assert redrive.redrive(outputs, clients_with(working), "trigger-stream", 10).results == []  # twice: no harm
+
+
+def test_a_queue_s_own_dlq_goes_back_onto_that_queue_with_its_attributes(aws: None) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    work = sqs.create_queue(QueueName="work")["QueueUrl"]
+    dlq = sqs.create_queue(QueueName="work-dlq")["QueueUrl"]
+    parked_in(sqs, dlq, '{"chunk": 3}', {"import": "orders.jsonl"})
+    outputs = {"dlqs": {"import-work": {"name": "work-dlq", "url": dlq, "source_queue_url": work}}}
+    assert redrive.redrive(outputs, clients_with(Invocations()), "import-work", 10, dry_run=True).as_json()[
+        "counts"
+    ] == {"redriven": 0, "already done": 0, "would redrive": 1, "left": 0}
+    assert redrive.redrive(outputs, clients_with(Invocations()), "import-work", 10).as_json()["counts"]["redriven"] == 1
+    [moved] = sqs.receive_message(QueueUrl=work, MessageAttributeNames=["All"])["Messages"]
+    assert (moved["Body"], moved["MessageAttributes"]["import"]["StringValue"]) == ('{"chunk": 3}', "orders.jsonl")
+    assert "Messages" not in sqs.receive_message(QueueUrl=dlq)
+
+
+def test_an_event_goes_to_its_target_as_the_target_was_given_it(aws: None) -> None:
+    """The target's InputPath applies; a target that transforms the event keeps its message, with why."""
+    sqs, events = boto3.client("sqs", region_name=REGION), boto3.client("events", region_name=REGION)
+    target = sqs.create_queue(QueueName="audit")["QueueUrl"]
+    target_arn = sqs.get_queue_attributes(QueueUrl=target, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq = sqs.create_queue(QueueName="rule-dlq")["QueueUrl"]
+    rules = {}
+    for name, settings in {
+        "plain": {"InputPath": "$.detail"},
+        "shaped": {"InputTransformer": {"InputTemplate": "1"}},
+    }.items():
+        rules[name] = events.put_rule(Name=name, EventPattern='{"source": ["app.items"]}')["RuleArn"]
+        events.put_targets(Rule=name, Targets=[{"Id": "audit", "Arn": target_arn, **settings}])
+    event = {"id": "ev-1", "source": "app.items", "detail-type": "item.updated", "detail": {"keys": {"id": "a1"}}}
+    for rule in rules.values():
+        parked_in(sqs, dlq, json.dumps(event), {"RULE_ARN": rule, "TARGET_ARN": target_arn, "ERROR_CODE": "X"})
+    outputs = {"dlqs": {"rule-audit": {"name": "rule-dlq", "url": dlq}}}
+    summary = redrive.redrive(outputs, clients_with(Invocations()), "rule-audit", 10)
+    assert sorted((r.outcome, r.detail) for r in summary.results) == [
+        ("left", "the target transforms the event (Input or InputTransformer): redrive it by hand"),
+        ("redriven", ""),
+    ]
+    [delivered] = sqs.receive_message(QueueUrl=target)["Messages"]
+    assert json.loads(delivered["Body"]) == {"keys": {"id": "a1"}}
+
+
+def test_make_redrive_refuses_without_a_queue_in_one_line(capsys: pytest.CaptureFixture[str], roots: Path) -> None:
+    outputs = roots / "envs" / "local" / ".local" / "outputs.json"
+    outputs.parent.mkdir()
+    outputs.write_text(json.dumps({
+        "aws_endpoint_url": "http://127.0.0.1:9", "aws_region": "us-east-1",
+        "aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "secret",
+        "dlqs": {"fanout": {"name": "f", "url": "u"}, "pipeline": {"name": "p", "url": "u"}},
+    }))  # fmt: skip
+    assert refusal(capsys, ["redrive", "--env", "local"]) == (
+        "make redrive: name the DLQ: QUEUE=<fanout|pipeline|all> (make dlq shows what each holds)."
+    )
+    assert refusal(capsys, ["redrive", "--env", "local", "--queue", "nope"]) == (
+        "make redrive: no DLQ 'nope': QUEUE=<fanout|pipeline|all> (or a queue name)."
     )

@@ -99,7 +99,7 @@ run "each_alarm_names_the_command_that_shows_what_it_is_about" {
   }
 
   assert {
-    condition     = endswith(aws_cloudwatch_metric_alarm.this["fanout-dlq-not-empty"].alarm_description, "See it: make dlq ENV=prod QUEUE=fanout")
+    condition     = endswith(aws_cloudwatch_metric_alarm.this["fanout-dlq-not-empty"].alarm_description, "See it: make dlq ENV=prod QUEUE=fanout; put it back once fixed: make redrive ENV=prod QUEUE=fanout")
     error_message = "A DLQ alarm names the command that shows its parked messages."
   }
   assert {
