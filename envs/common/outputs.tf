@@ -107,6 +107,11 @@ output "webhook_api_key" {
   sensitive   = true
 }
 
+output "alarm_names" {
+  description = "Every alarm of the environment, by key (make status lists those in ALARM)."
+  value       = module.stack.alarm_names
+}
+
 output "dlqs" {
   description = "Every queue where the system parks what it could not deliver, by kind: name and URL (make status)."
   value       = module.stack.dlqs

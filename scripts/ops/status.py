@@ -1,12 +1,14 @@
 """One screen of what needs attention in an environment: every DLQ with its depth and the age of its oldest
-message, and the executions of the STANDARD state machines that failed, timed out or were aborted in the last
-24 hours. Anything there means work the system parked or could not finish; the exit code says so (for cron
-and CI). Reads the environment's outputs; never changes anything (a DLQ's messages are taken for a moment
-and released, as make dlq does)."""
+message, the executions of the STANDARD state machines that failed, timed out or were aborted in the last
+24 hours, the alarms in ALARM (the stream readers' iterator age among them) and the last import's report.
+Anything there but a clean import means work the system parked or could not finish; the exit code says so
+(for cron and CI). Reads the environment's outputs; never changes anything (a DLQ's messages are taken for a
+moment and released, as make dlq does)."""
 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -38,13 +40,37 @@ class Execution:
 
 
 @dataclass
+class Alarm:
+    name: str
+    reason: str
+    since: str
+
+
+@dataclass
+class Import:
+    report: str  # s3://bucket/key
+    status: str  # SUCCEEDED | PARTIAL (some lines refused) | FAILED
+    imported: int
+    rejected: int
+    failed_chunks: int
+    written: str
+
+
+@dataclass
 class Report:
     queues: list[Queue] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
+    alarms: list[Alarm] = field(default_factory=list)
+    last_import: Import | None = None
 
     @property
     def needs_attention(self) -> bool:
-        return any(q.messages or q.in_flight for q in self.queues) or bool(self.executions)
+        # Refused lines are the data's fault and are in the report; failed chunks are the system's.
+        failed_import = self.last_import is not None and (
+            self.last_import.status == "FAILED" or self.last_import.failed_chunks > 0
+        )
+        parked = any(q.messages or q.in_flight for q in self.queues)
+        return parked or bool(self.executions) or bool(self.alarms) or failed_import
 
     def as_json(self) -> dict[str, Any]:
         return {**asdict(self), "needs_attention": self.needs_attention}
@@ -88,9 +114,54 @@ def executions(outputs: dict[str, Any], sfn: Any, now: datetime.datetime) -> lis
     return found
 
 
+def alarms(outputs: dict[str, Any], cloudwatch: Any) -> list[Alarm]:
+    names = sorted(set((outputs.get("alarm_names") or {}).values()))
+    found = []
+    for start in range(0, len(names), 100):  # DescribeAlarms takes at most 100 names
+        for alarm in cloudwatch.describe_alarms(AlarmNames=names[start : start + 100], StateValue="ALARM").get(
+            "MetricAlarms", []
+        ):
+            if alarm.get("StateValue") != "ALARM":  # (moto answers every named alarm whatever the filter)
+                continue
+            since = alarm.get("StateUpdatedTimestamp")
+            found.append(Alarm(alarm["AlarmName"], alarm.get("StateReason", ""), since.isoformat() if since else ""))
+    return found
+
+
+REPORTS_PREFIX = "reports/"  # where the import pipeline writes each import's report (import_planner)
+
+
+def last_import(outputs: dict[str, Any], s3: Any) -> Import | None:
+    """The newest import report of the results bucket (none before the first import)."""
+    bucket = outputs.get("results_bucket_name")
+    if not bucket:
+        return None
+    newest = None
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=REPORTS_PREFIX):
+        for listed in page.get("Contents", []):
+            if newest is None or listed["LastModified"] > newest["LastModified"]:
+                newest = listed
+    if newest is None:
+        return None
+    report = json.loads(s3.get_object(Bucket=bucket, Key=newest["Key"])["Body"].read())
+    return Import(
+        f"s3://{bucket}/{newest['Key']}",
+        str(report.get("status")),
+        int(report.get("imported") or 0),
+        int(report.get("rejectedCount") or 0),
+        len(report.get("failedChunks") or []),
+        newest["LastModified"].isoformat(),
+    )
+
+
 def status(outputs: dict[str, Any], client: Callable[[str], Any], now: datetime.datetime | None = None) -> Report:
     now = now or datetime.datetime.now(datetime.UTC)
-    return Report(queues(outputs, client("sqs"), now), executions(outputs, client("stepfunctions"), now))
+    return Report(
+        queues(outputs, client("sqs"), now),
+        executions(outputs, client("stepfunctions"), now),
+        alarms(outputs, client("cloudwatch")),
+        last_import(outputs, client("s3")),
+    )
 
 
 def render(report: Report) -> str:
@@ -107,6 +178,18 @@ def render(report: Report) -> str:
             lines.append(f"  ... and {len(report.executions) - 20} more (--json lists them all)")
     else:
         lines.append("Executions that did not succeed in the last 24 h: none")
+    lines.append("")
+    lines.append(f"Alarms in ALARM: {len(report.alarms) or 'none'}")
+    lines += [f"  {a.name} since {a.since}: {a.reason[:160]}" for a in report.alarms]
+    lines.append("")
+    if report.last_import is None:
+        lines.append("Last import: none yet")
+    else:
+        last = report.last_import
+        lines.append(
+            f"Last import: {last.status} at {last.written}: {last.imported} imported, {last.rejected} lines refused, "
+            f"{last.failed_chunks} chunks failed ({last.report})"
+        )
     lines.append("")
     lines.append("Needs attention." if report.needs_attention else "Nothing parked, nothing failed.")
     return "\n".join(lines)

@@ -279,3 +279,37 @@ def test_make_redrive_refuses_without_a_queue_in_one_line(capsys: pytest.Capture
     assert refusal(capsys, ["redrive", "--env", "local", "--queue", "nope"]) == (
         "make redrive: no DLQ 'nope': QUEUE=<fanout|pipeline|all> (or a queue name)."
     )
+
+
+def test_an_alarm_in_alarm_and_a_failed_import_need_attention_and_refused_lines_do_not(aws: None) -> None:
+    cloudwatch, s3 = boto3.client("cloudwatch", region_name=REGION), boto3.client("s3", region_name=REGION)
+    for name in ("items-fanout-iterator-age", "items-api-5xx"):
+        cloudwatch.put_metric_alarm(
+            AlarmName=name, MetricName="IteratorAge", Namespace="AWS/Lambda", Statistic="Maximum", Period=60,
+            EvaluationPeriods=1, Threshold=60000, ComparisonOperator="GreaterThanThreshold",
+        )  # fmt: skip
+    s3.create_bucket(Bucket="results", CreateBucketConfiguration={"LocationConstraint": REGION})
+    outputs = {
+        "alarm_names": {"fanout-iterator-age": "items-fanout-iterator-age", "api-5xx": "items-api-5xx"},
+        "results_bucket_name": "results",
+    }
+    clients = lambda name: boto3.client(name, region_name=REGION)  # noqa: E731
+    quiet = status.status(outputs, clients)
+    assert (quiet.alarms, quiet.last_import, quiet.needs_attention) == ([], None, False)
+    assert "Last import: none yet" in status.render(quiet)
+
+    partial = {"status": "PARTIAL", "imported": 9, "rejectedCount": 1, "failedChunks": [], "lines": 10}
+    s3.put_object(Bucket="results", Key="reports/a.json", Body=json.dumps(partial))
+    assert not status.status(outputs, clients).needs_attention  # a refused line is in the report, not parked
+    time.sleep(1.1)  # S3 keeps LastModified to the second
+    failed = {"status": "FAILED", "imported": 0, "rejectedCount": 0, "failedChunks": [{"firstLine": 1}]}
+    s3.put_object(Bucket="results", Key="reports/b.json", Body=json.dumps(failed))
+    cloudwatch.set_alarm_state(AlarmName="items-fanout-iterator-age", StateValue="ALARM", StateReason="age 90 s")
+    report = status.status(outputs, clients)
+    assert [(a.name, a.reason) for a in report.alarms] == [("items-fanout-iterator-age", "age 90 s")]
+    assert report.last_import is not None
+    assert (report.last_import.report, report.last_import.failed_chunks) == ("s3://results/reports/b.json", 1)
+    assert report.needs_attention
+    shown = status.render(report)
+    assert "Alarms in ALARM: 1\n  items-fanout-iterator-age since " in shown
+    assert "Last import: FAILED at " in shown
