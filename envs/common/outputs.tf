@@ -107,6 +107,16 @@ output "webhook_api_key" {
   sensitive   = true
 }
 
+output "event_bus_arn" {
+  description = "ARN of the item bus (make replay's destination)."
+  value       = module.stack.event_bus_arn
+}
+
+output "event_archive_arn" {
+  description = "ARN of the bus's archive; null without one (make replay replays from it)."
+  value       = module.stack.event_archive_arn
+}
+
 output "alarm_names" {
   description = "Every alarm of the environment, by key (make status lists those in ALARM)."
   value       = module.stack.alarm_names

@@ -5,7 +5,7 @@ region      = "us-east-1" # LocalStack's default region
 settings = {
   table   = { deletion_protection = false, point_in_time_recovery = false }
   logs    = { retention_in_days = 1 }
-  events  = { archive_retention_days = 0 }
+  events  = { archive_retention_days = 1 } # a day of the bus's events, so make replay works locally
   alarms  = { enabled = false }
   tracing = false
   # LocalStack's free image can neither resolve the public SSM parameter nor fetch a layer of another account:

@@ -59,6 +59,11 @@ output "event_bus_arn" {
   value       = module.bus.event_bus_arn
 }
 
+output "event_archive_arn" {
+  description = "ARN of the bus's archive (make replay replays from it); null without one (settings.events.archive_retention_days = 0)."
+  value       = module.bus.archive_arn
+}
+
 output "audit_queue_url" {
   description = "Queue receiving every item event (the audit rule)."
   value       = module.audit_queue.queues["audit"].url

@@ -5,6 +5,7 @@ reason, in support.py; IAM roles and policies are iam.py's, Cognito's pools cogn
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ class Deployer:
             ("aws_api_gateway_api_key", self.api_key),
             ("aws_cloudwatch_event_bus", self.event_bus),
             ("aws_cloudwatch_event_rule", self.event_rule),
+            ("aws_cloudwatch_event_archive", self.event_archive),
             ("aws_cloudwatch_event_target", self.event_target),
             ("aws_scheduler_schedule", self.schedule),
         ]
@@ -219,6 +221,14 @@ class Deployer:
             arguments["ScheduleExpression"] = values["schedule_expression"]
         self.client("events").put_rule(**arguments)
 
+    def event_archive(self, values: dict[str, Any], _: str) -> None:
+        arguments = {"ArchiveName": values["name"], "EventSourceArn": values["event_source_arn"]}
+        if _json_object(values.get("event_pattern")):  # unset, it comes out of the mocked evaluation as filler
+            arguments["EventPattern"] = values["event_pattern"]
+        if isinstance(values.get("retention_days"), int):
+            arguments["RetentionDays"] = values["retention_days"]
+        self.client("events").create_archive(**arguments)
+
     def event_target(self, values: dict[str, Any], _: str) -> None:
         bus = values.get("event_bus_name") or "default"
         if (bus, values["rule"]) in self.disabled_rules and not self.native_targets:
@@ -266,3 +276,10 @@ class Deployer:
                 retry.get("maximum_event_age_in_seconds") or eventbridge.DEFAULT_EVENT_AGE_SECONDS
             ),
         )
+
+
+def _json_object(text: Any) -> bool:
+    try:
+        return isinstance(json.loads(text), dict) if isinstance(text, str) else False
+    except ValueError:
+        return False

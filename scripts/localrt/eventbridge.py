@@ -1,4 +1,5 @@
-"""EventBridge targets moto does not deliver: Step Functions (`sfn`) and SNS (`sns`).
+"""EventBridge targets moto does not deliver: Step Functions (`sfn`) and SNS (`sns`); and replays of an archive
+as EventBridge replays them (`install_replay`).
 
 moto delivers a rule's matching events to SQS targets itself. For a state machine or a topic, the runtime
 puts a delivery queue in the target's place (moto fills it) and `TargetDelivery` takes each event from it
@@ -16,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -128,3 +130,56 @@ class TargetDelivery:
 
     def stop(self) -> None:
         self._stopping.set()
+
+
+_replay_installed = threading.Lock()
+
+
+def _event_time(event: dict[str, Any]) -> float:
+    """An archived event's time (moto keeps PutEvents' Time, or its arrival, as epoch seconds)."""
+    value = event.get("time")
+    if isinstance(value, int | float):
+        return float(value)
+    return datetime.fromisoformat(str(value)).timestamp()
+
+
+def _seconds(value: Any) -> float:
+    return value.timestamp() if isinstance(value, datetime) else float(value)
+
+
+def replay_events(replay: Any, archive: Any) -> None:
+    """StartReplay as EventBridge runs it (EventBridge API Reference, StartReplay; User Guide, "Replaying
+    archived events"): the archived events whose time is within [EventStartTime, EventEndTime), to the rules of
+    the destination bus, or only to Destination.FilterArns' rules, each event with a new id and a
+    `replay-name`, matched by each rule's pattern and given to its targets whole (through a target's input
+    transformer when it has one). moto's replayed every archived event whatever the window, to every rule. The archive's own rule does not match replayed events (its
+    pattern asks for no `replay-name`), so a replay is not archived again."""
+    from moto.core.utils import unix_time
+    from moto.events.models import ReplayState, events_backends
+
+    backend = events_backends[replay.account_id][replay.region]
+    bus = backend.describe_event_bus(replay.destination["Arn"].split("/")[-1])
+    only = set(replay.destination.get("FilterArns") or [])
+    start, end = _seconds(replay.event_start_time), _seconds(replay.event_end_time)
+    for event in list(archive.events):
+        if not start <= _event_time(event) < end:
+            continue
+        for rule in list(bus.rules.values()):
+            if only and rule.arn not in only:
+                continue
+            replayed: Any = {**event, "id": str(uuid.uuid4()), "replay-name": replay.name}
+            # moto's default "transformation" rebuilds the event from a fixed set of fields (dropping
+            # replay-name): a target without an InputTransformer gets the whole event, as on AWS.
+            transformed = any(target.get("InputTransformer") for target in rule.targets)
+            rule.send_to_targets(replayed, transform_input=transformed)
+    replay.state = ReplayState.COMPLETED
+    replay.end_time = unix_time()
+
+
+def install_replay() -> None:
+    """Replaces moto's Replay.replay_events (once per process)."""
+    if not _replay_installed.acquire(blocking=False):
+        return
+    from moto.events.models import Replay
+
+    Replay.replay_events = replay_events  # type: ignore[method-assign,assignment]

@@ -197,6 +197,13 @@ PATCHES: tuple[Patch, ...] = (
         "iam.py",
     ),
     Patch(
+        "archive replays",
+        ("moto.events.models:Replay.replay_events",),
+        "StartReplay replays the window asked for, to the rules asked for, each event whole with its replay-name",
+        "yes: moto replays every archived event to every rule, rebuilt without replay-name",
+        "eventbridge.py",
+    ),
+    Patch(
         "functions run by our workers",
         ("moto.awslambda.models:LambdaBackend.invoke",),
         "Invoke runs the function (moto needs Docker), synchronously or through the asynchronous-invocation queue",
@@ -242,7 +249,7 @@ def check(version: str | None = None) -> None:
 def install() -> None:
     """Checks, then installs every patch, in this order (each installs once per process)."""
     check()
-    from scripts.localrt import iam, limits, moto_costs, priority
+    from scripts.localrt import eventbridge, iam, limits, moto_costs, priority
     from scripts.localrt.lambda_workers import route_invocations
     from scripts.localrt.stepfunctions import speed_up_interpreter
 
@@ -250,5 +257,6 @@ def install() -> None:
     speed_up_interpreter()  # definitions and JSONPaths parsed once, inputs copied as JSON, fewer threads
     moto_costs.install()  # what AWS does in constant time, moto too
     priority.install()  # background work yields to the API's requests
+    eventbridge.install_replay()  # an archive replays its window, to the rules asked for
     iam.install(None)  # resources named for the checks; task calls signed once a runtime sets its identities
     route_invocations(None)  # Invoke handed to the workers once a runtime sets its service

@@ -3,6 +3,7 @@
     python -m scripts.ops status --env <env> [--json]
     python -m scripts.ops dlq --env <env> [--queue <kind or name>] [--limit N] [--json]
     python -m scripts.ops redrive --env <env> --queue <kind, name or all> [--limit N] [--dry-run] [--json]
+    python -m scripts.ops replay --env <env> --from <time> --to <time> [--rule <name>] [--json]
 
 Exit codes: 0 nothing needs attention (redrive: everything went back), 1 something does (the report says what;
 redrive: messages stay in their DLQ, each with its reason), 2 the command could not run
@@ -21,7 +22,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-from scripts.ops import parked, redrive, status
+from scripts.ops import parked, redrive, replay, status
 from scripts.tfeval import environment_roots
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,11 +103,25 @@ def run_redrive(outputs: dict[str, Any], client: Any, args: argparse.Namespace) 
     return 1 if summary.left else 0
 
 
+def run_replay(outputs: dict[str, Any], client: Any, args: argparse.Namespace) -> int:
+    """The archive's events of the window to the bus's rules (or one), followed until the replay ends."""
+    if not args.start:
+        raise Refusal("name the window: FROM=<ISO 8601 time> [TO=<time, default now>] [RULE=<rule>]")
+    try:
+        replayed = replay.replay(
+            outputs, client, args.start, args.end, args.rule, replay.wait if args.json else replay.progress
+        )
+    except replay.NotReplayed as refusal:
+        raise Refusal(str(refusal)) from None
+    print(json.dumps(replayed.as_json(), indent=2) if args.json else replay.render(replayed))
+    return 0 if replayed.state == "COMPLETED" else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.ops", description=__doc__.splitlines()[0] if __doc__ else None
     )
-    parser.add_argument("command", choices=["status", "dlq", "redrive"])
+    parser.add_argument("command", choices=["status", "dlq", "redrive", "replay"])
     parser.add_argument("--env", default="local")
     parser.add_argument("--json", action="store_true", help="the report as JSON, for scripts")
     parser.add_argument(
@@ -119,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         help="dlq: messages shown per queue (default 20); redrive: per queue (default 1000)",
     )
     parser.add_argument("--dry-run", action="store_true", help="redrive: say what would go back, change nothing")
+    parser.add_argument("--from", dest="start", default="", help="replay: the window's start (ISO 8601, or now)")
+    parser.add_argument("--to", dest="end", default="now", help="replay: the window's end (default now)")
+    parser.add_argument("--rule", default="", help="replay: only this rule of the bus (default every rule)")
     args = parser.parse_args(argv)
     try:
         roots = {root.name: root for root in environment_roots() if root.name != "bootstrap"}
@@ -130,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             return show_dlqs(outputs, clients(args.env, outputs), args)
         if args.command == "redrive":
             return run_redrive(outputs, clients(args.env, outputs), args)
+        if args.command == "replay":
+            return run_replay(outputs, clients(args.env, outputs), args)
         report = status.status(outputs, clients(args.env, outputs))
     except Refusal as refusal:
         print(f"make {args.command}: {refusal}.", file=sys.stderr)

@@ -130,6 +130,8 @@ def _local_values(resource: dict[str, Any], region: str, account: str, endpoints
         return {"arn": arn, "id": name, "stream_arn": f"{arn}/stream/{STREAM_LABEL}", "stream_label": STREAM_LABEL}
     if kind == "aws_cloudwatch_event_bus":
         return {"arn": f"arn:aws:events:{region}:{account}:event-bus/{name}", "id": name}
+    if kind == "aws_cloudwatch_event_archive":
+        return {"arn": f"arn:aws:events:{region}:{account}:archive/{name}", "id": name}
     if kind == "aws_cloudwatch_event_rule":
         bus = values.get("event_bus_name") or "default"
         path = name if bus == "default" else f"{bus}/{name}"
@@ -172,7 +174,13 @@ def declared_region(environment_root: Path) -> str | None:
 
 
 CACHED = 8  # evaluations kept per environment root (.local/evaluations/), the newest
-INPUTS = ("modules", "statemachines", "mocks", "scripts/terraform")  # what an evaluation reads besides its root
+INPUTS = (
+    "modules",
+    "statemachines",
+    "mocks",
+    "scripts/terraform",
+    "scripts/tfeval",
+)  # what an evaluation reads or is made by, besides its root
 # What terraform init and Python write beside the inputs (a first start would change its own key).
 NOT_INPUTS = frozenset({".terraform", ".local", ".terraform.lock.hcl", "__pycache__"})
 

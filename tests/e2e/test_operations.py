@@ -3,12 +3,15 @@ other end-to-end tests."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 import uuid
 from typing import Any
 
-from scripts.ops import redrive, status
+import pytest
+
+from scripts.ops import redrive, replay, status
 from tests.e2e.system import System
 
 KINDS = {"trigger-stream", "fanout", "workflow-failures", "consumer-async", "import-work", "pipeline", "export-async"}
@@ -210,3 +213,31 @@ def test_a_message_no_redrive_knows_stays_and_says_why(system: System) -> None:
     assert [(r.outcome, r.detail) for r in summary.results] == [("left", "not a shape this system writes")]
     assert depth(system, "pipeline") == 1
     system.client("sqs").purge_queue(QueueUrl=system.outputs["dlqs"]["pipeline"]["url"])
+
+
+# --- make replay: the archive's window, to the rules asked for ---------------------------------------------------
+
+
+def test_a_replay_delivers_the_window_again_to_the_rule_asked_for(system: System) -> None:
+    started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+    item_id = created_item(system)
+    mine = lambda got: [e for e in got if e["detail"]["keys"] == {"id": item_id}]  # noqa: E731
+    first = mine(system.messages(system.outputs["audit_queue_url"], until=lambda got: bool(mine(got)), timeout=15))
+    assert [("replay-name" in e, e["detail-type"]) for e in first] == [(False, "item.created")]
+    ended = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=1)
+
+    before = replay.replay(
+        system.outputs, system.client, (started - datetime.timedelta(hours=1)).isoformat(), started.isoformat(), "audit"
+    )
+    assert before.state == "COMPLETED"
+    replayed = replay.replay(system.outputs, system.client, started.isoformat(), ended.isoformat(), "audit")
+    assert (replayed.state, replayed.rule) == ("COMPLETED", "audit")
+    again = mine(system.messages(system.outputs["audit_queue_url"], until=lambda got: bool(mine(got)), timeout=15))
+    # Once (the window before the item held nothing of it), marked as a replay, with the event's content.
+    assert [(e.get("replay-name"), e["detail-type"]) for e in again] == [(replayed.name, "item.created")]
+    assert again[0]["detail"] == first[0]["detail"]
+
+
+def test_a_replay_refuses_a_rule_the_bus_does_not_have(system: System) -> None:
+    with pytest.raises(replay.NotReplayed, match=r"no rule 'nope' on (.*): RULE=<\1-audit\|\1-paid>"):
+        replay.replay(system.outputs, system.client, "2026-01-01T00:00Z", "now", "nope")

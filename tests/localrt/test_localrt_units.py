@@ -895,7 +895,7 @@ def test_moto_patches_refuse_a_moto_missing_what_they_replace_naming_the_patch(
 
     moto_patches.check()  # the moto this project pins: every target exists
     assert {patch.home for patch in moto_patches.PATCHES} == {
-        "limits.py", "stepfunctions.py", "moto_costs.py", "priority.py", "iam.py", "lambda_workers.py"
+        "limits.py", "stepfunctions.py", "moto_costs.py", "priority.py", "iam.py", "lambda_workers.py", "eventbridge.py"
     }  # fmt: skip
     with pytest.raises(moto_patches.MotoPatchError, match=r"moto 6\.0\.0 is installed; .* written for moto 5\.2\.x"):
         moto_patches.check("6.0.0")

@@ -12,7 +12,7 @@ run "local_settings" {
       deletion_protection    = false
       point_in_time_recovery = false
       log_retention_in_days  = 1
-      archive_retention_days = 0
+      archive_retention_days = 1
       alarms_enabled         = false
       dashboard              = false
       xray_tracing           = false
