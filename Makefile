@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 TF_ENV := . scripts/tf-env.sh
 ENV    ?=
 
-.PHONY: help setup build fmt lint gates validate tftest pytest test bench local status dlq redrive replay fire token user plan apply destroy bootstrap deployer-policy e2e clean
+.PHONY: help setup build fmt lint gates validate tftest pytest test bench local status dlq redrive replay fire token user plan apply destroy bootstrap deployer-policy operator-policy e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9 -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -88,6 +88,9 @@ e2e: setup build ## The end-to-end suite: TARGET=local (default, the local runti
 
 deployer-policy: setup build ## The least-privilege policies of ENV=<env>: build/deployer-policy.<env>.json (apply, destroy) and build/reader-policy.<env>.json (plan)
 	@$(TF_ENV) && $(PYTHON) -m scripts.deployer_policy "$(ENV)"
+
+operator-policy: setup build ## The least-privilege policy of whoever runs make status, dlq, redrive and replay on ENV=<env>: build/operator-policy.<env>.json
+	@$(TF_ENV) && $(PYTHON) -m scripts.ops.policy "$(or $(ENV),prod)"
 
 bootstrap: setup ## Once per AWS account and region, before the first apply: envs/bootstrap for ENV=<env>'s account and region
 	@$(TF_ENV) && $(PYTHON) -m scripts.deploy bootstrap "$(ENV)"

@@ -7,12 +7,18 @@ import datetime
 import json
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 
-from scripts.ops import redrive, replay, status
+from scripts.ops import policy, redrive, replay, status
+from scripts.tfeval import evaluated
 from tests.e2e.system import System
+
+ROOT = Path(__file__).resolve().parents[2]
 
 KINDS = {"trigger-stream", "fanout", "workflow-failures", "consumer-async", "import-work", "pipeline", "export-async"}
 
@@ -241,3 +247,71 @@ def test_a_replay_delivers_the_window_again_to_the_rule_asked_for(system: System
 def test_a_replay_refuses_a_rule_the_bus_does_not_have(system: System) -> None:
     with pytest.raises(replay.NotReplayed, match=r"no rule 'nope' on (.*): RULE=<\1-audit\|\1-paid>"):
         replay.replay(system.outputs, system.client, "2026-01-01T00:00Z", "now", "nope")
+
+
+# --- the operator's policy, enforced -----------------------------------------------------------------------------
+
+
+def operator_clients(system: System, document: dict[str, Any]) -> Any:
+    """Clients of a new IAM user holding exactly `document` (the local runtime enforces it)."""
+    iam, name = system.client("iam"), f"operator-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="operator", PolicyDocument=json.dumps(document))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    assert system.runtime is not None
+    session = boto3.Session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name=system.outputs["workflow_state_machine_arn"].split(":")[3],
+    )
+    return lambda service: session.client(service, endpoint_url=system.runtime.aws_endpoint)
+
+
+def test_every_command_runs_with_the_operator_policy_alone(system: System) -> None:
+    if not system.moto_engine:
+        pytest.skip("IAM users' policies are enforced by the moto engine (iam.py); ministack authorizes roles")
+    account = system.outputs["workflow_state_machine_arn"].split(":")[4]
+    document = policy.policy(evaluated((ROOT / "envs" / "local").resolve()), account)
+    operator = operator_clients(system, document)
+    started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+    item_id = created_item(system)
+    [execution] = workflow_executions(system, item_id)
+    region = system.outputs["workflow_state_machine_arn"].split(":")[3]
+    # One message of each kind redrive sends somewhere different: a workflow to run again, a stream record to
+    # re-read for the trigger, an invocation for the consumer, an event for the audit queue.
+    park(system, "workflow-failures", {"error": "X", "cause": "y", "executionArn": execution["executionArn"]})
+    [sequence] = stream_sequence_numbers(system, item_id)
+    trigger = system.outputs["dlqs"]["trigger-stream"]["function_name"]
+    park(system, "trigger-stream", {
+        "requestContext": {"functionArn": f"arn:aws:lambda:{region}:{account}:function:{trigger}"},
+        "DDBStreamBatchInfo": {
+            "streamArn": system.outputs["dlqs"]["trigger-stream"]["stream_arn"],
+            "startSequenceNumber": sequence, "endSequenceNumber": sequence,
+        },
+    })  # fmt: skip
+    consumer = f"{system.outputs['table_name'].removesuffix('-items')}-consumer"
+    event = {"id": uuid.uuid4().hex, "source": "app.items", "detail-type": "item.updated", "detail": {"keys": {}}}
+    park(system, "consumer-async", {
+        "requestContext": {"functionArn": f"arn:aws:lambda:{region}:{account}:function:{consumer}"},
+        "requestPayload": event,
+    })  # fmt: skip
+    events, bus = system.client("events"), system.outputs["event_bus_name"]
+    [audit] = [r for r in events.list_rules(EventBusName=bus)["Rules"] if r["Name"].endswith("-audit")]
+    [target] = events.list_targets_by_rule(Rule=audit["Name"], EventBusName=bus)["Targets"]
+    park(system, "rule-audit", event, {"RULE_ARN": audit["Arn"], "TARGET_ARN": target["Arn"]})
+
+    report = status.status(system.outputs, operator)  # every DLQ, executions, alarms, the last import
+    assert report.needs_attention
+    summary = redrive.redrive(system.outputs, operator, "all", 50)
+    assert [(r.queue, r.outcome) for r in summary.results] == [
+        ("consumer-async", "redriven"),
+        ("rule-audit", "redriven"),
+        ("trigger-stream", "redriven"),
+        ("workflow-failures", "redriven"),
+    ]
+    assert replay.replay(system.outputs, operator, started.isoformat(), "now", "audit").state == "COMPLETED"
+
+    # Without one statement, the command fails on AWS's error naming what is missing.
+    narrower = {**document, "Statement": [s for s in document["Statement"] if s["Sid"] != "ListFailedExecutions"]}
+    with pytest.raises(ClientError, match=r"states:ListExecutions"):
+        status.status(system.outputs, operator_clients(system, narrower))

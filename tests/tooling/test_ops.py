@@ -313,3 +313,23 @@ def test_an_alarm_in_alarm_and_a_failed_import_need_attention_and_refused_lines_
     shown = status.render(report)
     assert "Alarms in ALARM: 1\n  items-fanout-iterator-age since " in shown
     assert "Last import: FAILED at " in shown
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod", "local"])
+def test_the_operator_policy_names_exact_resources_and_passes_the_iam_gate(env: str) -> None:
+    """Every action exists and is given the resource types AWS's Service Authorization Reference lists for it;
+    only ListRules (no resource-level permissions) is on "*"."""
+    from scripts.gates.iam_catalogue import check_policy
+    from scripts.ops import policy
+    from scripts.tfeval import evaluated
+
+    document = policy.policy(evaluated((ops.ROOT / "envs" / env).resolve()))
+    assert check_policy(document, f"operator-policy.{env}") == []
+    on_everything = [s["Sid"] for s in document["Statement"] if "*" in s["Resource"]]
+    assert on_everything == (["ListTheBusRules"] if env in ("staging", "prod", "local") else [])
+    assert all(
+        ":${aws:PrincipalAccount}:" in r
+        for s in document["Statement"]
+        for r in s["Resource"]
+        if r.startswith("arn:aws:sqs")
+    )
