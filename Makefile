@@ -61,9 +61,9 @@ redrive: ## Every parked message of a DLQ back where it was going, deleted once 
 	@test -x $(PYTHON) || { echo "make redrive: run make setup first (no .venv yet)" >&2; exit 2; }
 	@$(TF_ENV) && $(PYTHON) -m scripts.ops redrive --env "$(or $(ENV),local)" --queue "$(QUEUE)" --limit "$(or $(LIMIT),1000)" $(if $(DRY_RUN),--dry-run,) $(if $(JSON),--json,)
 
-replay: ## The bus archive's events of a window delivered again to its rules (or RULE=), followed until done: make replay [ENV=<env>] FROM=<ISO 8601 time> [TO=<time>] [RULE=<rule>] [JSON=1]
+replay: ## The bus archive's events of a window delivered again to its rules (or RULE=), followed until done: make replay [ENV=<env>] FROM=<ISO 8601 time> [TO=<time>] [RULE=<rule>] [DRY_RUN=1] [JSON=1]
 	@test -x $(PYTHON) || { echo "make replay: run make setup first (no .venv yet)" >&2; exit 2; }
-	@$(TF_ENV) && $(PYTHON) -m scripts.ops replay --env "$(or $(ENV),local)" --from "$(FROM)" --to "$(or $(TO),now)" --rule "$(RULE)" $(if $(JSON),--json,)
+	@$(TF_ENV) && $(PYTHON) -m scripts.ops replay --env "$(or $(ENV),local)" --from "$(FROM)" --to "$(or $(TO),now)" --rule "$(RULE)" $(if $(DRY_RUN),--dry-run,) $(if $(JSON),--json,)
 
 fire: ## Fire a schedule of the running make local now: make fire SCHEDULE=<name> (output export_schedule_name)
 	@test -x $(PYTHON) || { echo "make fire: start make local first (no .venv yet)" >&2; exit 2; }

@@ -109,12 +109,18 @@ def run_replay(outputs: dict[str, Any], client: Any, args: argparse.Namespace) -
         raise Refusal("name the window: FROM=<ISO 8601 time> [TO=<time, default now>] [RULE=<rule>]")
     try:
         replayed = replay.replay(
-            outputs, client, args.start, args.end, args.rule, replay.wait if args.json else replay.progress
+            outputs,
+            client,
+            args.start,
+            args.end,
+            args.rule,
+            replay.wait if args.json else replay.progress,
+            dry_run=args.dry_run,
         )
     except replay.NotReplayed as refusal:
         raise Refusal(str(refusal)) from None
     print(json.dumps(replayed.as_json(), indent=2) if args.json else replay.render(replayed))
-    return 0 if replayed.state == "COMPLETED" else 1
+    return 0 if replayed.state in ("COMPLETED", replay.DRY_RUN) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="dlq: messages shown per queue (default 20); redrive: per queue (default 1000)",
     )
-    parser.add_argument("--dry-run", action="store_true", help="redrive: say what would go back, change nothing")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="redrive, replay: say what would be done, change nothing"
+    )
     parser.add_argument("--from", dest="start", default="", help="replay: the window's start (ISO 8601, or now)")
     parser.add_argument("--to", dest="end", default="now", help="replay: the window's end (default now)")
     parser.add_argument("--rule", default="", help="replay: only this rule of the bus (default every rule)")

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
 ENDED = ("COMPLETED", "FAILED", "CANCELLED")
+DRY_RUN = "NOT STARTED (dry run)"
 POLL_SECONDS = 2.0
 REPLAY_NAME = re.compile(r"[^.\-_A-Za-z0-9]")  # StartReplay's ReplayName pattern, at most 64 characters
 
@@ -69,6 +70,7 @@ def replay(
     rule: str = "",
     follow: Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]] | None = None,
     now: datetime.datetime | None = None,
+    dry_run: bool = False,
 ) -> Replayed:
     now = now or datetime.datetime.now(datetime.UTC)
     archive, bus = outputs.get("event_archive_arn"), outputs.get("event_bus_arn")
@@ -82,12 +84,14 @@ def replay(
     if rule:
         destination["FilterArns"] = [rule_arn(events, bus, rule)]
     name = REPLAY_NAME.sub("-", f"{rule or 'all'}-{start:%Y%m%dT%H%M}-{now:%Y%m%dT%H%M%S}")[:64]
+    window = f"{start.isoformat()} .. {end.isoformat()}"
+    if dry_run:
+        return Replayed(name, DRY_RUN, f"from {archive}", window, rule or "all")
     events.start_replay(
         ReplayName=name, EventSourceArn=archive, EventStartTime=start, EventEndTime=end, Destination=destination
     )
     describe = lambda: dict(events.describe_replay(ReplayName=name))  # noqa: E731
     described = (follow or wait)(name, describe)
-    window = f"{start.isoformat()} .. {end.isoformat()}"
     return Replayed(name, str(described["State"]), str(described.get("StateReason") or ""), window, rule or "all")
 
 

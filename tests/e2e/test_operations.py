@@ -232,6 +232,8 @@ def test_a_replay_delivers_the_window_again_to_the_rule_asked_for(system: System
     assert [("replay-name" in e, e["detail-type"]) for e in first] == [(False, "item.created")]
     ended = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=1)
 
+    dry = replay.replay(system.outputs, system.client, started.isoformat(), "now", "audit", dry_run=True)
+    assert dry.state == replay.DRY_RUN
     before = replay.replay(
         system.outputs, system.client, (started - datetime.timedelta(hours=1)).isoformat(), started.isoformat(), "audit"
     )
