@@ -29,17 +29,18 @@ locals {
 locals {
   # Every queue where the system parks what it could not deliver, by what parks there: the alarms watch each,
   # operators read them (output dlqs, make status). The workflow's alarm keeps its name.
-  # Where what each DLQ holds goes back (make redrive): the function whose stream records it holds, or the queue it
-  # is the DLQ of; the other kinds name their destination in each message (a function, execution or target ARN).
-  no_redrive_target = { function_name = null, stream_arn = null, source_queue_url = null }
+  # Where what each DLQ holds goes back (make redrive): the function whose stream records it holds, the queue it is
+  # the DLQ of, or the state machine that parks its input there (the import orchestrator); the other kinds name
+  # their destination in each message (a function, execution or target ARN).
+  no_redrive_target = { function_name = null, stream_arn = null, source_queue_url = null, state_machine_arn = null }
   dlqs = merge(
     {
-      trigger-stream    = { name = module.trigger.function.dlq_name, url = module.trigger.function.dlq_url, function_name = module.trigger.function.function_name, stream_arn = module.table.stream_arn, source_queue_url = null }
-      fanout            = { name = module.fanout.function.dlq_name, url = module.fanout.function.dlq_url, function_name = module.fanout.function.function_name, stream_arn = module.table.stream_arn, source_queue_url = null }
+      trigger-stream    = { name = module.trigger.function.dlq_name, url = module.trigger.function.dlq_url, function_name = module.trigger.function.function_name, stream_arn = module.table.stream_arn, source_queue_url = null, state_machine_arn = null }
+      fanout            = { name = module.fanout.function.dlq_name, url = module.fanout.function.dlq_url, function_name = module.fanout.function.function_name, stream_arn = module.table.stream_arn, source_queue_url = null, state_machine_arn = null }
       workflow-failures = merge(local.no_redrive_target, { name = module.workflow_queues.queues["dlq"].name, url = module.workflow_queues.queues["dlq"].url })
       consumer-async    = merge(local.no_redrive_target, { name = module.consumer.async_dlq_name, url = module.consumer.async_dlq_url })
       import-work       = merge(local.no_redrive_target, { name = module.pipeline.work_queue_dlq_name, url = module.pipeline.work_queue_dlq_url, source_queue_url = module.pipeline.work_queue_url })
-      pipeline          = merge(local.no_redrive_target, { name = module.pipeline.dlq_name, url = module.pipeline.dlq_url })
+      pipeline          = merge(local.no_redrive_target, { name = module.pipeline.dlq_name, url = module.pipeline.dlq_url, state_machine_arn = module.pipeline.import_state_machine_arn })
       export-async      = merge(local.no_redrive_target, { name = module.pipeline.exporter_dlq_name, url = module.pipeline.exporter_dlq_url })
     },
     { for rule, name in module.bus.rule_dlq_names : "rule-${rule}" => merge(local.no_redrive_target, { name = name, url = module.bus.rule_dlq_urls[rule] }) },

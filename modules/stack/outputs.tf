@@ -321,6 +321,6 @@ output "webhook_api_key" {
 }
 
 output "dlqs" {
-  description = "Every queue where the system parks what it could not deliver, by what parks there (trigger-stream, fanout, workflow-failures, consumer-async, import-work, pipeline, export-async, rule-<rule>): its name and URL, and where its messages go back (make redrive): function_name and stream_arn for the stream readers' DLQs, source_queue_url for a queue's own DLQ, null where each message names its destination. make status, dlq and redrive read them."
+  description = "Every queue where the system parks what it could not deliver, by what parks there (trigger-stream, fanout, workflow-failures, consumer-async, import-work, pipeline, export-async, rule-<rule>): its name and URL, and where its messages go back (make redrive): function_name and stream_arn for the stream readers' DLQs, source_queue_url for a queue's own DLQ, state_machine_arn for the orchestrator that parks its input, null where each message names its destination. make status, dlq and redrive read them."
   value       = local.dlqs
 }

@@ -45,7 +45,8 @@ from scripts.ops.parked import describe
 
 # How long a message is taken while a run lasts (released at its end; after this if the run dies).
 REDRIVE_SECONDS = 900
-GET_RECORDS_LIMIT = 1000  # DynamoDB Streams GetRecords: at most 1000 records a call
+GET_RECORDS_LIMIT = 1000
+MAX_ATTEMPTS = 10  # executions a message may be redriven as before it is left for a person to look at  # DynamoDB Streams GetRecords: at most 1000 records a call
 EXECUTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
@@ -224,6 +225,13 @@ class Redriver:
                 f"run again {body['executionArn'].rsplit(':', 1)[-1]}",
                 lambda: self._execution_again(body["executionArn"]),
             )
+        if queue.get("state_machine_arn") and "detail-type" in body and not attributes.get("TARGET_ARN"):
+            # The input its state machine parked (the import orchestrator's dead-letter path: the event as came).
+            machine = str(queue["state_machine_arn"])
+            name = execution_name("redrive", str(body.get("id")))
+            return Action(
+                f"run {machine.rsplit(':', 1)[-1]} again", lambda: self._start(machine, name, json.dumps(body))
+            )
         if attributes.get("TARGET_ARN") and "detail-type" in body:
             target = attributes["TARGET_ARN"]
             return Action(f"deliver to {target}", lambda: self._deliver(target, attributes.get("RULE_ARN"), body))
@@ -316,13 +324,23 @@ class Redriver:
         return "redriven", f"{len(records)} record(s) to {function.rsplit(':', 1)[-1]}"
 
     def _start(self, machine: str, name: str, payload: str) -> tuple[str, str]:
-        try:
-            self._c("stepfunctions").start_execution(stateMachineArn=machine, name=name, input=payload)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
-                return "already done", f"execution {name} exists"
-            raise
-        return "redriven", f"execution {name}"
+        """An execution named after what it redrives: one that runs or succeeded means done; one that failed
+        (an earlier redrive, before the cause was fixed) lets the next attempt start under the next name."""
+        sfn = self._c("stepfunctions")
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            attempt_name = name if attempt == 1 else execution_name(name, str(attempt))
+            try:
+                sfn.start_execution(stateMachineArn=machine, name=attempt_name, input=payload)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
+                    raise
+                arn = f"{machine.replace(':stateMachine:', ':execution:')}:{attempt_name}"
+                earlier = str(sfn.describe_execution(executionArn=arn)["status"])
+                if earlier in ("RUNNING", "SUCCEEDED"):
+                    return "already done", f"execution {attempt_name} {earlier.lower()}"
+                continue
+            return "redriven", f"execution {attempt_name}"
+        raise NotRedriven(f"{MAX_ATTEMPTS} executions of it failed already ({name}...): fix the cause first")
 
     def _execution_again(self, execution_arn: str) -> tuple[str, str]:
         described = self._c("stepfunctions").describe_execution(executionArn=execution_arn)

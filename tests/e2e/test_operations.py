@@ -317,3 +317,30 @@ def test_every_command_runs_with_the_operator_policy_alone(system: System) -> No
     narrower = {**document, "Statement": [s for s in document["Statement"] if s["Sid"] != "ListFailedExecutions"]}
     with pytest.raises(ClientError, match=r"states:ListExecutions"):
         status.status(system.outputs, operator_clients(system, narrower))
+
+
+def test_an_upload_the_orchestrator_parked_runs_again_and_again_only_after_a_failure(system: System) -> None:
+    """The import orchestrator parks the Object Created event of an object it could not import; redrive runs it
+    again under a name of its own. While that run lives or once it succeeded, another redrive is "already done";
+    once it failed (the cause not fixed yet), the next redrive runs it once more."""
+    machine = system.outputs["dlqs"]["pipeline"]["state_machine_arn"]
+    event = {
+        "version": "0", "id": uuid.uuid4().hex, "detail-type": "Object Created", "source": "aws.s3",
+        "account": machine.split(":")[4], "time": "2026-12-06T10:00:00Z", "region": machine.split(":")[3],
+        "resources": [], "detail": {
+            "bucket": {"name": system.outputs["ingest_bucket_name"]},
+            "object": {"key": "imports/gone.jsonl", "size": 10, "version-id": "nope"},
+        },
+    }  # fmt: skip
+    park(system, "pipeline", event)
+    [first] = redrive.redrive(system.outputs, system.client, "pipeline", 50).results
+    assert (first.outcome, first.detail) == ("redriven", f"execution redrive-{event['id']}")
+    sfn = system.client("stepfunctions")
+    arn = f"{machine.replace(':stateMachine:', ':execution:')}:redrive-{event['id']}"
+    deadline = time.monotonic() + 30
+    while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert sfn.describe_execution(executionArn=arn)["status"] == "FAILED"  # the object is not there
+    # It parked the event again; the next redrive is a new attempt, not "already done".
+    [second] = redrive.redrive(system.outputs, system.client, "pipeline", 50).results
+    assert (second.outcome, second.detail) == ("redriven", f"execution redrive-{event['id']}-2")
