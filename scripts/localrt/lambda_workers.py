@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +100,17 @@ def route_invocations(service: LambdaService | None) -> None:
         return
     moto_invoke = LambdaBackend.invoke
 
+    moto_list = LambdaBackend.list_event_source_mappings
+
+    def list_event_source_mappings(self: LambdaBackend, event_source_arn: str, function_name: str) -> list[Any]:
+        service = _service
+        listed = list(moto_list(self, event_source_arn, function_name))
+        if service is None:
+            return listed
+        return listed + [Listed(m) for m in service.mappings(function_name, event_source_arn)]
+
+    LambdaBackend.list_event_source_mappings = list_event_source_mappings  # type: ignore[method-assign]
+
     def invoke(
         self: LambdaBackend, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
     ) -> str | bytes | None:
@@ -117,6 +129,16 @@ def route_invocations(service: LambdaService | None) -> None:
             return json.dumps({"errorType": error.error_type, "errorMessage": error.message}).encode()
 
     LambdaBackend.invoke = invoke  # type: ignore[method-assign]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A mapping our workers run, as ListEventSourceMappings describes it."""
+
+    configuration: dict[str, Any]
+
+    def get_configuration(self) -> dict[str, Any]:
+        return self.configuration
 
 
 @dataclass
@@ -149,6 +171,8 @@ class LambdaService:
             for index, mapping in enumerate(
                 m.values for m in mappings if m.values["function_name"] in (arn, values["function_name"])
             ):
+                if mapping.get("enabled") is False:  # a disabled mapping reads nothing (it is listed, Disabled)
+                    continue
                 if ":sqs:" in mapping["event_source_arn"]:
                     sources.append(
                         {
@@ -226,6 +250,29 @@ class LambdaService:
             # Every function answers synchronous invocations (authorizers, state machine tasks, Invoke).
             self.invoke_ports[arn] = specs[-1]["invoke_port"] = free_port()
         return specs
+
+    def mappings(self, function: str | None, event_source_arn: str | None) -> list[dict[str, Any]]:
+        """The evaluated mappings, as ListEventSourceMappings answers for them (Lambda API Reference,
+        EventSourceMappingConfiguration): the worker polls an Enabled one, none for a Disabled one."""
+        found = []
+        for mapping in self.evaluation.of_type("aws_lambda_event_source_mapping"):
+            values = mapping.values
+            arn = self.arn_of(str(values["function_name"]))
+            name = str(arn or values["function_name"]).rsplit(":", 1)[-1]
+            source = self.stream_arns.get(values["event_source_arn"], values["event_source_arn"])
+            if (function and function not in (name, arn)) or (event_source_arn and event_source_arn != source):
+                continue
+            found.append(
+                {
+                    "UUID": str(uuid.uuid5(uuid.NAMESPACE_URL, mapping.address)),
+                    "EventSourceArn": source,
+                    "FunctionArn": arn,
+                    "BatchSize": values.get("batch_size"),
+                    "State": "Disabled" if values.get("enabled") is False else "Enabled",
+                    "StateTransitionReason": "USER_INITIATED",
+                }
+            )
+        return found
 
     @property
     def _checkpoints(self) -> Path:

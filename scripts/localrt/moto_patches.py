@@ -205,8 +205,12 @@ PATCHES: tuple[Patch, ...] = (
     ),
     Patch(
         "functions run by our workers",
-        ("moto.awslambda.models:LambdaBackend.invoke",),
-        "Invoke runs the function (moto needs Docker), synchronously or through the asynchronous-invocation queue",
+        (
+            "moto.awslambda.models:LambdaBackend.invoke",
+            "moto.awslambda.models:LambdaBackend.list_event_source_mappings",
+        ),
+        "Invoke runs the function (moto needs Docker), synchronously or through the asynchronous-invocation queue; "
+        "ListEventSourceMappings lists the mappings the workers run",
         "no: the workers are this runtime's",
         "lambda_workers.py",
     ),

@@ -94,6 +94,8 @@ def statements(evaluation: Evaluation) -> list[dict[str, Any]]:
             ["cloudwatch:DescribeAlarms"],
             [arn("cloudwatch", f"alarm:{name}") for name in (outputs.get("alarm_names") or {}).values()],
         ),
+        # ListEventSourceMappings names no resource (Service Authorization Reference, AWS Lambda).
+        _statement("ListStreamMappings", ["lambda:ListEventSourceMappings"], ["*"] if stream_readers else []),
         _statement("ListImportReports", ["s3:ListBucket"], [f"arn:aws:s3:::{bucket}"] if bucket else []),
         _statement("ReadImportReports", ["s3:GetObject"], [f"arn:aws:s3:::{bucket}/reports/*"] if bucket else []),
         _statement("PublishToTopicTargets", ["sns:Publish"], [a for a in target_arns if a.startswith("arn:aws:sns:")]),

@@ -1,6 +1,7 @@
 """One screen of what needs attention in an environment: every DLQ with its depth and the age of its oldest
 message, the executions of the STANDARD state machines that failed, timed out or were aborted in the last
-24 hours, the alarms in ALARM (the stream readers' iterator age among them) and the last import's report.
+24 hours, the stream readers' mappings (a Disabled one reads nothing), the alarms in ALARM (the stream
+readers' iterator age among them) and the last import's report.
 Anything there but a clean import means work the system parked or could not finish; the exit code says so
 (for cron and CI). Reads the environment's outputs; never changes anything (a DLQ's messages are taken for a
 moment and released, as make dlq does)."""
@@ -47,6 +48,20 @@ class Alarm:
 
 
 @dataclass
+class Mapping:
+    function: str
+    source: str
+    state: str
+    last_result: str
+
+    @property
+    def healthy(self) -> bool:
+        """Reading its source: Enabled (or on its way there), and its last batch no problem."""
+        reading = self.state in ("Enabled", "Enabling", "Updating", "Creating")
+        return reading and not self.last_result.startswith("PROBLEM")
+
+
+@dataclass
 class Import:
     report: str  # s3://bucket/key
     status: str  # SUCCEEDED | PARTIAL (some lines refused) | FAILED
@@ -62,6 +77,7 @@ class Report:
     executions: list[Execution] = field(default_factory=list)
     alarms: list[Alarm] = field(default_factory=list)
     last_import: Import | None = None
+    mappings: list[Mapping] = field(default_factory=list)
 
     @property
     def needs_attention(self) -> bool:
@@ -70,7 +86,8 @@ class Report:
             self.last_import.status == "FAILED" or self.last_import.failed_chunks > 0
         )
         parked = any(q.messages or q.in_flight for q in self.queues)
-        return parked or bool(self.executions) or bool(self.alarms) or failed_import
+        stopped = any(not m.healthy for m in self.mappings)
+        return parked or bool(self.executions) or bool(self.alarms) or failed_import or stopped
 
     def as_json(self) -> dict[str, Any]:
         return {**asdict(self), "needs_attention": self.needs_attention}
@@ -154,6 +171,28 @@ def last_import(outputs: dict[str, Any], s3: Any) -> Import | None:
     )
 
 
+def mappings(outputs: dict[str, Any], lam: Any) -> list[Mapping]:
+    """The stream readers' mappings (the functions the DLQs name): a Disabled one reads nothing, and its
+    changes wait in the stream for at most 24 hours. Iterator age is an alarm (the alarms above)."""
+    found = []
+    for function in sorted(
+        {str(q["function_name"]) for q in (outputs.get("dlqs") or {}).values() if q.get("function_name")}
+    ):
+        listed = lam.list_event_source_mappings(FunctionName=function).get("EventSourceMappings", [])
+        if not listed:
+            found.append(Mapping(function, "-", "missing", "PROBLEM: the function has no event source mapping"))
+        for mapping in listed:
+            found.append(
+                Mapping(
+                    function,
+                    str(mapping.get("EventSourceArn", "")),
+                    str(mapping.get("State", "")),
+                    str(mapping.get("LastProcessingResult") or ""),
+                )
+            )
+    return found
+
+
 def status(outputs: dict[str, Any], client: Callable[[str], Any], now: datetime.datetime | None = None) -> Report:
     now = now or datetime.datetime.now(datetime.UTC)
     return Report(
@@ -161,6 +200,7 @@ def status(outputs: dict[str, Any], client: Callable[[str], Any], now: datetime.
         executions(outputs, client("stepfunctions"), now),
         alarms(outputs, client("cloudwatch")),
         last_import(outputs, client("s3")),
+        mappings(outputs, client("lambda")),
     )
 
 
@@ -178,6 +218,11 @@ def render(report: Report) -> str:
             lines.append(f"  ... and {len(report.executions) - 20} more (--json lists them all)")
     else:
         lines.append("Executions that did not succeed in the last 24 h: none")
+    lines.append("")
+    for m in report.mappings:
+        mark = "" if m.healthy else "  <- not reading"
+        result = f", last: {m.last_result}" if m.last_result else ""
+        lines.append(f"Stream mapping of {m.function}: {m.state}{result}{mark}")
     lines.append("")
     lines.append(f"Alarms in ALARM: {len(report.alarms) or 'none'}")
     lines += [f"  {a.name} since {a.since}: {a.reason[:160]}" for a in report.alarms]

@@ -29,8 +29,11 @@ def test_status_sees_every_dlq_and_a_parked_change(system: System) -> None:
     assert {kind for kind in dlqs if kind.startswith("rule-")} == {"rule-audit", "rule-paid"}
     sqs = system.client("sqs")
     fanout = dlqs["fanout"]["url"]
-    before = {q.kind: q.messages for q in status.status(system.outputs, system.client).queues}
+    quiet = status.status(system.outputs, system.client)
+    before = {q.kind: q.messages for q in quiet.queues}
     assert set(before) == set(dlqs)  # every queue the output names exists and was read
+    readers = {dlqs["trigger-stream"]["function_name"], dlqs["fanout"]["function_name"]}
+    assert {(m.function, m.state) for m in quiet.mappings} == {(name, "Enabled") for name in readers}
     sqs.send_message(QueueUrl=fanout, MessageBody=json.dumps({"parked": "by the test"}))
     try:
         report = status.status(system.outputs, system.client)

@@ -968,3 +968,33 @@ def test_a_worker_whose_port_was_taken_starts_again_on_another(tmp_path: Path) -
         busy.close()
         for process in service.processes:
             process.wait(5)
+
+
+def test_a_disabled_mapping_is_listed_disabled_and_its_worker_reads_nothing(tmp_path: Path) -> None:
+    """ListEventSourceMappings answers for the mappings our workers run (make status reads it); a mapping
+    Terraform disabled is not polled, as on AWS (the worker used to read it anyway)."""
+    from scripts.localrt.lambda_workers import LambdaService
+    from scripts.tfeval import Evaluation, Resource
+
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:items-trigger"
+    stream = "arn:aws:dynamodb:us-east-1:123456789012:table/items/stream/localrt"
+    function = {"function_name": "items-trigger", "arn": arn, "handler": "h.handler", "role": "r", "filename": "f.zip"}
+    mappings = [
+        Resource("module.a.aws_lambda_event_source_mapping.stream[0]", "aws_lambda_event_source_mapping",
+                 {"function_name": arn, "event_source_arn": stream, "enabled": False, "batch_size": 100}),
+    ]  # fmt: skip
+    evaluation = Evaluation(
+        "us-east-1", "123456789012", [Resource("f", "aws_lambda_function", function), *mappings], {}
+    )
+    credentials = SimpleNamespace(url=lambda role: f"http://creds/{role}", token="t")
+    service = LambdaService(
+        evaluation, tmp_path, tmp_path, "http://aws", credentials,  # type: ignore[arg-type]
+        {}, {stream: f"{stream[:-7]}2026-12-06T00:00:00.000"}, lambda arn: None,
+    )  # fmt: skip
+    [spec] = service.specs()
+    assert [s["kind"] for s in spec["sources"]] == []  # nothing to poll
+    [listed] = service.mappings("items-trigger", None)
+    assert (listed["State"], listed["EventSourceArn"], listed["FunctionArn"]) == (
+        "Disabled", f"{stream[:-7]}2026-12-06T00:00:00.000", arn
+    )  # fmt: skip
+    assert service.mappings("other", None) == []

@@ -326,10 +326,45 @@ def test_the_operator_policy_names_exact_resources_and_passes_the_iam_gate(env: 
     document = policy.policy(evaluated((ops.ROOT / "envs" / env).resolve()))
     assert check_policy(document, f"operator-policy.{env}") == []
     on_everything = [s["Sid"] for s in document["Statement"] if "*" in s["Resource"]]
-    assert on_everything == (["ListTheBusRules"] if env in ("staging", "prod", "local") else [])
+    assert on_everything == ["ListStreamMappings"] + (
+        ["ListTheBusRules"] if env in ("staging", "prod", "local") else []
+    )
     assert all(
         ":${aws:PrincipalAccount}:" in r
         for s in document["Statement"]
         for r in s["Resource"]
         if r.startswith("arn:aws:sqs")
     )
+
+
+class Mappings:
+    """Lambda's ListEventSourceMappings, answering `listed` for every function."""
+
+    def __init__(self, listed: list[dict[str, Any]]) -> None:
+        self.listed = listed
+
+    def list_event_source_mappings(self, FunctionName: str) -> dict[str, Any]:
+        return {"EventSourceMappings": self.listed}
+
+
+@pytest.mark.parametrize(
+    ("listed", "shown", "attention"),
+    [
+        ([{"State": "Enabled", "LastProcessingResult": "OK", "EventSourceArn": "s"}], "Enabled, last: OK", False),
+        ([{"State": "Disabled", "EventSourceArn": "s"}], "Disabled  <- not reading", True),
+        (
+            [{"State": "Enabled", "LastProcessingResult": "PROBLEM: Function call failed"}],
+            "Enabled, last: PROBLEM: Function call failed  <- not reading",
+            True,
+        ),
+        ([], "missing, last: PROBLEM: the function has no event source mapping", True),
+    ],
+)
+def test_a_stream_mapping_that_does_not_read_needs_attention(
+    listed: list[dict[str, Any]], shown: str, attention: bool
+) -> None:
+    outputs = {"dlqs": {"trigger-stream": {"name": "q", "url": "u", "function_name": "items-trigger"}}}
+    found = status.mappings(outputs, Mappings(listed))
+    report = status.Report(mappings=found)
+    assert report.needs_attention is attention
+    assert f"Stream mapping of items-trigger: {shown}" in status.render(report)
