@@ -117,8 +117,8 @@ class Redriver:
 
     # --- the queue ------------------------------------------------------------------------------------------
 
-    def messages(self, url: str, limit: int) -> Iterator[dict[str, Any]]:
-        """Up to `limit` messages, each taken for REDRIVE_SECONDS (a message that stays is released at the end)."""
+    def batches(self, url: str, limit: int) -> Iterator[list[dict[str, Any]]]:
+        """Up to `limit` messages in batches, each taken for REDRIVE_SECONDS (released as soon as it stays)."""
         taken = 0
         while taken < limit:
             batch = (
@@ -134,29 +134,36 @@ class Redriver:
             )
             if not batch:
                 return
-            for message in batch:
-                taken += 1
-                yield message
+            taken += len(batch)
+            yield batch
 
     def redrive_queue(
         self, kind: str, queue: dict[str, Any], limit: int, summary: Summary, advance: Callable[[], None]
     ) -> None:
-        """Each message once: taken for the whole run (REDRIVE_SECONDS), deleted when it went back, and the
-        ones that stay released together at the end (visible again at once)."""
-        sqs, stays = self._c("sqs"), []
+        """Each message once: taken for the whole run, deleted when it went back; the ones that stay, and on
+        an interruption every one taken and not yet settled, are released at the end (visible again at once),
+        so a second run finds all of them. A message interrupted between its redrive and its delete is
+        redriven again by the next run (named destinations answer "already done"; see the module's doc)."""
+        sqs, release = self._c("sqs"), []
         try:
-            for message in self.messages(queue["url"], limit):
-                outcome = self._one(kind, queue, message, summary)
-                advance()
-                if outcome in ("redriven", "already done"):
-                    sqs.delete_message(QueueUrl=queue["url"], ReceiptHandle=message["ReceiptHandle"])
-                else:
-                    stays.append(message["ReceiptHandle"])
+            for batch in self.batches(queue["url"], limit):
+                unsettled = [m["ReceiptHandle"] for m in batch]
+                try:
+                    for message in batch:
+                        outcome = self._one(kind, queue, message, summary)
+                        if outcome in ("redriven", "already done"):
+                            sqs.delete_message(QueueUrl=queue["url"], ReceiptHandle=message["ReceiptHandle"])
+                        else:
+                            release.append(message["ReceiptHandle"])
+                        unsettled.remove(message["ReceiptHandle"])
+                        advance()
+                finally:
+                    release += unsettled
         finally:
-            for start in range(0, len(stays), 10):
+            for first in range(0, len(release), 10):
                 entries = [
                     {"Id": str(n), "ReceiptHandle": handle, "VisibilityTimeout": 0}
-                    for n, handle in enumerate(stays[start : start + 10])
+                    for n, handle in enumerate(release[first : first + 10])
                 ]
                 sqs.change_message_visibility_batch(QueueUrl=queue["url"], Entries=entries)
 

@@ -4,6 +4,7 @@ in the environment). Each test module gets its own (pytest runs modules on two w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -138,3 +139,42 @@ def started_system(tmp_path_factory: pytest.TempPathFactory, engine: str = "moto
         )
     finally:
         runtime.stop()
+
+
+def dead_letter_keys(message: dict[str, Any]) -> Any:
+    """The item keys of a fan-out dead letter (the whole change, or its keys when the change was too large)."""
+    return message.get("keys") or message.get("change", {}).get("keys")
+
+
+@contextlib.contextmanager
+def statement_removed(system: System, role: str, sid: str) -> Iterator[None]:
+    """The role's inline policy without one statement, restored afterwards."""
+    iam = system.client("iam")
+    [policy_name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    stored = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+    document = stored if isinstance(stored, dict) else json.loads(stored)
+    without = {**document, "Statement": [s for s in document["Statement"] if s.get("Sid") != sid]}
+    assert len(without["Statement"]) == len(document["Statement"]) - 1, f"{role} has no statement {sid}"
+    iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(without))
+    try:
+        yield
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(document))
+
+
+def function_named(system: System, name_suffix: str) -> str:
+    """The name of the environment's function whose name ends with name_suffix."""
+    assert system.runtime is not None
+    assert system.runtime.evaluation is not None
+    functions = system.runtime.evaluation.of_type("aws_lambda_function")
+    [name] = [f.values["function_name"] for f in functions if f.values["function_name"].endswith(name_suffix)]
+    return str(name)
+
+
+def role_of(system: System, kind: str, name_suffix: str) -> str:
+    """The role name of the environment's function or state machine whose name ends with name_suffix."""
+    assert system.runtime is not None
+    assert system.runtime.evaluation is not None
+    name_field = "function_name" if kind == "aws_lambda_function" else "name"
+    [values] = [r.values for r in system.runtime.evaluation.of_type(kind) if r.values[name_field].endswith(name_suffix)]
+    return str(values["role"] if kind == "aws_lambda_function" else values["role_arn"]).rsplit("/", 1)[-1]

@@ -8,19 +8,16 @@ in the environment.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import signal
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from tests.e2e.system import System
+from tests.e2e.system import System, dead_letter_keys, function_named, role_of, statement_removed
 
 
 def test_the_api_refuses_callers_without_valid_credentials(system: System) -> None:
@@ -112,45 +109,6 @@ def test_a_killed_function_worker_is_restarted_and_loses_no_event(system: System
     assert lambdas.processes[index] is not victim
     log = lambdas.spec_paths[index].with_suffix(".log").read_text()
     assert '"message": "worker exited, restarting it"' in log
-
-
-def dead_letter_keys(message: dict[str, Any]) -> Any:
-    """The item keys of a fan-out dead letter (the whole change, or its keys when the change was too large)."""
-    return message.get("keys") or message.get("change", {}).get("keys")
-
-
-@contextlib.contextmanager
-def statement_removed(system: System, role: str, sid: str) -> Iterator[None]:
-    """The role's inline policy without one statement, restored afterwards."""
-    iam = system.client("iam")
-    [policy_name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
-    stored = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
-    document = stored if isinstance(stored, dict) else json.loads(stored)
-    without = {**document, "Statement": [s for s in document["Statement"] if s.get("Sid") != sid]}
-    assert len(without["Statement"]) == len(document["Statement"]) - 1, f"{role} has no statement {sid}"
-    iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(without))
-    try:
-        yield
-    finally:
-        iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(document))
-
-
-def function_named(system: System, name_suffix: str) -> str:
-    """The name of the environment's function whose name ends with name_suffix."""
-    assert system.runtime is not None
-    assert system.runtime.evaluation is not None
-    functions = system.runtime.evaluation.of_type("aws_lambda_function")
-    [name] = [f.values["function_name"] for f in functions if f.values["function_name"].endswith(name_suffix)]
-    return str(name)
-
-
-def role_of(system: System, kind: str, name_suffix: str) -> str:
-    """The role name of the environment's function or state machine whose name ends with name_suffix."""
-    assert system.runtime is not None
-    assert system.runtime.evaluation is not None
-    name_field = "function_name" if kind == "aws_lambda_function" else "name"
-    [values] = [r.values for r in system.runtime.evaluation.of_type(kind) if r.values[name_field].endswith(name_suffix)]
-    return str(values["role"] if kind == "aws_lambda_function" else values["role_arn"]).rsplit("/", 1)[-1]
 
 
 def test_a_permission_missing_from_a_role_fails_as_on_aws_and_loses_nothing(system: System) -> None:

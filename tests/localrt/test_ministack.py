@@ -7,8 +7,11 @@ closed the gap: remove the adaptation or skip it names, and its README row.
 
 from __future__ import annotations
 
+import io
 import json
+import time
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -277,3 +280,43 @@ def test_gap_a_rest_api_cannot_be_defined_by_an_openapi_body(engine: ministack.M
     created = apigateway.create_rest_api(name=f"items-{uuid.uuid4().hex[:8]}")
     with pytest.raises(ClientError, match="NotFoundException"):
         apigateway.put_rest_api(restApiId=created["id"], mode="overwrite", body=json.dumps(spec).encode())
+
+
+def test_gap_a_stream_mapping_retries_a_failing_batch_without_end(engine: ministack.Ministack) -> None:
+    """AWS gives up on a batch after MaximumRetryAttempts and sends its on-failure record to the mapping's
+    destination (Lambda Developer Guide, "Retaining discarded records for a DynamoDB event source"); ministack
+    retries it on and on and sends nothing, so a stream reader's changes are never parked there (the incident
+    test, tests/e2e/test_incident.py, runs on the moto engine only)."""
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    dynamodb = client(engine, "dynamodb")
+    stream = dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    sqs = client(engine, "sqs")
+    failures = sqs.create_queue(QueueName=f"f-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    failures_arn = sqs.get_queue_attributes(QueueUrl=failures, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("fails.py", "def handler(event, context):\n    raise RuntimeError('always')\n")
+    lam = client(engine, "lambda")
+    function = lam.create_function(
+        FunctionName=f"f-{uuid.uuid4().hex[:8]}", Runtime="python3.12", Handler="fails.handler",
+        Role=role(engine, "lambda", ["dynamodb:*", "sqs:*"]), Code={"ZipFile": package.getvalue()},
+    )["FunctionArn"]  # fmt: skip
+    lam.create_event_source_mapping(
+        FunctionName=function, EventSourceArn=stream, StartingPosition="TRIM_HORIZON", BatchSize=1,
+        MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": failures_arn}},
+    )  # fmt: skip
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "a"}})
+    deadline = time.monotonic() + 20
+    parked: list[Any] = []
+    while not parked and time.monotonic() < deadline:
+        parked = sqs.receive_message(QueueUrl=failures, WaitTimeSeconds=1).get("Messages", [])
+    assert parked == []  # AWS: one on-failure record after the first failed invocation
+    group = f"/aws/lambda/{function.rsplit(':', 1)[-1]}"
+    events = client(engine, "logs").filter_log_events(logGroupName=group)["events"]
+    assert sum("always" in e["message"] for e in events) >= 2  # invoked again and again, MaximumRetryAttempts 0
