@@ -368,3 +368,27 @@ def test_a_stream_mapping_that_does_not_read_needs_attention(
     report = status.Report(mappings=found)
     assert report.needs_attention is attention
     assert f"Stream mapping of items-trigger: {shown}" in status.render(report)
+
+
+def test_make_replay_refuses_in_one_line(capsys: pytest.CaptureFixture[str], roots: Path) -> None:
+    outputs = roots / "envs" / "local" / ".local" / "outputs.json"
+    outputs.parent.mkdir()
+    outputs.write_text(json.dumps({
+        "aws_endpoint_url": "http://127.0.0.1:9", "aws_region": "us-east-1",
+        "aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "secret",
+        "event_bus_arn": "arn:aws:events:us-east-1:123456789012:event-bus/b", "event_archive_arn": None,
+    }))  # fmt: skip
+    assert refusal(capsys, ["replay", "--env", "local"]) == (
+        "make replay: name the window: FROM=<ISO 8601 time> [TO=<time, default now>] [RULE=<rule>]."
+    )
+    assert refusal(capsys, ["replay", "--env", "local", "--from", "2026-12-06T09:00Z"]) == (
+        "make replay: this environment keeps no archive (settings.events.archive_retention_days is 0)."
+    )
+    data = json.loads(outputs.read_text())
+    outputs.write_text(json.dumps({**data, "event_archive_arn": "arn:aws:events:us-east-1:123456789012:archive/a"}))
+    assert refusal(capsys, ["replay", "--env", "local", "--from", "yesterday"]) == (
+        "make replay: 'yesterday' is not a time: use ISO 8601 (2026-12-06T09:30Z) or now."
+    )
+    assert refusal(
+        capsys, ["replay", "--env", "local", "--from", "2026-12-06T10:00Z", "--to", "2026-12-06T09:00Z"]
+    ) == ("make replay: FROM (2026-12-06T10:00:00+00:00) must be before TO (2026-12-06T09:00:00+00:00).")
