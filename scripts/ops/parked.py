@@ -106,10 +106,15 @@ def walk(sqs: Any, url: str, limit: int) -> list[Parked]:
                 break
             taken += batch
     finally:
-        for start in range(0, len(taken), 10):
-            entries = [
-                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
-                for n, m in enumerate(taken[start : start + 10])
-            ]
-            sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries)
+        release(sqs, url, [m["ReceiptHandle"] for m in taken])
     return [describe(message) for message in taken]
+
+
+def release(sqs: Any, url: str, handles: list[str]) -> None:
+    """Taken messages visible again at once (ChangeMessageVisibilityBatch, ten a call)."""
+    for start in range(0, len(handles), 10):
+        entries = [
+            {"Id": str(n), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+            for n, handle in enumerate(handles[start : start + 10])
+        ]
+        sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries)

@@ -33,6 +33,7 @@ import datetime
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress, TextColumn
 
+from scripts.ops import parked
 from scripts.ops.parked import describe
 
 # How long a message is taken while a run lasts (released at its end; after this if the run dies).
@@ -145,11 +147,18 @@ class Redriver:
         so a second run finds all of them. A message interrupted between its redrive and its delete is
         redriven again by the next run (named destinations answer "already done"; see the module's doc)."""
         sqs, release = self._c("sqs"), []
+        # What a redrive parks again during this run (a run that failed once more) waits for the next run: a run
+        # takes each message it found once, and never chases its own output.
+        started_ms = int(time.time() * 1000)
         try:
             for batch in self.batches(queue["url"], limit):
                 unsettled = [m["ReceiptHandle"] for m in batch]
                 try:
                     for message in batch:
+                        if int((message.get("Attributes") or {}).get("SentTimestamp", 0)) >= started_ms:
+                            release.append(message["ReceiptHandle"])
+                            unsettled.remove(message["ReceiptHandle"])
+                            continue
                         outcome = self._one(kind, queue, message, summary)
                         if outcome in ("redriven", "already done"):
                             sqs.delete_message(QueueUrl=queue["url"], ReceiptHandle=message["ReceiptHandle"])
@@ -160,12 +169,7 @@ class Redriver:
                 finally:
                     release += unsettled
         finally:
-            for first in range(0, len(release), 10):
-                entries = [
-                    {"Id": str(n), "ReceiptHandle": handle, "VisibilityTimeout": 0}
-                    for n, handle in enumerate(release[first : first + 10])
-                ]
-                sqs.change_message_visibility_batch(QueueUrl=queue["url"], Entries=entries)
+            parked.release(sqs, queue["url"], release)
 
     def _one(self, kind: str, queue: dict[str, Any], message: dict[str, Any], summary: Summary) -> str:
         what = describe(message).what

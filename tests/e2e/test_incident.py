@@ -34,12 +34,7 @@ def parked_changes(system: System) -> int:
         while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30).get("Messages"):
             taken += batch
     finally:
-        for first in range(0, len(taken), 10):
-            entries = [
-                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
-                for n, m in enumerate(taken[first : first + 10])
-            ]
-            sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries)
+        parked.release(sqs, url, [m["ReceiptHandle"] for m in taken])
     trigger = sum(json.loads(m["Body"])["DDBStreamBatchInfo"]["batchSize"] for m in taken)
     return min(fanout, trigger)
 
