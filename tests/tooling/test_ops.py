@@ -80,18 +80,24 @@ def roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def running_outputs(roots: Path, **outputs: Any) -> Path:
+    """envs/local/.local/outputs.json of a make local that does not answer (the discard port), with `outputs`."""
+    path = roots / "envs" / "local" / ".local" / "outputs.json"
+    path.parent.mkdir(exist_ok=True)
+    unreachable = {
+        "aws_endpoint_url": "http://127.0.0.1:9", "aws_region": "us-east-1",
+        "aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "secret",
+    }  # fmt: skip
+    path.write_text(json.dumps({**unreachable, **outputs}))
+    return path
+
+
 def test_make_status_refuses_in_one_line(capsys: pytest.CaptureFixture[str], roots: Path) -> None:
     assert refusal(capsys, ["status", "--env", "nope"]) == "make status: no environment 'nope': ENV=<dev|local>."
     assert refusal(capsys, ["status", "--env", "local"]) == (
         "make status: start make local first (no envs/local/.local/outputs.json)."
     )
-    outputs = roots / "envs" / "local" / ".local" / "outputs.json"
-    outputs.parent.mkdir()
-    outputs.write_text(json.dumps({
-        "aws_endpoint_url": "http://127.0.0.1:9", "aws_region": "us-east-1",  # the discard port: nothing answers
-        "aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "secret",
-        "dlqs": {"fanout": {"name": "q", "url": "http://127.0.0.1:9/000000000000/q"}},
-    }))  # fmt: skip
+    running_outputs(roots, dlqs={"fanout": {"name": "q", "url": "http://127.0.0.1:9/000000000000/q"}})
     assert refusal(capsys, ["status", "--env", "local"]).endswith(": start make local first.")
 
 
@@ -145,13 +151,9 @@ def test_make_dlq_says_what_each_parked_message_is_and_consumes_none(aws: None) 
 
 
 def test_make_dlq_refuses_a_queue_it_does_not_know(capsys: pytest.CaptureFixture[str], roots: Path) -> None:
-    outputs = roots / "envs" / "local" / ".local" / "outputs.json"
-    outputs.parent.mkdir()
-    outputs.write_text(json.dumps({
-        "aws_endpoint_url": "http://127.0.0.1:9", "aws_region": "us-east-1",
-        "aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "secret",
-        "dlqs": {"fanout": {"name": "items-local-fanout-dlq", "url": "http://127.0.0.1:9/000000000000/q"}},
-    }))  # fmt: skip
+    running_outputs(
+        roots, dlqs={"fanout": {"name": "items-local-fanout-dlq", "url": "http://127.0.0.1:9/000000000000/q"}}
+    )
     assert refusal(capsys, ["dlq", "--env", "local", "--queue", "nope"]) == (
         "make dlq: no DLQ 'nope': QUEUE=<fanout> (or a queue name)."
     )
@@ -266,13 +268,7 @@ def test_an_event_goes_to_its_target_as_the_target_was_given_it(aws: None) -> No
 
 
 def test_make_redrive_refuses_without_a_queue_in_one_line(capsys: pytest.CaptureFixture[str], roots: Path) -> None:
-    outputs = roots / "envs" / "local" / ".local" / "outputs.json"
-    outputs.parent.mkdir()
-    outputs.write_text(json.dumps({
-        "aws_endpoint_url": "http://127.0.0.1:9", "aws_region": "us-east-1",
-        "aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "secret",
-        "dlqs": {"fanout": {"name": "f", "url": "u"}, "pipeline": {"name": "p", "url": "u"}},
-    }))  # fmt: skip
+    running_outputs(roots, dlqs={"fanout": {"name": "f", "url": "u"}, "pipeline": {"name": "p", "url": "u"}})
     assert refusal(capsys, ["redrive", "--env", "local"]) == (
         "make redrive: name the DLQ: QUEUE=<fanout|pipeline|all> (make dlq shows what each holds)."
     )
@@ -371,13 +367,8 @@ def test_a_stream_mapping_that_does_not_read_needs_attention(
 
 
 def test_make_replay_refuses_in_one_line(capsys: pytest.CaptureFixture[str], roots: Path) -> None:
-    outputs = roots / "envs" / "local" / ".local" / "outputs.json"
-    outputs.parent.mkdir()
-    outputs.write_text(json.dumps({
-        "aws_endpoint_url": "http://127.0.0.1:9", "aws_region": "us-east-1",
-        "aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "secret",
-        "event_bus_arn": "arn:aws:events:us-east-1:123456789012:event-bus/b", "event_archive_arn": None,
-    }))  # fmt: skip
+    bus = "arn:aws:events:us-east-1:123456789012:event-bus/b"
+    outputs = running_outputs(roots, event_bus_arn=bus, event_archive_arn=None)
     assert refusal(capsys, ["replay", "--env", "local"]) == (
         "make replay: name the window: FROM=<ISO 8601 time> [TO=<time, default now>] [RULE=<rule>]."
     )
