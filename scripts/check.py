@@ -5,7 +5,6 @@ Stages: build, lint (ruff check + ruff format --check + the dependency contract,
 validate (terraform init + validate of every folder under modules/ and envs/ with .tf files),
 tftest (terraform test of every such folder with a tests/ directory), types (mypy --strict), checkov,
 pytest (with branch coverage floors; the IAM and ASL catalogue gates over every environment run there).
-When both run, tftest runs in the background beside the stages after it and its result is reported last.
 
 Run it through `make test` (which sources scripts/tf-env.sh first), or name stages:
 `python -m scripts.check validate tftest`. Extra pytest arguments follow `--`.
@@ -218,19 +217,6 @@ STAGES: dict[str, Callable[[argparse.Namespace], Outcome]] = {
 }
 
 
-def timed(stage: Callable[[argparse.Namespace], Outcome], args: argparse.Namespace) -> tuple[Outcome, float]:
-    started = time.monotonic()
-    return stage(args), time.monotonic() - started
-
-
-def report(name: str, outcome: Outcome, seconds: float) -> bool:
-    mark = "ok  " if outcome.ok else "FAIL"
-    print(f"[{mark}] {name:<8} {outcome.summary} ({seconds:.1f}s)", flush=True)
-    if not outcome.ok and outcome.details:
-        print(outcome.details.rstrip(), flush=True)
-    return outcome.ok
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     pytest_args: list[str] = []
@@ -247,25 +233,16 @@ def main(argv: list[str] | None = None) -> int:
     stages = args.stages or list(STAGES)
     total = time.monotonic()
     seconds: dict[str, float] = {}
-    # terraform test keeps both cores busy; pytest leaves a third of them idle while end-to-end tests wait on the
-    # system: run together, the two finish a minute sooner than one after the other (make bench, test stages).
-    background = "tftest" if {"tftest", "pytest"} <= set(stages) else None
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None
-        for name in stages:
-            started = time.monotonic()
-            if name == background:
-                pending = pool.submit(timed, STAGES[name], args)
-                continue
-            outcome = STAGES[name](args)
-            seconds[name] = round(time.monotonic() - started, 1)
-            if not report(name, outcome, seconds[name]):
-                return 1
-        if pending is not None and background is not None:
-            outcome, took = pending.result()
-            seconds[background] = round(took, 1)
-            if not report(background, outcome, seconds[background]):
-                return 1
+    for name in stages:
+        started = time.monotonic()
+        outcome = STAGES[name](args)
+        seconds[name] = round(time.monotonic() - started, 1)
+        mark = "ok  " if outcome.ok else "FAIL"
+        print(f"[{mark}] {name:<8} {outcome.summary} ({time.monotonic() - started:.1f}s)", flush=True)
+        if not outcome.ok:
+            if outcome.details:
+                print(outcome.details.rstrip(), flush=True)
+            return 1
     print(f"all {len(stages)} stages passed in {time.monotonic() - total:.1f}s", flush=True)
     if not args.stages:  # a whole `make test`: its stage times are a `make bench` figure
         STAGE_TIMES.parent.mkdir(exist_ok=True)

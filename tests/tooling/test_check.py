@@ -98,32 +98,3 @@ def test_checkov_fails_on_an_unencrypted_queue_and_accepts_a_skip_with_a_reason(
 def test_fast_stages_pass_on_this_checkout(stage: str) -> None:
     outcome = check.STAGES[stage](argparse.Namespace(stages=[stage], pytest_args=[]))
     assert outcome.ok, outcome.details
-
-
-def test_terraform_test_runs_beside_pytest_and_either_failure_fails_the_run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """tftest starts in the background and the stages after it go on; pytest runs while it does; its result is
-    reported once pytest is done, and its failure fails the run."""
-    import threading
-
-    tftest_running = threading.Event()
-    release = threading.Event()
-    seen: list[str] = []
-
-    def tftest(_: argparse.Namespace) -> check.Outcome:
-        tftest_running.set()
-        release.wait(5)
-        return check.Outcome(False, "tftest summary", "a run block failed")
-
-    def pytest_stage(_: argparse.Namespace) -> check.Outcome:
-        seen.append("pytest saw tftest running" if tftest_running.wait(5) else "pytest ran alone")
-        release.set()
-        return check.Outcome(True, "pytest summary")
-
-    monkeypatch.setattr(check, "STAGES", {"tftest": tftest, "pytest": pytest_stage})
-    assert check.main(["tftest", "pytest"]) == 1
-    assert seen == ["pytest saw tftest running"]
-    out = capsys.readouterr().out
-    assert out.index("[ok  ] pytest") < out.index("[FAIL] tftest")
-    assert "a run block failed" in out
