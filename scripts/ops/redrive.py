@@ -27,9 +27,7 @@ except an SQS or SNS target, which may see it twice (at least once, as EventBrid
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import datetime
 import hashlib
 import json
 import re
@@ -42,6 +40,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress, TextColumn
 
+from scripts.lambda_events import stream_record
 from scripts.ops import parked
 from scripts.ops.parked import describe
 
@@ -89,19 +88,6 @@ def execution_name(*parts: str) -> str:
     if EXECUTION_NAME.match(readable):
         return readable
     return "redrive-" + hashlib.sha256("/".join(parts).encode()).hexdigest()[:40]
-
-
-def _plain(value: Any) -> Any:
-    """A record from GetRecords as Lambda delivers it in JSON: binary as base64, times as epoch seconds."""
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode()
-    if isinstance(value, datetime.datetime):
-        return value.timestamp()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | set | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 class Redriver:
@@ -322,7 +308,7 @@ class Redriver:
                 if int(sequence) > int(end):
                     iterator = None
                     break
-                records.append({**_plain(record), "eventSourceARN": stream_arn})
+                records.append(stream_record(record, stream_arn))
         if not records or records[0]["dynamodb"]["SequenceNumber"] != start:
             raise NotRedriven(f"the stream no longer holds {start}..{end} of {shard} (24-hour retention)")
         return records
