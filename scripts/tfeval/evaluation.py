@@ -211,16 +211,26 @@ def evaluate(
     # One process evaluates, the others (pytest's workers, make local beside a test run) wait and read its result.
     with (cache / f"{key}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        stored = cached.read_text() if cached.exists() else None
-        if stored is None or not _readable(stored):
-            stored = json.dumps(dataclasses.asdict(_evaluate(environment_root, packages, PLACEHOLDERS, region)))
-            partial = cache / f"{key}.{os.getpid()}.partial"
-            partial.write_text(stored)
-            partial.replace(cached)  # atomic: a reader without the lock sees a whole file or none
-            for stale in sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHED]:
-                stale.unlink(missing_ok=True)
-                stale.with_suffix(".lock").unlink(missing_ok=True)
+        found = _read(cached, endpoints)
+        if found is not None:
+            return found
+        stored = json.dumps(dataclasses.asdict(_evaluate(environment_root, packages, PLACEHOLDERS, region)))
+        partial = cache / f"{key}.{os.getpid()}.partial"
+        partial.write_text(stored)
+        partial.replace(cached)  # atomic: a reader without the lock sees a whole file or none
+        for stale in sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHED]:
+            stale.unlink(missing_ok=True)
+            stale.with_suffix(".lock").unlink(missing_ok=True)
     return _from_json(json.loads(_with_endpoints(stored, endpoints)))
+
+
+def _read(cached: Path, endpoints: Endpoints) -> Evaluation | None:
+    """The stored evaluation with the caller's endpoints, or None when there is none (or it is unreadable)."""
+    if not cached.exists():
+        return None
+    with contextlib.suppress(ValueError, KeyError, TypeError):
+        return _from_json(json.loads(_with_endpoints(cached.read_text(), endpoints)))
+    return None
 
 
 def _with_endpoints(stored: str, endpoints: Endpoints) -> str:
@@ -228,13 +238,6 @@ def _with_endpoints(stored: str, endpoints: Endpoints) -> str:
     JSON escaping, and Terraform's jsonencode leaves ':' and '/' as they are, so plain text replacement reaches
     every copy, nested documents included."""
     return stored.replace(PLACEHOLDERS.aws, endpoints.aws).replace(PLACEHOLDERS.api, endpoints.api)
-
-
-def _readable(stored: str) -> bool:
-    with contextlib.suppress(ValueError, KeyError, TypeError):
-        _from_json(json.loads(stored))
-        return True
-    return False
 
 
 def _from_json(stored: dict[str, Any]) -> Evaluation:
