@@ -348,3 +348,23 @@ def test_an_upload_the_orchestrator_parked_runs_again_and_again_only_after_a_fai
     # It parked the event again; the next redrive is a new attempt, not "already done".
     [second] = mine(redrive.redrive(system.outputs, system.client, "pipeline", 50))
     assert (second.outcome, second.detail) == ("redriven", f"execution redrive-{event['id']}-2")
+
+
+def test_a_scheduled_export_that_failed_runs_again_and_writes_its_export(system: System) -> None:
+    """export-async: the exporter's asynchronous invocation (from its schedule) still failing after Lambda's
+    retries; redrive invokes it again with the same event, and the export of that day is written."""
+    exporter = system.outputs["dlqs"]["export-async"]["name"].removesuffix(
+        "-async-failures"
+    )  # lambda_function names it so
+    region, account = system.outputs["workflow_state_machine_arn"].split(":")[3:5]
+    park(system, "export-async", {
+        "requestContext": {"functionArn": f"arn:aws:lambda:{region}:{account}:function:{exporter}:$LATEST"},
+        "requestPayload": {"scheduledTime": "2026-11-28T02:00:00Z"},
+        "responsePayload": {"errorType": "ClientError", "errorMessage": "AccessDenied"},
+    })  # fmt: skip
+    summary = redrive.redrive(system.outputs, system.client, "export-async", 50)
+    assert [(r.outcome, r.detail) for r in summary.results] == [("redriven", "")]
+    assert depth(system, "export-async") == 0
+    key = "exports/2026-11-28.jsonl"
+    listed = system.client("s3").list_objects_v2(Bucket=system.outputs["results_bucket_name"], Prefix=key)
+    assert [o["Key"] for o in listed.get("Contents", [])] == [key]
