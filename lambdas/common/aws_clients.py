@@ -24,3 +24,8 @@ def _session() -> botocore.session.Session:
 def client(service: str, config: Config | None = None) -> Any:
     """A new client of `service`; callers cache it (one per process, as with boto3's default session)."""
     return _session().create_client(service, config=config)
+
+
+def client_at(service: str, endpoint_url: str, config: Config | None = None) -> Any:
+    """A new client of `service` at an endpoint of its own (API Gateway's @connections API is per stage)."""
+    return _session().create_client(service, endpoint_url=endpoint_url, config=config)

@@ -9,9 +9,10 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import pytest
 
-from scripts.lambda_events import stream_record
-from tests.conftest import REGION
+from scripts.lambda_events import LambdaContext, stream_record
+from tests.conftest import REGION, create_table
 
 
 def read_stream_batch(table_name: str) -> dict[str, Any]:
@@ -56,3 +57,20 @@ def drain_queue(queue_url: str) -> list[Any]:
             bodies.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return bodies
+
+
+def published_event(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """An event as a rule target receives it: table write -> stream -> fan-out -> bus -> rule -> queue."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    events = boto3.client("events", region_name=REGION)
+    events.create_event_bus(Name="items")
+    target = sqs.create_queue(QueueName="target")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=target, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="all", EventBusName="items", EventPattern=json.dumps({"source": ["app.items"]}))
+    events.put_targets(Rule="all", EventBusName="items", Targets=[{"Id": "q", "Arn": arn}])
+    monkeypatch.setenv("EVENT_BUS_NAME", "items")
+    monkeypatch.setenv("DLQ_URL", sqs.create_queue(QueueName="dlq")["QueueUrl"])
+    create_table("orders").put_item(Item={"id": "o-1", "status": "PAID"})
+    load_handler("stream_fanout.handler").handler(read_stream_batch("orders"), LambdaContext())
+    [event] = drain_queue(target)
+    return event

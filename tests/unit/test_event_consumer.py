@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
 
 import boto3
 import pytest
 
 from scripts.lambda_events import LambdaContext
 from tests.conftest import REGION, create_table
-from tests.unit.streams import drain_queue, load_handler, read_stream_batch
-
-
-def published_event(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """An event as a rule target receives it: table write -> stream -> fan-out -> bus -> rule -> queue."""
-    sqs = boto3.client("sqs", region_name=REGION)
-    events = boto3.client("events", region_name=REGION)
-    events.create_event_bus(Name="items")
-    target = sqs.create_queue(QueueName="target")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=target, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="all", EventBusName="items", EventPattern=json.dumps({"source": ["app.items"]}))
-    events.put_targets(Rule="all", EventBusName="items", Targets=[{"Id": "q", "Arn": arn}])
-    monkeypatch.setenv("EVENT_BUS_NAME", "items")
-    monkeypatch.setenv("DLQ_URL", sqs.create_queue(QueueName="dlq")["QueueUrl"])
-    create_table("orders").put_item(Item={"id": "o-1", "status": "PAID"})
-    load_handler("stream_fanout.handler").handler(read_stream_batch("orders"), LambdaContext())
-    [event] = drain_queue(target)
-    return event
+from tests.unit.streams import drain_queue, load_handler, published_event, read_stream_batch
 
 
 def test_logs_the_event_and_emits_one_count_metric(
