@@ -18,6 +18,16 @@ output "rule_arns" {
   value       = { for key, rule in aws_cloudwatch_event_rule.this : key => rule.arn }
 }
 
+output "rule_event_patterns" {
+  description = "Rule key => its event pattern (JSON text; null for a schedule)."
+  value       = { for key, rule in aws_cloudwatch_event_rule.this : key => rule.event_pattern }
+}
+
+output "rule_target_arns" {
+  description = "Rule key => target name => the target's ARN."
+  value       = { for key in keys(aws_cloudwatch_event_rule.this) : key => { for target in aws_cloudwatch_event_target.this : target.target_id => target.arn if target.rule == aws_cloudwatch_event_rule.this[key].name } }
+}
+
 output "rule_names" {
   description = "Rule key => full rule name."
   value       = { for key, rule in aws_cloudwatch_event_rule.this : key => rule.name }

@@ -103,9 +103,9 @@ variable "rules" {
   validation {
     condition = alltrue(concat(
       [for name, arns in { for t in flatten([for r in values(var.rules) : [for k, t in r.targets : { key = k, arn = t.arn }]]) : t.key => t.arn... } : length(distinct(arns)) == 1],
-      [for arn, names in { for t in flatten([for r in values(var.rules) : [for k, t in r.targets : { key = k, arn = t.arn }]]) : t.arn => t.key... } : length(distinct(names)) == 1],
+      [for arn, names in { for t in flatten([for r in values(var.rules) : [for k, t in r.targets : { key = k, arn = t.arn } if contains(["sqs", "sns"], t.type)]]) : t.arn => t.key... } : length(distinct(names)) == 1],
     ))
-    error_message = "rules: a target name must mean one destination: use the same name for a queue, function, state machine or topic in every rule that targets it, and different names for different ones (SQS and SNS resource policies are written once per target name)."
+    error_message = "rules: a target name must mean one destination: use the same name for a queue, function, state machine or topic in every rule that targets it, and one name for each queue or topic (their resource policies are written once per target name)."
   }
   validation {
     condition     = alltrue([for r in values(var.rules) : r.event_pattern == null || can(keys(jsondecode(r.event_pattern)))])

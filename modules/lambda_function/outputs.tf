@@ -8,6 +8,11 @@ output "function_arn" {
   value       = aws_lambda_function.this.arn
 }
 
+output "invoke_arn" {
+  description = "ARN API Gateway invokes the function by (an integration's or authorizer's URI)."
+  value       = aws_lambda_function.this.invoke_arn
+}
+
 output "role_name" {
   description = "Name of the function's execution role (attach further policies to it if you must)."
   value       = aws_iam_role.this.name
