@@ -183,7 +183,9 @@ def _function(v: dict[str, Any], c: Context) -> list[Grant]:
 
 
 def _permission(v: dict[str, Any], c: Context) -> list[Grant]:
-    return [(["lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"], [str(v["function_name"])])]
+    function = str(v["function_name"])  # a name or an ARN, as AddPermission takes either
+    function = function if function.startswith("arn:") else c.arn("lambda", f"function:{function}")
+    return [(["lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"], [function])]
 
 
 def _invoke_config(v: dict[str, Any], c: Context) -> list[Grant]:
@@ -337,6 +339,11 @@ GRANTS: dict[str, Callable[[dict[str, Any], Context], list[Grant]]] = {
     "aws_api_gateway_usage_plan_key": _api_gateway("usageplans"),
     "aws_api_gateway_api_key": _api_gateway("apikeys"),
     "aws_api_gateway_account": _api_gateway_account,
+    # API Gateway v2 (the live-updates WebSocket API): the same HTTP verbs on /apis paths.
+    **{
+        f"aws_apigatewayv2_{part}": _api_gateway("apis")
+        for part in ("api", "stage", "route", "route_response", "integration", "authorizer")
+    },
     "aws_s3_bucket": _bucket,
     **{kind: _bucket_setting(kind) for kind in BUCKET_SETTINGS},
     "aws_scheduler_schedule": _schedule,
@@ -371,6 +378,8 @@ def tagged_arn(resource: Resource, c: Context) -> str:
         "aws_api_gateway_stage": lambda: f"{rest_apis}/restapis/*/stages/{v['stage_name']}",
         "aws_api_gateway_usage_plan": lambda: f"{rest_apis}/usageplans/*",
         "aws_api_gateway_api_key": lambda: f"{rest_apis}/apikeys/*",
+        "aws_apigatewayv2_api": lambda: f"{rest_apis}/apis/*",
+        "aws_apigatewayv2_stage": lambda: f"{rest_apis}/apis/*/stages/{v['name']}",
     }
     if kind in by_kind:
         return by_kind[kind]()

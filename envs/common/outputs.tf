@@ -5,6 +5,11 @@ output "api_url" {
   value       = module.stack.api_url
 }
 
+output "live_updates_url" {
+  description = "Where clients subscribe to item changes over a WebSocket (null when settings.live_updates is off)."
+  value       = module.stack.live_updates_url
+}
+
 output "table_name" {
   description = "Items table."
   value       = module.stack.table_name

@@ -1,7 +1,7 @@
 locals {
   # Every AWS service the stack uses, each at the one LocalStack endpoint (tests/tooling/test_module_conventions.py
   # checks this list against the resource types of every module).
-  endpoints = { for service in ["apigateway", "cloudwatch", "cognitoidp", "dynamodb", "events", "iam", "lambda", "logs", "s3", "scheduler", "sfn", "sns", "sqs", "ssm", "sts"] : service => var.localstack_endpoint }
+  endpoints = { for service in ["apigateway", "apigatewayv2", "cloudwatch", "cognitoidp", "dynamodb", "events", "iam", "lambda", "logs", "s3", "scheduler", "sfn", "sns", "sqs", "ssm", "sts"] : service => var.localstack_endpoint }
 }
 
 provider "aws" {
@@ -16,21 +16,22 @@ provider "aws" {
   s3_use_path_style           = true # LocalStack serves buckets by path, not by virtual host
 
   endpoints {
-    apigateway = local.endpoints.apigateway
-    cloudwatch = local.endpoints.cloudwatch
-    cognitoidp = local.endpoints.cognitoidp
-    dynamodb   = local.endpoints.dynamodb
-    events     = local.endpoints.events
-    iam        = local.endpoints.iam
-    lambda     = local.endpoints.lambda
-    logs       = local.endpoints.logs
-    s3         = local.endpoints.s3
-    scheduler  = local.endpoints.scheduler
-    sfn        = local.endpoints.sfn
-    sns        = local.endpoints.sns
-    sqs        = local.endpoints.sqs
-    ssm        = local.endpoints.ssm
-    sts        = local.endpoints.sts
+    apigateway   = local.endpoints.apigateway
+    apigatewayv2 = local.endpoints.apigatewayv2
+    cloudwatch   = local.endpoints.cloudwatch
+    cognitoidp   = local.endpoints.cognitoidp
+    dynamodb     = local.endpoints.dynamodb
+    events       = local.endpoints.events
+    iam          = local.endpoints.iam
+    lambda       = local.endpoints.lambda
+    logs         = local.endpoints.logs
+    s3           = local.endpoints.s3
+    scheduler    = local.endpoints.scheduler
+    sfn          = local.endpoints.sfn
+    sns          = local.endpoints.sns
+    sqs          = local.endpoints.sqs
+    ssm          = local.endpoints.ssm
+    sts          = local.endpoints.sts
   }
 
   default_tags {

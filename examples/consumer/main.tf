@@ -113,6 +113,35 @@ resource "aws_cloudwatch_event_target" "shipped" {
   arn            = module.shipping_queues.queues["shipped"].arn
 }
 
+module "live" { # clients subscribe to orders over a WebSocket (IAM-signed connects, as the API above)
+  source                  = "git::https://example.com/your-org/serverless-event-modules.git//modules/live_updates?ref=v0.1.0"
+  name                    = "orders"
+  package                 = local.packages.live_updates
+  items_table_arn         = module.table.table_arn
+  authorization           = { type = "AWS_IAM" }
+  claim_check_objects_arn = module.bus.claim_check_objects_arn
+}
+
+# Every item change on the bus goes to the live-updates broadcaster.
+resource "aws_cloudwatch_event_rule" "live" {
+  name           = "orders-live"
+  event_bus_name = module.bus.event_bus_name
+  event_pattern  = jsonencode({ source = ["app.items"], "detail-type" = ["item.created", "item.updated", "item.deleted"] })
+}
+
+resource "aws_cloudwatch_event_target" "live" {
+  rule           = aws_cloudwatch_event_rule.live.name
+  event_bus_name = module.bus.event_bus_name
+  arn            = module.live.broadcaster_function.function_arn
+}
+
+resource "aws_lambda_permission" "live" {
+  action        = "lambda:InvokeFunction"
+  function_name = module.live.broadcaster_function.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.live.arn
+}
+
 module "system" {
   source          = "git::https://example.com/your-org/serverless-event-modules.git//modules/stack?ref=v0.1.0"
   name            = "orders-sys"

@@ -44,6 +44,7 @@ locals {
       export-async      = merge(local.no_redrive_target, { name = module.pipeline.exporter_dlq_name, url = module.pipeline.exporter_dlq_url })
     },
     { for rule, name in module.bus.rule_dlq_names : "rule-${rule}" => merge(local.no_redrive_target, { name = name, url = module.bus.rule_dlq_urls[rule] }) },
+    { for function in module.live_updates[*].broadcaster_function : "live-updates-async" => merge(local.no_redrive_target, { name = function.async_dlq_name, url = function.async_dlq_url }) },
   )
 }
 
@@ -198,7 +199,7 @@ module "bus" {
   claim_check = { force_destroy = !local.settings.table.deletion_protection }
   tags        = var.tags
 
-  rules = {
+  rules = merge({
     audit = {
       description   = "Every event of this system (item changes and webhooks), kept in the audit queue"
       event_pattern = jsonencode({ source = [local.event_source, local.webhook_source] })
@@ -213,7 +214,7 @@ module "bus" {
       })
       targets = { consumer = { type = "lambda", arn = module.consumer.function_arn } }
     }
-  }
+  }, local.live_updates_rule)
 }
 
 module "fanout" { # stream reader 2: every change onto the bus
@@ -283,6 +284,57 @@ module "consumer" {
   tags = var.tags
 }
 
+# Live updates: clients subscribe over a WebSocket and receive item changes from the bus as they happen.
+locals {
+  live_updates = local.settings.live_updates
+  # Refused below with CUSTOM; left out here too, so the refusal is the only error a plan shows.
+  live_updates_on = local.live_updates.enabled && local.settings.api.authorization != "CUSTOM"
+  # Its functions by purpose (none when off): roles, alarms.
+  live_update_functions = length(module.live_updates) == 0 ? {} : merge(
+    { routes = module.live_updates[0].routes_function, broadcaster = module.live_updates[0].broadcaster_function },
+    module.live_updates[0].authorizer_function == null ? {} : { authorizer = module.live_updates[0].authorizer_function },
+  )
+  live_updates_rule = !local.live_updates_on ? {} : {
+    live = {
+      description   = "Item changes, posted to the WebSocket connections subscribed to them"
+      event_pattern = jsonencode({ source = [local.event_source], "detail-type" = [for change in ["created", "updated", "deleted"] : "${local.entity}.${change}"] })
+      targets       = { broadcaster = { type = "lambda", arn = module.live_updates[0].broadcaster_function.function_arn } }
+    }
+  }
+}
+
+resource "terraform_data" "live_updates_authorization" {
+  lifecycle {
+    precondition {
+      condition     = !local.live_updates.enabled || local.settings.api.authorization != "CUSTOM"
+      error_message = "settings.live_updates.enabled: a WebSocket connect cannot run the REST API's CUSTOM authorizer (its event differs); set settings.live_updates.enabled = false or use COGNITO, AWS_IAM or NONE."
+    }
+  }
+}
+
+module "live_updates" {
+  source = "../live_updates"
+  count  = local.live_updates_on ? 1 : 0
+
+  name            = var.name
+  package         = var.lambda_packages["live_updates"]
+  items_table_arn = module.table.table_arn
+  authorization = {
+    type                  = local.settings.api.authorization
+    cognito_user_pool_arn = local.settings.api.authorization == "COGNITO" ? coalesce(local.settings.api.cognito_user_pool_arn, one(aws_cognito_user_pool.api[*].arn)) : null
+    owner_claim           = local.settings.api.owner_claim
+  }
+  claim_check_objects_arn = module.bus.claim_check_objects_arn
+  stage_name              = local.live_updates.stage_name
+  throttling              = local.settings.api.throttling
+  delivery                = { max_parallel_posts = local.live_updates.max_parallel_posts, max_subscriptions = local.live_updates.max_subscriptions }
+  log_retention_in_days   = local.settings.logs.retention_in_days
+  log_kms_key_arn         = local.settings.kms_key_arns.logs
+  point_in_time_recovery  = local.settings.table.point_in_time_recovery
+  function                = local.function
+  tags                    = var.tags
+}
+
 module "alarms" {
   source = "../alarms"
   count  = local.settings.alarms.enabled ? 1 : 0
@@ -301,6 +353,7 @@ module "alarms" {
     consumer = module.consumer.function_name
     },
     { for purpose, name in module.pipeline.function_names : "pipeline-${purpose}" => name },
+    { for purpose, function in local.live_update_functions : "live-${purpose}" => function.function_name },
   )
   state_machine_arns = { crud = module.crud.state_machine_arn, workflow = module.workflow.state_machine_arn, import = module.pipeline.import_state_machine_arn }
   apis               = { crud = { api_name = module.crud.rest_api_name, stage_name = module.crud.stage_name } }

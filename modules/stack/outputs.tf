@@ -159,6 +159,7 @@ output "role_arns" {
       crud_state_machine     = module.crud.state_machine_role_arn
       workflow_state_machine = module.workflow.role_arn
     },
+    { for purpose, function in local.live_update_functions : "live_${purpose}" => function.role_arn },
     { for key, arn in module.bus.sfn_target_role_arns : "bus_rule_${key}" => arn },
     { for key, arn in module.pipeline.role_arns : "pipeline_${key}" => arn },
   )
@@ -175,6 +176,7 @@ output "role_names" {
       crud_state_machine     = module.crud.state_machine_role_name
       workflow_state_machine = module.workflow.role_name
     },
+    { for purpose, function in local.live_update_functions : "live_${purpose}" => function.role_name },
     { for key, name in module.bus.sfn_target_role_names : "bus_rule_${key}" => name },
     { for key, name in module.pipeline.role_names : "pipeline_${key}" => name },
   )
@@ -232,6 +234,16 @@ output "function_powertools_layers" {
     fanout   = module.fanout.function.powertools_layer_arn
     consumer = module.consumer.powertools_layer_arn
   }
+}
+
+output "live_updates_url" {
+  description = "Where clients subscribe to item changes over a WebSocket (wss://…/<stage>; add ?token=<the REST API's token> under COGNITO); null when settings.live_updates is off. modules/live_updates's README has the wire contract."
+  value       = one(module.live_updates[*].url)
+}
+
+output "live_updates" {
+  description = "The live-updates WebSocket API (modules/live_updates's outputs: api_id, stage_name, connections_table_name, the functions, ...); null when off."
+  value       = one(module.live_updates[*])
 }
 
 output "ingest_bucket_name" {

@@ -14,14 +14,14 @@ variable "environment" {
 }
 
 variable "lambda_packages" {
-  description = "The built zips (build/lambdas/manifest.json): function name => { path, source_code_hash }. Needs stream_trigger, stream_fanout, event_consumer, import_planner, import_worker, import_reporter and table_exporter."
+  description = "The built zips (build/lambdas/manifest.json): function name => { path, source_code_hash }. Needs stream_trigger, stream_fanout, event_consumer, import_planner, import_worker, import_reporter, table_exporter and live_updates."
   type = map(object({
     path             = string
     source_code_hash = string
   }))
   validation {
-    condition     = alltrue([for f in ["stream_trigger", "stream_fanout", "event_consumer", "import_planner", "import_worker", "import_reporter", "table_exporter"] : contains(keys(var.lambda_packages), f)])
-    error_message = "lambda_packages must contain stream_trigger, stream_fanout, event_consumer, import_planner, import_worker, import_reporter and table_exporter (run make build; make plan/apply pass them)."
+    condition     = alltrue([for f in ["stream_trigger", "stream_fanout", "event_consumer", "import_planner", "import_worker", "import_reporter", "table_exporter", "live_updates"] : contains(keys(var.lambda_packages), f)])
+    error_message = "lambda_packages must contain stream_trigger, stream_fanout, event_consumer, import_planner, import_worker, import_reporter, table_exporter and live_updates (run make build; make plan/apply pass them)."
   }
 }
 

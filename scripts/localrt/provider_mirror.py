@@ -159,6 +159,20 @@ COVERAGE: dict[str, Coverage] = {
     "aws_api_gateway_method_settings": Coverage(
         "apigateway/method_settings.go", "", "UpdateStage patches: moto keeps no method settings"
     ),
+    "aws_apigatewayv2_api": Coverage("apigatewayv2/api.go", "CreateApi (with tags); GetApi; DeleteApi"),
+    "aws_apigatewayv2_integration": Coverage(
+        "apigatewayv2/integration.go", "CreateIntegration; GetIntegration; DeleteIntegration"
+    ),
+    "aws_apigatewayv2_authorizer": Coverage(
+        "apigatewayv2/authorizer.go", "CreateAuthorizer; GetAuthorizer; DeleteAuthorizer"
+    ),
+    "aws_apigatewayv2_route": Coverage("apigatewayv2/route.go", "CreateRoute; GetRoute; DeleteRoute"),
+    "aws_apigatewayv2_route_response": Coverage(
+        "apigatewayv2/route_response.go", "CreateRouteResponse; GetRouteResponse; DeleteRouteResponse"
+    ),
+    "aws_apigatewayv2_stage": Coverage(
+        "apigatewayv2/stage.go", "CreateStage (with tags); GetStage; DeleteStage", "the tag authorization (as above)"
+    ),
 }
 
 
@@ -756,6 +770,116 @@ class Mirror:
     def delete_stage(self, v: dict[str, Any], _: str) -> None:
         self.call("apigateway", "delete_stage", restApiId=self.ids["rest_api"], stageName=v["stage_name"])
 
+    # --- API Gateway v2 (the live-updates WebSocket API; routes name integrations and authorizers by id) ------
+
+    def websocket_api(self, v: dict[str, Any], _: str) -> None:
+        api = self.call(
+            "apigatewayv2",
+            "create_api",
+            Name=v["name"],
+            ProtocolType=v["protocol_type"],
+            RouteSelectionExpression=v["route_selection_expression"],
+            Tags=self.tags,
+        )
+        self.ids["websocket_api"] = api["ApiId"]
+
+    def read_websocket_api(self, v: dict[str, Any], _: str) -> None:
+        self.call("apigatewayv2", "get_api", ApiId=self.ids["websocket_api"])
+
+    def delete_websocket_api(self, v: dict[str, Any], _: str) -> None:
+        self.call("apigatewayv2", "delete_api", ApiId=self.ids["websocket_api"])
+
+    def integration(self, v: dict[str, Any], _: str) -> None:
+        created = self.call(
+            "apigatewayv2",
+            "create_integration",
+            ApiId=self.ids["websocket_api"],
+            IntegrationType=v["integration_type"],
+            IntegrationUri=v["integration_uri"],
+        )
+        self.ids[f"integration:{v['id']}"] = created["IntegrationId"]
+
+    def read_integration(self, v: dict[str, Any], _: str) -> None:
+        api, integration = self.ids["websocket_api"], self.ids[f"integration:{v['id']}"]
+        self.call("apigatewayv2", "get_integration", ApiId=api, IntegrationId=integration)
+
+    def delete_integration(self, v: dict[str, Any], _: str) -> None:
+        api, integration = self.ids["websocket_api"], self.ids[f"integration:{v['id']}"]
+        self.call("apigatewayv2", "delete_integration", ApiId=api, IntegrationId=integration)
+
+    def authorizer(self, v: dict[str, Any], _: str) -> None:
+        created = self.call(
+            "apigatewayv2",
+            "create_authorizer",
+            ApiId=self.ids["websocket_api"],
+            Name=v["name"],
+            AuthorizerType=v["authorizer_type"],
+            AuthorizerUri=v["authorizer_uri"],
+            IdentitySource=list(v.get("identity_sources") or []),
+        )
+        self.ids[f"authorizer:{v['id']}"] = created["AuthorizerId"]
+
+    def read_authorizer(self, v: dict[str, Any], _: str) -> None:
+        api, authorizer = self.ids["websocket_api"], self.ids[f"authorizer:{v['id']}"]
+        self.call("apigatewayv2", "get_authorizer", ApiId=api, AuthorizerId=authorizer)
+
+    def delete_authorizer(self, v: dict[str, Any], _: str) -> None:
+        api, authorizer = self.ids["websocket_api"], self.ids[f"authorizer:{v['id']}"]
+        self.call("apigatewayv2", "delete_authorizer", ApiId=api, AuthorizerId=authorizer)
+
+    def route(self, v: dict[str, Any], _: str) -> None:
+        target = str(v.get("target") or "").removeprefix("integrations/")
+        arguments: dict[str, Any] = {
+            "ApiId": self.ids["websocket_api"],
+            "RouteKey": v["route_key"],
+            "AuthorizationType": v.get("authorization_type") or "NONE",
+            "Target": f"integrations/{self.ids[f'integration:{target}']}",
+        }
+        if arguments["AuthorizationType"] == "CUSTOM":  # unset, the id is a mock's filler
+            arguments["AuthorizerId"] = self.ids[f"authorizer:{v['authorizer_id']}"]
+        if _real(v.get("route_response_selection_expression"), "$"):
+            arguments["RouteResponseSelectionExpression"] = v["route_response_selection_expression"]
+        self.ids[f"route:{v['id']}"] = self.call("apigatewayv2", "create_route", **arguments)["RouteId"]
+
+    def read_route(self, v: dict[str, Any], _: str) -> None:
+        api, route = self.ids["websocket_api"], self.ids[f"route:{v['id']}"]
+        self.call("apigatewayv2", "get_route", ApiId=api, RouteId=route)
+
+    def delete_route(self, v: dict[str, Any], _: str) -> None:
+        api, route = self.ids["websocket_api"], self.ids[f"route:{v['id']}"]
+        self.call("apigatewayv2", "delete_route", ApiId=api, RouteId=route)
+
+    def route_response(self, v: dict[str, Any], address: str) -> None:
+        api, route = self.ids["websocket_api"], self.ids[f"route:{v['route_id']}"]
+        created = self.call(
+            "apigatewayv2", "create_route_response", ApiId=api, RouteId=route, RouteResponseKey=v["route_response_key"]
+        )
+        self.ids[address] = created["RouteResponseId"]
+
+    def read_route_response(self, v: dict[str, Any], address: str) -> None:
+        api, route = self.ids["websocket_api"], self.ids[f"route:{v['route_id']}"]
+        self.call("apigatewayv2", "get_route_response", ApiId=api, RouteId=route, RouteResponseId=self.ids[address])
+
+    def delete_route_response(self, v: dict[str, Any], address: str) -> None:
+        api, route = self.ids["websocket_api"], self.ids[f"route:{v['route_id']}"]
+        self.call("apigatewayv2", "delete_route_response", ApiId=api, RouteId=route, RouteResponseId=self.ids[address])
+
+    def websocket_stage(self, v: dict[str, Any], _: str) -> None:
+        self.call(
+            "apigatewayv2",
+            "create_stage",
+            ApiId=self.ids["websocket_api"],
+            StageName=v["name"],
+            AutoDeploy=bool(v.get("auto_deploy")),
+            Tags=self.tags,
+        )
+
+    def read_websocket_stage(self, v: dict[str, Any], _: str) -> None:
+        self.call("apigatewayv2", "get_stage", ApiId=self.ids["websocket_api"], StageName=v["name"])
+
+    def delete_websocket_stage(self, v: dict[str, Any], _: str) -> None:
+        self.call("apigatewayv2", "delete_stage", ApiId=self.ids["websocket_api"], StageName=v["name"])
+
     def api_key(self, v: dict[str, Any], address: str) -> None:
         self.ids[address] = self.call("apigateway", "create_api_key", name=v["name"], enabled=True)["id"]
 
@@ -855,6 +979,16 @@ STEPS: dict[str, tuple[Step, Step, Step]] = {
         Mirror.read_usage_plan_key,
         Mirror.delete_usage_plan_key,
     ),
+    "aws_apigatewayv2_api": (Mirror.websocket_api, Mirror.read_websocket_api, Mirror.delete_websocket_api),
+    "aws_apigatewayv2_integration": (Mirror.integration, Mirror.read_integration, Mirror.delete_integration),
+    "aws_apigatewayv2_authorizer": (Mirror.authorizer, Mirror.read_authorizer, Mirror.delete_authorizer),
+    "aws_apigatewayv2_route": (Mirror.route, Mirror.read_route, Mirror.delete_route),
+    "aws_apigatewayv2_route_response": (
+        Mirror.route_response,
+        Mirror.read_route_response,
+        Mirror.delete_route_response,
+    ),
+    "aws_apigatewayv2_stage": (Mirror.websocket_stage, Mirror.read_websocket_stage, Mirror.delete_websocket_stage),
 }
 ORDER = list(STEPS)
 

@@ -125,6 +125,15 @@ def _local_values(resource: dict[str, Any], region: str, account: str, endpoints
             "qualified_arn": f"{arn}:$LATEST",
             "invoke_arn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
         }
+    if kind == "aws_apigatewayv2_api":
+        # API Gateway's ids are 10 lower-case letters and digits; a stable one per name keeps evaluations cached.
+        api_id = hashlib.sha256(name.encode()).hexdigest()[:10]
+        return {
+            "id": api_id,
+            "api_endpoint": f"wss://{api_id}.execute-api.{region}.amazonaws.com",
+            "execution_arn": f"arn:aws:execute-api:{region}:{account}:{api_id}",
+            "arn": f"arn:aws:apigateway:{region}::/apis/{api_id}",
+        }
     if kind == "aws_dynamodb_table":
         arn = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
         return {"arn": arn, "id": name, "stream_arn": f"{arn}/stream/{STREAM_LABEL}", "stream_label": STREAM_LABEL}

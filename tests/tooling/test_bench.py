@@ -41,6 +41,7 @@ def test_bench_writes_every_requested_section(tmp_path: Path) -> None:
         "import_worker",
         "import_reporter",
         "table_exporter",
+        "live_updates",
     }
     assert figures["imports"]["boto3_ms"] > 0
     # Not timings: what each publisher costs in calls, and that every record started one execution.

@@ -68,8 +68,8 @@ def test_queue_and_role_outputs_follow_one_naming_scheme() -> None:
                 if found != attributes
             ]
             creates = any(CREATES[kind].search(path.read_text()) for path in module.glob("*.tf"))
-            # A wrapper's `function` output is lambda_function's outputs whole (its dlq_* and role_* with it).
-            passes_function = re.search(r"value\s*=\s*module\.function\n", (module / "outputs.tf").read_text())
+            # A wrapper's `function` outputs are lambda_function's outputs whole (its dlq_* and role_* with them).
+            passes_function = re.search(r"value\s*=\s*module\.\w*function\n", (module / "outputs.tf").read_text())
             if creates and not groups and not passes_function:
                 problems.append(f"{module.name} creates a {kind} but outputs none ({kind}_arn, {kind}_name, ...)")
         problems += [
@@ -89,6 +89,7 @@ ENVS = ROOT / "envs"
 # Resource and data source types -> the provider endpoint their API calls go to.
 ENDPOINT_OF_TYPE = [
     ("aws_api_gateway_", "apigateway"),
+    ("aws_apigatewayv2_", "apigatewayv2"),
     ("aws_cloudwatch_event_", "events"),
     ("aws_cloudwatch_log_", "logs"),
     ("aws_cloudwatch_", "cloudwatch"),

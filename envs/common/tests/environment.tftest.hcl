@@ -14,7 +14,7 @@ run "environment" {
   assert {
     condition = alltrue([for value in [
       output.api_url, output.table_name, output.crud_state_machine_arn, output.workflow_state_machine_arn,
-      output.event_bus_name, output.audit_queue_url, output.trigger_dlq_url, output.fanout_dlq_url,
+      output.event_bus_name, output.audit_queue_url, output.trigger_dlq_url, output.fanout_dlq_url, output.live_updates_url,
     ] : value != null && value != ""])
     error_message = "The output contract is complete."
   }

@@ -7,4 +7,5 @@ lambda_packages = {
   import_worker   = { path = "../../build/lambdas/import_worker.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
   import_reporter = { path = "../../build/lambdas/import_reporter.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
   table_exporter  = { path = "../../build/lambdas/table_exporter.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+  live_updates    = { path = "../../build/lambdas/live_updates.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
 }

@@ -20,6 +20,10 @@ run "wires_the_modules_together" {
     error_message = "Our own rule delivers to our own queue, which has its DLQ."
   }
   assert {
+    condition     = aws_cloudwatch_event_target.live.arn == module.live.broadcaster_function.function_arn && module.live.routes["$connect"] == "AWS_IAM"
+    error_message = "Item changes reach the live-updates broadcaster; connects are IAM-signed."
+  }
+  assert {
     condition     = module.system.table_name == "orders-sys-items"
     error_message = "The whole stack deploys beside the modules."
   }

@@ -12,6 +12,7 @@ variables {
     import_worker   = { path = "import_worker.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
     import_reporter = { path = "import_reporter.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
     table_exporter  = { path = "table_exporter.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
+    live_updates    = { path = "live_updates.zip", source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" }
   }
 }
 
@@ -51,6 +52,9 @@ run "composes_the_three_flows" {
       "pipeline-planner-errors", "pipeline-worker-errors", "pipeline-reporter-errors", "pipeline-exporter-errors",
       "pipeline-planner-throttles", "pipeline-worker-throttles", "pipeline-reporter-throttles", "pipeline-exporter-throttles",
       "import-executionsfailed", "import-executionstimedout",
+      "rule-live-dlq-not-empty", "live-updates-async-dlq-not-empty",
+      "live-routes-errors", "live-broadcaster-errors", "live-authorizer-errors",
+      "live-routes-throttles", "live-broadcaster-throttles", "live-authorizer-throttles",
     ]) && output.settings.dashboard
     error_message = "With the defaults every alarm (DLQs, iterator ages, errors, throttles, executions, API) and the dashboard exist."
   }
@@ -126,6 +130,55 @@ run "owner_isolation_adds_the_owner_index" {
     condition     = module.pipeline.function_environments.planner.OWNER_METADATA_KEY == "owner"
     error_message = "Under owner isolation an upload names its items' owner (x-amz-meta-owner), or imported items would be nobody's."
   }
+  assert {
+    condition     = module.live_updates[0].authorizer_function.environment_variables.OWNER_CLAIM == "sub" && module.live_updates[0].broadcaster_function.environment_variables.OWNER_ISOLATION == "true"
+    error_message = "Live updates isolate owners by the API's own claim."
+  }
+}
+
+run "live_updates_authenticate_as_the_api" {
+  command = apply
+
+  assert {
+    condition = (
+      output.live_updates_url == "${module.live_updates[0].url}"
+      && module.live_updates[0].routes["$connect"] == "CUSTOM"
+      && module.live_updates[0].authorizer_function.environment_variables.ISSUER == "https://cognito-idp.eu-west-1.amazonaws.com/${aws_cognito_user_pool.api[0].id}"
+      && module.live_updates[0].stage_name == "live"
+    )
+    error_message = "By default the WebSocket API is on and its $connect takes a token of the stack's own user pool."
+  }
+  assert {
+    condition     = jsondecode(module.bus.rule_event_patterns["live"]) == { source = ["app.items"], "detail-type" = ["item.created", "item.updated", "item.deleted"] } && module.bus.rule_target_arns["live"] == { broadcaster = module.live_updates[0].broadcaster_function.function_arn }
+    error_message = "The bus sends every item change, and nothing else, to the broadcaster."
+  }
+  assert {
+    condition     = output.dlqs["live-updates-async"].url == module.live_updates[0].broadcaster_function.async_dlq_url
+    error_message = "Changes the broadcaster could not post are parked where make status and make redrive see them."
+  }
+}
+
+run "live_updates_can_be_left_out" {
+  command = apply
+
+  variables {
+    settings = { live_updates = { enabled = false } }
+  }
+
+  assert {
+    condition     = output.live_updates_url == null && length(module.live_updates) == 0 && !contains(keys(module.bus.rule_arns), "live") && !contains(keys(output.dlqs), "live-updates-async")
+    error_message = "Off: no WebSocket API, no rule, no DLQ."
+  }
+}
+
+run "a_custom_authorizer_needs_live_updates_off" {
+  command = plan
+
+  variables {
+    settings = { api = { authorization = "CUSTOM", custom_authorizer = { function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:auth" } } }
+  }
+
+  expect_failures = [terraform_data.live_updates_authorization]
 }
 
 run "customer_managed_keys_reach_the_table_every_log_group_and_every_function" {

@@ -1,5 +1,5 @@
 variable "settings" {
-  description = "What an environment may set, by group; every attribute left out keeps its production-safe default. table: deletion protection and point-in-time recovery. logs: retention of every log group. tracing: X-Ray for functions, state machines and the API. kms_key_arns: customer managed keys (table; logs, whose key policy must allow logs.<region>.amazonaws.com; lambda_environment). alarms: the CloudWatch alarms, their dashboard, and who is told (email endpoints, or an existing topic). events: days the bus archive keeps events for replay (0: none). api: stage, throttling, CORS origin (at most one), authorization (COGNITO creates a user pool unless cognito_user_pool_arn names one; AWS_IAM; CUSTOM with custom_authorizer; NONE: public), scopes, API keys, owner isolation (owner_claim) and webhooks (null: none); see modules/crud_api. functions: the powertools layer (or packages that bundle it) and overrides of modules/lambda_function's function object for every function. workflow: the example workflow's trigger (event names, conditions), whether it logs execution data (changes may carry personal data), and more workflows on the same trigger. pipeline: limits of imports, the export schedule (modules/pipeline), and the days an upload stays in the ingest bucket (older versions: 7)."
+  description = "What an environment may set, by group; every attribute left out keeps its production-safe default. table: deletion protection and point-in-time recovery. logs: retention of every log group. tracing: X-Ray for functions, state machines and the API. kms_key_arns: customer managed keys (table; logs, whose key policy must allow logs.<region>.amazonaws.com; lambda_environment). alarms: the CloudWatch alarms, their dashboard, and who is told (email endpoints, or an existing topic). events: days the bus archive keeps events for replay (0: none). api: stage, throttling, CORS origin (at most one), authorization (COGNITO creates a user pool unless cognito_user_pool_arn names one; AWS_IAM; CUSTOM with custom_authorizer; NONE: public), scopes, API keys, owner isolation (owner_claim) and webhooks (null: none); see modules/crud_api. functions: the powertools layer (or packages that bundle it) and overrides of modules/lambda_function's function object for every function. workflow: the example workflow's trigger (event names, conditions), whether it logs execution data (changes may carry personal data), and more workflows on the same trigger. pipeline: limits of imports, the export schedule (modules/pipeline), and the days an upload stays in the ingest bucket (older versions: 7). live_updates: the WebSocket API clients subscribe to items on (enabled; its stage and delivery bounds; it authenticates as the REST API, which must not be CUSTOM while it is on); see modules/live_updates."
   type = object({
     table = optional(object({
       deletion_protection    = optional(bool, true)
@@ -89,6 +89,12 @@ variable "settings" {
         time_zone  = optional(string)
       }), {})
       upload_retention_days = optional(number, 30)
+    }), {})
+    live_updates = optional(object({
+      enabled            = optional(bool, true)
+      stage_name         = optional(string, "live")
+      max_parallel_posts = optional(number, 32)
+      max_subscriptions  = optional(number, 100)
     }), {})
   })
   default  = {}
