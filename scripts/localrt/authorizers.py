@@ -267,7 +267,7 @@ class Authorizers:
             ttl = int(settings.get("authorizerResultTtlInSeconds", 300))
             if ttl > 0:
                 self._policies[tuple(identity)] = (self.clock() + ttl, answer)
-        if not _policy_allows(answer.get("policyDocument") or {}, method_arn):
+        if not policy_allows(answer.get("policyDocument") or {}, method_arn):
             return Decision(refusal="ACCESS_DENIED")
         context = {str(k): v for k, v in (answer.get("context") or {}).items()}
         return Decision(authorizer={**context, "principalId": answer.get("principalId", "")})
@@ -298,7 +298,7 @@ def _numeric_date(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _policy_allows(policy: Mapping[str, Any], method_arn: str) -> bool:
+def policy_allows(policy: Mapping[str, Any], method_arn: str) -> bool:
     """IAM's evaluation of an authorizer's policy for execute-api:Invoke on one method ARN: an explicit Deny
     wins, an Allow is needed (resources with * and ? wildcards)."""
     allowed = False

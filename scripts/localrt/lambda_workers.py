@@ -151,6 +151,9 @@ class LambdaService:
     operator_credentials: dict[str, str]
     stream_arns: dict[str, str]  # evaluated -> created
     queue_url: Callable[[str | None], str | None]
+    # What a function's environment names on AWS -> where it is here (the WebSocket API's origins, the user
+    # pool's issuer and keys): applied to every environment variable's value.
+    rewrites: dict[str, str] = field(default_factory=dict)
     invoke_ports: dict[str, int] = field(default_factory=dict)  # function ARN -> its worker's invocation port
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     spec_paths: list[Path] = field(default_factory=list)  # aligned with processes
@@ -213,7 +216,10 @@ class LambdaService:
                         "on_failure_queue_url": self.queue_url(on_failure),
                     }
                 )
-            environment = dict((values.get("environment") or [{}])[0].get("variables") or {})
+            environment = {
+                name: self._rewritten(str(value))
+                for name, value in ((values.get("environment") or [{}])[0].get("variables") or {}).items()
+            }
             logging = (values.get("logging_config") or [{}])[0]
             if logging.get("application_log_level"):
                 environment["AWS_LAMBDA_LOG_LEVEL"] = logging["application_log_level"]
@@ -250,6 +256,11 @@ class LambdaService:
             # Every function answers synchronous invocations (authorizers, state machine tasks, Invoke).
             self.invoke_ports[arn] = specs[-1]["invoke_port"] = free_port()
         return specs
+
+    def _rewritten(self, value: str) -> str:
+        for aws, local in self.rewrites.items():
+            value = value.replace(aws, local)
+        return value
 
     def mappings(self, function: str | None, event_source_arn: str | None) -> list[dict[str, Any]]:
         """The evaluated mappings, as ListEventSourceMappings answers for them (Lambda API Reference,

@@ -45,6 +45,7 @@ from scripts.localrt.lambda_workers import (
 )
 from scripts.localrt.ports import ensure_free, free_port
 from scripts.localrt.stepfunctions import start_sync_in_process, start_sync_or_error
+from scripts.localrt.websocket import LocalWebSocketApi, WebSocketApi
 from scripts.tfeval import Endpoints, Evaluation, evaluate, lambda_packages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +58,8 @@ class LocalRuntime:
     environment: str = "local"
     aws_port: int = 0
     api_port: int = 0
+    live_port: int = 0  # the WebSocket API (live updates)
+    connections_port: int = 0  # its @connections API
     log_dir: Path | None = None
     evaluation: Evaluation | None = None
     stream_arns: dict[str, str] = field(default_factory=dict)
@@ -74,6 +77,7 @@ class LocalRuntime:
     _target_delivery: eventbridge.TargetDelivery | None = None
     engine: str = "moto"  # or "ministack" (scripts/localrt/ministack.py)
     _ministack: ministack.Ministack | None = None
+    live_updates: LocalWebSocketApi | None = None
 
     @property
     def root(self) -> Path:
@@ -96,11 +100,16 @@ class LocalRuntime:
             **self.evaluation.outputs,
             **{name: value for name, value in local.items() if name in self.evaluation.outputs},
         }
-        # A stream's ARN carries its creation time: Terraform evaluated a stand-in (tfeval.STREAM_LABEL).
+        # A stream's ARN carries its creation time: Terraform evaluated a stand-in (tfeval.STREAM_LABEL); the
+        # WebSocket API answers on localhost.
         text = json.dumps(outputs)
-        for evaluated, created in self.stream_arns.items():
+        for evaluated, created in {**self.stream_arns, **self.live_rewrites}.items():
             text = text.replace(evaluated, created)
         return dict(json.loads(text))
+
+    @property
+    def live_rewrites(self) -> dict[str, str]:
+        return self.live_updates.rewrites if self.live_updates is not None else {}
 
     @property
     def service_credentials(self) -> dict[str, str]:
@@ -148,6 +157,7 @@ class LocalRuntime:
         progress("starting one worker process per Lambda function")
         assert self.deployer is not None
         assert self._credentials_server is not None
+        self._prepare_live_updates()
         self.lambdas = LambdaService(
             self.evaluation,
             self.root,
@@ -157,10 +167,14 @@ class LocalRuntime:
             self.operator_credentials,
             self.stream_arns,
             self.deployer.queue_url,
+            rewrites={**self.live_rewrites, **self._user_pool_rewrites()},
         )
         self.lambdas.start()
         route_invocations(self.lambdas)
         self._start_api()
+        if self.live_updates is not None:
+            progress(f"serving the WebSocket API on {self.live_updates.url}")
+            self.live_updates.start()
         # What start-up allocated (moto, botocore's models, the evaluation) stays for good: out of the
         # collector's generations, a full collection walks only what the running system allocates since
         # (one 214 ms pause in 300 POSTs before, make bench).
@@ -180,6 +194,9 @@ class LocalRuntime:
             self._credentials_server.stop()
             self._credentials_server = None
         route_invocations(None)
+        if self.live_updates is not None:
+            self.live_updates.stop()
+            self.live_updates = None
         if self.lambdas is not None:
             self.lambdas.stop()
             self.lambdas = None
@@ -292,6 +309,41 @@ class LocalRuntime:
 
         assert self.deployer is not None
         self._target_delivery = eventbridge.TargetDelivery(self.deployer.targets, client, self.client("sqs"))
+
+    # --- live updates (the WebSocket API) ----------------------------------------------------------------
+
+    def _prepare_live_updates(self) -> None:
+        """The environment's WebSocket API, on its ports; its integrations are invoked in their workers."""
+        assert self.evaluation is not None
+        api = WebSocketApi.from_evaluation(self.evaluation)
+        if api is None:
+            return
+        self.live_port = self.live_port or free_port()
+        self.connections_port = self.connections_port or free_port()
+        ensure_free(self.live_port, "the WebSocket API")
+        ensure_free(self.connections_port, "the @connections API")
+
+        def invoke(function_arn: str, event: dict[str, Any]) -> Any:
+            assert self.lambdas is not None
+            return self.lambdas.invoke(function_arn, event)
+
+        self.live_updates = LocalWebSocketApi(
+            api, invoke, self.evaluation.region, self.evaluation.account, self.live_port, self.connections_port
+        )
+
+    def _user_pool_rewrites(self) -> dict[str, str]:
+        """A pool's issuer as its tokens here carry it (moto chose the pool's id), and its keys' local address."""
+        assert self.evaluation is not None
+        rewrites = {}
+        for pool in self.evaluation.of_type("aws_cognito_user_pool"):
+            local = self.user_pools.by_arn.get(str(pool.values["arn"]))
+            if local is None:
+                continue
+            region = str(pool.values["arn"]).split(":")[3]
+            evaluated_issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool.values['id']}"
+            rewrites[f"{evaluated_issuer}/.well-known/jwks.json"] = local.jwks_url
+            rewrites[evaluated_issuer] = local.issuer
+        return rewrites
 
     # --- the API ---------------------------------------------------------------------------------------
 

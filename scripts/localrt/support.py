@@ -18,6 +18,12 @@ EMULATED = {
     "aws_api_gateway_api_key": "API keys checked by the emulator",
     "aws_api_gateway_usage_plan": "API keys checked by the emulator (quotas are not counted)",
     "aws_api_gateway_usage_plan_key": "API keys checked by the emulator",
+    "aws_apigatewayv2_api": "a WebSocket API served by websocket.py (one per environment)",
+    "aws_apigatewayv2_stage": "the WebSocket stage websocket.py serves, with its throttling",
+    "aws_apigatewayv2_route": "routed by the API's selection expression ($request.body.action) in websocket.py",
+    "aws_apigatewayv2_route_response": "a two-way route: websocket.py sends the integration's body back",
+    "aws_apigatewayv2_integration": "the route's function, invoked in its worker (Lambda proxy events)",
+    "aws_apigatewayv2_authorizer": "the $connect Lambda REQUEST authorizer, invoked in its worker",
     "aws_cloudwatch_event_bus": "moto",
     "aws_cloudwatch_event_rule": "moto (event patterns)",
     "aws_cloudwatch_event_archive": "moto keeps the bus's events; a replay sends its window to the rules asked for (eventbridge.py)",
@@ -69,6 +75,10 @@ def unsupported_settings(kind: str, values: dict[str, Any]) -> list[str]:
         problems.append("fifo_queue")
     if kind == "aws_cloudwatch_event_target" and values.get("input_transformer"):
         problems.append("input_transformer")
+    if kind == "aws_apigatewayv2_api" and values.get("protocol_type") != "WEBSOCKET":
+        problems.append("protocol_type")  # HTTP APIs are not served
+    if kind == "aws_apigatewayv2_integration" and values.get("integration_type") != "AWS_PROXY":
+        problems.append("integration_type")
     if kind == "aws_lambda_function" and values.get("package_type") == "Image":  # unset: the mock's filler
         problems.append("package_type")
     return problems
