@@ -78,10 +78,11 @@ class LocalRuntime:
     engine: str = "moto"  # or "ministack" (scripts/localrt/ministack.py)
     _ministack: ministack.Ministack | None = None
     live_updates: LocalWebSocketApi | None = None
+    environment_root: Path | None = None  # a root of the caller's instead of envs/<environment> (tests)
 
     @property
     def root(self) -> Path:
-        return ROOT / "envs" / self.environment
+        return self.environment_root or ROOT / "envs" / self.environment
 
     @property
     def aws_endpoint(self) -> str:
@@ -105,7 +106,10 @@ class LocalRuntime:
         text = json.dumps(outputs)
         for evaluated, created in {**self.stream_arns, **self.live_rewrites}.items():
             text = text.replace(evaluated, created)
-        return dict(json.loads(text))
+        localised = dict(json.loads(text))
+        if localised.get("live_updates_url") and self.live_updates is None:
+            localised["live_updates_url"] = None  # not served here (ministack): no URL that would not answer
+        return localised
 
     @property
     def live_rewrites(self) -> dict[str, str]:
@@ -138,7 +142,8 @@ class LocalRuntime:
         ensure_free(self.api_port, "the API")
         self.log_dir = self.log_dir or self.root / ".local" / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        progress(f"building the Lambda packages and evaluating envs/{self.environment} with Terraform")
+        shown = self.root.relative_to(ROOT) if self.root.is_relative_to(ROOT) else self.root
+        progress(f"building the Lambda packages and evaluating {shown} with Terraform")
         endpoints = Endpoints(aws=self.aws_endpoint, api=f"http://127.0.0.1:{self.api_port}")
         self.evaluation = evaluate(self.root, lambda_packages(self.root), endpoints)
         support.check(self.evaluation)  # refuses what it would silently leave out

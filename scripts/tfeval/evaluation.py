@@ -83,7 +83,7 @@ def _run(root: Path, test_body: str, packages: dict[str, Any]) -> dict[str, Any]
     work = root / WORK_DIR
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    mocks = Path("..") / ".." / MOCKS.relative_to(ROOT)  # relative to the environment root
+    mocks = Path(os.path.relpath(MOCKS, root))  # relative to the environment root, wherever it is
     # A root without functions (envs/bootstrap) declares no lambda_packages.
     declares_packages = any('variable "lambda_packages"' in tf.read_text() for tf in root.glob("*.tf"))
     variables = f"variables {{\n  lambda_packages = {json.dumps(packages)}\n}}\n\n" if declares_packages else ""

@@ -26,7 +26,7 @@ KINDS = {"trigger-stream", "fanout", "workflow-failures", "consumer-async", "imp
 def test_status_sees_every_dlq_and_a_parked_change(system: System) -> None:
     dlqs = system.outputs["dlqs"]
     assert set(dlqs) >= KINDS
-    assert {kind for kind in dlqs if kind.startswith("rule-")} == {"rule-audit", "rule-paid"}
+    assert {kind for kind in dlqs if kind.startswith("rule-")} == {"rule-audit", "rule-paid", "rule-live"}
     sqs = system.client("sqs")
     fanout = dlqs["fanout"]["url"]
     quiet = status.status(system.outputs, system.client)

@@ -1,0 +1,145 @@
+"""Live updates (issue #32): clients subscribed over the WebSocket API see every change of an item as it happens.
+
+Against the running system (modules/live_updates' wire contract): connect with the REST API's token in
+?token=, subscribe, change items through the REST API, read what arrives. Latency is measured by
+`make bench` (live_updates), not asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from tests.e2e.system import System
+
+RECEIVE_TIMEOUT = 15.0  # generous: this checks what arrives and in what order, never how fast
+
+
+def live_url(system: System) -> str:
+    url = system.outputs.get("live_updates_url")
+    if not url:
+        pytest.skip("the local runtime serves the WebSocket API on the moto engine only (README, engines)")
+    return str(url)
+
+
+@contextmanager
+def subscribed(system: System, *subjects: dict[str, str], token: str | None = None) -> Iterator[ClientConnection]:
+    """A connection with the caller's token, subscribed to each subject ({"collection": "items"} or {"id": ...})."""
+    token = token or system.credentials["Authorization"]
+    with connect(f"{live_url(system)}?token={token}", open_timeout=10) as client:
+        for subject in subjects:
+            client.send(json.dumps({"action": "subscribe", **subject}))
+            assert json.loads(client.recv(timeout=RECEIVE_TIMEOUT)) == {"type": "subscribed", **subject}
+        yield client
+
+
+def received(client: ClientConnection, until: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
+    """Messages until `until(all so far)` holds (or RECEIVE_TIMEOUT passes without one)."""
+    messages: list[dict[str, Any]] = []
+    while not until(messages):
+        try:
+            messages.append(json.loads(client.recv(timeout=RECEIVE_TIMEOUT)))
+        except TimeoutError:
+            break
+    return messages
+
+
+def of_item(item_id: str) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    return lambda messages: [m for m in messages if m.get("id") == item_id]
+
+
+def test_a_subscriber_sees_create_update_and_delete_in_order(system: System) -> None:
+    with subscribed(system, {"collection": "items"}) as client:
+        status, created = system.request("POST", "/items", {"name": "live", "status": "PENDING", "amount": 5})
+        assert status == 201
+        mine = of_item(created["id"])
+        [first] = received(client, lambda got: len(mine(got)) >= 1)
+        assert first == {"type": "item.created", "id": created["id"], "version": 1, "item": created}
+
+        with subscribed(system, {"id": created["id"]}) as item_client:
+            status, paid = system.request(
+                "PUT", f"/items/{created['id']}", {"name": "live", "status": "PAID", "amount": 5}, {"If-Match": '"1"'}
+            )
+            assert status == 200
+            assert system.request("DELETE", f"/items/{created['id']}")[0] == 204
+            changes = mine(received(client, lambda got: len(mine(got)) >= 2))
+            item_changes = received(item_client, lambda got: len(got) >= 2)
+
+    expected = [
+        {"type": "item.updated", "id": created["id"], "version": 2, "item": paid},
+        {"type": "item.deleted", "id": created["id"], "version": 2},
+    ]
+    assert changes == expected
+    assert item_changes == expected  # the item's own subscribers see the same, and nothing of other items
+
+
+def test_a_collection_subscriber_sees_every_items_changes(system: System) -> None:
+    names = [f"many-{uuid.uuid4().hex[:6]}" for _ in range(3)]
+    with subscribed(system, {"collection": "items"}) as client:
+        ids = [
+            system.request("POST", "/items", {"name": name, "status": "PENDING", "amount": 1})[1]["id"]
+            for name in names
+        ]
+        got = received(client, lambda messages: set(ids) <= {m.get("id") for m in messages})
+    assert {m["id"] for m in got if m["type"] == "item.created"} >= set(ids)
+
+
+def test_connects_without_a_valid_token_are_refused(system: System) -> None:
+    url = live_url(system)
+    token = system.credentials["Authorization"]
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    for query in ("", "?token=", "?token=not-a-token", f"?token={forged}"):
+        with pytest.raises(InvalidStatus) as refused:
+            connect(f"{url}{query}", open_timeout=10).close()
+        assert refused.value.response.status_code == 401, query
+
+
+def test_a_message_the_api_does_not_know_is_answered_with_what_it_takes(system: System) -> None:
+    with subscribed(system) as client:
+        for sent in ('{"action": "shout"}', "not json"):
+            client.send(sent)
+            answer = json.loads(client.recv(timeout=RECEIVE_TIMEOUT))
+            assert answer["type"] == "error"
+            assert '"subscribe"' in answer["message"]
+        client.send(json.dumps({"action": "subscribe", "collection": "orders"}))
+        assert json.loads(client.recv(timeout=RECEIVE_TIMEOUT))["error"] == "BadRequest"
+
+
+def test_a_connection_gone_without_disconnect_is_forgotten_at_its_next_message(system: System) -> None:
+    """API Gateway delivers $disconnect on a best-effort basis: a connection can vanish with its rows left. The
+    next change posted to it answers GoneException, and the broadcaster deletes its rows."""
+    if system.runtime is None:
+        pytest.skip("writes the connections table directly: needs the local runtime")
+    assert system.runtime.evaluation is not None
+    [table] = [
+        t.values["name"]
+        for t in system.runtime.evaluation.of_type("aws_dynamodb_table")
+        if t.values["name"].endswith("-connections")
+    ]
+    dynamodb = system.client("dynamodb")
+    ghost = f"ghost{uuid.uuid4().hex[:8]}="
+    for topic in ("$connection", "items"):
+        dynamodb.put_item(TableName=table, Item={"connectionId": {"S": ghost}, "topic": {"S": topic}})
+    with subscribed(system, {"collection": "items"}) as client:
+        created = system.request("POST", "/items", {"name": "ghost", "status": "PENDING", "amount": 1})[1]
+        received(client, lambda got: len(of_item(created["id"])(got)) >= 1)  # the change was broadcast
+
+    deadline = time.monotonic() + RECEIVE_TIMEOUT
+    rows: list[Any] = [None]
+    while rows and time.monotonic() < deadline:
+        rows = dynamodb.query(
+            TableName=table,
+            KeyConditionExpression="connectionId = :c",
+            ExpressionAttributeValues={":c": {"S": ghost}},
+            ConsistentRead=True,
+        )["Items"]
+        time.sleep(0.2)
+    assert rows == []
