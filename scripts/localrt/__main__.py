@@ -19,20 +19,12 @@ from scripts.localrt.ports import PortInUse
 from scripts.localrt.runtime import LocalRuntime
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCAL_USER = "local@example.com"  # the user make local signs in, and make token again
+LOCAL_USER = cognito.LOCAL_USER
 
 
 def caller_headers(runtime: LocalRuntime) -> dict[str, str]:
     """What a caller of the local API sends: an ID token of a local user, an API key (as the environment asks)."""
-    outputs, headers = runtime.outputs, {}
-    if outputs["api_authorization"]["type"] == "COGNITO":
-        tokens = cognito.sign_in(
-            runtime.client("cognito-idp"), outputs["user_pool_id"], outputs["user_pool_client_id"], LOCAL_USER
-        )
-        headers["Authorization"] = tokens["IdToken"]
-    if outputs["api_authorization"]["api_key_required"]:
-        headers["x-api-key"] = next(iter(outputs["api_key_values"].values()))
-    return headers
+    return runtime.caller_headers()
 
 
 def api_headers(credentials: dict[str, str]) -> str:
@@ -68,6 +60,8 @@ def try_commands(outputs: dict[str, Any], credentials: dict[str, str], env: str)
             "-H 'Content-Type: application/json' -d '{\"type\": \"charge.succeeded\"}'"
         )
     lines.append(f'{aws} sqs receive-message --queue-url "$AUDIT_QUEUE_URL" --max-number-of-messages 10')
+    if outputs.get("live_updates_url"):  # every change as it happens (without FOR: until Ctrl-C)
+        lines.append(f"make watch ENV={env} FOR=10")
     if "Authorization" in credentials:
         lines.append(f"export TOKEN=$(make -s token ENV={env})")
     return lines
@@ -94,6 +88,8 @@ def environment_variables(runtime: LocalRuntime, credentials: dict[str, str]) ->
         "EXPORT_SCHEDULE": outputs.get("export_schedule_name"),
         "WEBHOOK_URL": outputs.get("webhook_url"),
         "WEBHOOK_API_KEY": outputs.get("webhook_api_key"),
+        "LIVE_UPDATES_URL": outputs.get("live_updates_url"),
+        "LIVE_PAGE_URL": runtime.live_page_url if outputs.get("live_updates_url") else None,
     }
     return {name: str(value) for name, value in named.items() if value}
 

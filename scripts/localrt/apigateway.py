@@ -13,7 +13,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -435,9 +435,13 @@ class RestApi:
 
 
 def stage_handler(
-    api: RestApi, stage: str, answering: Callable[[], AbstractContextManager[None]] = nullcontext
+    api: RestApi,
+    stage: str,
+    answering: Callable[[], AbstractContextManager[None]] = nullcontext,
+    pages: Callable[[str], tuple[str, bytes] | None] = lambda _: None,
 ) -> type[BaseHTTPRequestHandler]:
-    """The stage as an HTTP server serves it: /<stage>/<path> to the emulator, anything else 403. Each request
+    """The stage as an HTTP server serves it: /<stage>/<path> to the emulator, a GET `pages` answers (the local
+    runtime's example page: same origin as the API, so the page needs no CORS), anything else 403. Each request
     is read, answered and sent within `answering()` (the local runtime's priority.py)."""
 
     class StageHandler(BaseHTTPRequestHandler):
@@ -454,6 +458,10 @@ def stage_handler(
             except ValueError as malformed:
                 self.send_error(HTTPStatus.BAD_REQUEST, str(malformed))
                 return
+            page = pages(url.path) if path is None and self.command == "GET" else None
+            if page is not None:
+                self._send(200, {"Content-Type": page[0], "Cache-Control": "no-store"}, page[1])
+                return
             if path is None:
                 status, headers, text = 403, {"Content-Type": "application/json"}, '{"message":"Forbidden"}'
             else:
@@ -466,7 +474,9 @@ def stage_handler(
                 )
                 response = api.handle_bytes(request, raw or None)
                 status, headers, text = response.status, response.headers, response.body
-            payload = text.encode("utf-8")
+            self._send(status, headers, text.encode("utf-8"))
+
+        def _send(self, status: int, headers: Mapping[str, str], payload: bytes) -> None:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)

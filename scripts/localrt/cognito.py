@@ -14,6 +14,7 @@ from typing import Any
 from scripts.localrt.authorizers import UserPool
 from scripts.tfeval import Evaluation
 
+LOCAL_USER = "local@example.com"  # the user make local signs in, and make token again
 # Local sign-in uses the admin password flow (no SRP client here); the app clients get it in addition.
 LOCAL_AUTH_FLOW = "ALLOW_ADMIN_USER_PASSWORD_AUTH"
 

@@ -49,6 +49,8 @@ from scripts.localrt.websocket import LocalWebSocketApi, WebSocketApi
 from scripts.tfeval import Endpoints, Evaluation, evaluate, lambda_packages
 
 ROOT = Path(__file__).resolve().parents[2]
+LIVE_PAGE_PATH = "/live/"  # where the stage server serves examples/live (outside any stage's path)
+LIVE_PAGE_FILES = ROOT / "examples" / "live"
 # What the runtime signs its first calls with, before the operator user exists and IAM is enforced.
 BOOTSTRAP_CREDENTIALS = {"aws_access_key_id": "localrt", "aws_secret_access_key": "localrt"}
 
@@ -123,6 +125,42 @@ class LocalRuntime:
         if server is None:
             return {}
         return {"localrt_credentials_url": server.url("").rstrip("/"), "localrt_credentials_token": server.token}
+
+    @property
+    def live_page_url(self) -> str:
+        """The example page of live updates (examples/live), served beside the stage on the API's port."""
+        return f"http://127.0.0.1:{self.api_port}{LIVE_PAGE_PATH}"
+
+    def caller_headers(self) -> dict[str, str]:
+        """What a caller of the local API sends: an ID token of the local user, an API key (as the environment asks)."""
+        outputs, headers = self.outputs, {}
+        if outputs["api_authorization"]["type"] == "COGNITO":
+            tokens = cognito.sign_in(
+                self.client("cognito-idp"), outputs["user_pool_id"], outputs["user_pool_client_id"], cognito.LOCAL_USER
+            )
+            headers["Authorization"] = tokens["IdToken"]
+        if outputs["api_authorization"]["api_key_required"]:
+            headers["x-api-key"] = next(iter(outputs["api_key_values"].values()))
+        return headers
+
+    def _live_page(self, path: str) -> tuple[str, bytes] | None:
+        """A file of examples/live for the stage server, and its config.json: where the API and the WebSocket API
+        answer and the local user's credentials (a page hosted elsewhere writes its own)."""
+        if not path.startswith(LIVE_PAGE_PATH) or not self.outputs.get("live_updates_url"):
+            return None
+        name = path[len(LIVE_PAGE_PATH) :] or "index.html"
+        if name == "config.json":
+            config = {
+                "apiUrl": self.outputs["api_url"],
+                "liveUpdatesUrl": self.outputs["live_updates_url"],
+                "headers": self.caller_headers(),
+            }
+            return "application/json", json.dumps(config).encode()
+        file = LIVE_PAGE_FILES / name
+        if "/" in name or not file.is_file():
+            return None
+        kinds = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css"}
+        return kinds.get(file.suffix, "application/octet-stream"), file.read_bytes()
 
     def client(self, service: str) -> Any:
         assert self.evaluation is not None
@@ -481,5 +519,7 @@ class LocalRuntime:
             ),
         )
         answering = priority.PRIORITY.answering if self.engine == "moto" else contextlib.nullcontext
-        self._api_server = StageServer(("127.0.0.1", self.api_port), stage_handler(api, stage, answering))
+        self._api_server = StageServer(
+            ("127.0.0.1", self.api_port), stage_handler(api, stage, answering, pages=self._live_page)
+        )
         threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True).start()

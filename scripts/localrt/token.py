@@ -16,7 +16,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.localrt import cognito
-from scripts.localrt.__main__ import LOCAL_USER
+from scripts.localrt.cognito import LOCAL_USER
 
 ROOT = Path(__file__).resolve().parents[2]
 
