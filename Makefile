@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 TF_ENV := . scripts/tf-env.sh
 ENV    ?=
 
-.PHONY: help setup build fmt lint gates validate tftest pytest test bench local status dlq redrive replay fire token user plan apply destroy bootstrap deployer-policy operator-policy e2e clean
+.PHONY: help setup build fmt lint gates validate tftest pytest test bench local status dlq redrive replay watch fire token user plan apply destroy bootstrap deployer-policy operator-policy e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9 -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -64,6 +64,10 @@ redrive: ## Every parked message of a DLQ back where it was going, deleted once 
 replay: ## The bus archive's events of a window delivered again to its rules (or RULE=), followed until done: make replay [ENV=<env>] FROM=<ISO 8601 time> [TO=<time>] [RULE=<rule>] [DRY_RUN=1] [JSON=1]
 	@test -x $(PYTHON) || { echo "make replay: run make setup first (no .venv yet)" >&2; exit 2; }
 	@$(TF_ENV) && $(PYTHON) -m scripts.ops replay --env "$(or $(ENV),local)" --from "$(FROM)" --to "$(or $(TO),now)" --rule "$(RULE)" $(if $(DRY_RUN),--dry-run,) $(if $(JSON),--json,)
+
+watch: ## Item changes as they happen, over the live-updates WebSocket API: make watch [ENV=<env>] [ID=<item id>] [FOR=<seconds>] (a deployed env: TOKEN=$$(make -s token ENV=<env> EMAIL=<you>))
+	@test -x $(PYTHON) || { echo "make watch: run make setup first (no .venv yet)" >&2; exit 2; }
+	@$(TF_ENV) && $(PYTHON) -m scripts.ops watch --env "$(or $(ENV),local)" $(if $(ID),--id "$(ID)",) $(if $(FOR),--for "$(FOR)",)
 
 fire: ## Fire a schedule of the running make local now: make fire SCHEDULE=<name> (output export_schedule_name)
 	@test -x $(PYTHON) || { echo "make fire: start make local first (no .venv yet)" >&2; exit 2; }

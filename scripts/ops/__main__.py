@@ -4,6 +4,7 @@
     python -m scripts.ops dlq --env <env> [--queue <kind or name>] [--limit N] [--json]
     python -m scripts.ops redrive --env <env> --queue <kind, name or all> [--limit N] [--dry-run] [--json]
     python -m scripts.ops replay --env <env> --from <time> --to <time> [--rule <name>] [--json]
+    python -m scripts.ops watch --env <env> [--id <item id>] [--for <seconds>]
 
 Exit codes: 0 nothing needs attention (redrive: everything went back), 1 something does (the report says what;
 redrive: messages stay in their DLQ, each with its reason), 2 the command could not run
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-from scripts.ops import parked, redrive, replay, status
+from scripts.ops import parked, redrive, replay, status, watch
 from scripts.tfeval import environment_roots
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,11 +125,34 @@ def run_replay(outputs: dict[str, Any], client: Any, args: argparse.Namespace) -
     return 0 if replayed.state in ("COMPLETED", replay.DRY_RUN) else 1
 
 
+def run_watch(env: str, outputs: dict[str, Any], args: argparse.Namespace) -> int:
+    """Item changes as they happen (live updates), one JSON line each."""
+    url = outputs.get("live_updates_url")
+    if not url:
+        raise Refusal(f"envs/{env} serves no live updates (settings.live_updates, or make local ENGINE=ministack)")
+    authorization = (outputs.get("api_authorization") or {}).get("type")
+    if authorization == "AWS_IAM":
+        raise Refusal("this environment's WebSocket API takes SigV4-signed connects; make watch sends a token")
+    token = os.environ.get("TOKEN") or outputs.get("demo_access_token")
+    if authorization == "COGNITO" and not token:
+        raise Refusal(f"a token is needed: export TOKEN=$(make -s token ENV={env} EMAIL=<you>)")
+    what = f"item {args.id}" if args.id else "every item"
+    print(f"make watch: changes of {what} on {url}" + (f" for {args.seconds:g} s" if args.seconds else ""), flush=True)
+    try:
+        received = watch.watch(url, token if authorization == "COGNITO" else None, args.id, args.seconds)
+    except watch.NotWatched as refusal:
+        raise Refusal(str(refusal)) from None
+    except KeyboardInterrupt:
+        return 0
+    print(f"make watch: {received} change(s).", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.ops", description=__doc__.splitlines()[0] if __doc__ else None
     )
-    parser.add_argument("command", choices=["status", "dlq", "redrive", "replay"])
+    parser.add_argument("command", choices=["status", "dlq", "redrive", "replay", "watch"])
     parser.add_argument("--env", default="local")
     parser.add_argument("--json", action="store_true", help="the report as JSON, for scripts")
     parser.add_argument(
@@ -145,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="start", default="", help="replay: the window's start (ISO 8601, or now)")
     parser.add_argument("--to", dest="end", default="now", help="replay: the window's end (default now)")
     parser.add_argument("--rule", default="", help="replay: only this rule of the bus (default every rule)")
+    parser.add_argument("--id", default="", help="watch: one item's changes (default every item's)")
+    parser.add_argument(
+        "--for", dest="seconds", type=float, default=None, help="watch: stop after this many seconds (default never)"
+    )
     args = parser.parse_args(argv)
     try:
         roots = {root.name: root for root in environment_roots() if root.name != "bootstrap"}
@@ -158,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_redrive(outputs, clients(args.env, outputs), args)
         if args.command == "replay":
             return run_replay(outputs, clients(args.env, outputs), args)
+        if args.command == "watch":
+            return run_watch(args.env, outputs, args)
         report = status.status(outputs, clients(args.env, outputs))
     except Refusal as refusal:
         print(f"make {args.command}: {refusal}.", file=sys.stderr)

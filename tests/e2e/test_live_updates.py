@@ -18,6 +18,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from scripts.ops import watch
 from tests.e2e.system import System
 
 RECEIVE_TIMEOUT = 15.0  # generous: this checks what arrives and in what order, never how fast
@@ -143,3 +144,25 @@ def test_a_connection_gone_without_disconnect_is_forgotten_at_its_next_message(s
         )["Items"]
         time.sleep(0.2)
     assert rows == []
+
+
+def test_make_watch_prints_each_change(system: System) -> None:
+    """`make watch` (scripts/ops/watch.py): subscribes, then shows each change as it arrives."""
+    shown: list[dict[str, Any]] = []
+    created: dict[str, Any] = {}
+
+    def show(message: dict[str, Any]) -> bool:
+        shown.append(message)
+        if message["type"] == "subscribed":  # now a change cannot be missed: make one
+            created.update(system.request("POST", "/items", {"name": "watched", "status": "NEW", "amount": 2})[1])
+        return message.get("id") == created.get("id")
+
+    changes = watch.watch(live_url(system), system.credentials.get("Authorization"), seconds=RECEIVE_TIMEOUT, show=show)
+    assert shown[0] == {"type": "subscribed", "collection": "items"}
+    assert shown[-1] == {"type": "item.created", "id": created["id"], "version": 1, "item": created}
+    assert changes == len(shown) - 1
+
+
+def test_make_watch_refuses_a_bad_token_in_one_line(system: System) -> None:
+    with pytest.raises(watch.NotWatched, match="refused the connection: 401"):
+        watch.watch(live_url(system), "not-a-token", seconds=1)

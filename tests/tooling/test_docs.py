@@ -73,8 +73,9 @@ def test_the_quickstart_is_what_make_local_prints_for_envs_local() -> None:
     """The commands themselves run in tests/e2e/test_quickstart.py."""
     from scripts.localrt.__main__ import try_commands
 
-    outputs = {  # the kinds of output envs/local has: a pipeline, webhooks, a Cognito user pool
+    outputs = {  # the kinds of output envs/local has: a pipeline, webhooks, a Cognito user pool, live updates
         "api_url": "-",
+        "live_updates_url": "-",
         "ingest_bucket_name": "-",
         "webhook_url": "-",
         "user_pool_id": "-",
