@@ -458,6 +458,128 @@ def latency_client(
     return posts, gets
 
 
+def live_updates(subscriber_counts: tuple[int, ...], changes: int) -> dict[str, Any]:
+    """Live updates on the local runtime: for 1, 100 and 1,000 subscribers of the collection, the time from the
+    API's answer to a POST until each subscriber has the change (p50/p99 over every subscriber and change: the
+    stream, the fan-out, the bus and the broadcaster), the broadcast alone (from the broadcaster's first post of
+    a change to its last answered, its log's postMs), and the broadcaster worker's CPU per change and per post. The subscribers and the caller are another process
+    (--live-client), as clients are; connects and messages keep within the stage's throttling."""
+    from scripts.localrt.runtime import LocalRuntime
+
+    runtime = LocalRuntime(log_dir=own_log_dir())
+    figures: dict[str, Any] = {"changes_per_count": changes}
+    try:
+        runtime.start()
+        assert runtime.lambdas is not None
+        assert runtime.live_updates is not None
+        [pid] = [
+            process.pid
+            for process, spec in zip(runtime.lambdas.processes, runtime.lambdas.spec_paths, strict=True)
+            if spec.stem.endswith("-live-broadcaster")
+        ]
+        throttle = runtime.live_updates.throttle
+        assert runtime.log_dir is not None
+        [log] = [
+            spec.with_suffix(".log") for spec in runtime.lambdas.spec_paths if spec.stem.endswith("-live-broadcaster")
+        ]
+        for count in subscriber_counts:
+            logged = log.stat().st_size if log.exists() else 0
+            cpu_before = _cpu_seconds([pid]) - time.process_time()
+            client = subprocess.run(
+                [sys.executable, "-m", "scripts.bench", "--live-client", runtime.live_updates.url]
+                + [runtime.outputs["api_url"], str(count), str(changes)]
+                + ([f"--rate={throttle.rate * 0.9}"] if throttle else []),
+                input=json.dumps(runtime.caller_headers()),
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if client.returncode:
+                raise RuntimeError(f"the live-updates client failed:\n{client.stderr[-3000:]}")
+            cpu = _cpu_seconds([pid]) - time.process_time() - cpu_before
+            measured = json.loads(client.stdout)
+            latencies = measured["latencies"]
+            with log.open("rb") as lines:  # the broadcaster's own line per change: its posts, from first to last
+                lines.seek(logged)
+                broadcasts = [
+                    float(line["postMs"])
+                    for line in map(json.loads, filter(lambda raw: raw.startswith(b"{"), lines))
+                    if line.get("message") == "broadcast" and line.get("sent") == count
+                ]
+            figures[f"subscribers_{count}"] = {
+                "api_answer_to_subscriber_p50_ms": round(_percentile(latencies, 0.5) * 1000, 1),
+                "api_answer_to_subscriber_p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
+                "broadcast_p50_ms": round(_percentile(broadcasts, 0.5), 1) if broadcasts else None,
+                "broadcast_p99_ms": round(_percentile(broadcasts, 0.99), 1) if broadcasts else None,
+                "received": len(latencies),
+                "missing": measured["missing"],
+                "broadcaster_cpu_ms_per_change": round(cpu / changes * 1000, 1),
+                "broadcaster_cpu_ms_per_post": round(cpu / max(1, len(latencies)) * 1000, 2),
+            }
+    finally:
+        runtime.stop()
+    return figures
+
+
+def live_client(
+    url: str, api: str, count: int, changes: int, credentials: dict[str, str], rate: float | None
+) -> dict[str, Any]:
+    """`count` subscribers of the collection, then `changes` POSTs one after the other, each once every
+    subscriber has the previous one: seconds from each POST's answer to each subscriber's message."""
+    import asyncio
+
+    from websockets.asyncio.client import connect
+
+    token = credentials.get("Authorization")
+    address = f"{url}?token={token}" if token else url
+    pause = 1 / rate if rate else 0.0
+    arrivals: dict[str, list[float]] = {}
+
+    def post(index: int) -> tuple[str, float]:
+        body = json.dumps({"name": f"live-{index}", "status": "PENDING", "amount": index}).encode()
+        headers = {"Content-Type": "application/json", **credentials}
+        request = urllib.request.Request(f"{api}/items", body, headers, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            item_id = str(json.loads(response.read())["id"])
+        return item_id, time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
+
+    async def run() -> dict[str, Any]:
+        connections = []
+        for _ in range(count):
+            await asyncio.sleep(pause)  # the connect and the subscribe each count against the stage's rate
+            connection = await connect(address, max_size=None, ping_interval=None)
+            await asyncio.sleep(pause)
+            await connection.send(json.dumps({"action": "subscribe", "collection": "items"}))
+            await connection.recv()
+            connections.append(connection)
+
+        async def read(connection: Any) -> None:
+            async for text in connection:
+                message = json.loads(text)
+                if message.get("type") == "item.created":
+                    arrivals.setdefault(message["id"], []).append(time.monotonic())
+
+        readers = [asyncio.create_task(read(c)) for c in connections]
+        answered, missing = {}, 0
+        for index in range(changes):
+            item_id, at = await asyncio.to_thread(post, index)
+            answered[item_id] = at
+            deadline = time.monotonic() + 30
+            while len(arrivals.get(item_id, [])) < count and time.monotonic() < deadline:
+                await asyncio.sleep(0.002)
+            missing += count - len(arrivals.get(item_id, []))
+            await asyncio.sleep(pause)
+        for connection in connections:
+            await connection.close()
+        for reader in readers:
+            reader.cancel()
+        latencies = [at - answered[item] for item, times in arrivals.items() if item in answered for at in times]
+        return {"latencies": latencies, "missing": missing}
+
+    return asyncio.run(run())
+
+
 def process_resources() -> dict[str, float]:
     """This process's resident memory, threads and memory mappings (Linux /proc), where moto and the stage run."""
     status = Path("/proc/self/status").read_text()
@@ -745,7 +867,8 @@ def e2e_suite() -> dict[str, Any]:
 
 
 SECTIONS = (
-    "packages", "imports", "fanout", "trigger", "pipeline", "first_start", "runtime", "soak", "e2e", "test_stages",
+    "packages", "imports", "fanout", "trigger", "pipeline", "first_start", "runtime", "live_updates", "soak", "e2e",
+    "test_stages",
 )  # fmt: skip
 
 
@@ -771,7 +894,17 @@ def main(argv: list[str] | None = None) -> int:
         "--soak-import-lines", type=int, default=50_000, help="lines of the soak's large import (0: none)"
     )
     parser.add_argument("--soak-client", nargs=4, metavar=("API", "WEBHOOK", "KEY", "N"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--live-subscribers", type=int, nargs="*", default=[1, 100, 1000], help="live_updates: subscriber counts"
+    )
+    parser.add_argument("--live-changes", type=int, default=20, help="live_updates: changes per subscriber count")
+    parser.add_argument("--live-client", nargs=4, metavar=("URL", "API", "N", "CHANGES"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.live_client:  # the live_updates section's subscribers and caller, in their own process
+        url, api, count, changes = args.live_client
+        credentials = json.loads(sys.stdin.read())
+        print(json.dumps(live_client(url, api, int(count), int(changes), credentials, args.rate)))
+        return 0
     if args.soak_client:  # the soak's caller, in its own process (credentials on stdin)
         api, webhook, key, count = args.soak_client
         print(json.dumps(soak_client(api, webhook, key, int(count), json.loads(sys.stdin.read()), args.rate)))
@@ -788,6 +921,7 @@ def main(argv: list[str] | None = None) -> int:
         "trigger": lambda: trigger(args.records, args.repeats),
         "pipeline": lambda: pipeline(args.records, args.repeats),
         "runtime": lambda: local_runtime(args.requests, args.idle_settle, not args.no_warm_start, args.import_lines),
+        "live_updates": lambda: live_updates(tuple(args.live_subscribers), args.live_changes),
         "soak": lambda: soak(args.soak_requests, args.soak_import_lines),
         "first_start": first_start,
         "e2e": e2e_suite,

@@ -17,15 +17,11 @@ from botocore.config import Config
 
 
 @cache
-def _session() -> botocore.session.Session:
+def session() -> botocore.session.Session:
+    """The process's botocore session: its region and credentials, resolved as boto3's would be."""
     return botocore.session.get_session()
 
 
 def client(service: str, config: Config | None = None) -> Any:
     """A new client of `service`; callers cache it (one per process, as with boto3's default session)."""
-    return _session().create_client(service, config=config)
-
-
-def client_at(service: str, endpoint_url: str, config: Config | None = None) -> Any:
-    """A new client of `service` at an endpoint of its own (API Gateway's @connections API is per stage)."""
-    return _session().create_client(service, endpoint_url=endpoint_url, config=config)
+    return session().create_client(service, config=config)

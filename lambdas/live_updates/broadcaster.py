@@ -17,6 +17,7 @@ Environment:
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,11 +26,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from common import aws_clients
 from common.claim_check import resolve
+from live_updates.connections_api import ConnectionsApi
 from live_updates.store import ConnectionsTable, Subscriber
 from live_updates.topics import change_topics, encoded, message_of, owner_of
 
@@ -83,12 +84,10 @@ def table() -> ConnectionsTable:
 
 
 @cache
-def connections_api() -> Any:
-    pool = int(os.environ.get("MAX_PARALLEL_POSTS", "32"))
-    return aws_clients.client_at(
-        "apigatewaymanagementapi",
-        os.environ["CONNECTIONS_ENDPOINT"],
-        Config(max_pool_connections=pool, retries={"mode": "standard"}),
+def connections_api() -> ConnectionsApi:
+    session = aws_clients.session()
+    return ConnectionsApi(
+        os.environ["CONNECTIONS_ENDPOINT"], session.get_config_variable("region"), session.get_credentials()
     )
 
 
@@ -109,6 +108,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ]
     data = encoded(message)
     api = connections_api()
+    started = time.perf_counter()
     delivery = deliver(
         recipients(subscribers, owner, isolated),
         lambda connection_id: api.post_to_connection(ConnectionId=connection_id, Data=data),
@@ -116,7 +116,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     )
     for connection_id in delivery.gone:
         table().forget(connection_id)
-    summary = {"id": message["id"], "sent": delivery.sent, "gone": len(delivery.gone), "bytes": len(data)}
+    summary = {
+        "id": message["id"],
+        "sent": delivery.sent,
+        "gone": len(delivery.gone),
+        "bytes": len(data),
+        "postMs": round((time.perf_counter() - started) * 1000, 1),  # every post of the change, answered
+    }
     logger.info("broadcast", extra=summary | {"failed": len(delivery.failed)})
     if delivery.failed:
         raise RuntimeError(f"{len(delivery.failed)} posts failed, e.g. {delivery.failed[0]}: retried by Lambda")

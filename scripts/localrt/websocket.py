@@ -335,7 +335,7 @@ class LocalWebSocketApi:
     def _integration(self, route: Route, event: dict[str, Any]) -> Any:
         try:
             return self.invoke(route.function_arn, event)
-        except FunctionError as error:
+        except (FunctionError, OSError) as error:  # the function failed, or its worker is gone (shutting down)
             raise Refused(500, "Internal server error") from error
 
     def _context(self, route_key: str, event_type: str, opened: Open) -> dict[str, Any]:

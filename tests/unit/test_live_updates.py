@@ -363,3 +363,72 @@ def test_the_token_check_needs_no_pyasn1(tmp_path: Any) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, env={"PYTHONPATH": "lambdas"}, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+# The @connections client ---------------------------------------------------------------------------------
+
+
+class ConnectionsServer:
+    """@connections as API Gateway answers it, one answer per post in the order given, recording each request."""
+
+    def __init__(self, answers: list[tuple[int, str | None]]):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.answers, self.requests = list(answers), []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                server.requests.append((self.path, dict(self.headers.items()), body))
+                status, error_type = server.answers.pop(0)
+                self.send_response(status)
+                if error_type:
+                    self.send_header("x-amzn-ErrorType", error_type)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        import threading
+
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.endpoint = f"http://127.0.0.1:{self.http.server_address[1]}/live"
+
+
+@pytest.fixture
+def credentials() -> Any:
+    from botocore.credentials import Credentials
+
+    return Credentials("AKIDEXAMPLE", "secret", "session-token")
+
+
+def test_a_post_is_signed_for_execute_api_and_sent_to_the_connections_path(credentials: Any) -> None:
+    from live_updates.connections_api import ConnectionsApi
+
+    server = ConnectionsServer([(200, None), (200, None)])
+    api = ConnectionsApi(server.endpoint, "eu-west-1", credentials)
+    api.post_to_connection(ConnectionId="L0SM9cOFvHcCIhw=", Data=b'{"type":"item.created"}')
+    api.post_to_connection(ConnectionId="other=", Data=b"{}")  # on the same keep-alive connection
+    (path, headers, body), _ = server.requests
+    assert path == "/live/@connections/L0SM9cOFvHcCIhw%3D"
+    assert body == b'{"type":"item.created"}'
+    assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "/eu-west-1/execute-api/aws4_request" in headers["Authorization"]
+    assert headers["X-Amz-Security-Token"] == "session-token"
+
+
+def test_gone_is_a_gone_exception_and_throttling_is_retried(credentials: Any) -> None:
+    from live_updates.connections_api import ConnectionsApi
+
+    server = ConnectionsServer([(410, "GoneException"), (429, "LimitExceededException"), (200, None)])
+    api = ConnectionsApi(server.endpoint, "eu-west-1", credentials)
+    with pytest.raises(ClientError) as gone:
+        api.post_to_connection(ConnectionId="a=", Data=b"{}")
+    assert gone.value.response["Error"]["Code"] == "GoneException"
+    api.post_to_connection(ConnectionId="b=", Data=b"{}")  # 429, then sent
+    assert len(server.requests) == 3
