@@ -9,7 +9,7 @@ reads), deleted only once that succeeded; what cannot go back stays, with the re
   record, re-read the same way, to the same function. The trigger names each execution after its change, so
   a workflow already started is not started again (ExecutionAlreadyExists: StartExecution is idempotent by
   name for STANDARD workflows); a change that fails for good again is parked again by the function, as new;
-- an asynchronous invocation's on-failure record (consumer-async, export-async): the original event to the
+- an asynchronous invocation's on-failure record (consumer-async, export-async, live-updates-async): the original event to the
   same function (Invoke, RequestResponse, so a failure is seen and the message stays);
 - an event a rule's target could not take (rule-<rule>, pipeline): the event to that target (TARGET_ARN, as
   EventBridge sets it), with the target's InputPath; a Step Functions target gets an execution named after the

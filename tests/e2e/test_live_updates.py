@@ -166,3 +166,33 @@ def test_make_watch_prints_each_change(system: System) -> None:
 def test_make_watch_refuses_a_bad_token_in_one_line(system: System) -> None:
     with pytest.raises(watch.NotWatched, match="refused the connection: 401"):
         watch.watch(live_url(system), "not-a-token", seconds=1)
+
+
+def test_a_change_the_broadcaster_could_not_post_is_redriven_to_its_subscribers(system: System) -> None:
+    """live-updates-async: a change still failing after Lambda's retries; make redrive invokes the broadcaster
+    again with the same event, and the subscriber receives it."""
+    from scripts.ops import redrive
+
+    live_url(system)
+    dlq = system.outputs["dlqs"]["live-updates-async"]
+    broadcaster = dlq["name"].removesuffix("-async-failures")  # lambda_function names it so
+    region, account = system.outputs["workflow_state_machine_arn"].split(":")[3:5]
+    with subscribed(system, {"collection": "items"}) as client:
+        item_id = f"parked-{uuid.uuid4().hex[:8]}"
+        event = {
+            "version": "0", "id": str(uuid.uuid4()), "detail-type": "item.updated", "source": "app.items",
+            "account": account, "time": "2026-12-06T10:00:00Z", "region": region, "resources": [],
+            "detail": {"eventName": "MODIFY", "keys": {"id": item_id}, "newImage": {"id": item_id, "version": 3}},
+        }  # fmt: skip
+        system.client("sqs").send_message(
+            QueueUrl=dlq["url"],
+            MessageBody=json.dumps({
+                "requestContext": {"functionArn": f"arn:aws:lambda:{region}:{account}:function:{broadcaster}:$LATEST"},
+                "requestPayload": event,
+                "responsePayload": {"errorType": "RuntimeError", "errorMessage": "1 posts failed"},
+            }),
+        )  # fmt: skip
+        summary = redrive.redrive(system.outputs, system.client, "live-updates-async", 50)
+        assert [r.outcome for r in summary.results] == ["redriven"]
+        got = of_item(item_id)(received(client, lambda messages: len(of_item(item_id)(messages)) >= 1))
+    assert got == [{"type": "item.updated", "id": item_id, "version": 3, "item": {"id": item_id, "version": 3}}]
