@@ -186,7 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nThe system is running ({ENGINES[runtime.engine]}). Each start begins empty, with new keys"
         f"{token_note}. In another terminal:\n{commands}\n"
-        f"Outputs for scripts: {outputs_file.relative_to(ROOT)}; variables: {environment_file.relative_to(ROOT)}\n"
+        + (
+            f"Live updates: {runtime.outputs['live_updates_url']} (make watch; the example page: {runtime.live_page_url})\n"
+            if runtime.outputs.get("live_updates_url")
+            else ""
+        )
+        + f"Outputs for scripts: {outputs_file.relative_to(ROOT)}; variables: {environment_file.relative_to(ROOT)}\n"
         + (
             f"Function logs: {runtime.log_dir}\n"
             if runtime.engine == "moto"

@@ -37,7 +37,7 @@ run "every_service_at_the_one_endpoint" {
   }
 
   assert {
-    condition     = length(local.endpoints) == 15 && alltrue([for url in values(local.endpoints) : url == "http://127.0.0.1:4510"])
+    condition     = length(local.endpoints) == 16 && alltrue([for url in values(local.endpoints) : url == "http://127.0.0.1:4510"])
     error_message = "Every service the stack uses goes to localstack_endpoint."
   }
 }
