@@ -250,7 +250,7 @@ def test_a_replay_delivers_the_window_again_to_the_rule_asked_for(system: System
 
 
 def test_a_replay_refuses_a_rule_the_bus_does_not_have(system: System) -> None:
-    with pytest.raises(replay.NotReplayed, match=r"no rule 'nope' on (.*): RULE=<\1-audit\|\1-paid>"):
+    with pytest.raises(replay.NotReplayed, match=r"no rule 'nope' on (.*): RULE=<\1-audit\|\1-live\|\1-paid>"):
         replay.replay(system.outputs, system.client, "2026-01-01T00:00Z", "now", "nope")
 
 
