@@ -21,7 +21,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from scripts.ops import watch
-from tests.e2e.system import System
+from tests.e2e.system import System, role_of, statement_removed
 
 RECEIVE_TIMEOUT = 15.0  # generous: this checks what arrives and in what order, never how fast
 
@@ -198,6 +198,29 @@ def test_a_change_the_broadcaster_could_not_post_is_redriven_to_its_subscribers(
         assert [r.outcome for r in summary.results] == ["redriven"]
         got = of_item(item_id)(received(client, lambda messages: len(of_item(item_id)(messages)) >= 1))
     assert got == [{"type": "item.updated", "id": item_id, "version": 3, "item": {"id": item_id, "version": 3}}]
+
+
+def test_a_broadcaster_without_manage_connections_parks_the_change_and_redrive_delivers_it(system: System) -> None:
+    """@connections is authorized as on AWS (SigV4, execute-api:ManageConnections on the connection): without the
+    statement every post is refused, Lambda's retries fail too, and the change waits in live-updates-async; once
+    the statement is back, make redrive delivers it to the subscriber."""
+    from scripts.ops import redrive
+
+    if not system.moto_engine:
+        pytest.skip("removes a statement from a role of the local runtime (moto's IAM)")
+    dlq = system.outputs["dlqs"]["live-updates-async"]
+    role = role_of(system, "aws_lambda_function", "-live-broadcaster")
+    with subscribed(system, {"collection": "items"}) as client:
+        with statement_removed(system, role, "PostToConnections"):
+            created = system.request("POST", "/items", {"name": "refused", "status": "NEW", "amount": 3})[1]
+            parked = system.messages(dlq["url"], until=lambda got: len(got) >= 1, timeout=60)
+            assert [m["requestPayload"]["detail"]["keys"] for m in parked] == [{"id": created["id"]}]
+            assert "ForbiddenException" in parked[0]["responsePayload"]["errorMessage"]
+            system.client("sqs").send_message(QueueUrl=dlq["url"], MessageBody=json.dumps(parked[0]))  # put back
+        summary = redrive.redrive(system.outputs, system.client, "live-updates-async", 50)
+        assert [r.outcome for r in summary.results] == ["redriven"]
+        got = of_item(created["id"])(received(client, lambda messages: len(of_item(created["id"])(messages)) >= 1))
+    assert [m["type"] for m in got] == ["item.created"]
 
 
 # --- the example page (examples/live) in a real browser: Debian's chromium, headless, driven by selenium ---
