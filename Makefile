@@ -47,7 +47,7 @@ test: setup ## Everything CI runs: build, lint, fmt, validate, terraform test, m
 
 local: ## The whole system on localhost (moto + emulated API Gateway and Lambda; ENGINE=ministack for the second engine), from Terraform's evaluation of envs/local; Ctrl-C stops it
 	@bash scripts/setup.sh dev $(if $(filter ministack,$(ENGINE)),ministack,)
-	@$(TF_ENV) && VERBOSE="$(VERBOSE)" $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)" --aws-port "$(or $(AWS_PORT),4566)" --api-port "$(or $(API_PORT),8080)" --engine "$(or $(ENGINE),moto)"
+	@$(TF_ENV) && VERBOSE="$(VERBOSE)" $(PYTHON) -m scripts.localrt --env "$(or $(ENV),local)" --aws-port "$(or $(AWS_PORT),4566)" --api-port "$(or $(API_PORT),8080)" --live-port "$(or $(LIVE_PORT),8081)" --engine "$(or $(ENGINE),moto)"
 
 status: ## What needs attention in an environment (ENV=local, the default, is the running make local): every DLQ's depth and oldest message, failed executions of the last 24 h, stream mappings, alarms in ALARM, the last import; exits 1 if anything needs attention (JSON=1 for scripts)
 	@test -x $(PYTHON) || { echo "make status: run make setup first (no .venv yet)" >&2; exit 2; }

@@ -1,6 +1,6 @@
 """`make local`: the whole system of an environment on localhost (moto + emulated API Gateway and Lambda).
 
-python -m scripts.localrt [--env local] [--aws-port 4566] [--api-port 8080]
+python -m scripts.localrt [--env local] [--aws-port 4566] [--api-port 8080] [--live-port 8081]
 """
 
 from __future__ import annotations
@@ -160,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", default="local", help="environment root under envs/ (default: local)")
     parser.add_argument("--aws-port", type=int, default=4566, help="port of the moto server (default 4566)")
     parser.add_argument("--api-port", type=int, default=8080, help="port of the API (default 8080)")
+    parser.add_argument(
+        "--live-port", type=int, default=8081, help="port of the live-updates WebSocket API (default 8081)"
+    )
     parser.add_argument("--engine", choices=tuple(ENGINES), default="moto", help="what emulates AWS (default: moto)")
     args = parser.parse_args(argv)
 
@@ -169,11 +172,17 @@ def main(argv: list[str] | None = None) -> int:
         except moto_patches.MotoPatchError as error:
             print(f"make local: {error}", file=sys.stderr)
             return 2
-    runtime = LocalRuntime(environment=args.env, aws_port=args.aws_port, api_port=args.api_port, engine=args.engine)
+    runtime = LocalRuntime(
+        environment=args.env,
+        aws_port=args.aws_port,
+        api_port=args.api_port,
+        live_port=args.live_port,
+        engine=args.engine,
+    )
     try:
         runtime.start(progress=lambda step: print(f"make local: {step}", flush=True))
     except PortInUse as error:
-        print(f"make local: {error} (make local AWS_PORT=... API_PORT=...).", file=sys.stderr)
+        print(f"make local: {error} (make local AWS_PORT=... API_PORT=... LIVE_PORT=...).", file=sys.stderr)
         return 2
     except BaseException:
         runtime.stop()

@@ -178,6 +178,8 @@ class LocalRuntime:
         self.api_port = self.api_port or free_port()
         ensure_free(self.aws_port, "AWS APIs")
         ensure_free(self.api_port, "the API")
+        if self.live_port:  # chosen by the caller: refused now, not after the evaluation
+            ensure_free(self.live_port, "the WebSocket API")
         self.log_dir = self.log_dir or self.root / ".local" / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         shown = self.root.relative_to(ROOT) if self.root.is_relative_to(ROOT) else self.root

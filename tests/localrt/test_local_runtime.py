@@ -141,7 +141,7 @@ def test_make_local_refuses_a_taken_port_with_one_line_and_exit_2() -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"make local: port {port} (AWS APIs) is in use by pid {os.getpid()} (python): stop it or choose another port "
-        "(make local AWS_PORT=... API_PORT=...)."
+        "(make local AWS_PORT=... API_PORT=... LIVE_PORT=...)."
     ]
 
 
