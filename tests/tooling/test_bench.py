@@ -87,3 +87,15 @@ def test_local_runtime_section(tmp_path: Path) -> None:
     assert (soak["large_import_items"], soak["large_import_audit_events_missing"]) == (59, 0)
     assert soak["large_import_workflows_missing"] == 0
     assert soak["end_threads"] > 0
+
+
+def test_live_updates_section(tmp_path: Path) -> None:
+    figures, _ = bench(tmp_path, "--only", "live_updates", "--live-subscribers", "3", "--live-changes", "2")
+    live = figures["live_updates"]
+    assert live["changes_per_count"] == 2
+    for count in (3,):
+        measured = live[f"subscribers_{count}"]
+        assert (measured["received"], measured["missing"]) == (2 * count, 0)
+        assert measured["api_answer_to_subscriber_p99_ms"] >= measured["api_answer_to_subscriber_p50_ms"] > 0
+        assert measured["broadcast_p99_ms"] >= measured["broadcast_p50_ms"] > 0
+        assert measured["broadcaster_cpu_ms_per_post"] > 0
