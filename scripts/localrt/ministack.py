@@ -163,14 +163,23 @@ def _mapping(values: dict[str, Any], source_arn: str) -> dict[str, Any]:
 
 
 def deploy_functions(
-    evaluation: Evaluation, client: Callable[[str], Any], packages: Path, stream_arns: dict[str, str]
+    evaluation: Evaluation,
+    client: Callable[[str], Any],
+    packages: Path,
+    stream_arns: dict[str, str],
+    rewrites: dict[str, str] | None = None,
 ) -> None:
     """Every function of the evaluation in ministack, from the bundled package of the same name in `packages`,
-    then its event source mappings and its asynchronous-invocation settings."""
+    then its event source mappings and its asynchronous-invocation settings. `rewrites`: what an environment
+    variable names on AWS -> where it is here (the WebSocket API's origins, the user pool's issuer and keys)."""
     lam = client("lambda")
     for function in evaluation.of_type("aws_lambda_function"):
         values = function.values
-        environment = dict((values.get("environment") or [{}])[0].get("variables") or {})
+        environment = {}
+        for name, value in ((values.get("environment") or [{}])[0].get("variables") or {}).items():
+            for aws, local in (rewrites or {}).items():
+                value = str(value).replace(aws, local)
+            environment[name] = value
         lam.create_function(
             FunctionName=values["function_name"],
             Runtime=values.get("runtime") or "python3.13",
@@ -192,6 +201,22 @@ def deploy_functions(
             MaximumRetryAttempts=int(values.get("maximum_retry_attempts") or 2),
             **({"DestinationConfig": {"OnFailure": {"Destination": destination}}} if destination else {}),
         )
+
+
+def invoker(client: Callable[[str], Any]) -> Callable[[str, dict[str, Any]], Any]:
+    """A synchronous Invoke of ministack's function: its answer, or FunctionError when the handler raised."""
+    from scripts.localrt.lambda_workers import FunctionError
+
+    lam = client("lambda")
+
+    def invoke(function_arn: str, event: dict[str, Any]) -> Any:
+        answer = lam.invoke(FunctionName=function_arn, Payload=json.dumps(event).encode())
+        payload = json.loads(answer["Payload"].read() or b"null")
+        if answer.get("FunctionError"):
+            raise FunctionError(str(payload.get("errorType", "Error")), str(payload.get("errorMessage", "")))
+        return payload
+
+    return invoke
 
 
 def native_target(values: dict[str, Any], dead_letter_arn: str | None) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from scripts.localrt.lambda_workers import (
 )
 from scripts.localrt.ports import ensure_free, free_port
 from scripts.localrt.stepfunctions import start_sync_in_process, start_sync_or_error
-from scripts.localrt.websocket import LocalWebSocketApi, WebSocketApi
+from scripts.localrt.websocket import AuthorizeCall, Invoke, LocalWebSocketApi, WebSocketApi, signed
 from scripts.tfeval import Endpoints, Evaluation, evaluate, lambda_packages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +110,7 @@ class LocalRuntime:
             text = text.replace(evaluated, created)
         localised = dict(json.loads(text))
         if localised.get("live_updates_url") and self.live_updates is None:
-            localised["live_updates_url"] = None  # not served here (ministack): no URL that would not answer
+            localised["live_updates_url"] = None  # not served here: no URL that would not answer
         return localised
 
     @property
@@ -194,6 +194,9 @@ class LocalRuntime:
             progress("creating the environment in ministack, its functions from packages that carry powertools")
             self._deploy_on_ministack()
             self._start_api()
+            if self.live_updates is not None:
+                progress(f"serving the WebSocket API on {self.live_updates.url}")
+                self.live_updates.start()
             return self
         progress(f"starting moto on {self.aws_endpoint}")
         self._start_moto()
@@ -318,7 +321,11 @@ class LocalRuntime:
         self.user_pools = cognito.deploy(self.client("cognito-idp"), self.evaluation, self.aws_endpoint)
         packages = ROOT / "build" / "lambdas-powertools"
         build_lambdas.build(ROOT / "lambdas", packages, build_lambdas.POWERTOOLS_BUNDLE)
-        ministack.deploy_functions(self.evaluation, self.client, packages, self.stream_arns)
+        # ministack's functions call @connections signed with ministack's credentials, which moto's IAM does not
+        # hold: their calls are checked for a signature only (README, engines).
+        self._prepare_live_updates(ministack.invoker(self.client), signed)
+        rewrites = {**self.live_rewrites, **self._user_pool_rewrites()}
+        ministack.deploy_functions(self.evaluation, self.client, packages, self.stream_arns, rewrites)
         ministack.deploy_resource_policies(self.evaluation, self.client)
 
     def _enforce_iam(self) -> None:
@@ -357,8 +364,10 @@ class LocalRuntime:
 
     # --- live updates (the WebSocket API) ----------------------------------------------------------------
 
-    def _prepare_live_updates(self) -> None:
-        """The environment's WebSocket API, on its ports; its integrations are invoked in their workers."""
+    def _prepare_live_updates(self, invoke: Invoke | None = None, authorize_call: AuthorizeCall | None = None) -> None:
+        """The environment's WebSocket API, on its ports. Its integrations are invoked in their workers (moto),
+        or by `invoke` (ministack's Lambda); @connections calls are authorized by moto's IAM unless
+        `authorize_call` says otherwise."""
         assert self.evaluation is not None
         api = WebSocketApi.from_evaluation(self.evaluation)
         if api is None:
@@ -368,12 +377,18 @@ class LocalRuntime:
         ensure_free(self.live_port, "the WebSocket API")
         ensure_free(self.connections_port, "the @connections API")
 
-        def invoke(function_arn: str, event: dict[str, Any]) -> Any:
+        def in_worker(function_arn: str, event: dict[str, Any]) -> Any:
             assert self.lambdas is not None
             return self.lambdas.invoke(function_arn, event)
 
         self.live_updates = LocalWebSocketApi(
-            api, invoke, self.evaluation.region, self.evaluation.account, self.live_port, self.connections_port
+            api,
+            invoke or in_worker,
+            self.evaluation.region,
+            self.evaluation.account,
+            self.live_port,
+            self.connections_port,
+            authorize_call,
         )
 
     def _user_pool_rewrites(self) -> dict[str, str]:

@@ -46,6 +46,8 @@ from scripts.tfeval import Evaluation
 
 MESSAGE_MAX_BYTES = 128 * 1024  # API Gateway's WebSocket quotas: message payload size
 Invoke = Callable[[str, dict[str, Any]], Any]  # (function ARN, event) -> its answer; FunctionError when it raised
+# (method, raw path, headers, body, resource ARN) -> None when allowed, else the status to answer
+AuthorizeCall = Callable[[str, str, Mapping[str, str], bytes, str], int | None]
 
 
 def function_of(invoke_arn: str) -> str:
@@ -137,6 +139,13 @@ class Refused(Exception):
         self.message = message
 
 
+def signed(method: str, raw_path: str, headers: Mapping[str, str], body: bytes, resource: str) -> int | None:
+    """A SigV4-signed call, not verified: what the ministack engine checks of its functions' @connections calls
+    (they sign with ministack's credentials, which moto's IAM does not hold)."""
+    authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    return None if authorization.startswith("AWS4-HMAC-SHA256 ") else 403
+
+
 def sigv4_allows(
     account: str, method: str, raw_path: str, headers: Mapping[str, str], body: bytes, action: str, resource: str
 ) -> int | None:
@@ -157,8 +166,23 @@ def sigv4_allows(
 class LocalWebSocketApi:
     """Serves one WebSocket API and its @connections API (see the module's docstring)."""
 
-    def __init__(self, api: WebSocketApi, invoke: Invoke, region: str, account: str, port: int, connections_port: int):
+    def __init__(
+        self,
+        api: WebSocketApi,
+        invoke: Invoke,
+        region: str,
+        account: str,
+        port: int,
+        connections_port: int,
+        authorize_call: AuthorizeCall | None = None,
+    ):
         self.api, self.invoke, self.region, self.account = api, invoke, region, account
+        # Who may call @connections: moto's IAM by default (SigV4 and execute-api:ManageConnections).
+        self.authorize_call = authorize_call or (
+            lambda method, raw_path, headers, body, resource: sigv4_allows(
+                account, method, raw_path, headers, body, "ManageConnections", resource
+            )
+        )
         self.port, self.connections_port = port, connections_port
         self.open: dict[str, Open] = {}
         self._pending: dict[ServerConnection, Open] = {}
@@ -390,7 +414,7 @@ class LocalWebSocketApi:
             return 404, {"message": "Not Found"}, "NotFoundException"
         connection_id = unquote(path[len(prefix) :])
         resource = f"{self.arn(method.upper())}/@connections/{connection_id}"
-        if sigv4_allows(self.account, method, raw_path, headers, body, "ManageConnections", resource) is not None:
+        if self.authorize_call(method, raw_path, headers, body, resource) is not None:
             return 403, {"message": "Forbidden"}, "ForbiddenException"
         with self._lock:
             opened = self.open.get(connection_id)

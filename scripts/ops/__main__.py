@@ -129,7 +129,7 @@ def run_watch(env: str, outputs: dict[str, Any], args: argparse.Namespace) -> in
     """Item changes as they happen (live updates), one JSON line each."""
     url = outputs.get("live_updates_url")
     if not url:
-        raise Refusal(f"envs/{env} serves no live updates (settings.live_updates, or make local ENGINE=ministack)")
+        raise Refusal(f"envs/{env} serves no live updates (settings.live_updates is off)")
     authorization = (outputs.get("api_authorization") or {}).get("type")
     if authorization == "AWS_IAM":
         raise Refusal("this environment's WebSocket API takes SigV4-signed connects; make watch sends a token")

@@ -29,7 +29,7 @@ RECEIVE_TIMEOUT = 15.0  # generous: this checks what arrives and in what order, 
 def live_url(system: System) -> str:
     url = system.outputs.get("live_updates_url")
     if not url:
-        pytest.skip("the local runtime serves the WebSocket API on the moto engine only (README, engines)")
+        pytest.skip("this environment serves no live updates (settings.live_updates is off)")
     return str(url)
 
 
@@ -266,7 +266,7 @@ def test_the_page_shows_a_new_item_without_a_reload(system: System, browser: obj
     from selenium.webdriver.support.ui import WebDriverWait
 
     if system.runtime is None or not system.outputs.get("live_updates_url"):
-        pytest.skip("the page is served by make local on the moto engine")
+        pytest.skip("the page is served by make local, with live updates on")
     assert isinstance(browser, WebDriver)
     browser.get(system.runtime.live_page_url)
     wait = WebDriverWait(browser, 20)

@@ -16,7 +16,7 @@ from websockets.sync.client import connect
 
 from scripts.localrt.lambda_workers import FunctionError
 from scripts.localrt.ports import free_port
-from scripts.localrt.websocket import LocalWebSocketApi, Route, WebSocketApi
+from scripts.localrt.websocket import LocalWebSocketApi, Route, WebSocketApi, signed
 
 ROUTES = "arn:aws:lambda:eu-west-1:123456789012:function:routes"
 AUTHORIZER = "arn:aws:lambda:eu-west-1:123456789012:function:authorizer"
@@ -145,3 +145,12 @@ def test_connections_api_refuses_unsigned_calls_and_unknown_connections(served: 
     assert (status, error_type) == (403, "ForbiddenException")
     status, _, error_type = server.manage("POST", "/other/@connections/x", {}, b"")
     assert (status, error_type) == (404, "NotFoundException")
+
+
+def test_on_ministack_a_connections_call_needs_a_signature_only() -> None:
+    server = LocalWebSocketApi(api("NONE"), Functions(), "eu-west-1", "123456789012", 1, 2, signed)
+    assert server.manage("POST", "/live/@connections/x", {}, b"")[0] == 403
+    signature = {
+        "Authorization": "AWS4-HMAC-SHA256 Credential=000000000000/20261206/eu-west-1/execute-api/aws4_request"
+    }
+    assert server.manage("POST", "/live/@connections/x", signature, b"")[:3:2] == (410, "GoneException")
