@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scripts.localrt import cognito, moto_patches
+from scripts.localrt import moto_patches
 from scripts.localrt.ports import PortInUse
 from scripts.localrt.runtime import LocalRuntime
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCAL_USER = cognito.LOCAL_USER
 
 
 def caller_headers(runtime: LocalRuntime) -> dict[str, str]:

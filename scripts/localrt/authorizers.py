@@ -201,24 +201,18 @@ class Authorizers:
         return Decision(refusal="UNAUTHORIZED", message=EXPIRED if expired else None)
 
     def _check_sigv4(self, signed: SignedRequest | None) -> Decision:
-
-        headers = dict(signed.headers) if signed else {}
-        authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-        if signed is None or not authorization.startswith("AWS4-HMAC-SHA256 "):
+        if signed is None:
             return Decision(refusal="MISSING_AUTHENTICATION_TOKEN")
-        headers["Authorization"] = authorization
-        method_arn = self._method_arn(signed)
-        try:
-            request = IAMRequest(self.stage.account, signed.method, signed.raw_path, {}, signed.body, headers, "Invoke")
-            request.check_signature()
-            request.check_action_permitted(method_arn)
-        except (InvalidClientTokenIdError, SignatureDoesNotMatchError):
-            return Decision(refusal="INVALID_SIGNATURE")
-        except AccessDeniedError:
-            return Decision(refusal="ACCESS_DENIED")
-        except (KeyError, ValueError, IndexError):  # a malformed Authorization header
-            return Decision(refusal="INVALID_SIGNATURE")
-        return Decision()
+        refusal = sigv4_refusal(
+            self.stage.account,
+            signed.method,
+            signed.raw_path,
+            signed.headers,
+            signed.body,
+            "Invoke",
+            self._method_arn(signed),
+        )
+        return Decision(refusal=refusal)
 
     def _method_arn(self, signed: SignedRequest) -> str:
         stage = self.stage
@@ -291,6 +285,29 @@ class Authorizers:
         if expires <= now:
             raise Expired(pool.pool_id)
         return claims
+
+
+def sigv4_refusal(
+    account: str, method: str, raw_path: str, headers: Mapping[str, str], body: bytes, action: str, resource: str
+) -> str | None:
+    """None when the request is SigV4-signed (service execute-api) by an identity moto's IAM knows and allowed
+    `execute-api:<action>` on `resource`; else the gateway response type API Gateway answers with (403 each):
+    MISSING_AUTHENTICATION_TOKEN, INVALID_SIGNATURE or ACCESS_DENIED."""
+    authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    if not authorization.startswith("AWS4-HMAC-SHA256 "):
+        return "MISSING_AUTHENTICATION_TOKEN"
+    signed = {**headers, "Authorization": authorization}
+    try:
+        request = IAMRequest(account, method, raw_path, {}, body, signed, action)
+        request.check_signature()
+        request.check_action_permitted(resource)
+    except (InvalidClientTokenIdError, SignatureDoesNotMatchError):
+        return "INVALID_SIGNATURE"
+    except AccessDeniedError:
+        return "ACCESS_DENIED"
+    except (KeyError, ValueError, IndexError):  # a malformed Authorization header
+        return "INVALID_SIGNATURE"
+    return None
 
 
 def _numeric_date(value: Any) -> TypeGuard[float]:

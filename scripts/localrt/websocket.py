@@ -33,14 +33,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from moto.core.exceptions import AccessDeniedError, InvalidClientTokenIdError, SignatureDoesNotMatchError
-from moto.iam.access_control import IAMRequest
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
 from scripts.localrt.apigateway import TokenBucket
-from scripts.localrt.authorizers import policy_allows
+from scripts.localrt.authorizers import policy_allows, sigv4_refusal
 from scripts.localrt.lambda_workers import FunctionError
 from scripts.tfeval import Evaluation
 
@@ -150,17 +148,8 @@ def sigv4_allows(
     account: str, method: str, raw_path: str, headers: Mapping[str, str], body: bytes, action: str, resource: str
 ) -> int | None:
     """None when the request is signed by a known identity allowed `execute-api:<action>` on the resource;
-    else the status API Gateway answers (403 for a missing, bad or refused signature)."""
-    signed = {name: value for name, value in headers.items()}
-    if not next((v for k, v in signed.items() if k.lower() == "authorization"), "").startswith("AWS4-HMAC-SHA256 "):
-        return 403
-    try:
-        request = IAMRequest(account, method, raw_path, {}, body, signed, action)
-        request.check_signature()
-        request.check_action_permitted(resource)
-    except (InvalidClientTokenIdError, SignatureDoesNotMatchError, AccessDeniedError, KeyError, ValueError, IndexError):
-        return 403
-    return None
+    else 403, as API Gateway answers a missing, bad or refused signature."""
+    return None if sigv4_refusal(account, method, raw_path, headers, body, action, resource) is None else 403
 
 
 class LocalWebSocketApi:
