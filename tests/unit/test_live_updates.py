@@ -432,3 +432,20 @@ def test_gone_is_a_gone_exception_and_throttling_is_retried(credentials: Any) ->
     assert gone.value.response["Error"]["Code"] == "GoneException"
     api.post_to_connection(ConnectionId="b=", Data=b"{}")  # 429, then sent
     assert len(server.requests) == 3
+
+
+def test_each_entry_point_loads_only_its_own_module() -> None:
+    """One zip, three functions: a cold start imports what that function runs."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "import live_updates.handler\n"
+        "assert not {'live_updates.authorizer', 'live_updates.broadcaster', 'live_updates.connections', 'rsa'}"
+        " & set(sys.modules), sorted(m for m in sys.modules if m.startswith(('live_updates', 'rsa')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={"PYTHONPATH": "lambdas"}, check=False
+    )
+    assert result.returncode == 0, result.stderr
