@@ -33,13 +33,16 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-def create_table(name: str, owner_index: str | None = None) -> Any:
+def create_table(name: str, owner_index: str | None = None, table_indexes: dict[str, Any] | None = None) -> Any:
     """A table as modules/dynamodb_table creates it by default (hash key id, stream with both images), with
-    the owner index modules/stack adds for owner isolation when `owner_index` names it."""
+    the owner index modules/stack adds for owner isolation when `owner_index` names it, and the query indexes
+    crud_api's `table_indexes` output declares (its global_secondary_indexes and attributes, as rendered)."""
     dynamodb = boto3.resource("dynamodb", region_name=REGION)
-    indexes: dict[str, Any] = {}
+    attributes = {"id": "S"}
+    indexes: list[dict[str, Any]] = []
     if owner_index:
-        indexes["GlobalSecondaryIndexes"] = [
+        attributes["owner"] = "S"
+        indexes.append(
             {
                 "IndexName": owner_index,
                 "KeySchema": [
@@ -48,15 +51,30 @@ def create_table(name: str, owner_index: str | None = None) -> Any:
                 ],
                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["cost"]},
             }
-        ]
+        )
+    declared = table_indexes or {"global_secondary_indexes": {}, "attributes": {}}
+    attributes.update(declared["attributes"])
+    for index_name, index in declared["global_secondary_indexes"].items():
+        indexes.append(
+            {
+                "IndexName": index_name,
+                "KeySchema": [
+                    {"AttributeName": index["hash_key"], "KeyType": "HASH"},
+                    {"AttributeName": index["range_key"], "KeyType": "RANGE"},
+                ],
+                "Projection": {
+                    "ProjectionType": index["projection_type"],
+                    "NonKeyAttributes": index["non_key_attributes"],
+                },
+            }
+        )
     table = dynamodb.create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}]
-        + ([{"AttributeName": "owner", "AttributeType": "S"}] if owner_index else []),
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        **indexes,
+        **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
     )
     table.wait_until_exists()
     return table

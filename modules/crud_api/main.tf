@@ -53,6 +53,7 @@ module "definition" {
   }
   owner_claim       = var.owner_claim
   owner_index_name  = var.owner_index_name
+  indexes           = var.indexes
   cors_allow_origin = one(var.cors_allow_origins)
   table_name        = local.table_name
   cursor_salt       = terraform_data.cursor_secret.output
@@ -90,6 +91,10 @@ module "state_machine" {
     sid       = "OwnerIndex"
     actions   = ["dynamodb:Query"] # a caller's keys, with owner isolation
     resources = ["${local.table_arn}/index/${var.owner_index_name}"]
+    }], length(var.indexes) == 0 ? [] : [{
+    sid       = "QueryIndexes"
+    actions   = ["dynamodb:Query"] # GET /<collection>?<field>=<value>: exactly the declared indexes
+    resources = [for name in keys(var.indexes) : "${local.table_arn}/index/${name}"]
   }])
 }
 

@@ -126,6 +126,16 @@ output "item_contract" {
   value       = module.definition.item_contract
 }
 
+output "table_indexes" {
+  description = "What the table must have for `indexes`: global_secondary_indexes and attributes, in modules/dynamodb_table's shapes (pass both through)."
+  value       = module.definition.table_indexes
+}
+
+output "query_index_arns" {
+  description = "ARNs of the indexes the state machine may Query for `indexes` (its policy names exactly these)."
+  value       = [for name in keys(var.indexes) : "${local.table_arn}/index/${name}"]
+}
+
 output "webhook_url" {
   description = "Where webhook senders POST (append /<source>); null without webhooks."
   value       = var.webhooks == null ? null : "${trimsuffix(aws_api_gateway_stage.this.invoke_url, "/")}/webhooks"

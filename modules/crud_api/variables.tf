@@ -180,6 +180,19 @@ variable "owner_claim" {
   }
 }
 
+variable "indexes" {
+  description = "Queries by field, each served by a global secondary index of the table (never a scan): index name => {partition, sort}, both top-level fields of item_schema. GET /<collection>?<partition>=<value> queries it, sort=<sort> or -<sort> orders it, and <sort>.gte, .gt, .lte or .lt (one bound, or .gte with .lte) bound it as key conditions. partition: a string field every item has (required, or with a default) of at most 500 characters (maxLength, or its longest enum value); sort: createdAt, updatedAt, or such a field of type number or integer, or string of at most 300 characters. Create and replace write each index's two key attributes beside the document; the table needs the indexes of the `table_indexes` output, and items written before an index existed need a backfill (README). Under owner isolation an index's partition is the owner's."
+  type = map(object({
+    partition = string
+    sort      = string
+  }))
+  default = {}
+  validation {
+    condition     = length(var.indexes) + (var.owner_claim == null ? 0 : 1) <= 20
+    error_message = "indexes: at most 20 global secondary indexes per table (DynamoDB's default quota), the owner index included under owner isolation."
+  }
+}
+
 variable "owner_index_name" {
   description = "Owner isolation: the table's global secondary index with hash key owner (S), range key id (S) and cost projected (dynamodb_table: projection_type INCLUDE, non_key_attributes [\"cost\"])."
   type        = string

@@ -79,10 +79,11 @@ module "table" {
   point_in_time_recovery = local.settings.table.point_in_time_recovery
   kms_key_arn            = local.settings.kms_key_arns.table
   # Owner isolation lists a caller's items by this index: keys and the page-budget cost only.
-  global_secondary_indexes = local.settings.api.owner_claim == null ? {} : {
+  # Queries by field read the indexes crud_api declares for settings.api.indexes.
+  global_secondary_indexes = merge(module.crud.table_indexes.global_secondary_indexes, local.settings.api.owner_claim == null ? {} : {
     (local.owner_index_name) = { hash_key = "owner", range_key = "id", projection_type = "INCLUDE", non_key_attributes = ["cost"] }
-  }
-  attributes = local.settings.api.owner_claim == null ? {} : { owner = "S", id = "S" }
+  })
+  attributes = merge(module.crud.table_indexes.attributes, local.settings.api.owner_claim == null ? {} : { owner = "S", id = "S" })
   tags       = var.tags
 }
 
@@ -104,6 +105,7 @@ module "crud" {
   api_keys               = local.settings.api.keys
   owner_claim            = local.settings.api.owner_claim
   owner_index_name       = local.owner_index_name
+  indexes                = local.settings.api.indexes
   # POST /webhooks/{source} puts the body on the stack's bus (source app.webhooks), where the audit rule sees it.
   webhooks = local.webhooks == null ? null : merge(local.webhooks, { event_bus_arn = module.bus.event_bus_arn })
   tags     = var.tags

@@ -105,6 +105,9 @@ class JavaMap(dict[str, Any]):
     def containsKey(self, key: str) -> bool:
         return key in self
 
+    def keySet(self) -> list[str]:  # airspeed adds keySet to dict itself, not to its subclasses
+        return list(self)
+
 
 class Input:
     """$input: the payload (request body, or integration response body) and the method request's parameters."""

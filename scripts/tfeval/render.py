@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from scripts.terraform_init import terraform_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CRUD_DEFINITION = ROOT / "modules" / "crud_api" / "modules" / "definition"
+ENVIRONMENT_SETTINGS = ROOT / "modules" / "stack" / "modules" / "settings"
 
 
 class TerraformError(RuntimeError):
@@ -56,9 +58,18 @@ def module_outputs(source: Path, variables: dict[str, Any]) -> dict[str, Any]:
         return outputs
 
 
+@lru_cache(maxsize=1)
+def default_environment_settings() -> dict[str, Any]:
+    """What an environment gets when it sets nothing (modules/stack/modules/settings, every default applied)."""
+    settings: dict[str, Any] = module_outputs(ENVIRONMENT_SETTINGS, {"settings": {}})["value"]
+    return settings
+
+
 def crud_definition(**overrides: Any) -> dict[str, Any]:
-    """The CRUD API's OpenAPI document and ASL as Terraform renders them, decoded."""
+    """The CRUD API's OpenAPI document and ASL as Terraform renders them, decoded; by default with the
+    indexes every environment declares (settings.api.indexes)."""
     variables: dict[str, Any] = {
+        "indexes": default_environment_settings()["api"]["indexes"],
         "api_name": "items-api",
         "region": "eu-west-1",
         "collection": "items",
@@ -84,6 +95,7 @@ def crud_definition(**overrides: Any) -> dict[str, Any]:
         "item_defaults": outputs["item_defaults"],
         "limits": outputs["limits"],
         "item_contract": outputs["item_contract"],
+        "table_indexes": outputs["table_indexes"],
         "variables": variables,
     }
 

@@ -48,7 +48,9 @@ class CrudClient:
 def build_crud(definition: dict[str, Any], start_sync: Any = moto_start_sync, authorizers: Any = None) -> CrudClient:
     variables = definition["variables"]
     table = create_table(
-        variables["table_name"], variables.get("owner_index_name") if variables.get("owner_claim") else None
+        variables["table_name"],
+        variables.get("owner_index_name") if variables.get("owner_claim") else None,
+        definition.get("table_indexes"),
     )
     name = variables["state_machine_arn"].rsplit(":", 1)[-1]
     arn = create_state_machine(name, definition["asl"], "EXPRESS")

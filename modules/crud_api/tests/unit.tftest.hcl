@@ -356,6 +356,23 @@ run "owner_isolation_lists_through_the_owner_index" {
   }
 }
 
+run "queries_by_field_may_query_exactly_their_indexes" {
+  command = apply
+
+  variables {
+    indexes = { by_status = { partition = "status", sort = "createdAt" } }
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(module.state_machine.policy).Statement : s if s.Sid == "QueryIndexes"]) == { Sid = "QueryIndexes", Effect = "Allow", Action = ["dynamodb:Query"], Resource = ["arn:aws:dynamodb:eu-west-1:123456789012:table/orders/index/by_status"] }
+    error_message = "The state machine may Query the declared indexes and no other."
+  }
+  assert {
+    condition     = output.table_indexes.global_secondary_indexes.by_status.hash_key == "index.by_status.partition" && output.query_index_arns == ["arn:aws:dynamodb:eu-west-1:123456789012:table/orders/index/by_status"]
+    error_message = "The caller learns the indexes its table needs."
+  }
+}
+
 run "owner_isolation_needs_an_authorizer_that_names_the_caller" {
   command = plan
 

@@ -121,6 +121,7 @@ run "owner_isolation_adds_the_owner_index" {
       module.table.global_secondary_indexes["owner-index"].hash_key == "owner"
       && module.table.global_secondary_indexes["owner-index"].range_key == "id"
       && module.table.global_secondary_indexes["owner-index"].non_key_attributes == toset(["cost"])
+      && module.table.global_secondary_indexes["by_status"].hash_key == "index.by_status.partition"
       && module.crud.owner_isolation == { claim = "sub", index_name = "owner-index" }
       && jsondecode(module.crud.state_machine_definition).States.ScanFirstKeys.Parameters.IndexName == "owner-index"
     )

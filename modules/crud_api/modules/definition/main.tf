@@ -19,16 +19,89 @@ locals {
   largest_item_cost   = var.max_body_chars + local.item_overhead_chars
   max_depth           = 32 # DynamoDB nests maps and lists at most 32 levels deep; items are held to the same
 
+  # Queries by field. A field may key an index when every stored item has it as a plain string or number
+  # (required or defaulted: Step Functions cannot write a typed attribute from an absent path) and its value
+  # fits a key: DynamoDB holds at most 2,048 bytes in a partition key and 1,024 in a sort key (AWS: "Service,
+  # account, and table quotas in Amazon DynamoDB", attributes), at up to 3 bytes of UTF-8 per character.
+  # Query parameter names are reserved. Server fields createdAt and updatedAt are always present.
+  index_partition_max_chars = 500
+  index_sort_max_chars      = 300
+  reserved_query_params     = ["limit", "cursor", "sort"]
+  index_field_rules = merge(
+    { for field, property in try(var.item_schema.properties, {}) : field => {
+      type      = try(tostring(property.type), "")
+      present   = contains(try(var.item_schema.required, []), field) || try(property.default, null) != null
+      max_chars = try(property.maxLength, max([for value in property.enum : length(value)]...), 1000000)
+      } if can(regex("^[A-Za-z_][A-Za-z0-9_]{0,63}$", field)) && !contains(local.reserved_query_params, field)
+    },
+    { createdAt = { type = "timestamp", present = true, max_chars = 24 }, updatedAt = { type = "timestamp", present = true, max_chars = 24 } },
+  )
+  index_field_checks = { for field, rule in local.index_field_rules : field => merge(rule, {
+    partition = rule.present && rule.type == "string" && rule.max_chars <= local.index_partition_max_chars
+    sort = rule.present && (contains(["number", "integer", "timestamp"], rule.type) ||
+    (rule.type == "string" && rule.max_chars <= local.index_sort_max_chars))
+  }) }
+
+  # Each index keys on two typed attributes written beside the document: "<scope>#<value>" (scope: the owner
+  # under owner isolation, else empty; never an empty string, which a key cannot hold) and the sort value,
+  # "#<value>" for strings (the same order) or the number. Index names are sorted (map keys).
+  index_keys = { for name, index in var.indexes : name => {
+    partition_field     = index.partition
+    sort_field          = index.sort
+    partition_attribute = "index.${name}.partition"
+    sort_attribute      = "index.${name}.sort"
+    sort_type           = contains(["number", "integer"], local.index_field_checks[index.sort].type) ? "N" : "S"
+    # Characters the two key values add to an item a query returns (the sort as a number: 40 at most).
+    partition_max_chars = local.index_field_checks[index.partition].max_chars
+    sort_max_chars      = local.index_field_checks[index.sort].max_chars
+    # Parameters of other indexes this one cannot serve: present, they make the query another index's.
+    foreign_params = sort(distinct(concat(
+      [for other in values(var.indexes) : other.partition if other.partition != index.partition],
+      flatten([for other in values(var.indexes) : [for bound in local.sort_bounds : "${other.sort}.${bound}"] if other.sort != index.sort]),
+    )))
+    key_chars = 129 + local.index_field_checks[index.partition].max_chars + (contains(["number", "integer"], local.index_field_checks[index.sort].type) ? 40 : 1 + local.index_field_checks[index.sort].max_chars)
+  } if can(local.index_field_checks[index.partition]) && can(local.index_field_checks[index.sort]) }
+  # Where each field's value is when an item is written (server fields are not in the document).
+  index_value_paths = {
+    create  = { createdAt = "$.now", updatedAt = "$.now" }
+    replace = { createdAt = "$.current.Item.createdAt.S", updatedAt = "$.now" }
+  }
+  index_attributes = { for operation, server in local.index_value_paths : operation => merge({}, [for name, key in local.index_keys : {
+    (key.partition_attribute) = { "S.$" = local.owner_isolation ? "States.Format('{}#{}', $.owner, ${lookup(server, key.partition_field, "$.document.${key.partition_field}")})" : "States.Format('#{}', ${lookup(server, key.partition_field, "$.document.${key.partition_field}")})" }
+    (key.sort_attribute)      = key.sort_type == "N" ? { "N.$" = "States.Format('{}', ${lookup(server, key.sort_field, "$.document.${key.sort_field}")})" } : { "S.$" = "States.Format('#{}', ${lookup(server, key.sort_field, "$.document.${key.sort_field}")})" }
+  }]...) }
+  index_attribute_names = keys(local.index_attributes.replace)
+  # What a query's page shows, projected into each index so that a page is read from the index in its order
+  # (the keys, the cost the page budget counts, and the stored item): each index holds a copy of every item
+  # it keys, and each write of an item writes each index too (README: cost).
+  query_projection = ["cost", "createdAt", "document", "updatedAt", "version"]
+  sort_bounds      = ["gte", "gt", "lte", "lt"]
+  query_params = sort(distinct(concat(local.reserved_query_params, [for index in values(var.indexes) : index.partition],
+  flatten([for index in values(var.indexes) : [for bound in local.sort_bounds : "${index.sort}.${bound}"]]))))
+  # The refusal of a filter no index serves lists what is served (one line, no quotes: it is put in JSON as is).
+  queries_offered = "Filter with one of: ${join("; ", [for name, index in var.indexes : "${index.partition}=<value> [sort=${index.sort} or -${index.sort}] [${index.sort}.gte, .gt, .lte or .lt=<value>]"])}."
+  # A query's state holds its parameters (partition, bounds, the cursor's key: each at most key_chars) several
+  # times over: the page budget keeps room for them, and each returned item carries its two key values.
+  query_key_chars      = max(0, [for key in values(local.index_keys) : key.key_chars]...)
+  query_overhead_chars = 8 * local.query_key_chars
+
   asl = templatefile("${path.module}/../../../../statemachines/crud.asl.json", {
-    table_name          = var.table_name
-    max_page_size       = var.max_page_size
-    defaults_json       = jsonencode(local.defaults)
-    cursor_salt         = var.cursor_salt
-    item_overhead_chars = local.item_overhead_chars
-    largest_item_cost   = local.largest_item_cost
-    page_budget_chars   = local.page_budget_chars
-    owner_isolation     = local.owner_isolation
-    owner_index_name    = var.owner_index_name
+    table_name           = var.table_name
+    max_page_size        = var.max_page_size
+    defaults_json        = jsonencode(local.defaults)
+    cursor_salt          = var.cursor_salt
+    item_overhead_chars  = local.item_overhead_chars
+    largest_item_cost    = local.largest_item_cost
+    page_budget_chars    = local.page_budget_chars
+    owner_isolation      = local.owner_isolation
+    owner_index_name     = var.owner_index_name
+    index_keys           = local.index_keys
+    index_item_json      = join("", [for name, value in local.index_attributes.create : "${jsonencode(name)}: ${jsonencode(value)}, "])
+    index_update_set     = join("", [for i, name in local.index_attribute_names : ", #ix${i} = :ix${i}"])
+    index_update_names   = join("", [for i, name in local.index_attribute_names : ", \"#ix${i}\": ${jsonencode(name)}"])
+    index_update_values  = join("", [for i, name in local.index_attribute_names : "\":ix${i}\": ${jsonencode(local.index_attributes.replace[name])}, "])
+    query_key_chars      = local.query_key_chars
+    query_overhead_chars = local.query_overhead_chars
   })
 
   owner_isolation = var.owner_claim != null
@@ -101,6 +174,10 @@ locals {
     owner_reference   = local.owner_reference
     max_page_size     = var.max_page_size
     default_page_size = var.default_page_size
+    cursor_pattern    = local.cursor_pattern
+    index_keys        = local.index_keys
+    query_params      = local.query_params
+    queries_offered   = local.queries_offered
   }) }
 
   cors_headers = var.cors_allow_origin == null ? {} : {
@@ -175,7 +252,9 @@ locals {
   # which may be empty; blanks are not part of a field value), and `$input.params('If-Match')` answers ""
   # for an empty header as for an absent one.
   if_match_pattern = "^([*]|(W/)?\"?[0-9]{1,15}\"?)?$"
-  cursor_pattern   = "^[A-Za-z0-9-]{1,64}[.][0-9a-f]{64}$"
+  # A list's cursor is an item id; a query's the base64 of the last item's index key (at most ~4,000
+  # characters: the key values are bounded by the index validations). Both carry a SHA-256 signature.
+  cursor_pattern = "^[A-Za-z0-9+/=-]{1,4096}[.][0-9a-f]{64}$"
   item_page_schema = {
     type                 = "object"
     required             = ["items", "nextCursor"]
@@ -185,6 +264,39 @@ locals {
       nextCursor = { anyOf = [{ type = "string", pattern = local.cursor_pattern }, { enum = [null] }] }
     }
   }
+
+  # The list operation's parameters: paging, then one filter per index partition field, the sort and the
+  # bounds of each index's sort field (generated from `indexes`).
+  index_partition_fields = sort(distinct([for key in values(local.index_keys) : key.partition_field]))
+  index_sort_fields      = { for key in values(local.index_keys) : key.sort_field => key... }
+  list_parameters = concat(
+    [
+      { name = "limit", in = "query", required = false, description = "Page size; absent means the default.", schema = { type = "integer", minimum = 1, maximum = var.max_page_size, default = var.default_page_size } },
+      { name = "cursor", in = "query", required = false, description = "nextCursor of the previous page, unchanged (URL-encoded, as any query value); absent means the first page. A cursor belongs to the list or query that returned it.", schema = { type = "string", pattern = local.cursor_pattern } },
+    ],
+    [for field in local.index_partition_fields : {
+      name        = field
+      in          = "query"
+      required    = false
+      description = "Only items whose ${field} equals this (a query of ${join(" or ", [for name, key in local.index_keys : name if key.partition_field == field])}, never a scan)."
+      schema      = { type = "string", maxLength = local.index_field_checks[field].max_chars }
+    }],
+    length(local.index_keys) == 0 ? [] : [{
+      name        = "sort"
+      in          = "query"
+      required    = false
+      description = "Order of a query by its index's sort field: ascending, or descending with a leading -. Needs a filter."
+      schema      = { type = "string", enum = sort(distinct(flatten([for key in values(local.index_keys) : [key.sort_field, "-${key.sort_field}"]]))) }
+    }],
+    flatten([for field, keys in local.index_sort_fields : [for bound in local.sort_bounds : {
+      name        = "${field}.${bound}"
+      in          = "query"
+      required    = false
+      description = "Only items whose ${field} is ${ { gte = "at least", gt = "more than", lte = "at most", lt = "less than" }[bound]} this (a key condition of the query; one bound, or .gte with .lte). Needs a filter."
+      schema      = jsondecode(keys[0].sort_type == "N" ? jsonencode({ type = "number" }) : jsonencode({ type = "string", maxLength = keys[0].sort_max_chars }))
+    }]]),
+  )
+  list_summary = length(local.index_keys) == 0 ? "One page of items; pass nextCursor back as cursor for the next page." : "One page of items, or of the items a filter selects (${join("; ", [for name, key in local.index_keys : "${key.partition_field} sorted by ${key.sort_field}"])}), each served by an index; pass nextCursor back as cursor for the next page."
 
   gateway_response_headers = merge(
     { "gatewayresponse.header.Content-Type" = "'application/json'" },
@@ -378,5 +490,7 @@ locals {
     cursor_pattern      = local.cursor_pattern
     json_value_schemas  = local.json_value_schemas
     cors_preflight      = local.cors_preflight
+    list_parameters     = local.list_parameters
+    list_summary        = local.list_summary
   })
 }

@@ -108,6 +108,27 @@ variable "owner_index_name" {
   default     = "owner-index"
 }
 
+variable "indexes" {
+  description = "Queries by field: index name => {partition, sort}, each a top-level field of item_schema (see crud_api's `indexes`)."
+  type = map(object({
+    partition = string
+    sort      = string
+  }))
+  default = {}
+  validation {
+    condition     = alltrue([for name, index in var.indexes : can(regex("^[A-Za-z0-9_-]{3,64}$", name)) && name != var.owner_index_name])
+    error_message = "indexes: each name must be 3-64 letters, digits, '_' or '-' (a DynamoDB index name, used in attribute names) and differ from owner_index_name."
+  }
+  validation {
+    condition     = alltrue([for index in values(var.indexes) : try(local.index_field_checks[index.partition].partition, false)])
+    error_message = "indexes: each partition must name a top-level field of item_schema of type string that every item has (required, or with a default) and that is at most 500 characters (maxLength, or the longest enum value): DynamoDB keys an index by it (a partition key holds at most 2,048 bytes of UTF-8, the owner and a separator included). Query parameter names limit, cursor and sort cannot be fields."
+  }
+  validation {
+    condition     = alltrue([for index in values(var.indexes) : try(local.index_field_checks[index.sort].sort, false)])
+    error_message = "indexes: each sort must be createdAt, updatedAt, or a top-level field of item_schema that every item has (required, or with a default) of type number or integer, or of type string at most 300 characters (a sort key holds at most 1,024 bytes of UTF-8)."
+  }
+}
+
 variable "webhooks" {
   description = "POST /webhooks/{source} onto an EventBridge bus (PutEvents integration): {event_bus_name, event_source, detail_type, max_body_chars}. Null: no webhooks."
   type = object({

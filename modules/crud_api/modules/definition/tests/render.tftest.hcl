@@ -77,3 +77,94 @@ run "an_item_larger_than_a_page_budget_is_refused" {
 
   expect_failures = [output.limits]
 }
+
+run "declared_indexes_become_table_indexes_query_parameters_and_typed_writes" {
+  command = apply
+
+  variables {
+    item_schema = {
+      type     = "object"
+      required = ["name", "customer"]
+      properties = {
+        name     = { type = "string" }
+        status   = { type = "string", enum = ["NEW", "PAID"], default = "NEW" }
+        customer = { type = "string", maxLength = 40 }
+        amount   = { type = "number", default = 0 }
+      }
+    }
+    indexes = {
+      by_status   = { partition = "status", sort = "createdAt" }
+      by_customer = { partition = "customer", sort = "amount" }
+    }
+  }
+
+  assert {
+    condition = output.table_indexes.global_secondary_indexes.by_customer == {
+      hash_key           = "index.by_customer.partition", range_key = "index.by_customer.sort", projection_type = "INCLUDE"
+      non_key_attributes = ["cost", "createdAt", "document", "updatedAt", "version"]
+      } && output.table_indexes.attributes == {
+      "index.by_customer.partition" = "S", "index.by_customer.sort" = "N", "index.by_status.partition" = "S", "index.by_status.sort" = "S"
+    }
+    error_message = "One GSI per index on its two typed key attributes, projecting what a page shows; a number sort field is an N key."
+  }
+  assert {
+    condition = [for p in jsondecode(output.openapi_body).paths["/orders"].get.parameters : p.name] == [
+      "limit", "cursor", "customer", "status", "sort",
+      "amount.gte", "amount.gt", "amount.lte", "amount.lt", "createdAt.gte", "createdAt.gt", "createdAt.lte", "createdAt.lt",
+    ] && one([for p in jsondecode(output.openapi_body).paths["/orders"].get.parameters : p.schema if p.name == "customer"]) == { type = "string", maxLength = 40 }
+    error_message = "The list declares a filter per partition field, the sorts and each sort field's bounds, generated from indexes."
+  }
+  assert {
+    condition = (
+      jsondecode(output.asl_definition).States.PutItem.Parameters.Item["index.by_customer.sort"] == { "N.$" = "States.Format('{}', $.document.amount)" }
+      && jsondecode(output.asl_definition).States.PutItem.Parameters.Item["index.by_status.sort"] == { "S.$" = "States.Format('#{}', $.now)" }
+      && strcontains(jsondecode(output.asl_definition).States.ReplaceItem.Parameters.UpdateExpression, "#ix3 = :ix3")
+      && jsondecode(output.asl_definition).States.ReplaceItem.Parameters.ExpressionAttributeValues[":ix3"] == { "S.$" = "States.Format('#{}', $.current.Item.createdAt.S)" }
+      && [for c in jsondecode(output.asl_definition).States.QueryCursorKey.Choices : c.Next] == ["CursorKey-by_customer", "CursorKey-by_status"]
+    )
+    error_message = "Create and replace write every index key in the same write (replace keeps createdAt); the cursor is built per index."
+  }
+  assert {
+    condition     = jsondecode(output.item_contract).indexes.by_customer == { partitionField = "customer", partitionAttribute = "index.by_customer.partition", sortField = "amount", sortAttribute = "index.by_customer.sort", sortType = "N" }
+    error_message = "Other writers (the import worker) learn the index keys from the item contract."
+  }
+}
+
+run "an_index_partition_must_be_a_bounded_string_every_item_has" {
+  command = plan
+
+  variables {
+    item_schema = {
+      type       = "object"
+      required   = ["name", "text"]
+      properties = { name = { type = "string" }, note = { type = "string", maxLength = 10 }, text = { type = "string" } }
+    }
+    # note: optional without a default; text: no maxLength (a key holds at most 2,048 bytes).
+    indexes = { by_note = { partition = "note", sort = "createdAt" }, by_text = { partition = "text", sort = "createdAt" } }
+  }
+
+  expect_failures = [var.indexes]
+}
+
+run "an_index_sort_must_be_a_field_every_item_has" {
+  command = plan
+
+  variables {
+    item_schema = { type = "object", required = ["name"], properties = { name = { type = "string", maxLength = 10 }, tags = { type = "array", default = [] } } }
+    indexes     = { by_tags = { partition = "name", sort = "tags" } }
+  }
+
+  expect_failures = [var.indexes]
+}
+
+run "a_query_page_keeps_room_for_its_index_keys" {
+  command = plan
+
+  variables {
+    max_body_chars = 37000
+    item_schema    = { type = "object", required = ["name"], properties = { name = { type = "string", maxLength = 500 } } }
+    indexes        = { by_name = { partition = "name", sort = "createdAt" } }
+  }
+
+  expect_failures = [output.limits]
+}
