@@ -81,8 +81,14 @@ def image_to_json(image: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {name: attribute(value) for name, value in image.items()}
 
 
-# crud_api's bookkeeping next to the document: the item's size for the list page budget, not part of the item.
+# crud_api's bookkeeping next to the document, not part of the item: the item's size for the list page budget,
+# and the key attributes of its query indexes ("index.<name>.partition", "index.<name>.sort").
 STORAGE_ATTRIBUTES = frozenset({"cost"})
+INDEX_ATTRIBUTE_PREFIX = "index."
+
+
+def is_storage_attribute(name: str) -> bool:
+    return name in STORAGE_ATTRIBUTES or name.startswith(INDEX_ATTRIBUTE_PREFIX)
 
 
 def expand_document(item: dict[str, Any] | None, attribute: str | None) -> dict[str, Any] | None:
@@ -100,7 +106,7 @@ def expand_document(item: dict[str, Any] | None, attribute: str | None) -> dict[
         return item
     if not isinstance(document, dict):
         return item
-    stored = {name: value for name, value in item.items() if name != attribute and name not in STORAGE_ATTRIBUTES}
+    stored = {name: value for name, value in item.items() if name != attribute and not is_storage_attribute(name)}
     return {**document, **stored}
 
 
@@ -116,6 +122,13 @@ def changed_fields(event_name: str, old: dict[str, Any] | None, new: dict[str, A
     names.extend(name for name in old if name not in new)
     names.sort()
     return names
+
+
+def touches_the_item(change: Mapping[str, Any]) -> bool:
+    """False for a MODIFY that changed none of the item's fields, only crud_api's storage attributes (its cost,
+    its query index keys: what make backfill writes). Nothing downstream has news in it, and passing it on would
+    start every workflow and event again for every item a backfill touches."""
+    return change["eventName"] != "MODIFY" or bool(change["changedFields"])
 
 
 @lru_cache(maxsize=64)  # a batch's records share a handful of seconds: 0.2 us instead of 4 us per record

@@ -11,7 +11,10 @@ The contract (`ITEM_CONTRACT`, JSON) is crud_api's `item_contract` output, rende
 schema and limits as the API, so the API and the importer cannot drift:
 
     {"schema": <draft-04 input schema, refs under #/definitions>, "defaults": {...}, "maxBodyChars": n,
-     "itemOverheadChars": n, "maxDepth": 32, "maxDigits": 38}
+     "itemOverheadChars": n, "maxDepth": 32, "maxDigits": 38,
+     "indexes": {name: {"partitionField", "partitionAttribute", "sortField", "sortAttribute", "sortType"}}}
+
+Each index's two key attributes are written as the API's PutItem writes them (common.index_keys).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from typing import Any
 
 import fastjsonschema
 
+from common import index_keys
+from common.index_keys import IndexKey
 from common.json_text import deeper_than
 
 ERROR_CHARS = 120  # a rejection's message in a report: enough to act on, bounded so reports stay small
@@ -46,6 +51,7 @@ class ItemContract:
     max_depth: int = 32
     max_digits: int = 38
     number_range: tuple[Decimal, Decimal] = DYNAMODB_NUMBER_RANGE
+    indexes: tuple[IndexKey, ...] = ()
     _validate: list[Callable[[Any], Any]] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -59,6 +65,7 @@ class ItemContract:
             max_depth=int(contract.get("maxDepth", 32)),
             max_digits=int(contract.get("maxDigits", 38)),
             number_range=number_range(contract.get("numberRange")),
+            indexes=index_keys.from_contract(contract.get("indexes")),
         )
 
     def validator(self) -> Callable[[Any], Any]:
@@ -159,4 +166,7 @@ def attribute_values(
     }
     if owner is not None:
         item["owner"] = {"S": owner}
+    fields = {**document, "createdAt": now, "updatedAt": now}
+    for index in contract.indexes:
+        item.update(index.attributes(fields, owner))
     return item

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -31,7 +31,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
 from common import aws_clients
-from common.change import to_change
+from common.change import to_change, touches_the_item
 from common.settings import matching, optional, queue_url, whole_number
 from stream_fanout.publisher import (
     DEFAULT_DLQ_MAX_MESSAGE_BYTES,
@@ -131,16 +131,21 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         sleep=time.sleep,
         s3=s3_client() if SETTINGS.publisher.claim_check_bucket else None,
     )
-    outcome = publisher.publish(
-        (
-            record["dynamodb"]["SequenceNumber"],
-            to_change(record, document_attribute=SETTINGS.document_attribute),
-            record.get("eventSourceARN"),
-        )
-        for record in records
-    )
+    storage_only = 0
+
+    def news() -> Iterator[tuple[str, dict[str, Any], str | None]]:
+        nonlocal storage_only
+        for record in records:
+            change = to_change(record, document_attribute=SETTINGS.document_attribute)
+            if touches_the_item(change):
+                yield record["dynamodb"]["SequenceNumber"], change, record.get("eventSourceARN")
+            else:
+                storage_only += 1
+
+    outcome = publisher.publish(news())
     counts = {
         "records": len(records),
+        "storage_only": storage_only,
         "published": len(outcome.published),
         "dead_lettered": len(outcome.dead_lettered),
         "claim_checked": len(outcome.claim_checked),

@@ -110,6 +110,25 @@ def test_rules_receive_exactly_the_events_they_match(table: Any, bus: str, dlq_u
     assert drain_queue(dlq_url) == []
 
 
+def test_a_backfill_s_write_is_no_change_of_the_item(table: Any, bus: str, dlq_url: str, load_fanout: Any) -> None:
+    """make backfill writes an item's query index keys and nothing else: no field changes, no event."""
+    audit = queue_for_rule("audit", {"source": ["app.orders"]})
+    fanout = load_fanout(EVENT_SOURCE="app.orders", ENTITY="order", DOCUMENT_ATTRIBUTE="document")
+    table.put_item(Item={"id": "o-1", "version": 1, "cost": 300, "document": json.dumps({"status": "NEW"})})
+    table.update_item(
+        Key={"id": "o-1"},
+        UpdateExpression="SET #p = :p",
+        ExpressionAttributeNames={"#p": "index.by_status.partition"},
+        ExpressionAttributeValues={":p": "#NEW"},
+    )
+    batch = read_stream_batch("orders")
+    assert [r["eventName"] for r in batch["Records"]] == ["INSERT", "MODIFY"]
+
+    assert fanout.handler(batch, LambdaContext()) == {"batchItemFailures": []}
+    assert [e["detail-type"] for e in drain_queue(audit)] == ["order.created"]
+    assert drain_queue(dlq_url) == []
+
+
 def test_a_rejected_publish_lands_in_the_dlq_with_its_change(table: Any, dlq_url: str, load_fanout: Any) -> None:
     fanout = load_fanout(EVENT_BUS_NAME="no-such-bus")
     table.put_item(Item={"id": "o-1", "status": "NEW"})

@@ -127,6 +127,20 @@ def test_every_change_runs_the_workflow_once(table: Any, workflow: Workflow, loa
     assert drain_queue(workflow.dlq_url) == []
 
 
+def test_a_backfill_s_write_starts_no_workflow(table: Any, workflow: Workflow, load_trigger: Any) -> None:
+    """A MODIFY that changed only crud_api's storage attributes (index keys, cost) is no change of the item."""
+    trigger = load_trigger(DOCUMENT_ATTRIBUTE="document")
+    table.put_item(Item={"id": "o-1", "version": 1, "document": json.dumps({"status": "PAID", "amount": 150})})
+    table.update_item(
+        Key={"id": "o-1"},
+        UpdateExpression="SET #s = :s, #c = :c",
+        ExpressionAttributeNames={"#s": "index.by_status.sort", "#c": "cost"},
+        ExpressionAttributeValues={":s": "#2026", ":c": 320},
+    )
+    assert trigger.handler(read_stream_batch("orders"), LambdaContext()) == {"batchItemFailures": []}
+    assert [json.loads(e["input"])["eventName"] for e in wait_for_executions(workflow.arn)] == ["INSERT"]
+
+
 def test_conditions_select_what_esm_filters_cannot(
     table: Any, workflow: Workflow, load_trigger: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
