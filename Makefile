@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 TF_ENV := . scripts/tf-env.sh
 ENV    ?=
 
-.PHONY: help setup build fmt lint gates validate tftest pytest test bench local status dlq redrive replay watch fire token user plan apply destroy bootstrap deployer-policy operator-policy e2e clean
+.PHONY: help setup build fmt lint gates validate tftest pytest test bench local status dlq redrive replay watch backfill fire token user plan apply destroy bootstrap deployer-policy operator-policy e2e clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9 -]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -68,6 +68,10 @@ replay: ## The bus archive's events of a window delivered again to its rules (or
 watch: ## Item changes as they happen, over the live-updates WebSocket API: make watch [ENV=<env>] [ID=<item id>] [FOR=<seconds>] (a deployed env: TOKEN=$$(make -s token ENV=<env> EMAIL=<you>))
 	@test -x $(PYTHON) || { echo "make watch: run make setup first (no .venv yet)" >&2; exit 2; }
 	@$(TF_ENV) && $(PYTHON) -m scripts.ops watch --env "$(or $(ENV),local)" $(if $(ID),--id "$(ID)",) $(if $(FOR),--for "$(FOR)",)
+
+backfill: ## A query index's keys on every item stored before the index existed (resumable, never overwrites an update): make backfill [ENV=<env>] INDEX=<name or all> [PAGE_SIZE=n] [JSON=1]
+	@test -x $(PYTHON) || { echo "make backfill: run make setup first (no .venv yet)" >&2; exit 2; }
+	@$(TF_ENV) && $(PYTHON) -m scripts.ops backfill --env "$(or $(ENV),local)" --index "$(INDEX)" --page-size "$(or $(PAGE_SIZE),100)" $(if $(JSON),--json,)
 
 fire: ## Fire a schedule of the running make local now: make fire SCHEDULE=<name> (output export_schedule_name)
 	@test -x $(PYTHON) || { echo "make fire: start make local first (no .venv yet)" >&2; exit 2; }

@@ -15,6 +15,11 @@ output "table_name" {
   value       = module.stack.table_name
 }
 
+output "query_indexes" {
+  description = "The API's queries by field: each index's fields and key attributes, and whether partitions are per owner (make backfill)."
+  value       = module.stack.query_indexes
+}
+
 output "crud_state_machine_arn" {
   description = "EXPRESS state machine behind the API."
   value       = module.stack.crud_state_machine_arn

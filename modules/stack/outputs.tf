@@ -34,6 +34,14 @@ output "table_name" {
   value       = module.table.table_name
 }
 
+output "query_indexes" {
+  description = "The API's queries by field (settings.api.indexes): each index's fields and key attributes as the API writes them, and whether partitions are per owner (make backfill reads it)."
+  value = {
+    owner_isolation = local.settings.api.owner_claim != null
+    indexes         = jsondecode(module.crud.item_contract).indexes
+  }
+}
+
 output "stream_arn" {
   description = "The items table's stream (read by the trigger and the fan-out only)."
   value       = module.table.stream_arn

@@ -60,6 +60,44 @@ def invocation_queue(function_name: str) -> str:
 RULE_STATES = frozenset({"ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"})
 
 
+def table_arguments(values: dict[str, Any]) -> dict[str, Any]:
+    """CreateTable's arguments for an evaluated aws_dynamodb_table: keys, attributes, stream and indexes."""
+    declared = {a["name"] for a in values.get("attribute", [])}
+
+    def keys(hash_key: str, range_key: Any) -> list[dict[str, str]]:
+        # An unset optional attribute comes out of the mocked evaluation as a random string: a range key is
+        # real only if it is a declared attribute.
+        return [{"AttributeName": hash_key, "KeyType": "HASH"}] + (
+            [{"AttributeName": range_key, "KeyType": "RANGE"}] if range_key in declared else []
+        )
+
+    arguments: dict[str, Any] = {
+        "TableName": values["name"],
+        "KeySchema": keys(values["hash_key"], values.get("range_key")),
+        "AttributeDefinitions": [
+            {"AttributeName": a["name"], "AttributeType": a["type"]} for a in values.get("attribute", [])
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if values.get("stream_enabled"):
+        arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": values["stream_view_type"]}
+    if values.get("global_secondary_index"):
+        arguments["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index["name"],
+                "KeySchema": keys(index["hash_key"], index.get("range_key")),
+                "Projection": {"ProjectionType": index.get("projection_type") or "ALL"}
+                | (
+                    {"NonKeyAttributes": index["non_key_attributes"]}
+                    if index.get("projection_type") == "INCLUDE"
+                    else {}
+                ),
+            }
+            for index in values["global_secondary_index"]
+        ]
+    return arguments
+
+
 @dataclass
 class Deployer:
     evaluation: Evaluation
@@ -154,40 +192,7 @@ class Deployer:
             self.client("sqs").create_queue(QueueName=invocation_queue(target["arn"].rsplit(":", 1)[-1]))
 
     def table(self, values: dict[str, Any], _: str) -> None:
-        declared = {a["name"] for a in values.get("attribute", [])}
-        # An unset optional attribute comes out of the mocked evaluation as a random string: a range key is
-        # real only if it is a declared attribute.
-        range_key = values.get("range_key") if values.get("range_key") in declared else None
-        arguments: dict[str, Any] = {
-            "TableName": values["name"],
-            "KeySchema": [{"AttributeName": values["hash_key"], "KeyType": "HASH"}]
-            + ([{"AttributeName": range_key, "KeyType": "RANGE"}] if range_key else []),
-            "AttributeDefinitions": [
-                {"AttributeName": a["name"], "AttributeType": a["type"]} for a in values.get("attribute", [])
-            ],
-            "BillingMode": "PAY_PER_REQUEST",
-        }
-        if values.get("stream_enabled"):
-            arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": values["stream_view_type"]}
-        if values.get("global_secondary_index"):
-            arguments["GlobalSecondaryIndexes"] = [
-                {
-                    "IndexName": index["name"],
-                    "KeySchema": [{"AttributeName": index["hash_key"], "KeyType": "HASH"}]
-                    + (
-                        [{"AttributeName": index["range_key"], "KeyType": "RANGE"}]
-                        if index.get("range_key") in declared
-                        else []
-                    ),
-                    "Projection": {"ProjectionType": index.get("projection_type") or "ALL"}
-                    | (
-                        {"NonKeyAttributes": index["non_key_attributes"]}
-                        if index.get("projection_type") == "INCLUDE"
-                        else {}
-                    ),
-                }
-                for index in values["global_secondary_index"]
-            ]
+        arguments = table_arguments(values)
         described = self.client("dynamodb").create_table(**arguments)["TableDescription"]
         if "LatestStreamArn" in described:
             region, account = self.evaluation.region, self.evaluation.account

@@ -24,6 +24,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from scripts.localrt.deployer import table_arguments
 from scripts.tfeval import STREAM_LABEL, Evaluation, Resource
 
 DEFAULT_TAGS = {"project": "items", "managed-by": "terraform"}  # every env sets provider default_tags
@@ -331,20 +332,7 @@ class Mirror:
     # --- DynamoDB ---------------------------------------------------------------------------------------------
 
     def table(self, v: dict[str, Any], _: str) -> None:
-        attributes = v.get("attribute") or []
-        declared = {a["name"] for a in attributes}
-        keys = [{"AttributeName": v["hash_key"], "KeyType": "HASH"}]
-        if v.get("range_key") in declared:
-            keys.append({"AttributeName": v["range_key"], "KeyType": "RANGE"})
-        arguments: dict[str, Any] = {
-            "TableName": v["name"],
-            "KeySchema": keys,
-            "AttributeDefinitions": [{"AttributeName": a["name"], "AttributeType": a["type"]} for a in attributes],
-            "BillingMode": "PAY_PER_REQUEST",
-            "DeletionProtectionEnabled": bool(v.get("deletion_protection_enabled")),
-        }
-        if v.get("stream_enabled"):
-            arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": v["stream_view_type"]}
+        arguments = {**table_arguments(v), "DeletionProtectionEnabled": bool(v.get("deletion_protection_enabled"))}
         described = self.call("dynamodb", "create_table", **arguments)["TableDescription"]
         if "LatestStreamArn" in described:
             self.streams[f"{v['arn']}/stream/{STREAM_LABEL}"] = described["LatestStreamArn"]

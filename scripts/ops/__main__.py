@@ -5,6 +5,7 @@
     python -m scripts.ops redrive --env <env> --queue <kind, name or all> [--limit N] [--dry-run] [--json]
     python -m scripts.ops replay --env <env> --from <time> --to <time> [--rule <name>] [--json]
     python -m scripts.ops watch --env <env> [--id <item id>] [--for <seconds>]
+    python -m scripts.ops backfill --env <env> --index <name or all> [--page-size N] [--json]
 
 Exit codes: 0 nothing needs attention (redrive: everything went back), 1 something does (the report says what;
 redrive: messages stay in their DLQ, each with its reason), 2 the command could not run
@@ -18,13 +19,14 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-from scripts.ops import parked, redrive, replay, status, watch
+from scripts.ops import backfill, parked, redrive, replay, status, watch
 from scripts.tfeval import environment_roots
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,11 +150,41 @@ def run_watch(env: str, outputs: dict[str, Any], args: argparse.Namespace) -> in
     return 0
 
 
+def run_backfill(env: str, outputs: dict[str, Any], client: Any, args: argparse.Namespace) -> int:
+    """The key attributes of query indexes on every item stored before the indexes existed; resumable."""
+    if not args.index:
+        declared = ((outputs.get("query_indexes") or {}).get("indexes")) or {}
+        raise Refusal(f"name the index: INDEX=<{'|'.join(sorted(declared)) or 'none declared'}|all>")
+    try:
+        indexes = backfill.chosen_indexes(outputs.get("query_indexes"), args.index)
+    except backfill.NotBackfilled as refusal:
+        raise Refusal(str(refusal)) from None
+    table = outputs["table_name"]
+    checkpoint = backfill.checkpoint_path(env, table, indexes)
+    resumed = checkpoint.exists()
+    owner_isolation = bool(outputs["query_indexes"].get("owner_isolation"))
+    try:
+        with backfill.bar(table) as progress:
+            counts = backfill.backfill(
+                client("dynamodb"), table, indexes, owner_isolation, checkpoint, max(1, args.page_size), progress
+            )
+    except backfill.NotBackfilled as refusal:
+        raise Refusal(str(refusal)) from None
+    except KeyboardInterrupt:
+        print(f"make backfill: interrupted; run it again to continue from {checkpoint.relative_to(ROOT)}.")
+        return 1
+    if args.json:
+        print(json.dumps({"table": table, "indexes": [i.name for i in indexes], "resumed": resumed, **asdict(counts)}))
+    else:
+        print(backfill.render(table, indexes, counts, resumed))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.ops", description=__doc__.splitlines()[0] if __doc__ else None
     )
-    parser.add_argument("command", choices=["status", "dlq", "redrive", "replay", "watch"])
+    parser.add_argument("command", choices=["status", "dlq", "redrive", "replay", "watch", "backfill"])
     parser.add_argument("--env", default="local")
     parser.add_argument("--json", action="store_true", help="the report as JSON, for scripts")
     parser.add_argument(
@@ -174,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--for", dest="seconds", type=float, default=None, help="watch: stop after this many seconds (default never)"
     )
+    parser.add_argument("--index", default="", help="backfill: the query index (settings.api.indexes) or all")
+    parser.add_argument("--page-size", type=int, default=backfill.PAGE_SIZE, help="backfill: items per scanned page")
     args = parser.parse_args(argv)
     try:
         roots = {root.name: root for root in environment_roots() if root.name != "bootstrap"}
@@ -189,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_replay(outputs, clients(args.env, outputs), args)
         if args.command == "watch":
             return run_watch(args.env, outputs, args)
+        if args.command == "backfill":
+            return run_backfill(args.env, outputs, clients(args.env, outputs), args)
         report = status.status(outputs, clients(args.env, outputs))
     except Refusal as refusal:
         print(f"make {args.command}: {refusal}.", file=sys.stderr)

@@ -1,5 +1,5 @@
-"""The operator's least-privilege policy for one environment: what `make status`, `dlq`, `redrive` and `replay`
-call, on that environment's exact resources, derived from Terraform's evaluation of it (the same one the
+"""The operator's least-privilege policy for one environment: what `make status`, `dlq`, `redrive`, `replay`
+and `backfill` call, on that environment's exact resources, derived from Terraform's evaluation of it (the same one the
 gates and the deployer policy read).
 
     python -m scripts.ops.policy prod        # writes build/operator-policy.prod.json
@@ -105,6 +105,16 @@ def statements(evaluation: Evaluation) -> list[dict[str, Any]]:
             [arn("events", _rule_path(r)) for r in rules],
         ),
     ]
+    table = outputs.get("table_name")
+    if table and ((outputs.get("query_indexes") or {}).get("indexes")):
+        # backfill (scripts/ops/backfill.py): pages of the table, a re-read when an update raced, the write
+        found.append(
+            _statement(
+                "BackfillQueryIndexKeys",
+                ["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+                [arn("dynamodb", f"table/{table}")],
+            )
+        )
     archive = outputs.get("event_archive_arn")
     bus = outputs.get("event_bus_arn")
     if archive and bus:

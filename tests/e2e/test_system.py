@@ -12,8 +12,10 @@ import json
 import signal
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
+from typing import Any
 
 import pytest
 
@@ -161,3 +163,48 @@ def test_location_is_a_link_the_client_can_follow(system: System) -> None:
     followed = urllib.request.Request(location, headers=system.credentials)
     with urllib.request.urlopen(followed, timeout=30) as response:
         assert json.loads(response.read()) == created
+
+
+def pages_of(system: System, query: str) -> list[dict[str, Any]]:
+    """Every page of GET /items?<query>, following nextCursor (URL-encoded, as any query value)."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        suffix = f"&cursor={urllib.parse.quote(cursor, safe='')}" if cursor else ""
+        status, page = system.request("GET", f"/items?{query}{suffix}")
+        assert status == 200, page
+        items.extend(page["items"])
+        cursor = page["nextCursor"]
+        if cursor is None:
+            return items
+
+
+def test_items_are_queried_by_field_through_an_index(system: System) -> None:
+    """Every env declares by_status (status, sorted by createdAt): GET /items?status=PAID&sort=-createdAt."""
+    tag = uuid.uuid4().hex[:6]
+    created = []
+    for n, status in enumerate(["PAID", "NEW", "PAID", "PAID", "NEW"]):
+        code, item = system.request("POST", "/items", {"name": f"query-{tag}-{n}", "status": status})
+        assert code == 201, item
+        created.append(item)
+    since = urllib.parse.quote(created[0]["createdAt"])
+    paid = pages_of(system, f"status=PAID&sort=-createdAt&createdAt.gte={since}&limit=2")
+    assert {item["status"] for item in paid} == {"PAID"}
+    assert [item["createdAt"] for item in paid] == sorted((item["createdAt"] for item in paid), reverse=True)
+    mine = [item["id"] for item in paid if item["name"].startswith(f"query-{tag}-")]
+    assert mine == [created[3]["id"], created[2]["id"], created[0]["id"]], "newest first, each once"
+
+    code, replaced = system.request("PUT", f"/items/{created[0]['id']}", {"name": created[0]["name"], "status": "NEW"})
+    assert code == 200, replaced
+    new = [
+        item["id"]
+        for item in pages_of(system, f"status=NEW&createdAt.gte={since}")
+        if item["name"].startswith(f"query-{tag}-")
+    ]
+    assert new == [created[0]["id"], created[1]["id"], created[4]["id"]], "a replace moves the item between partitions"
+
+    code, refused = system.request("GET", "/items?name=x")
+    assert (code, refused["error"]) == (400, "BadRequest")
+    assert "status=<value> [sort=createdAt or -createdAt]" in refused["message"], (
+        "the refusal lists the queries offered"
+    )

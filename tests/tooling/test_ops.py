@@ -101,6 +101,20 @@ def test_make_status_refuses_in_one_line(capsys: pytest.CaptureFixture[str], roo
     assert refusal(capsys, ["status", "--env", "local"]).endswith(": start make local first.")
 
 
+def test_make_backfill_refuses_in_one_line(capsys: pytest.CaptureFixture[str], roots: Path) -> None:
+    declared = {"by_status": {"partitionField": "status", "partitionAttribute": "p", "sortField": "createdAt", "sortAttribute": "s", "sortType": "S"}}  # fmt: skip
+    running_outputs(roots, table_name="t", query_indexes={"owner_isolation": False, "indexes": declared})
+    assert refusal(capsys, ["backfill"]) == "make backfill: name the index: INDEX=<by_status|all>."
+    assert (
+        refusal(capsys, ["backfill", "--index", "by_name"])
+        == "make backfill: no index 'by_name': INDEX=<by_status|all>."
+    )
+    running_outputs(roots, table_name="t", query_indexes={"owner_isolation": False, "indexes": {}})
+    assert refusal(capsys, ["backfill", "--index", "all"]) == (
+        "make backfill: this environment declares no query indexes (settings.api.indexes)."
+    )
+
+
 def parked_in(sqs: Any, url: str, body: str, attributes: dict[str, str] | None = None) -> None:
     extra = (
         {"MessageAttributes": {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}}
