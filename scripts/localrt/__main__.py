@@ -45,6 +45,13 @@ def try_commands(outputs: dict[str, Any], credentials: dict[str, str], env: str)
         '-d \'{"name": "first", "status": "PENDING", "amount": 120}\'',
         f'curl -s "$API_URL/items"{headers}',
     ]
+    by_status = [
+        index
+        for index in ((outputs.get("query_indexes") or {}).get("indexes") or {}).values()
+        if index["partitionField"] == "status"  # the demo order's: a query of the item just created
+    ]
+    if by_status:
+        lines.append(f'curl -s "$API_URL/items?status=PENDING&sort=-{by_status[0]["sortField"]}"{headers}')
     if "ingest_bucket_name" in outputs:
         lines += [
             f'{aws} s3 cp examples/orders.jsonl "s3://$INGEST_BUCKET/imports/orders.jsonl" '

@@ -241,6 +241,8 @@ def test_the_readme_quickstart_runs_as_printed(system: System) -> None:
             path.unlink(missing_ok=True)
     lines = list(printed)
     assert json.loads(printed[lines[1]].split("\nTOKEN=")[0])["name"] == "first"
+    queried = json.loads(next(out for line, out in printed.items() if "status=PENDING" in line).split("\nTOKEN=")[0])
+    assert "first" in [item["name"] for item in queried["items"]], "the item just created, found by its status"
     notification = next(out for line, out in printed.items() if "NOTIFICATIONS_QUEUE_URL" in line)
     assert "PARTIAL" in notification  # examples/orders.jsonl: six lines imported, two rejected
     report = json.loads(

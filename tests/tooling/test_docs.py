@@ -73,7 +73,9 @@ def test_the_quickstart_is_what_make_local_prints_for_envs_local() -> None:
     """The commands themselves run in tests/e2e/test_quickstart.py."""
     from scripts.localrt.__main__ import try_commands
 
-    outputs = {  # the kinds of output envs/local has: a pipeline, webhooks, a Cognito user pool, live updates
+    outputs = {  # the kinds of output envs/local has: a pipeline, webhooks, a Cognito user pool, live updates,
+        # the demo order's status query
+        "query_indexes": {"indexes": {"by_status": {"partitionField": "status", "sortField": "createdAt"}}},
         "api_url": "-",
         "live_updates_url": "-",
         "ingest_bucket_name": "-",
