@@ -45,6 +45,15 @@ class CrudClient:
         return self.table.scan(ConsistentRead=True)["Items"]
 
 
+def lambda_authorizer(function_arn: str, result_ttl_in_seconds: int) -> dict[str, Any]:
+    """crud_definition's custom_authorizer for a Lambda REQUEST authorizer of the Authorization header."""
+    return {
+        "uri": f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+        "identity_sources": ["method.request.header.Authorization"],
+        "result_ttl_in_seconds": result_ttl_in_seconds,
+    }
+
+
 def build_crud(definition: dict[str, Any], start_sync: Any = moto_start_sync, authorizers: Any = None) -> CrudClient:
     variables = definition["variables"]
     table = create_table(

@@ -26,7 +26,7 @@ from scripts.localrt.authorizers import (
 )
 from scripts.tfeval import crud_definition
 from tests.conftest import REGION
-from tests.contract.crud_client import CrudClient, build_crud
+from tests.contract.crud_client import CrudClient, build_crud, lambda_authorizer
 
 POOL_ARN = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Mock00001"
 MOTO_PUBLIC_KEYS = KeySet.import_key_set(load_resource("cognitoidp/resources/jwks-public.json"))
@@ -290,11 +290,7 @@ def test_a_lambda_authorizer_decides_with_its_policy_cached_per_identity(aws: No
     definition = crud_definition(
         table_name="items",
         authorization="CUSTOM",
-        custom_authorizer={
-            "uri": f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{AUTHORIZER_ARN}/invocations",
-            "identity_sources": ["method.request.header.Authorization"],
-            "result_ttl_in_seconds": 300,
-        },
+        custom_authorizer=lambda_authorizer(AUTHORIZER_ARN, 300),
         owner_claim="tenant",
         owner_index_name="owner-index",
     )

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from scripts.localrt.authorizers import Authorizers
 from scripts.tfeval import crud_definition
-from tests.contract.crud_client import CrudClient, build_crud
+from tests.contract.crud_client import CrudClient, build_crud, lambda_authorizer
 
 SCHEMA = {
     "type": "object",
@@ -46,11 +46,7 @@ def render(owner_isolation: bool) -> dict[str, Any]:
     if owner_isolation:
         variables.update(
             authorization="CUSTOM",
-            custom_authorizer={
-                "uri": f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{AUTHORIZER_ARN}/invocations",
-                "identity_sources": ["method.request.header.Authorization"],
-                "result_ttl_in_seconds": 0,
-            },
+            custom_authorizer=lambda_authorizer(AUTHORIZER_ARN, 0),
             owner_claim="tenant",
         )
     return crud_definition(**variables)
