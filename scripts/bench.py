@@ -34,6 +34,7 @@ import contextlib
 import gc
 import io
 import json
+import logging
 import os
 import platform
 import random
@@ -48,7 +49,7 @@ import time
 import tracemalloc
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -580,6 +581,142 @@ def live_client(
     return asyncio.run(run())
 
 
+def queries(sizes: tuple[int, ...], requests: int) -> dict[str, Any]:
+    """A filtered page, GET /items?status=PAID&sort=-createdAt (the default page size), through the local
+    stage's template, the CRUD state machine in moto's interpreter and moto's DynamoDB, with 1,000 and 100,000
+    items written straight into the table in the API's layout (their index keys included; one in five PAID).
+    In process and without streams: the figure is the request path's, not the runtime's consumers'. On AWS a
+    query reads one page of the index whatever the table holds; moto reads every item of the table for an index
+    Query, so `items_read_per_page` (what the state machine's Query calls returned) is the engine-independent
+    figure and the latency here grows with the table."""
+    import boto3
+    from import_worker.items import ItemContract
+    from moto import mock_aws
+
+    from scripts.localrt import moto_costs
+    from scripts.localrt.apigateway import RestApi
+    from scripts.localrt.stepfunctions import speed_up_interpreter, start_sync_in_process
+    from scripts.tfeval import crud_definition
+
+    definition = crud_definition(table_name="items")
+    contract = ItemContract.from_json(definition["item_contract"])
+    region = definition["variables"]["region"]
+    speed_up_interpreter()
+    moto_costs.install()  # as the local runtime runs moto
+    logging.getLogger("moto").setLevel(logging.CRITICAL)  # IsPresent on an absent path is logged as an error
+    figures: dict[str, Any] = {"requests": requests}
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        dynamodb = boto3.client("dynamodb", region_name=region)
+        declared = definition["table_indexes"]
+        dynamodb.create_table(
+            TableName="items",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[
+                {"AttributeName": n, "AttributeType": t} for n, t in {"id": "S", **declared["attributes"]}.items()
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": name,
+                    "KeySchema": [
+                        {"AttributeName": i["hash_key"], "KeyType": "HASH"},
+                        {"AttributeName": i["range_key"], "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": i["projection_type"], "NonKeyAttributes": i["non_key_attributes"]},
+                }
+                for name, i in declared["global_secondary_indexes"].items()
+            ],
+        )
+        machine = definition["variables"]["state_machine_arn"]
+        sfn = boto3.client("stepfunctions", region_name=region)
+        sfn.create_state_machine(
+            name=machine.rsplit(":", 1)[-1],
+            definition=json.dumps(definition["asl"]),
+            roleArn="arn:aws:iam::123456789012:role/bench",
+            type="EXPRESS",
+        )
+        account = machine.split(":")[4]
+        api = RestApi(definition["openapi"], lambda arn, text: start_sync_in_process(account, region, arn, text))
+        filled = 0
+        for size in sorted(sizes):
+            started = time.perf_counter()
+            fill_items(dynamodb, contract, filled, size)
+            filled = size
+            fill_s = time.perf_counter() - started
+            query = {"status": "PAID", "sort": "-createdAt"}
+            page_size = definition["variables"]["default_page_size"]
+            with items_returned_by_queries() as returned:
+                filtered = page_timings(api, query, requests, page_size, returned)
+            listed = page_timings(api, {}, requests, page_size)
+            figures[f"items_{size}"] = {
+                "fill_s": round(fill_s, 1),
+                "items_read_per_page": max(returned) if returned else 0,
+                "page_p50_ms": round(_percentile(filtered, 0.5) * 1000, 1),
+                "page_p99_ms": round(_percentile(filtered, 0.99) * 1000, 1),
+                "unfiltered_page_p50_ms": round(_percentile(listed, 0.5) * 1000, 1),
+            }
+    smallest, largest = min(sizes), max(sizes)
+    figures["p50_ratio_largest_to_smallest"] = round(
+        figures[f"items_{largest}"]["page_p50_ms"] / figures[f"items_{smallest}"]["page_p50_ms"], 2
+    )
+    return figures
+
+
+@contextlib.contextmanager
+def items_returned_by_queries() -> Iterator[list[int]]:
+    """Per request of the block, the items moto's Table.query returned to the state machine (both its Query
+    calls: the keys and costs, then the page): what DynamoDB reads for the page, whatever the table holds."""
+    from moto.dynamodb.models.table import Table
+
+    per_request: list[int] = []
+    original = Table.query
+
+    def counted(self: Any, *arguments: Any, **keywords: Any) -> Any:
+        results = original(self, *arguments, **keywords)
+        per_request[-1] += len(results[0])
+        return results
+
+    Table.query = counted  # type: ignore[method-assign]
+    try:
+        yield per_request
+    finally:
+        Table.query = original  # type: ignore[method-assign]
+
+
+def page_timings(
+    api: Any, query: dict[str, str], requests: int, page_size: int, counting: list[int] | None = None
+) -> list[float]:
+    """Seconds each of `requests` first pages of GET /items?<query> took; each must be a full page."""
+    from scripts.localrt.apigateway import Request
+
+    timings = []
+    for _ in range(requests):
+        if counting is not None:
+            counting.append(0)
+        started = time.perf_counter()
+        answer = api.handle(Request("GET", "/items", {}, query, None))
+        timings.append(time.perf_counter() - started)
+        if answer.status != 200 or len(json.loads(answer.body)["items"]) != page_size:
+            raise RuntimeError(f"GET /items?{query} answered {answer.status}: {answer.body[:200]}")
+    return timings
+
+
+def fill_items(dynamodb: Any, contract: Any, start: int, end: int) -> None:
+    """Items `start`..`end` in the API's layout (import_worker.items.attribute_values), 25 a call."""
+    from import_worker.items import attribute_values
+
+    statuses = ["PAID", "NEW", "PENDING", "SHIPPED", "CANCELLED"]
+    batch: list[dict[str, Any]] = []
+    for n in range(start, end):
+        body = {"name": f"order-{n}", "status": statuses[n % 5], "amount": n % 1000}
+        created = f"2026-{1 + n % 12:02}-{1 + n % 28:02}T{n % 24:02}:{n % 60:02}:{(n // 60) % 60:02}.{n % 1000:03}Z"
+        item = attribute_values(contract, body, f"bench-{n:07}", created, len(json.dumps(body)), None)
+        batch.append({"PutRequest": {"Item": item}})
+        if len(batch) == 25 or n == end - 1:
+            dynamodb.batch_write_item(RequestItems={"items": batch})
+            batch = []
+
+
 def process_resources() -> dict[str, float]:
     """This process's resident memory, threads and memory mappings (Linux /proc), where moto and the stage run."""
     status = Path("/proc/self/status").read_text()
@@ -867,8 +1004,8 @@ def e2e_suite() -> dict[str, Any]:
 
 
 SECTIONS = (
-    "packages", "imports", "fanout", "trigger", "pipeline", "first_start", "runtime", "live_updates", "soak", "e2e",
-    "test_stages",
+    "packages", "imports", "fanout", "trigger", "pipeline", "first_start", "runtime", "live_updates", "queries", "soak",
+    "e2e", "test_stages",
 )  # fmt: skip
 
 
@@ -898,6 +1035,10 @@ def main(argv: list[str] | None = None) -> int:
         "--live-subscribers", type=int, nargs="*", default=[1, 100, 1000], help="live_updates: subscriber counts"
     )
     parser.add_argument("--live-changes", type=int, default=20, help="live_updates: changes per subscriber count")
+    parser.add_argument(
+        "--query-items", type=int, nargs="*", default=[1_000, 100_000], help="queries: items in the table"
+    )
+    parser.add_argument("--query-requests", type=int, default=100, help="queries: filtered pages per table size")
     parser.add_argument("--live-client", nargs=4, metavar=("URL", "API", "N", "CHANGES"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.live_client:  # the live_updates section's subscribers and caller, in their own process
@@ -922,6 +1063,7 @@ def main(argv: list[str] | None = None) -> int:
         "pipeline": lambda: pipeline(args.records, args.repeats),
         "runtime": lambda: local_runtime(args.requests, args.idle_settle, not args.no_warm_start, args.import_lines),
         "live_updates": lambda: live_updates(tuple(args.live_subscribers), args.live_changes),
+        "queries": lambda: queries(tuple(args.query_items), args.query_requests),
         "soak": lambda: soak(args.soak_requests, args.soak_import_lines),
         "first_start": first_start,
         "e2e": e2e_suite,

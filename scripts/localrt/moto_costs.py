@@ -37,6 +37,10 @@ fan-out through moto in the same process, so moto's CPU is the API's latency tai
 - moto kept every DynamoDB Streams shard iterator it issued (each GetRecords issues one: a quiet shard polled
   once a second added ~86,000 a day): an iterator expires 15 minutes after it was issued, as on AWS
   (`ExpiringIterators`).
+- A Query of a global secondary index sorted the matching items with DynamoType comparisons, each casting
+  both values again (`Table.sorted_items`: 0.55 s of a 0.78 s Query of one status among 100,000 items,
+  make bench's queries section): each item's sort values are now cast once. moto still reads every item of
+  the table for an index Query (it keeps no index), so a query's time grows with the table here, not on AWS.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ from moto.core.common_models import BaseModel
 from moto.core.exceptions import JsonRESTError
 from moto.core.model_instances import reset_model_data
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.table import Table
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -277,6 +283,15 @@ def delete_message(self: Queue, receipt_handle: str) -> None:
     self.deleted_messages.update(h for h in message.all_receipt_handles if h)
 
 
+def sorted_items(
+    self: Table, hash_key_attrs: list[str], range_key_attrs: list[str | None], items: list[Item]
+) -> list[Item]:
+    """Table.sorted_items, each item's key values cast once (DynamoType's comparisons cast both sides each time)."""
+    attributes = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+    items.sort(key=lambda item: tuple(item.attrs[name].cast_value for name in attributes))
+    return items
+
+
 def install() -> None:
     """Once per process."""
     if not _installed.acquire(blocking=False):
@@ -308,6 +323,7 @@ def install() -> None:
     DomainDispatcherApplication.get_backend_for_host = cached_backend_for_host  # type: ignore[method-assign]
 
     StateMachine._handle_name_input_idempotency = handle_name_input_idempotency  # type: ignore[method-assign]
+    Table.sorted_items = sorted_items  # type: ignore[method-assign]
     setattr(moto.core.responses, "method_names_from_class", lru_cache(maxsize=None)(method_names_from_class))  # noqa: B010
 
 

@@ -148,6 +148,14 @@ PATCHES: tuple[Patch, ...] = (
         "moto_costs.py",
     ),
     Patch(
+        "index queries sorted by plain values",
+        ("moto.dynamodb.models.table:Table.sorted_items", "moto.dynamodb.models.table:Table._generate_attr_to_sort_by"),
+        "cost: a Query of an index sorted its matches with comparisons that cast both values each time (0.55 s of "
+        "0.78 s at 100,000 items); moto still reads every item for an index Query, AWS reads one page",
+        "yes",
+        "moto_costs.py",
+    ),
+    Patch(
         "requests routed once",
         (
             "moto.moto_server.werkzeug_app:DomainDispatcherApplication.get_backend_for_host",

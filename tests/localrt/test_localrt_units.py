@@ -11,6 +11,7 @@ import time
 import types
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
@@ -998,3 +999,47 @@ def test_a_disabled_mapping_is_listed_disabled_and_its_worker_reads_nothing(tmp_
         "Disabled", f"{stream[:-7]}2026-12-06T00:00:00.000", arn
     )  # fmt: skip
     assert service.mappings("other", None) == []
+
+
+def test_an_index_query_answers_the_same_with_its_matches_sorted_by_plain_values(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto_costs.sorted_items casts each item's key values once; the order is moto's own (numbers as numbers,
+    ties by the table key), in both directions and across pages."""
+    from moto.dynamodb.models.table import Table
+
+    from tests.conftest import create_table
+
+    declared = {
+        "global_secondary_indexes": {
+            "by_amount": {"hash_key": "p", "range_key": "s", "projection_type": "INCLUDE", "non_key_attributes": ["x"]}
+        },
+        "attributes": {"p": "S", "s": "N"},
+    }
+    table = create_table("sorted", None, declared)
+    rng = random.Random(7)
+    for n in range(60):
+        table.put_item(
+            Item={
+                "id": f"i{rng.randrange(1000):03}-{n}",
+                "p": rng.choice("ab"),
+                "s": Decimal(rng.choice(["-5", "0", "2.5", "10", "100", "1E+20"])),
+            }
+        )
+
+    def pages(forward: bool) -> list[str]:
+        found, start = [], None
+        while True:
+            page = table.query(
+                IndexName="by_amount", KeyConditionExpression="p = :p", ExpressionAttributeValues={":p": "a"},
+                ScanIndexForward=forward, Limit=7, **({"ExclusiveStartKey": start} if start else {}),
+            )  # fmt: skip
+            found += [item["id"] for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return found
+            start = page["LastEvaluatedKey"]
+
+    moto_order = {forward: pages(forward) for forward in (True, False)}
+    monkeypatch.setattr(Table, "sorted_items", moto_costs.sorted_items)
+    assert {forward: pages(forward) for forward in (True, False)} == moto_order
+    assert len(moto_order[True]) == len(set(moto_order[True])) > 20

@@ -99,3 +99,14 @@ def test_live_updates_section(tmp_path: Path) -> None:
         assert measured["api_answer_to_subscriber_p99_ms"] >= measured["api_answer_to_subscriber_p50_ms"] > 0
         assert measured["broadcast_p99_ms"] >= measured["broadcast_p50_ms"] > 0
         assert measured["broadcaster_cpu_ms_per_post"] > 0
+
+
+def test_queries_section(tmp_path: Path) -> None:
+    figures, _ = bench(tmp_path, "--only", "queries", "--query-items", "100", "300", "--query-requests", "2")
+    queries = figures["queries"]
+    assert set(queries) == {"requests", "items_100", "items_300", "p50_ratio_largest_to_smallest"}
+    for size in (100, 300):
+        measured = queries[f"items_{size}"]
+        assert measured["page_p99_ms"] >= measured["page_p50_ms"] > 0
+        assert measured["unfiltered_page_p50_ms"] > 0
+        assert measured["items_read_per_page"] == 2 * 20 + 1, "keys and costs of a page and one more, then the page"
