@@ -292,3 +292,31 @@ def test_the_document_declares_the_query_parameters(definitions: dict[bool, dict
     assert parameters["sort"]["schema"]["enum"] == ["-amount", "-createdAt", "amount", "createdAt"]
     assert parameters["amount.gte"]["schema"] == {"type": "number"}
     assert parameters["customer"]["schema"] == {"type": "string", "maxLength": 20}
+
+
+def test_items_deleted_between_counting_and_reading_are_counted_again(
+    shared: CrudClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page is counted (keys and costs) and then read. When every item counted, and every one after them,
+    is gone by the read, the state machine counts again (and answers what is there: nothing) rather than
+    failing on a page it counted but could not read."""
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+    counts: list[int] = []
+
+    def deleting_everything_after_the_first_count(self: Any, *arguments: Any, **keywords: Any) -> Any:
+        results = original(self, *arguments, **keywords)
+        projection = arguments[6] if len(arguments) > 6 else keywords.get("projection_expressions")
+        if projection:  # a count (keys and costs only), as DynamoDBBackend.query passes it
+            counts.append(len(results[0]))
+            if len(counts) == 1:
+                for item in list(self.all_items()):
+                    self.delete_item(item.attrs["id"], None)
+        return results
+
+    monkeypatch.setattr(Table, "query", deleting_everything_after_the_first_count)
+    page = shared.request("GET", "/items", query={"status": "PAID", "limit": "2"})
+    assert page.status == 200, page.body
+    assert page.json() == {"items": [], "nextCursor": None}
+    assert counts == [3, 0], "counted once (limit + 1 found), then again after the read found nothing"
