@@ -320,3 +320,38 @@ def test_items_deleted_between_counting_and_reading_are_counted_again(
     assert page.status == 200, page.body
     assert page.json() == {"items": [], "nextCursor": None}
     assert counts == [3, 0], "counted once (limit + 1 found), then again after the read found nothing"
+
+
+def test_an_item_written_between_counting_and_reading_skips_no_other(
+    shared: CrudClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next page starts after the last item the page returned, not the last one counted: an item written in
+    between (here before the counted ones) is returned and the counted one it displaced comes next page."""
+    from import_worker.items import ItemContract, attribute_values
+    from moto.dynamodb.models.table import Table
+
+    contract = ItemContract.from_json(shared.definition["item_contract"])
+    original = Table.query
+    counted: list[int] = []
+
+    def writing_after_the_first_count(self: Any, *arguments: Any, **keywords: Any) -> Any:
+        results = original(self, *arguments, **keywords)
+        projection = arguments[6] if len(arguments) > 6 else keywords.get("projection_expressions")
+        if projection and not counted:
+            counted.append(len(results[0]))
+            body = {"name": "late", "status": "PAID", "amount": 0.5}
+            self.put_item(attribute_values(contract, body, "late", "2026-01-01T00:00:00.000Z", 40, None))
+        return results
+
+    monkeypatch.setattr(Table, "query", writing_after_the_first_count)
+    amounts: list[Any] = []
+    cursor = None
+    while True:
+        query = {"customer": "nobody", "sort": "amount", "limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = shared.request("GET", "/items", query=query).json()
+        amounts += [item["amount"] for item in page["items"]]
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+    assert counted == [3]
+    assert amounts == [0, 0.5, 1, 2], "nothing skipped, nothing twice"
