@@ -125,7 +125,11 @@ def test_a_permission_missing_from_a_role_fails_as_on_aws_and_loses_nothing(syst
     [letter] = [m for m in dead if dead_letter_keys(m) == {"id": refused}]
     assert letter["errorCode"] == "AccessDeniedException"
     assert "not authorized to perform: events:PutEvents" in letter["errorMessage"]
-    log = system.function_log(function_named(system, "-bus-fanout"))
+    # The batch's log line is written after the dead letter was sent: wait for it rather than race it.
+    deadline, log = time.monotonic() + 10, ""
+    while "AccessDeniedException" not in log and time.monotonic() < deadline:
+        log = system.function_log(function_named(system, "-bus-fanout"))
+        time.sleep(0.1)
     assert "AccessDeniedException" in log
     assert "events:PutEvents" in log
 
