@@ -585,10 +585,10 @@ def queries(sizes: tuple[int, ...], requests: int) -> dict[str, Any]:
     """A filtered page, GET /items?status=PAID&sort=-createdAt (the default page size), through the local
     stage's template, the CRUD state machine in moto's interpreter and moto's DynamoDB, with 1,000 and 100,000
     items written straight into the table in the API's layout (their index keys included; one in five PAID).
-    In process and without streams: the figure is the request path's, not the runtime's consumers'. On AWS a
-    query reads one page of the index whatever the table holds; moto reads every item of the table for an index
-    Query, so `items_read_per_page` (what the state machine's Query calls returned) is the engine-independent
-    figure and the latency here grows with the table."""
+    In process, with moto patched as the local runtime patches it (moto_costs: index partitions kept sorted),
+    and with no stream reader: the figure is the request path's, not the runtime's consumers'. A query reads one
+    page of the index whatever the table holds: `items_read_per_page` (what the state machine's Query calls
+    returned) and the latency should not grow with the table."""
     import boto3
     from import_worker.items import ItemContract
     from moto import mock_aws
@@ -615,6 +615,7 @@ def queries(sizes: tuple[int, ...], requests: int) -> dict[str, Any]:
                 {"AttributeName": n, "AttributeType": t} for n, t in {"id": "S", **declared["attributes"]}.items()
             ],
             BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},  # as the stack's
             GlobalSecondaryIndexes=[
                 {
                     "IndexName": name,

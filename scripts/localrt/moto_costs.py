@@ -39,15 +39,22 @@ fan-out through moto in the same process, so moto's CPU is the API's latency tai
   (`ExpiringIterators`).
 - A Query of a global secondary index sorted the matching items with DynamoType comparisons, each casting
   both values again (`Table.sorted_items`: 0.55 s of a 0.78 s Query of one status among 100,000 items,
-  make bench's queries section): each item's sort values are now cast once. moto still reads every item of
-  the table for an index Query (it keeps no index), so a query's time grows with the table here, not on AWS.
+  make bench's queries section): each item's sort values are now cast once.
+- moto keeps no index: each Query of one walked every item of the table and sorted the partition's matches
+  (a page of one status took 0.75 s at 100,000 items against 0.11 s at 1,000). `IndexPartitions` keeps each
+  index's partitions sorted as moto sorts them, rebuilt when the table's stream has a record it has not seen
+  (every write adds one; a table without a stream is queried as before), and hands moto's own `query` only
+  the stretch of the partition a page can reach: after the start key, up to `Limit` matches and one more.
+  The answer is moto's own (its checks, order, limits, projection and LastEvaluatedKey run on that stretch).
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import calendar
 import datetime
+import inspect
 import json
 import threading
 import time
@@ -66,7 +73,8 @@ from moto.core.common_models import BaseModel
 from moto.core.exceptions import JsonRESTError
 from moto.core.model_instances import reset_model_data
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
-from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.comparisons import OpDefault
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
@@ -292,6 +300,135 @@ def sorted_items(
     return items
 
 
+class IndexPartitions:
+    """Each table's GSI partitions, items sorted as moto sorts a Query's matches (`Table.sorted_items`), for the
+    stream position they were built at."""
+
+    def __init__(self) -> None:
+        self.built: WeakKeyDictionary[Table, tuple[tuple[int, int], dict[tuple[str, str, Any], Any]]] = (
+            WeakKeyDictionary()
+        )
+        self.lock = threading.Lock()
+        self.local = threading.local()  # the stretch of a partition this thread's Query reads
+
+    def window(self, table: Table, index_name: str, arguments: Mapping[str, Any]) -> list[Item] | None:
+        """The items a Query's page can reach, or None when this Query is left to moto as it is."""
+        index = next((i for i in table.global_indexes if i.name == index_name), None)
+        shard = table.stream_shard
+        filtered = not isinstance(arguments["filter_expression"], OpDefault | None) or arguments["filter_kwargs"]
+        if index is None or shard is None or filtered:
+            return None
+        hash_keys = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+        range_keys = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+        conditions = arguments["hash_key_conditions"] or []
+        if len(hash_keys) != 1 or len(range_keys) != 1 or [name for name, _ in conditions] != hash_keys:
+            return None
+        range_conditions = arguments["range_key_conditions"] or []
+        if len(range_conditions) > 1 or (range_conditions and not arguments["range_comparison"]):
+            return None  # the stretch is cut by counting matches of the one range comparison
+        attributes = table._generate_attr_to_sort_by(
+            [*hash_keys, table.hash_key_attr], [*range_keys, table.range_key_attr]
+        )
+        keys, items = self.partition(
+            table, index_name, (id(shard), len(shard.items)), hash_keys[0], range_keys[0], attributes, conditions[0][1]
+        )
+        start = arguments["exclusive_start_key"]
+        if start:
+            if any(name not in start for name in attributes):
+                return None
+            after = tuple(DynamoType(start[name]).cast_value for name in attributes)
+            position = (
+                bisect.bisect_right(keys, after) if arguments["scan_index_forward"] else bisect.bisect_left(keys, after)
+            )
+        else:
+            position = 0 if arguments["scan_index_forward"] else len(items)
+        reachable = items[position:] if arguments["scan_index_forward"] else items[:position][::-1]
+        limit, comparison = arguments["limit"], arguments["range_comparison"]
+        if not limit:
+            return reachable
+        stretch: list[Item] = []
+        matched = 0
+        for item in reachable:
+            stretch.append(item)
+            if matched == limit:  # one more than the page: moto then knows to answer a LastEvaluatedKey
+                break
+            if not comparison or item.attrs[range_keys[0]].compare(comparison, arguments["range_objs"]):
+                matched += 1
+        return stretch
+
+    def partition(
+        self,
+        table: Table,
+        index_name: str,
+        position: tuple[int, int],
+        hash_key: str,
+        range_key: str,
+        attributes: list[str],
+        value: DynamoType,
+    ) -> tuple[list[tuple[Any, ...]], list[Item]]:
+        with self.lock:
+            built = self.built.get(table)
+            if built is None or built[0] != position:
+                built = (position, {})
+                self.built[table] = built
+            partitions = built[1]
+            hashed = (index_name, value.type, value.cast_value)
+            if hashed not in partitions:  # one partition at a time: a write makes the next query build it again
+                entries = [
+                    (tuple(item.attrs[name].cast_value for name in attributes), item)
+                    for item in table.all_items()
+                    if isinstance(item, Item) and item.attrs.get(range_key) and item.attrs.get(hash_key) == value
+                ]
+                entries.sort(key=lambda entry: entry[0])
+                partitions[hashed] = ([key for key, _ in entries], [item for _, item in entries])
+            found: tuple[list[tuple[Any, ...]], list[Item]] = partitions[hashed]
+            return found
+
+
+INDEX_PARTITIONS = IndexPartitions()
+
+
+def indexed_query(original: Any) -> Any:
+    """Table.query reading only the stretch of an index partition a page can reach (IndexPartitions)."""
+    parameters = list(inspect.signature(original).parameters)[1:]
+
+    def query(self: Table, *arguments: Any, **keywords: Any) -> Any:
+        named = dict(zip(parameters, arguments, strict=False)) | keywords
+        named.setdefault("filter_kwargs", {k: v for k, v in keywords.items() if k not in parameters})
+        for name in (
+            "index_name",
+            "filter_expression",
+            "hash_key_conditions",
+            "range_key_conditions",
+            "range_comparison",
+        ):
+            named.setdefault(name, None)
+        window = INDEX_PARTITIONS.window(self, named["index_name"], named) if named["index_name"] else None
+        if window is None:
+            return original(self, *arguments, **keywords)
+        INDEX_PARTITIONS.local.window = (self, window)
+        try:
+            return original(self, *arguments, **keywords)
+        finally:
+            INDEX_PARTITIONS.local.window = None
+
+    return query
+
+
+def all_items(original: Any) -> Any:
+    """Table.all_items, or the stretch IndexPartitions chose when this thread's Query of this table reads it."""
+
+    def items(self: Table) -> list[Item]:
+        chosen = getattr(INDEX_PARTITIONS.local, "window", None)
+        if chosen is not None and chosen[0] is self:
+            window: list[Item] = chosen[1]
+            return window
+        everything: list[Item] = original(self)
+        return everything
+
+    return items
+
+
 def install() -> None:
     """Once per process."""
     if not _installed.acquire(blocking=False):
@@ -324,6 +461,8 @@ def install() -> None:
 
     StateMachine._handle_name_input_idempotency = handle_name_input_idempotency  # type: ignore[method-assign]
     Table.sorted_items = sorted_items  # type: ignore[method-assign]
+    Table.query = indexed_query(Table.query)  # type: ignore[method-assign]
+    Table.all_items = all_items(Table.all_items)  # type: ignore[method-assign]
     setattr(moto.core.responses, "method_names_from_class", lru_cache(maxsize=None)(method_names_from_class))  # noqa: B010
 
 

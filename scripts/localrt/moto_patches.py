@@ -148,11 +148,16 @@ PATCHES: tuple[Patch, ...] = (
         "moto_costs.py",
     ),
     Patch(
-        "index queries sorted by plain values",
-        ("moto.dynamodb.models.table:Table.sorted_items", "moto.dynamodb.models.table:Table._generate_attr_to_sort_by"),
-        "cost: a Query of an index sorted its matches with comparisons that cast both values each time (0.55 s of "
-        "0.78 s at 100,000 items); moto still reads every item for an index Query, AWS reads one page",
-        "yes",
+        "index queries read one page",
+        (
+            "moto.dynamodb.models.table:Table.sorted_items",
+            "moto.dynamodb.models.table:Table._generate_attr_to_sort_by",
+            "moto.dynamodb.models.table:Table.query",
+            "moto.dynamodb.models.table:Table.all_items",
+        ),
+        "cost: a Query of an index walked every item of the table and sorted the matches, casting both values of "
+        "each comparison (a page took 0.75 s at 100,000 items against 0.11 s at 1,000); DynamoDB reads the page",
+        "yes: an index kept by moto's Table (here, sorted partitions rebuilt when the table's stream moved)",
         "moto_costs.py",
     ),
     Patch(

@@ -1001,11 +1001,12 @@ def test_a_disabled_mapping_is_listed_disabled_and_its_worker_reads_nothing(tmp_
     assert service.mappings("other", None) == []
 
 
-def test_an_index_query_answers_the_same_with_its_matches_sorted_by_plain_values(
+def test_an_index_query_answers_as_moto_does_from_sorted_partitions_kept_current_by_the_stream(
     aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """moto_costs.sorted_items casts each item's key values once; the order is moto's own (numbers as numbers,
-    ties by the table key), in both directions and across pages."""
+    """moto_costs' index patches (matches sorted by plain values; the partition's reachable stretch handed to
+    moto's own query) answer every query exactly as moto does: pages, order, bounds, both directions, and after
+    each kind of write (the stream's position tells the partitions are stale)."""
     from moto.dynamodb.models.table import Table
 
     from tests.conftest import create_table
@@ -1018,28 +1019,71 @@ def test_an_index_query_answers_the_same_with_its_matches_sorted_by_plain_values
     }
     table = create_table("sorted", None, declared)
     rng = random.Random(7)
-    for n in range(60):
-        table.put_item(
-            Item={
-                "id": f"i{rng.randrange(1000):03}-{n}",
-                "p": rng.choice("ab"),
-                "s": Decimal(rng.choice(["-5", "0", "2.5", "10", "100", "1E+20"])),
-            }
-        )
+    amounts = ["-5", "0", "2.5", "10", "100", "1E+20"]
+    for n in range(80):
+        item = {
+            "id": f"i{rng.randrange(1000):03}-{n}",
+            "p": rng.choice("ab"),
+            "s": Decimal(rng.choice(amounts)),
+            "x": n,
+        }
+        table.put_item(Item=item)
+    conditions = [
+        ("p = :p", {}),
+        ("p = :p AND s BETWEEN :lo AND :hi", {":lo": Decimal("0"), ":hi": Decimal("10")}),
+        ("p = :p AND s >= :lo", {":lo": Decimal("2.5")}),
+        ("p = :p AND s < :hi", {":hi": Decimal("100")}),
+    ]
 
-    def pages(forward: bool) -> list[str]:
+    def pages(forward: bool, condition: str, values: dict[str, Any], limit: int) -> list[Any]:
         found, start = [], None
         while True:
             page = table.query(
-                IndexName="by_amount", KeyConditionExpression="p = :p", ExpressionAttributeValues={":p": "a"},
-                ScanIndexForward=forward, Limit=7, **({"ExclusiveStartKey": start} if start else {}),
+                IndexName="by_amount", KeyConditionExpression=condition, ExpressionAttributeValues={":p": "a", **values},
+                ScanIndexForward=forward, Limit=limit, **({"ExclusiveStartKey": start} if start else {}),
             )  # fmt: skip
-            found += [item["id"] for item in page["Items"]]
+            found.append([(item["id"], item["s"], item.get("x")) for item in page["Items"]])
+            found.append(page.get("LastEvaluatedKey"))
             if "LastEvaluatedKey" not in page:
                 return found
             start = page["LastEvaluatedKey"]
 
-    moto_order = {forward: pages(forward) for forward in (True, False)}
+    def every_answer() -> list[Any]:
+        return [
+            pages(forward, condition, values, limit)
+            for forward in (True, False)
+            for condition, values in conditions
+            for limit in (1, 7, 100)
+        ]
+
+    def writes(step: int) -> None:
+        table.put_item(Item={"id": f"new-{step}", "p": "a", "s": Decimal("2.5"), "x": -step})
+        table.update_item(
+            Key={"id": f"new-{step}"}, UpdateExpression="SET s = :s", ExpressionAttributeValues={":s": Decimal(step)}
+        )
+        victim = table.scan(Limit=1)["Items"][0]["id"]
+        table.delete_item(Key={"id": victim})
+
+    moto_answers = []
+    for step in range(3):
+        moto_answers.append(every_answer())
+        writes(step)
+    for item in table.scan()["Items"]:
+        table.delete_item(Key={"id": item["id"]})
+    rng = random.Random(7)
+    for n in range(80):
+        item = {
+            "id": f"i{rng.randrange(1000):03}-{n}",
+            "p": rng.choice("ab"),
+            "s": Decimal(rng.choice(amounts)),
+            "x": n,
+        }
+        table.put_item(Item=item)
     monkeypatch.setattr(Table, "sorted_items", moto_costs.sorted_items)
-    assert {forward: pages(forward) for forward in (True, False)} == moto_order
-    assert len(moto_order[True]) == len(set(moto_order[True])) > 20
+    monkeypatch.setattr(Table, "query", moto_costs.indexed_query(Table.query))
+    monkeypatch.setattr(Table, "all_items", moto_costs.all_items(Table.all_items))
+    for step in range(3):
+        assert every_answer() == moto_answers[step], f"after {step} rounds of writes"
+        writes(step)
+    assert sum(len(page) for page in moto_answers[0][0][::2]) > 20
+    assert len(moto_costs.INDEX_PARTITIONS.built) == 1, "the answers came from the partitions"
