@@ -1018,16 +1018,14 @@ def test_an_index_query_answers_as_moto_does_from_sorted_partitions_kept_current
         "attributes": {"p": "S", "s": "N"},
     }
     table = create_table("sorted", None, declared)
-    rng = random.Random(7)
-    amounts = ["-5", "0", "2.5", "10", "100", "1E+20"]
-    for n in range(80):
-        item = {
-            "id": f"i{rng.randrange(1000):03}-{n}",
-            "p": rng.choice("ab"),
-            "s": Decimal(rng.choice(amounts)),
-            "x": n,
-        }
-        table.put_item(Item=item)
+
+    def fill() -> None:  # the same 80 items each time
+        rng = random.Random(7)
+        for n in range(80):
+            amount = Decimal(rng.choice(["-5", "0", "2.5", "10", "100", "1E+20"]))
+            table.put_item(Item={"id": f"i{rng.randrange(1000):03}-{n}", "p": rng.choice("ab"), "s": amount, "x": n})
+
+    fill()
     conditions = [
         ("p = :p", {}),
         ("p = :p AND s BETWEEN :lo AND :hi", {":lo": Decimal("0"), ":hi": Decimal("10")}),
@@ -1070,15 +1068,7 @@ def test_an_index_query_answers_as_moto_does_from_sorted_partitions_kept_current
         writes(step)
     for item in table.scan()["Items"]:
         table.delete_item(Key={"id": item["id"]})
-    rng = random.Random(7)
-    for n in range(80):
-        item = {
-            "id": f"i{rng.randrange(1000):03}-{n}",
-            "p": rng.choice("ab"),
-            "s": Decimal(rng.choice(amounts)),
-            "x": n,
-        }
-        table.put_item(Item=item)
+    fill()
     monkeypatch.setattr(Table, "sorted_items", moto_costs.sorted_items)
     monkeypatch.setattr(Table, "query", moto_costs.indexed_query(Table.query))
     monkeypatch.setattr(Table, "all_items", moto_costs.all_items(Table.all_items))
