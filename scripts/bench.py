@@ -392,20 +392,13 @@ def local_runtime(requests: int, idle_settle: float, warm_start: bool, lines: in
             runtime.start()
             warm = round(time.perf_counter() - started, 1)
         idle = idle_cpu_percent(runtime, idle_settle)
-        # The requests come from another process, as any caller's do: a client in the runtime's own process
-        # would wait for the runtime's GIL to read each answer, and that wait would be counted as latency.
-        client = subprocess.run(
-            [sys.executable, "-m", "scripts.bench", "--latency-client", runtime.outputs["api_url"], str(requests)]
-            + ([f"--rate={throttle.rate}"] if (throttle := runtime.stage_throttle()) else []),
-            input=json.dumps(caller_headers(runtime)),  # the API's authorization mode, verified as on AWS
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
+        throttle = runtime.stage_throttle()
+        posts, gets = client_process(
+            "--latency-client",  # the API's authorization mode, verified as on AWS
+            [runtime.outputs["api_url"], str(requests)],
+            caller_headers(runtime),
+            throttle.rate if throttle else None,
         )
-        if client.returncode:
-            raise RuntimeError(f"the bench's client failed:\n{client.stderr}")
-        posts, gets = json.loads(client.stdout)
         imported = import_throughput(runtime, lines) if lines else {}
     finally:
         runtime.stop()
@@ -424,6 +417,23 @@ def local_runtime(requests: int, idle_settle: float, warm_start: bool, lines: in
         "get_p99_ms": ms(_percentile(gets, 0.99)),
         **imported,
     }
+
+
+def client_process(option: str, arguments: list[str], credentials: dict[str, str], rate: float | None) -> Any:
+    """A client of the bench run as `python -m scripts.bench <option> <arguments>` in its own process (a caller in
+    the runtime's process would wait for its GIL, and the wait would count as latency), the caller's credentials
+    on stdin, paced at `rate` a second when given; its JSON answer."""
+    client = subprocess.run(
+        [sys.executable, "-m", "scripts.bench", option, *arguments] + ([f"--rate={rate}"] if rate else []),
+        input=json.dumps(credentials),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if client.returncode:
+        raise RuntimeError(f"the bench's {option} failed:\n{client.stderr[-3000:]}")
+    return json.loads(client.stdout)
 
 
 def latency_client(
@@ -486,20 +496,13 @@ def live_updates(subscriber_counts: tuple[int, ...], changes: int) -> dict[str, 
         for count in subscriber_counts:
             logged = log.stat().st_size if log.exists() else 0
             cpu_before = _cpu_seconds([pid]) - time.process_time()
-            client = subprocess.run(
-                [sys.executable, "-m", "scripts.bench", "--live-client", runtime.live_updates.url]
-                + [runtime.outputs["api_url"], str(count), str(changes)]
-                + ([f"--rate={throttle.rate * 0.9}"] if throttle else []),
-                input=json.dumps(runtime.caller_headers()),
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
+            measured = client_process(
+                "--live-client",
+                [runtime.live_updates.url, runtime.outputs["api_url"], str(count), str(changes)],
+                runtime.caller_headers(),
+                throttle.rate * 0.9 if throttle else None,
             )
-            if client.returncode:
-                raise RuntimeError(f"the live-updates client failed:\n{client.stderr[-3000:]}")
             cpu = _cpu_seconds([pid]) - time.process_time() - cpu_before
-            measured = json.loads(client.stdout)
             latencies = measured["latencies"]
             with log.open("rb") as lines:  # the broadcaster's own line per change: its posts, from first to last
                 lines.seek(logged)
@@ -834,18 +837,18 @@ def soak_half(runtime: Any, requests: int) -> dict[str, int]:
     from scripts.localrt.__main__ import caller_headers
 
     outputs = runtime.outputs
-    client = subprocess.run(
+    throttle = runtime.stage_throttle()
+    statuses: dict[str, int] = client_process(
+        "--soak-client",
         [
-            sys.executable, "-m", "scripts.bench", "--soak-client", outputs["api_url"],
-            outputs.get("webhook_url") or "", str(outputs.get("webhook_api_key") or ""), str(requests),
-        ]
-        + ([f"--rate={throttle.rate}"] if (throttle := runtime.stage_throttle()) else []),
-        input=json.dumps(caller_headers(runtime)),
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if client.returncode:
-        raise RuntimeError(f"the soak's client failed:\n{client.stderr}")
-    statuses: dict[str, int] = json.loads(client.stdout)
+            outputs["api_url"],
+            outputs.get("webhook_url") or "",
+            str(outputs.get("webhook_api_key") or ""),
+            str(requests),
+        ],
+        caller_headers(runtime),
+        throttle.rate if throttle else None,
+    )
     print(f"soak: {requests} requests answered {statuses}", file=sys.stderr)
     return statuses
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -82,6 +84,14 @@ def put_item(item_id: str, owner: str) -> None:
     boto3.client("dynamodb", region_name=REGION).put_item(
         TableName="items", Item={"id": {"S": item_id}, "owner": {"S": owner}, "version": {"N": "1"}}
     )
+
+
+def runs_in_a_fresh_interpreter(script: str) -> None:
+    """`script` passes in a new Python that has only lambdas/ on its path (what a function's cold start loads)."""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={"PYTHONPATH": "lambdas"}, check=False
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_connection_subscribes_to_the_collection_and_to_its_own_items(live: Callable[..., dict[str, Any]]) -> None:
@@ -348,8 +358,6 @@ def test_anything_else_is_unauthorized(pool_keys: None, make: Callable[[], str],
 
 def test_the_token_check_needs_no_pyasn1(tmp_path: Any) -> None:
     """lambdas/requirements.txt packages rsa without pyasn1: the check must not import it."""
-    import subprocess
-    import sys
 
     script = (
         "import sys; sys.modules['pyasn1'] = None\n"
@@ -359,10 +367,7 @@ def test_the_token_check_needs_no_pyasn1(tmp_path: Any) -> None:
         "signature = rsa.sign(b'a.b', private, 'SHA-256')\n"
         "assert rsa.verify(b'a.b', signature, authorizer.public_key({'n': base64.urlsafe_b64encode(public.n.to_bytes(64, 'big')).decode(), 'e': 'AQAB'})) == 'SHA-256'\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env={"PYTHONPATH": "lambdas"}, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    runs_in_a_fresh_interpreter(script)
 
 
 # The @connections client ---------------------------------------------------------------------------------
@@ -436,8 +441,6 @@ def test_gone_is_a_gone_exception_and_throttling_is_retried(credentials: Any) ->
 
 def test_each_entry_point_loads_only_its_own_module() -> None:
     """One zip, three functions: a cold start imports what that function runs."""
-    import subprocess
-    import sys
 
     script = (
         "import sys\n"
@@ -445,7 +448,4 @@ def test_each_entry_point_loads_only_its_own_module() -> None:
         "assert not {'live_updates.authorizer', 'live_updates.broadcaster', 'live_updates.connections', 'rsa'}"
         " & set(sys.modules), sorted(m for m in sys.modules if m.startswith(('live_updates', 'rsa')))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env={"PYTHONPATH": "lambdas"}, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    runs_in_a_fresh_interpreter(script)
