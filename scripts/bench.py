@@ -599,7 +599,7 @@ def queries(sizes: tuple[int, ...], requests: int) -> dict[str, Any]:
     from scripts.localrt import moto_costs
     from scripts.localrt.apigateway import RestApi
     from scripts.localrt.stepfunctions import speed_up_interpreter, start_sync_in_process
-    from scripts.tfeval import crud_definition
+    from scripts.tfeval import crud_definition, table_arguments, table_values
 
     definition = crud_definition(table_name="items")
     contract = ItemContract.from_json(definition["item_contract"])
@@ -610,27 +610,7 @@ def queries(sizes: tuple[int, ...], requests: int) -> dict[str, Any]:
     figures: dict[str, Any] = {"requests": requests}
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         dynamodb = boto3.client("dynamodb", region_name=region)
-        declared = definition["table_indexes"]
-        dynamodb.create_table(
-            TableName="items",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": n, "AttributeType": t} for n, t in {"id": "S", **declared["attributes"]}.items()
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},  # as the stack's
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": name,
-                    "KeySchema": [
-                        {"AttributeName": i["hash_key"], "KeyType": "HASH"},
-                        {"AttributeName": i["range_key"], "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": i["projection_type"], "NonKeyAttributes": i["non_key_attributes"]},
-                }
-                for name, i in declared["global_secondary_indexes"].items()
-            ],
-        )
+        dynamodb.create_table(**table_arguments(table_values("items", definition["table_indexes"])))
         machine = definition["variables"]["state_machine_arn"]
         sfn = boto3.client("stepfunctions", region_name=region)
         sfn.create_state_machine(

@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from scripts.tfeval import crud_definition as rendered_crud_definition
+from scripts.tfeval import table_arguments, table_values
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -36,46 +37,12 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def create_table(name: str, owner_index: str | None = None, table_indexes: dict[str, Any] | None = None) -> Any:
     """A table as modules/dynamodb_table creates it by default (hash key id, stream with both images), with
     the owner index modules/stack adds for owner isolation when `owner_index` names it, and the query indexes
-    crud_api's `table_indexes` output declares (its global_secondary_indexes and attributes, as rendered)."""
-    dynamodb = boto3.resource("dynamodb", region_name=REGION)
-    attributes = {"id": "S"}
-    indexes: list[dict[str, Any]] = []
-    if owner_index:
-        attributes["owner"] = "S"
-        indexes.append(
-            {
-                "IndexName": owner_index,
-                "KeySchema": [
-                    {"AttributeName": "owner", "KeyType": "HASH"},
-                    {"AttributeName": "id", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["cost"]},
-            }
-        )
+    crud_api's `table_indexes` output declares (as rendered), created as the local runtime creates it."""
     declared = table_indexes or {"global_secondary_indexes": {}, "attributes": {}}
-    attributes.update(declared["attributes"])
-    for index_name, index in declared["global_secondary_indexes"].items():
-        indexes.append(
-            {
-                "IndexName": index_name,
-                "KeySchema": [
-                    {"AttributeName": index["hash_key"], "KeyType": "HASH"},
-                    {"AttributeName": index["range_key"], "KeyType": "RANGE"},
-                ],
-                "Projection": {
-                    "ProjectionType": index["projection_type"],
-                    "NonKeyAttributes": index["non_key_attributes"],
-                },
-            }
-        )
-    table = dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
+    boto3.client("dynamodb", region_name=REGION).create_table(
+        **table_arguments(table_values(name, declared, owner_index))
     )
+    table = boto3.resource("dynamodb", region_name=REGION).Table(name)
     table.wait_until_exists()
     return table
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scripts.localrt import eventbridge, ministack
-from scripts.tfeval import STREAM_LABEL, Evaluation
+from scripts.tfeval import STREAM_LABEL, Evaluation, table_arguments
 
 QUEUE_ATTRIBUTES = {  # Terraform argument -> SQS attribute the runtime applies
     "max_message_size": "MaximumMessageSize",
@@ -58,44 +58,6 @@ def invocation_queue(function_name: str) -> str:
 
 # PutRule's State values (EventBridge API reference, PutRule).
 RULE_STATES = frozenset({"ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"})
-
-
-def table_arguments(values: dict[str, Any]) -> dict[str, Any]:
-    """CreateTable's arguments for an evaluated aws_dynamodb_table: keys, attributes, stream and indexes."""
-    declared = {a["name"] for a in values.get("attribute", [])}
-
-    def keys(hash_key: str, range_key: Any) -> list[dict[str, str]]:
-        # An unset optional attribute comes out of the mocked evaluation as a random string: a range key is
-        # real only if it is a declared attribute.
-        return [{"AttributeName": hash_key, "KeyType": "HASH"}] + (
-            [{"AttributeName": range_key, "KeyType": "RANGE"}] if range_key in declared else []
-        )
-
-    arguments: dict[str, Any] = {
-        "TableName": values["name"],
-        "KeySchema": keys(values["hash_key"], values.get("range_key")),
-        "AttributeDefinitions": [
-            {"AttributeName": a["name"], "AttributeType": a["type"]} for a in values.get("attribute", [])
-        ],
-        "BillingMode": "PAY_PER_REQUEST",
-    }
-    if values.get("stream_enabled"):
-        arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": values["stream_view_type"]}
-    if values.get("global_secondary_index"):
-        arguments["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": index["name"],
-                "KeySchema": keys(index["hash_key"], index.get("range_key")),
-                "Projection": {"ProjectionType": index.get("projection_type") or "ALL"}
-                | (
-                    {"NonKeyAttributes": index["non_key_attributes"]}
-                    if index.get("projection_type") == "INCLUDE"
-                    else {}
-                ),
-            }
-            for index in values["global_secondary_index"]
-        ]
-    return arguments
 
 
 @dataclass

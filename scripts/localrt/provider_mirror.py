@@ -24,8 +24,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from scripts.localrt.deployer import table_arguments
-from scripts.tfeval import STREAM_LABEL, Evaluation, Resource
+from scripts.tfeval import STREAM_LABEL, Evaluation, Resource, table_arguments
 
 DEFAULT_TAGS = {"project": "items", "managed-by": "terraform"}  # every env sets provider default_tags
 

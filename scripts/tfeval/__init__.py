@@ -6,6 +6,8 @@ the local runtime and the tests share (its public names are these; the modules b
   resource and data source with its values, every reference resolved to the ARN, URL or id it will have.
 - `evaluated`: the same, once per process, for tools that read names (`NAMES_ONLY` endpoints).
 - `render_template`: a template file's `${name}` placeholders, as templatefile() renders them.
+- `table_arguments`, `table_values`: an evaluated aws_dynamodb_table as CreateTable's arguments; the values of
+  the stack's items table made from crud_api's `table_indexes` (for tables created without Terraform).
 """
 
 from scripts.tfeval.cache import NAMES_ONLY, evaluated, lambda_packages
@@ -20,6 +22,7 @@ from scripts.tfeval.evaluation import (
     evaluate,
 )
 from scripts.tfeval.render import TerraformError, crud_definition, terraform
+from scripts.tfeval.tables import table_arguments, table_values
 from scripts.tfeval.templates import render_template
 
 __all__ = [
@@ -37,5 +40,7 @@ __all__ = [
     "evaluated",
     "lambda_packages",
     "render_template",
+    "table_arguments",
+    "table_values",
     "terraform",
 ]
