@@ -93,10 +93,25 @@ groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(dev checkov ministack browser)
 for group in "${groups[@]}"; do
   case $group in
-    dev) make_venv .venv dev ;;
-    checkov) make_venv .venv-checkov checkov ;;
-    ministack) make_venv .venv-ministack ministack ;;
-    browser) browser ;;
+    dev | checkov | ministack | browser) ;;
     *) echo "setup: unknown group $group (dev, checkov, ministack, browser)" >&2; exit 2 ;;
   esac
 done
+
+# .venv first (the others install with its uv); then the rest at once, beside the offline Terraform kit's own
+# first-time install (scripts/tf-env.sh), since a fresh machine spends this time waiting on downloads.
+[[ " ${groups[*]} " == *" dev "* ]] && make_venv .venv dev
+pids=()
+for group in "${groups[@]}"; do
+  case $group in
+    checkov) make_venv .venv-checkov checkov & pids+=($!) ;;
+    ministack) make_venv .venv-ministack ministack & pids+=($!) ;;
+    browser) browser & pids+=($!) ;;
+  esac
+done
+if [ ${#pids[@]} -gt 0 ]; then
+  (. scripts/tf-env.sh >/dev/null) & pids+=($!)
+fi
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+exit "$failed"

@@ -69,6 +69,13 @@ def test_terraform_folders_include_nested_modules_but_not_tests() -> None:
     assert not [f for f in folders if "/tests" in f or ".terraform" in f]
 
 
+def test_terraform_tests_start_with_the_whole_stack_then_the_most_run_blocks() -> None:
+    names = ["modules/sqs_queue", "envs/prod", "modules/lambda_function", "modules/stack", "modules/s3_bucket"]
+    ordered = [f.relative_to(check.ROOT).as_posix() for f in check.longest_first([check.ROOT / n for n in names])]
+    assert set(ordered[:2]) == {"envs/prod", "modules/stack"}
+    assert ordered[2:] == ["modules/lambda_function", "modules/sqs_queue", "modules/s3_bucket"]  # 28, 6, 4 run blocks
+
+
 def test_mypy_strict_fails_on_an_untyped_function(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("def double(x):\n    return x * 2\n")
