@@ -376,7 +376,9 @@ def own_log_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="bench-runtime-"))
 
 
-def local_runtime(requests: int, idle_settle: float, warm_start: bool, lines: int = 2000) -> dict[str, Any]:
+def local_runtime(
+    requests: int, idle_settle: float, warm_start: bool, lines: int = 2000, pause: float = 5.0
+) -> dict[str, Any]:
     from scripts.localrt.__main__ import caller_headers
     from scripts.localrt.runtime import LocalRuntime
 
@@ -391,7 +393,7 @@ def local_runtime(requests: int, idle_settle: float, warm_start: bool, lines: in
             started, runtime = time.perf_counter(), LocalRuntime(log_dir=own_log_dir())
             runtime.start()
             warm = round(time.perf_counter() - started, 1)
-        idle = idle_cpu_percent(runtime, idle_settle)
+        idle = idle_cpu_percent(runtime, idle_settle, pause)
         throttle = runtime.stage_throttle()
         posts, gets = client_process(
             "--latency-client",  # the API's authorization mode, verified as on AWS
@@ -833,7 +835,7 @@ def soak_half(runtime: Any, requests: int) -> dict[str, int]:
     return statuses
 
 
-def soak(requests: int, import_lines_count: int) -> dict[str, Any]:
+def soak(requests: int, import_lines_count: int, pause: float = 5.0) -> dict[str, Any]:
     """The local runtime under a long mixed workload: its process's memory, threads and mappings before and after
     (goal: flat), every answer's status, and a large import waited on until nothing is missing."""
     from scripts.localrt.runtime import LocalRuntime
@@ -846,12 +848,12 @@ def soak(requests: int, import_lines_count: int) -> dict[str, Any]:
         # The first half warms the caches up (parsed definitions, JSONPaths, clients, the executions kept);
         # growth is measured over the second.
         statuses = soak_half(runtime, requests // 2)
-        time.sleep(5)
+        time.sleep(pause)
         gc.collect()
         warm = process_resources()
         for status, count in soak_half(runtime, requests - requests // 2).items():
             statuses[status] = statuses.get(status, 0) + count
-        time.sleep(5)  # the workflows and events the last requests caused
+        time.sleep(pause)  # the workflows and events the last requests caused
         gc.collect()
         after = process_resources()
         imported = large_import(runtime, import_lines_count) if import_lines_count else {}
@@ -1004,6 +1006,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--idle-settle", type=float, default=12.0, help="quiet seconds before idle CPU is measured")
     parser.add_argument("--no-warm-start", action="store_true", help="start the local runtime once, not twice")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=5.0,
+        help="runtime, soak: seconds idle CPU is measured over, and of quiet after each soak half",
+    )
     parser.add_argument("--only", nargs="*", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--output", type=Path, default=BUILD / "bench.json")
     parser.add_argument("--doc", type=Path, default=DOC, help="the Markdown page of every figure (--no-doc: none)")
@@ -1045,10 +1053,12 @@ def main(argv: list[str] | None = None) -> int:
         "fanout": lambda: fanout(args.records, args.repeats),
         "trigger": lambda: trigger(args.records, args.repeats),
         "pipeline": lambda: pipeline(args.records, args.repeats),
-        "runtime": lambda: local_runtime(args.requests, args.idle_settle, not args.no_warm_start, args.import_lines),
+        "runtime": lambda: local_runtime(
+            args.requests, args.idle_settle, not args.no_warm_start, args.import_lines, args.pause
+        ),
         "live_updates": lambda: live_updates(tuple(args.live_subscribers), args.live_changes),
         "queries": lambda: queries(tuple(args.query_items), args.query_requests),
-        "soak": lambda: soak(args.soak_requests, args.soak_import_lines),
+        "soak": lambda: soak(args.soak_requests, args.soak_import_lines, args.pause),
         "first_start": first_start,
         "e2e": e2e_suite,
         "test_stages": test_stages,

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
-from cfnlint.api import ManualArgs, lint
+from cfnlint.api import ManualArgs
+from cfnlint.config import ConfigMixIn
+from cfnlint.decode.decode import decode_str
+from cfnlint.runner import Runner
 
 from scripts.gates.finding import Finding
 
@@ -69,8 +73,16 @@ def schema_findings(definition: dict[str, Any], where: str) -> list[Finding]:
             }
         },
     }
-    matches = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))
+    decoded, errors = decode_str(json.dumps(template))
+    matches = errors or list(_runner().validate_template(decoded))
     return [Finding(where, "/".join(str(p) for p in m.path[4:]) or "$", f"{m.rule.id} {m.message}") for m in matches]
+
+
+@cache
+def _runner() -> Runner:
+    """cfn-lint's runner with its rules loaded once per process (cfnlint.api.lint compiles its ~4,400 rule
+    files again for every template: 0.37 s of the gates' 11 s per state machine)."""
+    return Runner(ConfigMixIn(**ManualArgs(regions=["us-east-1"])))
 
 
 def check_definition(definition: dict[str, Any], where: str) -> list[Finding]:

@@ -111,6 +111,7 @@ def _accepts(token: str, char: str) -> bool:
     return token != SEGMENT or char != "/"
 
 
+@cache  # the same formats meet the same resources in every environment
 def patterns_intersect(arn_format: str, resource: str) -> bool:
     """True when some ARN matches both the reference's format and the policy's resource pattern."""
     left, right = _format_tokens(arn_format), _resource_tokens(resource)

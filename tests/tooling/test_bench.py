@@ -70,6 +70,7 @@ def test_local_runtime_section(tmp_path: Path) -> None:
         "--idle-settle",
         "0",
         "--no-warm-start",
+        *("--pause", "0.5"),
         "--import-lines",
         "60",
         *("--soak-requests", "40", "--soak-import-lines", "60"),
