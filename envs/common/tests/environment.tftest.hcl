@@ -1,5 +1,6 @@
-# Every environment's contract (linked into envs/<env>/tests/); each environment's own file asserts its column
-# of envs/README.md. Reads the environment's terraform.tfvars as `terraform plan` does; the provider is mocked.
+# Every environment's contract (linked into envs/<env>/tests/), with its column of envs/README.md ("What differs")
+# from its tests/expected.auto.tfvars. Reads the environment's terraform.tfvars as `terraform plan` does; the
+# provider is mocked. One apply per environment: each of them evaluates the whole stack.
 mock_provider "aws" {
   source = "../../mocks/aws"
 }
@@ -29,6 +30,15 @@ run "environment" {
   assert {
     condition     = output.table_name == "items-${var.environment}-items" && (module.stack.alarm_topic_arn != null) == module.stack.settings.alarms_enabled
     error_message = "Resources are named <project>-<environment>-...; an alarm topic exactly when alarms are on."
+  }
+  assert {
+    condition     = jsonencode(module.stack.settings) == jsonencode(var.expected_settings)
+    error_message = "The environment's settings are its column of envs/README.md, as its tests/expected.auto.tfvars states them."
+  }
+  assert {
+    # LocalStack's free image cannot fetch the public layer of another account: bundled, no function names a layer.
+    condition     = module.stack.settings.powertools_bundled == alltrue([for layer in values(module.stack.function_powertools_layers) : layer == null])
+    error_message = "With powertools bundled, no function attaches a layer; without, the functions attach it."
   }
   assert {
     condition     = output.webhook_url == "${output.api_url}/webhooks"

@@ -1,36 +1,10 @@
-# envs/local's column of envs/README.md ("What differs"); the contract every environment keeps is
-# environment.tftest.hcl (envs/common/tests).
+# What only envs/local has: the LocalStack endpoint its provider sends every service to.
 mock_provider "aws" {
   source = "../../mocks/aws"
 }
 
-run "local_settings" {
-  command = apply
-
-  assert {
-    condition = jsonencode(module.stack.settings) == jsonencode({
-      deletion_protection    = false
-      point_in_time_recovery = false
-      log_retention_in_days  = 1
-      archive_retention_days = 1
-      alarms_enabled         = false
-      dashboard              = false
-      xray_tracing           = false
-      powertools_layer_arn   = null
-      powertools_bundled     = true
-      export_schedule_state  = "DISABLED"
-    })
-    error_message = "local is as cheap as dev and bundles powertools into its packages, exactly as envs/README.md documents."
-  }
-  assert {
-    # LocalStack's free image cannot fetch the public layer of another account: no function names a layer.
-    condition     = jsonencode(module.stack.function_powertools_layers) == jsonencode({ trigger = null, fanout = null, consumer = null })
-    error_message = "With powertools bundled, no function attaches a layer."
-  }
-}
-
 run "every_service_at_the_one_endpoint" {
-  command = plan
+  command = apply # a plan of a new stack leaves crud_api's check on its table unknown, which terraform test fails
 
   variables {
     localstack_endpoint = "http://127.0.0.1:4510"

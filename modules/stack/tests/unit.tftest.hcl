@@ -234,3 +234,15 @@ run "a_setting_that_does_not_exist_is_refused_by_name" {
   expect_failures = [terraform_data.settings]
 }
 
+run "an_existing_topic_replaces_the_addresses" {
+  command = plan
+
+  variables {
+    settings = { alarms = { email_endpoints = [], topic_arn = "arn:aws:sns:eu-west-1:123456789012:on-call" } }
+  }
+
+  assert {
+    condition     = output.alarm_topic_arn == "arn:aws:sns:eu-west-1:123456789012:on-call"
+    error_message = "Alarms go to the existing topic when one is named."
+  }
+}
