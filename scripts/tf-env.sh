@@ -10,6 +10,8 @@ _tf_env_cache="${XDG_CACHE_HOME:-$HOME/.cache}/terraform"
 
 export TF_IN_AUTOMATION=1
 export TF_INPUT=0
+# No version check against checkpoint-api.hashicorp.com on every command (make test runs several hundred).
+export CHECKPOINT_DISABLE=1
 export TF_PLUGIN_CACHE_DIR="${TF_PLUGIN_CACHE_DIR:-$_tf_env_cache/plugin-cache}"
 # Without a committed lock file (see README, "Lock files") Terraform would otherwise skip the cache.
 export TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE=true
