@@ -36,7 +36,7 @@ CORES = os.cpu_count() or 2
 TF_JOBS = int(os.environ.get("TF_JOBS", str(CORES)))
 # One pytest worker per core. More overlap the end-to-end tests' waits on a warm machine (2 cores: 333 s with 2
 # workers, 269 s with 4) but not on a clean checkout, where every core is busy anyway (343-368 s with 4, 313-338
-# s with 2), and the local runtime's workers then lose coverage data (lambdas/ 96% instead of 98%).
+# s with 2), and both such runs measured lambdas/ at 96% instead of 98% (coverage data of killed workers).
 PYTEST_WORKERS = int(os.environ.get("PYTEST_WORKERS", str(CORES)))
 
 
