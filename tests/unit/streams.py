@@ -30,6 +30,18 @@ def read_stream_batch(table_name: str) -> dict[str, Any]:
     return {"Records": records}
 
 
+def pay_then_delete(table: Any, item_id: str, also: str = "") -> None:
+    """The rest of an order's life after its INSERT: a MODIFY (status PAID, and `also`, an extra clause of the
+    update expression), then a REMOVE."""
+    table.update_item(
+        Key={"id": item_id},
+        UpdateExpression=f"SET #s = :paid{also}",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":paid": "PAID"},
+    )
+    table.delete_item(Key={"id": item_id})
+
+
 def load_handler(module_name: str) -> ModuleType:
     """(Re)imports a handler module so it reads the environment again, as a cold start does."""
     return importlib.reload(importlib.import_module(module_name))

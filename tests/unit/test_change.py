@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from common.change import image_to_json, iso_time, number, to_change
 from tests.conftest import create_table
-from tests.unit.streams import read_stream_batch
+from tests.unit.streams import pay_then_delete, read_stream_batch
 
 serializer = TypeSerializer()
 
@@ -111,13 +111,7 @@ def table(aws: None) -> Any:
 
 def test_changes_of_real_stream_records(table: Any) -> None:
     table.put_item(Item={"id": "o-1", "status": "PENDING", "amount": Decimal("120.5"), "tags": {"b", "a"}})
-    table.update_item(
-        Key={"id": "o-1"},
-        UpdateExpression="SET #s = :paid REMOVE tags",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":paid": "PAID"},
-    )
-    table.delete_item(Key={"id": "o-1"})
+    pay_then_delete(table, "o-1", also=" REMOVE tags")
 
     records = read_stream_batch("orders")["Records"]
     inserted, modified, removed = (to_change(record) for record in records)

@@ -14,7 +14,7 @@ import pytest
 from common.change import to_change
 from scripts.lambda_events import LambdaContext
 from tests.conftest import REGION, create_table
-from tests.unit.streams import drain_queue, load_handler, read_stream_batch
+from tests.unit.streams import drain_queue, load_handler, pay_then_delete, read_stream_batch
 
 BUS = "orders-bus"
 
@@ -60,13 +60,7 @@ def write_orders(table: Any) -> None:
     table.put_item(Item={"id": "o-1", "status": "PENDING", "amount": 150})
     table.put_item(Item={"id": "o-2", "status": "PENDING", "amount": 50})
     table.put_item(Item={"id": "o-3", "status": "CANCELLED", "amount": 500})
-    table.update_item(
-        Key={"id": "o-1"},
-        UpdateExpression="SET #s = :paid",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":paid": "PAID"},
-    )
-    table.delete_item(Key={"id": "o-1"})
+    pay_then_delete(table, "o-1")
 
 
 def test_rules_receive_exactly_the_events_they_match(table: Any, bus: str, dlq_url: str, load_fanout: Any) -> None:

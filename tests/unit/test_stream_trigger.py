@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from scripts.lambda_events import LambdaContext
 from scripts.tfeval import render_template
 from tests.conftest import REGION, create_state_machine, create_table
-from tests.unit.streams import drain_queue, load_handler, read_stream_batch, wait_for_executions
+from tests.unit.streams import drain_queue, load_handler, pay_then_delete, read_stream_batch, wait_for_executions
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW_ASL = ROOT / "statemachines" / "item_workflow.asl.json"
@@ -76,13 +76,7 @@ def load_trigger(workflow: Workflow, dlq: str, monkeypatch: pytest.MonkeyPatch) 
 
 def write_order_history(table: Any) -> None:
     table.put_item(Item={"id": "o-1", "status": "PENDING", "amount": 150})
-    table.update_item(
-        Key={"id": "o-1"},
-        UpdateExpression="SET #s = :paid",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":paid": "PAID"},
-    )
-    table.delete_item(Key={"id": "o-1"})
+    pay_then_delete(table, "o-1")
 
 
 def batch_summary(caplog: pytest.LogCaptureFixture) -> dict[str, Any]:
