@@ -172,13 +172,18 @@ def checkov_outcome(folders: list[str]) -> Outcome:
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},  # no guideline download (offline)
     )
     summary = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0}
-    reports, text, decoder = 0, result.stdout.strip(), json.JSONDecoder()
+    reports, text, decoder, failures = 0, result.stdout.strip(), json.JSONDecoder(), []
     while text:  # one JSON report per -d folder
         report, end = decoder.raw_decode(text)
         text = text[end:].strip()
         reports += 1
         for key in summary:
             summary[key] += report["summary"][key]
+        failures += [
+            f"{c['check_id']} {c['resource']} ({c['repo_file_path']}:{'-'.join(map(str, c['file_line_range']))}): "
+            f"{c['check_name']}"
+            for c in report.get("results", {}).get("failed_checks", [])
+        ] + [f"cannot parse {path}" for path in report.get("results", {}).get("parsing_errors", [])]
     if reports == 0:
         return Outcome(False, f"checkov printed no report (exit {result.returncode})", result.stderr)
     ok = summary["failed"] == 0 and summary["parsing_errors"] == 0
@@ -186,8 +191,7 @@ def checkov_outcome(folders: list[str]) -> Outcome:
         f"{summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped with a reason, "
         f"{summary['parsing_errors']} parsing errors"
     )
-    details = "" if ok else run([*cmd, "--compact", "--quiet"]).stdout
-    return Outcome(ok, text, details)
+    return Outcome(ok, text, "" if ok else "\n".join(failures) or result.stderr)
 
 
 # Branch coverage floors per tree, counting the local runtime's worker subprocesses (pyproject.toml).
