@@ -42,6 +42,18 @@ def pay_then_delete(table: Any, item_id: str, also: str = "") -> None:
     table.delete_item(Key={"id": item_id})
 
 
+def handler_with(
+    monkeypatch: pytest.MonkeyPatch, module_name: str, environment: dict[str, str], unset: tuple[str, ...] = ()
+) -> ModuleType:
+    """The handler module loaded afresh with `environment` set and the `unset` variables absent (its settings are
+    read at import, as Lambda's init phase does)."""
+    for name in unset:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return load_handler(module_name)
+
+
 def load_handler(module_name: str) -> ModuleType:
     """(Re)imports a handler module so it reads the environment again, as a cold start does."""
     return importlib.reload(importlib.import_module(module_name))

@@ -14,7 +14,7 @@ import pytest
 from common.change import to_change
 from scripts.lambda_events import LambdaContext
 from tests.conftest import REGION, create_table
-from tests.unit.streams import drain_queue, load_handler, pay_then_delete, read_stream_batch
+from tests.unit.streams import drain_queue, handler_with, pay_then_delete, read_stream_batch
 
 BUS = "orders-bus"
 
@@ -47,11 +47,9 @@ def dlq_url(aws: None) -> str:
 @pytest.fixture
 def load_fanout(dlq_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     def load(**environment: str) -> ModuleType:
-        monkeypatch.setenv("EVENT_BUS_NAME", BUS)
-        monkeypatch.setenv("DLQ_URL", dlq_url)
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-        return load_handler("stream_fanout.handler")
+        return handler_with(
+            monkeypatch, "stream_fanout.handler", {"EVENT_BUS_NAME": BUS, "DLQ_URL": dlq_url, **environment}
+        )
 
     return load
 

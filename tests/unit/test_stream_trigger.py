@@ -16,7 +16,13 @@ from botocore.exceptions import ClientError
 from scripts.lambda_events import LambdaContext
 from scripts.tfeval import render_template
 from tests.conftest import REGION, create_state_machine, create_table
-from tests.unit.streams import drain_queue, load_handler, pay_then_delete, read_stream_batch, wait_for_executions
+from tests.unit.streams import (
+    drain_queue,
+    handler_with,
+    pay_then_delete,
+    read_stream_batch,
+    wait_for_executions,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW_ASL = ROOT / "statemachines" / "item_workflow.asl.json"
@@ -63,13 +69,8 @@ def workflows(arn: str, **settings: Any) -> str:
 @pytest.fixture
 def load_trigger(workflow: Workflow, dlq: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     def load(**environment: str) -> ModuleType:
-        monkeypatch.setenv("WORKFLOWS", workflows(workflow.arn))
-        monkeypatch.setenv("DLQ_URL", dlq)
-        for name in ("DOCUMENT_ATTRIBUTE", "SDK_MAX_ATTEMPTS"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-        return load_handler("stream_trigger.handler")
+        settings = {"WORKFLOWS": workflows(workflow.arn), "DLQ_URL": dlq, **environment}
+        return handler_with(monkeypatch, "stream_trigger.handler", settings, ("DOCUMENT_ATTRIBUTE", "SDK_MAX_ATTEMPTS"))
 
     return load
 
