@@ -134,7 +134,8 @@ def longest_first(folders: list[Path]) -> list[Path]:
 
     def weight(folder: Path) -> tuple[bool, int]:
         runs = sum(len(re.findall(r"^run ", f.read_text(), re.M)) for f in (folder / "tests").glob("*.tftest.hcl"))
-        whole_stack = folder.parent == ROOT / "envs" or folder == ROOT / "modules" / "stack"
+        main = folder / "main.tf"
+        whole_stack = folder == ROOT / "modules" / "stack" or (main.exists() and "modules/stack" in main.read_text())
         return whole_stack, runs
 
     return sorted(folders, key=weight, reverse=True)
