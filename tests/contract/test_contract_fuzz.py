@@ -71,7 +71,6 @@ def stage(aws: None, stage_url: dict[str, Any]) -> CrudClient:
 @SCHEMA.parametrize()
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_every_response_honours_the_document(case: Case, stage: CrudClient, stage_url: dict[str, Any]) -> None:

@@ -487,7 +487,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.dictionaries(st.text(), json_values, max_size=5))
 def test_request_template_embeds_any_json_body_as_valid_json(crud_definition: dict, body: dict) -> None:
     """escapeJavaScript + the apostrophe fix must yield a valid JSON input for every body (no moto needed)."""

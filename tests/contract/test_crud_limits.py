@@ -57,7 +57,7 @@ def list_all(crud: CrudClient, limit: int) -> tuple[list[dict[str, Any]], list[i
 # --- bodies up to the limit -------------------------------------------------------------------------
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(width=st.sampled_from(sorted(WIDTHS)), fill=st.floats(min_value=0.5, max_value=1.0))
 @example(width="4-byte", fill=1.0)
 @example(width="escaped", fill=1.0)

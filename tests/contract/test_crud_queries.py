@@ -178,9 +178,7 @@ def queried(request: pytest.FixtureRequest, aws: None, definitions: dict[bool, d
     return client(definitions[request.param])
 
 
-@settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(items=st.lists(item_strategy, max_size=9), query_list=st.lists(queries(), min_size=1, max_size=4))
 def test_query_pages_equal_the_filtered_and_sorted_scan(
     queried: CrudClient, items: list[dict[str, Any]], query_list: list[dict[str, str]]

@@ -59,7 +59,7 @@ def canonical(attribute: dict[str, Any]) -> Any:
     return TypeDeserializer().deserialize(attribute)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(values)
 def test_every_dynamodb_value_becomes_plain_json_and_means_the_same(value: Any) -> None:
     attribute = serializer.serialize(value)

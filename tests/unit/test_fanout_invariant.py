@@ -132,7 +132,7 @@ def dead_sequence(message: dict[str, Any]) -> str:
 CALL_SECONDS, RESERVE_SECONDS, DLQ_LIMIT = 1.0, 0.5, 4096
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(
     data=st.data(),
     count=st.integers(min_value=0, max_value=400),
@@ -233,9 +233,7 @@ def test_every_record_is_published_dead_lettered_or_reported_within_the_deadline
         assert outcome.failed == []
 
 
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.large_base_example, HealthCheck.data_too_large]
-)
+@settings(max_examples=30, suppress_health_check=[HealthCheck.large_base_example, HealthCheck.data_too_large])
 @given(data=st.data(), count=st.integers(min_value=1, max_value=60), fault_rate=st.sampled_from([0.05, 0.3]))
 def test_redelivery_ends_with_no_record_looping(data: Any, count: int, fault_rate: float) -> None:
     """Lambda retries from the earliest reported record: transient faults end, and a record too large for

@@ -85,7 +85,7 @@ def test_sizes_are_counted_as_api_gateway_counts_them(contract: ItemContract) ->
 
 
 @given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=30), st.booleans())
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 def test_line_ends_mark_every_line_whatever_the_read_size(lines: list[bytes], trailing_newline: bool) -> None:
     body = b"\n".join(lines) + (b"\n" if trailing_newline and lines else b"")
 

@@ -108,7 +108,7 @@ def wanted(record_change: dict[str, Any]) -> list[str]:
     return [w.state_machine_arn for w in WORKFLOWS if w.wants(record_change)]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     data=st.data(),
     count=st.integers(1, 40),
