@@ -42,7 +42,7 @@ tftest: setup ## terraform test every module and environment that has tests/
 pytest: setup build ## pytest only (extra arguments: make pytest ARGS="-k crud")
 	@$(TF_ENV) && $(PYTHON) -m scripts.check pytest -- $(ARGS)
 
-test: setup ## Everything CI runs: build, lint, fmt, validate, terraform test, mypy, checkov, pytest (gates, coverage floors)
+test: setup ## Everything CI runs: build, lint, fmt, mypy and checkov, validate, terraform test, pytest (gates, coverage floors)
 	@$(TF_ENV) && $(PYTHON) -m scripts.check
 
 local: ## The whole system on localhost (moto + emulated API Gateway and Lambda; ENGINE=ministack for the second engine), from Terraform's evaluation of envs/local; Ctrl-C stops it

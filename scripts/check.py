@@ -2,8 +2,8 @@
 """Runs the project's checks in order, failing fast, with a one-line summary per stage.
 
 Stages: build, lint (ruff check + ruff format --check + the dependency contract, scripts/dependencies.py), fmt (terraform fmt -check -recursive),
-validate (terraform init + validate of every folder under modules/ and envs/ with .tf files),
-tftest (terraform test of every such folder with a tests/ directory), types (mypy --strict), checkov,
+types (mypy --strict) and checkov side by side, validate (terraform init + validate of every folder under modules/
+and envs/ with .tf files), tftest (terraform test of every such folder with a tests/ directory),
 pytest (with branch coverage floors; the IAM and ASL catalogue gates over every environment run there).
 
 Run it through `make test` (which sources scripts/tf-env.sh first), or name stages:
@@ -230,12 +230,40 @@ STAGES: dict[str, Callable[[argparse.Namespace], Outcome]] = {
     "build": stage_build,
     "lint": stage_lint,
     "fmt": stage_fmt,
-    "validate": stage_validate,
-    "tftest": stage_tftest,
     "types": stage_types,
     "checkov": stage_checkov,
+    "validate": stage_validate,
+    "tftest": stage_tftest,
     "pytest": stage_pytest,
 }
+# Stages that keep one core busy (mypy, checkov: ~11 s each): named one after the other, they run side by side,
+# one per core, and are reported in order. The others use every core already, or print as they go (pytest).
+ONE_CORE = frozenset({"types", "checkov"})
+
+
+def batches(stages: list[str]) -> list[list[str]]:
+    """The stages in order, consecutive one-core stages grouped (at most one per core)."""
+    grouped: list[list[str]] = []
+    for name in stages:
+        if grouped and name in ONE_CORE and set(grouped[-1]) <= ONE_CORE and len(grouped[-1]) < CORES:
+            grouped[-1].append(name)
+        else:
+            grouped.append([name])
+    return grouped
+
+
+def run_batch(names: list[str], args: argparse.Namespace) -> list[tuple[str, Outcome, float]]:
+    """Each stage's outcome and seconds, in the order named."""
+
+    def timed(name: str) -> tuple[str, Outcome, float]:
+        started = time.monotonic()
+        outcome = STAGES[name](args)
+        return name, outcome, time.monotonic() - started
+
+    if len(names) == 1:
+        return [timed(names[0])]
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        return list(pool.map(timed, names))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,16 +282,15 @@ def main(argv: list[str] | None = None) -> int:
     stages = args.stages or list(STAGES)
     total = time.monotonic()
     seconds: dict[str, float] = {}
-    for name in stages:
-        started = time.monotonic()
-        outcome = STAGES[name](args)
-        seconds[name] = round(time.monotonic() - started, 1)
-        mark = "ok  " if outcome.ok else "FAIL"
-        print(f"[{mark}] {name:<8} {outcome.summary} ({time.monotonic() - started:.1f}s)", flush=True)
-        if not outcome.ok:
-            if outcome.details:
-                print(outcome.details.rstrip(), flush=True)
-            return 1
+    for batch in batches(stages):
+        for name, outcome, took in run_batch(batch, args):
+            seconds[name] = round(took, 1)
+            mark = "ok  " if outcome.ok else "FAIL"
+            print(f"[{mark}] {name:<8} {outcome.summary} ({took:.1f}s)", flush=True)
+            if not outcome.ok:
+                if outcome.details:
+                    print(outcome.details.rstrip(), flush=True)
+                return 1
     print(f"all {len(stages)} stages passed in {time.monotonic() - total:.1f}s", flush=True)
     if not args.stages:  # a whole `make test`: its stage times are a `make bench` figure
         STAGE_TIMES.parent.mkdir(exist_ok=True)

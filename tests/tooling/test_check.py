@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,31 @@ def test_stages_run_in_order_and_stop_at_the_first_failure(
     assert check.main(["c", "a"]) == 0
     assert ran == ["c", "a"]
     assert "all 2 stages passed" in capsys.readouterr().out
+
+
+def test_one_core_stages_run_side_by_side_and_are_reported_in_order(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    both_running = threading.Barrier(2, timeout=10)  # each waits for the other: only side by side can they pass
+
+    def stage(name: str) -> check.Callable[[argparse.Namespace], check.Outcome]:
+        def run(_: argparse.Namespace) -> check.Outcome:
+            both_running.wait()
+            return check.Outcome(name == "types", f"{name} summary")
+
+        return run
+
+    monkeypatch.setattr(check, "CORES", 2)
+    monkeypatch.setattr(check, "STAGES", {"types": stage("types"), "checkov": stage("checkov")})
+    assert check.batches(["build", "types", "checkov", "validate", "types"]) == [
+        ["build"],
+        ["types", "checkov"],
+        ["validate"],
+        ["types"],
+    ]
+    assert check.main(["types", "checkov"]) == 1
+    out = capsys.readouterr().out
+    assert out.index("[ok  ] types") < out.index("[FAIL] checkov")
 
 
 def test_an_unknown_stage_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
