@@ -199,8 +199,16 @@ def checkov_outcome(folders: list[str]) -> Outcome:
 COVERAGE_FLOORS = {"lambdas": 95, "scripts": 85}
 
 
+def coverage_sources() -> list[str]:
+    """What coverage measures: the trees with a floor, and each Lambda package by name as well. The local runtime's
+    workers import a function's packages from its task root (the zip extracted, as Lambda does into /var/task), a
+    folder outside lambdas/ that pyproject.toml's [tool.coverage.paths] maps back to it."""
+    packages = sorted(p.name for p in (ROOT / "lambdas").iterdir() if (p / "__init__.py").is_file())
+    return [*COVERAGE_FLOORS, *packages]
+
+
 def stage_pytest(args: argparse.Namespace) -> Outcome:
-    coverage = [] if args.pytest_args else ["--cov", "--cov-report="]
+    coverage = [] if args.pytest_args else ["--cov-report=", *(f"--cov={source}" for source in coverage_sources())]
     # The whole suite on every core (pytest-xdist), a test file per worker at a time. What workers could share
     # is kept apart: each process evaluates environments in a folder of its own (tfeval/evaluation.py), and the
     # tests that run the local runtime give it a log folder of their own.

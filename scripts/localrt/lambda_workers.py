@@ -292,7 +292,8 @@ class LambdaService:
     def start(self) -> None:
         shutil.rmtree(self._checkpoints, ignore_errors=True)  # a new runtime's mappings start afresh
         for spec in self.specs():
-            spec["task_root"] = str(self.log_dir / "tasks" / spec["name"])
+            # Lambda extracts a function's zip into /var/task; coverage maps */tasks/*/var/task back to lambdas/.
+            spec["task_root"] = str(self.log_dir / "tasks" / spec["name"] / "var" / "task")
             spec_path = self.log_dir / f"{spec['name']}.json"
             spec_path.write_text(json.dumps(spec, indent=2))
             self.spec_paths.append(spec_path)
