@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import random
 import socket
+import threading
 from pathlib import Path
 
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
@@ -69,11 +71,28 @@ def ephemeral_low() -> int:
         return IANA_EPHEMERAL_LOW
 
 
+# Ports this process handed out, newest last: a runtime picks its API port, then evaluates and deploys for seconds
+# before it listens there, picking a dozen more ports meanwhile (workers', the WebSocket API's). Each probe finds
+# the API port still free, so one could be handed out twice: make bench's live-updates run failed once with its
+# API server's "Address already in use". Never twice in one process, among the last ISSUED_KEPT.
+ISSUED_KEPT = 1000
+_issued: collections.deque[int] = collections.deque(maxlen=ISSUED_KEPT)
+_issuing = threading.Lock()
+
+
 def free_port(rng: random.Random | None = None) -> int:
-    """A free port below the kernel's ephemeral range. A port the kernel chose (bind to port 0) could be handed
-    to another process's listener or outgoing connection between this choice and the bind of the worker that
-    listens on it; measured: with ministack running beside the runtime, a worker's invocation port was taken
-    ("Address already in use") in 1 of 2 e2e runs. Below the range only a process that names the port can take it."""
+    """A free port below the kernel's ephemeral range, not handed out by this process before. A port the kernel
+    chose (bind to port 0) could be handed to another process's listener or outgoing connection between this
+    choice and the bind of the worker that listens on it; measured: with ministack running beside the runtime, a
+    worker's invocation port was taken ("Address already in use") in 1 of 2 e2e runs. Below the range only a
+    process that names the port can take it."""
+    with _issuing:
+        port = _unissued_free_port(rng)
+        _issued.append(port)
+        return port
+
+
+def _unissued_free_port(rng: random.Random | None) -> int:
     pick = rng or random.SystemRandom()
     high = ephemeral_low()
     if high - LOWEST < 1000:  # an unusual range: fall back to the kernel's choice
@@ -82,6 +101,8 @@ def free_port(rng: random.Random | None = None) -> int:
             return int(probe.getsockname()[1])
     for _ in range(100):
         port = pick.randrange(LOWEST, high)
+        if port in _issued:
+            continue
         with _probe() as probe:
             try:
                 probe.bind(("127.0.0.1", port))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import http.client
 import json
 import random
@@ -540,6 +541,24 @@ def test_a_free_port_is_below_the_kernels_ephemeral_range_and_skips_a_taken_one(
         port = ports.free_port(picks)
     assert ports.LOWEST < port < ports.ephemeral_low()
     assert picks.picked == 2
+
+
+class SamePickTwice(random.Random):
+    picked = 0
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:  # type: ignore[override]
+        self.picked += 1
+        return ports.LOWEST + 1 if self.picked <= 2 else super().randrange(start, stop, step)
+
+
+def test_a_port_handed_out_and_not_yet_listened_on_is_not_handed_out_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runtime listens on its API port seconds after picking it, having picked others meanwhile."""
+    monkeypatch.setattr(ports, "_issued", collections.deque(maxlen=ports.ISSUED_KEPT))
+    picks = SamePickTwice()
+    first, second = ports.free_port(picks), ports.free_port(picks)
+    assert first == ports.LOWEST + 1
+    assert second != first
+    assert picks.picked == 3
 
 
 def test_queue_attributes_read_one_at_a_time_equal_motos(aws: None) -> None:
