@@ -31,10 +31,13 @@ def ensure_free(port: int, what: str) -> None:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
-            held = holder(port)
-            raise PortInUse(
-                f"port {port} ({what}) is in use{f' by {held}' if held else ''}: stop it or choose another port"
-            ) from error
+            raise in_use(port, what) from error
+
+
+def in_use(port: int, what: str) -> PortInUse:
+    """The refusal of a port that is taken, naming what holds it when Linux tells."""
+    held = holder(port)
+    return PortInUse(f"port {port} ({what}) is in use{f' by {held}' if held else ''}: stop it or choose another port")
 
 
 PROC = Path("/proc")
@@ -71,10 +74,10 @@ def ephemeral_low() -> int:
         return IANA_EPHEMERAL_LOW
 
 
-# Ports this process handed out, newest last: a runtime picks its API port, then evaluates and deploys for seconds
-# before it listens there, picking a dozen more ports meanwhile (workers', the WebSocket API's). Each probe finds
-# the API port still free, so one could be handed out twice: make bench's live-updates run failed once with its
-# API server's "Address already in use". Never twice in one process, among the last ISSUED_KEPT.
+# Ports this process handed out, newest last: a port is handed out before what listens on it binds (a worker
+# process starting, the WebSocket API after the deploy), and more are picked meanwhile, each probe finding the first
+# still free: make bench's live-updates run failed once with "Address already in use". Never twice in one process,
+# among the last ISSUED_KEPT.
 ISSUED_KEPT = 1000
 _issued: collections.deque[int] = collections.deque(maxlen=ISSUED_KEPT)
 _issuing = threading.Lock()

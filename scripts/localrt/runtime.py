@@ -23,6 +23,7 @@ import threading
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from scripts.localrt.lambda_workers import (
     authorizer_invoker,
     route_invocations,
 )
-from scripts.localrt.ports import ensure_free, free_port
+from scripts.localrt.ports import ensure_free, free_port, in_use
 from scripts.localrt.stepfunctions import start_sync_in_process, start_sync_or_error
 from scripts.localrt.websocket import AuthorizeCall, Invoke, LocalWebSocketApi, WebSocketApi, signed
 from scripts.tfeval import Endpoints, Evaluation, evaluate, lambda_packages
@@ -68,6 +69,7 @@ class LocalRuntime:
     _moto: Any = None
     _moto_app: Any = None  # moto's WSGI app, unwrapped (priority.py wraps what its socket serves)
     _api_server: StageServer | None = None
+    _api_serving: bool = False
     lambdas: LambdaService | None = None  # the functions' worker processes
     user_pools: cognito.LocalUserPools = field(default_factory=cognito.LocalUserPools)
     api_keys: dict[str, str] = field(default_factory=dict)  # name -> value of each API key of the stage
@@ -177,7 +179,13 @@ class LocalRuntime:
         self.aws_port = self.aws_port or free_port()
         self.api_port = self.api_port or free_port()
         ensure_free(self.aws_port, "AWS APIs")
-        ensure_free(self.api_port, "the API")
+        # The stage listens from here on (a request waits in its backlog until the stage serves): bound only after
+        # the evaluation and the deploy, its port could be taken meanwhile by another process's runtime.
+        try:
+            # Its handler is set in _start_api, before it serves a request.
+            self._api_server = StageServer(("127.0.0.1", self.api_port), BaseHTTPRequestHandler)
+        except OSError as error:
+            raise in_use(self.api_port, "the API") from error
         if self.live_port:  # chosen by the caller: refused now, not after the evaluation
             ensure_free(self.live_port, "the WebSocket API")
         self.log_dir = self.log_dir or self.root / ".local" / "logs"
@@ -249,9 +257,11 @@ class LocalRuntime:
             self.lambdas.stop()
             self.lambdas = None
         if self._api_server is not None:
-            self._api_server.shutdown()
+            if self._api_serving:  # shutdown() waits for serve_forever, which a failed start never began
+                self._api_server.shutdown()
             self._api_server.server_close()
             self._api_server = None
+            self._api_serving = False
         if self._moto is not None:
             # moto's state lives in this process, not in the server: reset it, so that a runtime started later
             # here (make bench's warm start, another test) begins with nothing deployed.
@@ -536,7 +546,7 @@ class LocalRuntime:
             ),
         )
         answering = priority.PRIORITY.answering if self.engine == "moto" else contextlib.nullcontext
-        self._api_server = StageServer(
-            ("127.0.0.1", self.api_port), stage_handler(api, stage, answering, pages=self._live_page)
-        )
+        assert self._api_server is not None  # listening since start()
+        self._api_server.RequestHandlerClass = stage_handler(api, stage, answering, pages=self._live_page)
         threading.Thread(target=self._api_server.serve_forever, name="api", daemon=True).start()
+        self._api_serving = True

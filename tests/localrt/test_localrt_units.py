@@ -552,7 +552,7 @@ class SamePickTwice(random.Random):
 
 
 def test_a_port_handed_out_and_not_yet_listened_on_is_not_handed_out_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The runtime listens on its API port seconds after picking it, having picked others meanwhile."""
+    """What listens on a port binds a while after the port is picked, and other ports are picked meanwhile."""
     monkeypatch.setattr(ports, "_issued", collections.deque(maxlen=ports.ISSUED_KEPT))
     picks = SamePickTwice()
     first, second = ports.free_port(picks), ports.free_port(picks)
@@ -1096,3 +1096,35 @@ def test_an_index_query_answers_as_moto_does_from_sorted_partitions_kept_current
         writes(step)
     assert sum(len(page) for page in moto_answers[0][0][::2]) > 20
     assert len(moto_costs.INDEX_PARTITIONS.built) == 1, "the answers came from the partitions"
+
+
+def test_the_api_port_is_held_from_the_start_and_a_failed_start_lets_it_go(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Another process's runtime cannot take the API port while this one evaluates and deploys; a start that fails
+    on the way stops without waiting for a stage that never served."""
+    from scripts.localrt import runtime as runtime_module
+
+    port = ports.free_port()
+    taken_while_evaluating: list[bool] = []
+
+    def evaluate(*_: Any) -> Any:
+        with socket.socket() as other:
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                other.bind(("127.0.0.1", port))
+            except OSError:
+                taken_while_evaluating.append(True)
+        raise RuntimeError("stopped after the evaluation")
+
+    monkeypatch.setattr(runtime_module, "evaluate", evaluate)
+    monkeypatch.setattr(runtime_module, "lambda_packages", lambda _root: {})
+    started = runtime_module.LocalRuntime(api_port=port, log_dir=tmp_path)
+    with pytest.raises(RuntimeError, match="stopped after the evaluation"):
+        started.start()
+    stopper = threading.Thread(target=started.stop, daemon=True)
+    stopper.start()
+    stopper.join(10)
+    assert not stopper.is_alive(), "stop() waited for a stage that never served"
+    assert taken_while_evaluating == [True]
+    ports.ensure_free(port, "the API")  # let go
