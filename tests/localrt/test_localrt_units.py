@@ -521,21 +521,21 @@ def test_every_command_make_local_prints_uses_only_what_env_sh_exports() -> None
     assert not any("INGEST_BUCKET" in line or "TOKEN" in line for line in without_pipeline)
 
 
-class FirstPickTaken(random.Random):
-    """Picks ports.LOWEST first (bound by the test), then at random."""
+class ScriptedPicks(random.Random):
+    """Picks the ports given first, in order, then at random."""
 
-    def __init__(self) -> None:
+    def __init__(self, *first: int) -> None:
         super().__init__(7)
-        self.picked = 0
+        self.first, self.picked = first, 0
 
     def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:  # type: ignore[override]
         self.picked += 1
-        return ports.LOWEST if self.picked == 1 else super().randrange(start, stop, step)
+        return self.first[self.picked - 1] if self.picked <= len(self.first) else super().randrange(start, stop, step)
 
 
 def test_a_free_port_is_below_the_kernels_ephemeral_range_and_skips_a_taken_one() -> None:
     """The kernel never hands such a port to another process's port-0 listener or outgoing connection."""
-    picks = FirstPickTaken()
+    picks = ScriptedPicks(ports.LOWEST)  # bound below
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", ports.LOWEST))
         port = ports.free_port(picks)
@@ -543,18 +543,10 @@ def test_a_free_port_is_below_the_kernels_ephemeral_range_and_skips_a_taken_one(
     assert picks.picked == 2
 
 
-class SamePickTwice(random.Random):
-    picked = 0
-
-    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:  # type: ignore[override]
-        self.picked += 1
-        return ports.LOWEST + 1 if self.picked <= 2 else super().randrange(start, stop, step)
-
-
 def test_a_port_handed_out_and_not_yet_listened_on_is_not_handed_out_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """What listens on a port binds a while after the port is picked, and other ports are picked meanwhile."""
     monkeypatch.setattr(ports, "_issued", collections.deque(maxlen=ports.ISSUED_KEPT))
-    picks = SamePickTwice()
+    picks = ScriptedPicks(ports.LOWEST + 1, ports.LOWEST + 1)
     first, second = ports.free_port(picks), ports.free_port(picks)
     assert first == ports.LOWEST + 1
     assert second != first
