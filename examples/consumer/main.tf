@@ -113,6 +113,30 @@ resource "aws_cloudwatch_event_target" "shipped" {
   arn            = module.shipping_queues.queues["shipped"].arn
 }
 
+# The same rule also starts the workflow, with a role EventBridge may assume for this rule only.
+data "aws_caller_identity" "current" {}
+
+module "rule_roles" {
+  source = "git::https://example.com/your-org/serverless-event-modules.git//modules/iam_role?ref=v0.1.0"
+  roles = {
+    shipped = {
+      name           = "orders-shipped-workflow"
+      service        = "events.amazonaws.com"
+      source_account = data.aws_caller_identity.current.account_id
+      source_arn     = aws_cloudwatch_event_rule.shipped.arn
+      policy_name    = "start-workflow"
+      statements     = [{ sid = "StartTheWorkflow", actions = ["states:StartExecution"], resources = [module.workflow.state_machine_arn] }]
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_target" "shipped_workflow" {
+  rule           = aws_cloudwatch_event_rule.shipped.name
+  event_bus_name = module.bus.event_bus_name
+  arn            = module.workflow.state_machine_arn
+  role_arn       = module.rule_roles.roles["shipped"].arn
+}
+
 module "live" { # clients subscribe to orders over a WebSocket (IAM-signed connects, as the API above)
   source                  = "git::https://example.com/your-org/serverless-event-modules.git//modules/live_updates?ref=v0.1.0"
   name                    = "orders"

@@ -17,52 +17,49 @@ locals {
   log_groups = "arn:${data.aws_partition.current.partition}:logs:${local.region}:${data.aws_caller_identity.current.account_id}:log-group:*"
 }
 
-resource "aws_iam_role" "cloudwatch" {
-  name = local.role_name
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "apigateway.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      # No confused-deputy condition: API Gateway documents none for this role (see
-      # scripts/gates/trust_conditions.py). It serves every API of the account in this region.
-    }]
-  })
+# The actions of AWS's AmazonAPIGatewayPushToCloudWatchLogs managed policy, limited to this account's log
+# groups in this region (the managed policy grants them on every resource).
+module "role" {
+  source = "../iam_role"
+  roles = {
+    cloudwatch = {
+      name        = local.role_name
+      service     = "apigateway.amazonaws.com" # no confused-deputy condition: API Gateway documents none for this role
+      policy_name = "push-to-cloudwatch-logs"
+      statements = [
+        {
+          sid = "WriteApiLogs"
+          actions = [
+            "logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents",
+            "logs:GetLogEvents", "logs:FilterLogEvents",
+          ]
+          resources = [local.log_groups]
+        },
+        {
+          sid       = "ListLogGroups" # no resource-level permissions
+          actions   = ["logs:DescribeLogGroups"]
+          resources = ["*"]
+        },
+      ]
+    }
+  }
   tags = var.tags
 }
 
-# The actions of AWS's AmazonAPIGatewayPushToCloudWatchLogs managed policy, limited to this account's log
-# groups in this region (the managed policy grants them on every resource).
-resource "aws_iam_role_policy" "cloudwatch" {
-  name = "push-to-cloudwatch-logs"
-  role = aws_iam_role.cloudwatch.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid    = "WriteApiLogs"
-        Effect = "Allow"
-        Action = [
-          "logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents",
-          "logs:GetLogEvents", "logs:FilterLogEvents",
-        ]
-        Resource = [local.log_groups]
-      },
-      {
-        Sid      = "ListLogGroups" # no resource-level permissions
-        Effect   = "Allow"
-        Action   = ["logs:DescribeLogGroups"]
-        Resource = ["*"]
-      },
-    ]
-  })
+moved {
+  from = aws_iam_role.cloudwatch
+  to   = module.role.aws_iam_role.this["cloudwatch"]
+}
+
+moved {
+  from = aws_iam_role_policy.cloudwatch
+  to   = module.role.aws_iam_role_policy.this["cloudwatch"]
 }
 
 resource "aws_api_gateway_account" "this" {
-  cloudwatch_role_arn = aws_iam_role.cloudwatch.arn
+  cloudwatch_role_arn = module.role.roles["cloudwatch"].arn
 
   # The role must be able to write logs before API Gateway accepts it ("The role ARN does not have required
   # permissions configured"): wait for the policy, not only the role.
-  depends_on = [aws_iam_role_policy.cloudwatch]
+  depends_on = [module.role]
 }

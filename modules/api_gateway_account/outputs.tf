@@ -1,16 +1,16 @@
 output "cloudwatch_role_arn" {
   description = "ARN of the role API Gateway writes CloudWatch Logs with in this account and region."
-  value       = aws_iam_role.cloudwatch.arn
+  value       = module.role.roles["cloudwatch"].arn
 }
 
 output "cloudwatch_role_name" {
   description = "Name of that role."
-  value       = aws_iam_role.cloudwatch.name
+  value       = module.role.roles["cloudwatch"].name
 }
 
 output "cloudwatch_role_policy" {
   description = "The role's inline policy (JSON), for tests and reviews."
-  value       = aws_iam_role_policy.cloudwatch.policy
+  value       = module.role.policies["cloudwatch"]
 }
 
 output "region" {

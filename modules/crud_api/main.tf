@@ -58,7 +58,7 @@ module "definition" {
   table_name        = local.table_name
   cursor_salt       = terraform_data.cursor_secret.output
   state_machine_arn = module.state_machine.state_machine_arn
-  api_role_arn      = aws_iam_role.api.arn
+  api_role_arn      = module.role.roles["api"].arn
   webhooks = var.webhooks == null ? null : {
     event_bus_name = split("event-bus/", var.webhooks.event_bus_arn)[1]
     event_source   = var.webhooks.event_source

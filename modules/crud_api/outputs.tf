@@ -48,12 +48,12 @@ output "openapi_body" {
 
 output "api_role_arn" {
   description = "Role API Gateway uses to start executions."
-  value       = aws_iam_role.api.arn
+  value       = module.role.roles["api"].arn
 }
 
 output "api_role_name" {
   description = "Name of the role API Gateway uses to start executions."
-  value       = aws_iam_role.api.name
+  value       = module.role.roles["api"].name
 }
 
 output "state_machine_role_arn" {
@@ -149,5 +149,5 @@ output "webhook_api_key" {
 
 output "api_role_policy" {
   description = "The API integration role's policy (JSON)."
-  value       = aws_iam_role_policy.api.policy
+  value       = module.role.policies["api"]
 }

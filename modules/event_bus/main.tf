@@ -108,7 +108,7 @@ resource "aws_cloudwatch_event_target" "this" {
   target_id      = each.value.target_key
   arn            = each.value.arn
   input_path     = each.value.input_path
-  role_arn       = each.value.type == "sfn" ? aws_iam_role.sfn_targets[each.value.rule_key].arn : null
+  role_arn       = each.value.type == "sfn" ? module.sfn_target_roles.roles[each.value.rule_key].arn : null
 
   retry_policy {
     maximum_event_age_in_seconds = each.value.retry_policy.maximum_event_age_in_seconds

@@ -65,10 +65,10 @@ output "claim_check_objects_arn" {
 
 output "sfn_target_role_arns" {
   description = "Rule key => ARN of the role EventBridge assumes to start that rule's state machine targets (rules with sfn targets only)."
-  value       = { for key, role in aws_iam_role.sfn_targets : key => role.arn }
+  value       = { for key, role in module.sfn_target_roles.roles : key => role.arn }
 }
 
 output "sfn_target_role_names" {
   description = "Rule key => name of that role."
-  value       = { for key, role in aws_iam_role.sfn_targets : key => role.name }
+  value       = { for key, role in module.sfn_target_roles.roles : key => role.name }
 }

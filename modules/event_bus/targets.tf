@@ -58,39 +58,31 @@ resource "aws_lambda_permission" "targets" {
   source_arn    = aws_cloudwatch_event_rule.this[each.value.rule_key].arn
 }
 
-resource "aws_iam_role" "sfn_targets" {
-  for_each = local.sfn_rules
-
-  name = "${var.name}-${each.key}-sfn"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "events.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      # EventBridge sends both keys when it assumes a target's role; for event bus rule targets aws:SourceArn
-      # is the rule's ARN (EventBridge user guide, "Cross-service confused deputy prevention").
-      Condition = {
-        StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnEquals    = { "aws:SourceArn" = aws_cloudwatch_event_rule.this[each.key].arn }
-      }
+module "sfn_target_roles" {
+  source = "../iam_role"
+  roles = { for key in local.sfn_rules : key => {
+    name        = "${var.name}-${key}-sfn"
+    service     = "events.amazonaws.com"
+    policy_name = "start-targets"
+    # EventBridge sends both keys when it assumes a target's role; for event bus rule targets aws:SourceArn
+    # is the rule's ARN (EventBridge user guide, "Cross-service confused deputy prevention").
+    source_account = local.account_id
+    source_arn     = aws_cloudwatch_event_rule.this[key].arn
+    statements = [{
+      sid       = "StartTargetStateMachines"
+      actions   = ["states:StartExecution"]
+      resources = distinct([for t in values(local.targets) : t.arn if t.rule_key == key && t.type == "sfn"])
     }]
-  })
+  } }
   tags = var.tags
 }
 
-resource "aws_iam_role_policy" "sfn_targets" {
-  for_each = local.sfn_rules
+moved {
+  from = aws_iam_role.sfn_targets
+  to   = module.sfn_target_roles.aws_iam_role.this
+}
 
-  name = "start-targets"
-  role = aws_iam_role.sfn_targets[each.key].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid      = "StartTargetStateMachines"
-      Effect   = "Allow"
-      Action   = ["states:StartExecution"]
-      Resource = distinct([for t in values(local.targets) : t.arn if t.rule_key == each.key && t.type == "sfn"])
-    }]
-  })
+moved {
+  from = aws_iam_role_policy.sfn_targets
+  to   = module.sfn_target_roles.aws_iam_role_policy.this
 }

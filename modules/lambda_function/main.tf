@@ -75,7 +75,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_50:X-Ray is the caller's var.function.xray_tracing, on by default; only dev and local turn it off
   function_name                  = var.name
   description                    = var.description
-  role                           = aws_iam_role.this.arn
+  role                           = module.role.roles["execution"].arn
   filename                       = var.package.path
   s3_bucket                      = var.package.s3_bucket
   s3_key                         = var.package.s3_key
@@ -128,7 +128,7 @@ resource "aws_lambda_function" "this" {
     }
   }
 
-  depends_on = [aws_iam_role_policy.this]
+  depends_on = [module.role]
 }
 
 resource "aws_lambda_function_event_invoke_config" "this" {
@@ -180,7 +180,7 @@ resource "aws_lambda_event_source_mapping" "stream" {
   tags = var.tags
 
   # Lambda checks the role's stream and queue permissions when the mapping is created.
-  depends_on = [aws_iam_role_policy.this]
+  depends_on = [module.role]
 }
 
 # An SQS source: what keeps failing stays in the queue until its own redrive policy moves it to the queue's DLQ.
@@ -202,5 +202,5 @@ resource "aws_lambda_event_source_mapping" "queue" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy.this]
+  depends_on = [module.role]
 }

@@ -15,17 +15,17 @@ output "invoke_arn" {
 
 output "role_name" {
   description = "Name of the function's execution role (attach further policies to it if you must)."
-  value       = aws_iam_role.this.name
+  value       = module.role.roles["execution"].name
 }
 
 output "role_arn" {
   description = "ARN of the function's execution role."
-  value       = aws_iam_role.this.arn
+  value       = module.role.roles["execution"].arn
 }
 
 output "policy" {
   description = "The execution role's inline policy document (JSON)."
-  value       = aws_iam_role_policy.this.policy
+  value       = module.role.policies["execution"]
 }
 
 output "log_group_name" {

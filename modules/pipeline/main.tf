@@ -316,61 +316,40 @@ module "orchestrator" {
 
 # --- roles the services assume: EventBridge to start imports, Scheduler to start exports --------------------
 
-locals {
-  service_roles = {
+module "service_roles" {
+  source = "../iam_role"
+  roles = {
     start-imports = {
-      service = "events.amazonaws.com"
-      statements = [{
-        Sid      = "StartTheOrchestrator"
-        Effect   = "Allow"
-        Action   = "states:StartExecution"
-        Resource = module.orchestrator.state_machine_arn
-      }]
+      name           = "${var.name}-start-imports"
+      service        = "events.amazonaws.com"
+      source_account = data.aws_caller_identity.current.account_id
+      policy_name    = "start-imports"
+      statements     = [{ sid = "StartTheOrchestrator", actions = ["states:StartExecution"], resources = [module.orchestrator.state_machine_arn] }]
     }
     export-schedule = {
-      service = "scheduler.amazonaws.com"
+      name           = "${var.name}-export-schedule"
+      service        = "scheduler.amazonaws.com"
+      source_account = data.aws_caller_identity.current.account_id
+      policy_name    = "export-schedule"
       statements = [
-        {
-          Sid      = "StartTheExport"
-          Effect   = "Allow"
-          Action   = "lambda:InvokeFunction"
-          Resource = module.exporter.function_arn
-        },
-        {
-          # Scheduler sends undeliverable invocations with the schedule's role (EventBridge Scheduler User Guide,
-          # "Configuring a schedule's dead-letter queue": the execution role needs sqs:SendMessage).
-          Sid      = "DeadLetters"
-          Effect   = "Allow"
-          Action   = "sqs:SendMessage"
-          Resource = module.queues.queues["dlq"].arn
-        },
+        { sid = "StartTheExport", actions = ["lambda:InvokeFunction"], resources = [module.exporter.function_arn] },
+        # Scheduler sends undeliverable invocations with the schedule's role (EventBridge Scheduler User Guide,
+        # "Configuring a schedule's dead-letter queue": the execution role needs sqs:SendMessage).
+        { sid = "DeadLetters", actions = ["sqs:SendMessage"], resources = [module.queues.queues["dlq"].arn] },
       ]
     }
   }
-}
-
-resource "aws_iam_role" "service" {
-  for_each = local.service_roles
-
-  name = "${var.name}-${each.key}"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = each.value.service }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
-    }]
-  })
   tags = var.tags
 }
 
-resource "aws_iam_role_policy" "service" {
-  for_each = local.service_roles
+moved {
+  from = aws_iam_role.service
+  to   = module.service_roles.aws_iam_role.this
+}
 
-  name   = each.key
-  role   = aws_iam_role.service[each.key].id
-  policy = jsonencode({ Version = "2012-10-17", Statement = each.value.statements })
+moved {
+  from = aws_iam_role_policy.service
+  to   = module.service_roles.aws_iam_role_policy.this
 }
 
 # --- the import rule (default bus: S3 sends its events there) -----------------------------------------------
@@ -395,7 +374,7 @@ resource "aws_cloudwatch_event_target" "imports" {
   rule           = aws_cloudwatch_event_rule.imports.name
   target_id      = "orchestrator"
   arn            = module.orchestrator.state_machine_arn
-  role_arn       = aws_iam_role.service["start-imports"].arn
+  role_arn       = module.service_roles.roles["start-imports"].arn
 
   retry_policy {
     maximum_retry_attempts       = 185
@@ -424,7 +403,7 @@ resource "aws_scheduler_schedule" "export" {
 
   target {
     arn      = module.exporter.function_arn
-    role_arn = aws_iam_role.service["export-schedule"].arn
+    role_arn = module.service_roles.roles["export-schedule"].arn
     # Scheduler fills in the invocation's scheduled time (EventBridge Scheduler User Guide, context attributes)
     # by replacing the literal text: not jsonencode(), which writes < and > as \u003c and \u003e.
     input = "{\"scheduledTime\": \"<aws.scheduler.scheduled-time>\"}"

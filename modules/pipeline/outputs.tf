@@ -140,17 +140,17 @@ output "exporter_dlq_name" {
 
 output "role_arns" {
   description = "Every role of the pipeline by purpose."
-  value       = { planner = module.planner.role_arn, worker = module.worker.role_arn, reporter = module.reporter.role_arn, exporter = module.exporter.role_arn, orchestrator = module.orchestrator.role_arn, start_imports = aws_iam_role.service["start-imports"].arn, export_schedule = aws_iam_role.service["export-schedule"].arn }
+  value       = { planner = module.planner.role_arn, worker = module.worker.role_arn, reporter = module.reporter.role_arn, exporter = module.exporter.role_arn, orchestrator = module.orchestrator.role_arn, start_imports = module.service_roles.roles["start-imports"].arn, export_schedule = module.service_roles.roles["export-schedule"].arn }
 }
 
 output "role_names" {
   description = "Every role's name by purpose."
-  value       = { planner = module.planner.role_name, worker = module.worker.role_name, reporter = module.reporter.role_name, exporter = module.exporter.role_name, orchestrator = module.orchestrator.role_name, start_imports = aws_iam_role.service["start-imports"].name, export_schedule = aws_iam_role.service["export-schedule"].name }
+  value       = { planner = module.planner.role_name, worker = module.worker.role_name, reporter = module.reporter.role_name, exporter = module.exporter.role_name, orchestrator = module.orchestrator.role_name, start_imports = module.service_roles.roles["start-imports"].name, export_schedule = module.service_roles.roles["export-schedule"].name }
 }
 
 output "policies" {
   description = "Every identity policy of the pipeline (JSON) by role purpose, for tests and reviews."
-  value       = { planner = module.planner.policy, worker = module.worker.policy, reporter = module.reporter.policy, exporter = module.exporter.policy, orchestrator = module.orchestrator.policy, start_imports = aws_iam_role_policy.service["start-imports"].policy, export_schedule = aws_iam_role_policy.service["export-schedule"].policy }
+  value       = { planner = module.planner.policy, worker = module.worker.policy, reporter = module.reporter.policy, exporter = module.exporter.policy, orchestrator = module.orchestrator.policy, start_imports = module.service_roles.policies["start-imports"], export_schedule = module.service_roles.policies["export-schedule"] }
 }
 
 output "queue_policies" {

@@ -19,7 +19,7 @@ resource "aws_sfn_state_machine" "this" {
   #checkov:skip=CKV_AWS_285:Execution data in logs is the caller's var.include_execution_data, off by default: inputs may carry personal data (crud_api bodies, the stack workflow's changes); errors are logged either way
   name       = var.name
   type       = var.type
-  role_arn   = aws_iam_role.this.arn
+  role_arn   = module.role.roles["execution"].arn
   definition = var.definition
 
   logging_configuration {
@@ -35,5 +35,5 @@ resource "aws_sfn_state_machine" "this" {
   tags = var.tags
 
   # The role must allow log delivery before Step Functions accepts the logging configuration.
-  depends_on = [aws_iam_role_policy.this]
+  depends_on = [module.role]
 }

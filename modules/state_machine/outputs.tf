@@ -15,22 +15,22 @@ output "state_machine" {
 
 output "role_arn" {
   description = "ARN of the state machine's execution role."
-  value       = aws_iam_role.this.arn
+  value       = module.role.roles["execution"].arn
 }
 
 output "role_name" {
   description = "Name of the execution role."
-  value       = aws_iam_role.this.name
+  value       = module.role.roles["execution"].name
 }
 
 output "assume_role_policy" {
   description = "The execution role's trust policy (JSON)."
-  value       = aws_iam_role.this.assume_role_policy
+  value       = module.role.trust_policies["execution"]
 }
 
 output "policy" {
   description = "The execution role's inline policy (JSON), for review."
-  value       = aws_iam_role_policy.this.policy
+  value       = module.role.policies["execution"]
 }
 
 output "log_group_name" {

@@ -46,7 +46,7 @@ CREATES = {
         r'^resource "aws_sqs_queue" |source\s*=\s*"\.\./(sqs_queue|lambda_function|stream_trigger|stream_fanout)"', re.M
     ),
     "role": re.compile(
-        r'^resource "aws_iam_role" |source\s*=\s*"\.\./(lambda_function|state_machine|stream_trigger|stream_fanout|crud_api)"',
+        r'^resource "aws_iam_role" |source\s*=\s*"\.\./(iam_role|lambda_function|state_machine|stream_trigger|stream_fanout|crud_api)"',
         re.M,
     ),
 }
@@ -56,8 +56,8 @@ def test_queue_and_role_outputs_follow_one_naming_scheme() -> None:
     problems = []
     for module in public_modules():
         names = outputs_of(module)
-        # The building block itself outputs each queue as an object (queues[<key>].arn, .url, .name).
-        for kind, (pattern, attributes) in GROUPS.items() if module.name != "sqs_queue" else []:
+        # The building blocks themselves output each queue or role as an object (queues[<key>].arn, .url, .name).
+        for kind, (pattern, attributes) in GROUPS.items() if module.name not in ("sqs_queue", "iam_role") else []:
             groups: dict[tuple[str, str], set[str]] = {}
             for name in names:
                 if match := pattern.match(name):
@@ -175,6 +175,17 @@ def library_files(*suffixes: str) -> list[Path]:
         for path in sorted((ROOT / top).rglob("*"))
         if path.suffix in suffixes and not skipped & set(path.relative_to(ROOT).parts)
     ]
+
+
+def test_every_role_comes_from_iam_role() -> None:
+    """One building block for roles: its own test asserts each trust policy's conditions and the exact
+    statements; the trust gate checks every role's service against what that service sends."""
+    outside = [
+        path.relative_to(ROOT).as_posix()
+        for path in library_files(".tf")
+        if re.search(r'^resource "aws_iam_role(_policy)?" ', path.read_text(), re.M) and path.parent.name != "iam_role"
+    ]
+    assert outside == []
 
 
 def test_every_queue_comes_from_sqs_queue_and_failures_go_to_a_dlq() -> None:

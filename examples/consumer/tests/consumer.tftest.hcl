@@ -20,6 +20,10 @@ run "wires_the_modules_together" {
     error_message = "Our own rule delivers to our own queue, which has its DLQ."
   }
   assert {
+    condition     = aws_cloudwatch_event_target.shipped_workflow.role_arn == module.rule_roles.roles["shipped"].arn && jsondecode(module.rule_roles.trust_policies["shipped"]).Statement[0].Condition.ArnEquals["aws:SourceArn"] == aws_cloudwatch_event_rule.shipped.arn
+    error_message = "Our own rule starts the workflow with a role only EventBridge may assume, for that rule only."
+  }
+  assert {
     condition     = aws_cloudwatch_event_target.live.arn == module.live.broadcaster_function.function_arn && module.live.routes["$connect"] == "AWS_IAM"
     error_message = "Item changes reach the live-updates broadcaster; connects are IAM-signed."
   }

@@ -10,11 +10,11 @@ run "one_role_per_region_for_every_api" {
   command = apply
 
   assert {
-    condition     = aws_iam_role.cloudwatch.name == "apigateway-cloudwatch-logs-eu-west-1" && aws_api_gateway_account.this.cloudwatch_role_arn == aws_iam_role.cloudwatch.arn
+    condition     = output.cloudwatch_role_name == "apigateway-cloudwatch-logs-eu-west-1" && aws_api_gateway_account.this.cloudwatch_role_arn == output.cloudwatch_role_arn
     error_message = "The region's API Gateway account settings name the region's CloudWatch role."
   }
   assert {
-    condition = jsondecode(aws_iam_role.cloudwatch.assume_role_policy).Statement == [{
+    condition = jsondecode(module.role.trust_policies["cloudwatch"]).Statement == [{
       Effect    = "Allow"
       Principal = { Service = "apigateway.amazonaws.com" }
       Action    = "sts:AssumeRole"

@@ -29,7 +29,7 @@ run "wires_api_to_state_machine_to_table" {
   }
   assert {
     condition = alltrue([for path in values(jsondecode(aws_api_gateway_rest_api.this.body).paths) : alltrue([
-      for method, op in path : op["x-amazon-apigateway-integration"].uri == "arn:aws:apigateway:eu-west-1:states:action/StartSyncExecution" && op["x-amazon-apigateway-integration"].credentials == aws_iam_role.api.arn
+      for method, op in path : op["x-amazon-apigateway-integration"].uri == "arn:aws:apigateway:eu-west-1:states:action/StartSyncExecution" && op["x-amazon-apigateway-integration"].credentials == module.role.roles["api"].arn
       if method != "parameters"
     ])])
     error_message = "Every method integrates with StartSyncExecution in this region, using the module's API role."
@@ -73,7 +73,7 @@ run "iam_is_scoped_to_exact_arns" {
   command = apply
 
   assert {
-    condition = jsondecode(aws_iam_role_policy.api.policy).Statement == [{
+    condition = jsondecode(module.role.policies["api"]).Statement == [{
       Sid      = "StartCrudExecutions"
       Effect   = "Allow"
       Action   = ["states:StartSyncExecution"]
@@ -96,7 +96,7 @@ run "iam_is_scoped_to_exact_arns" {
     error_message = "Only log delivery and X-Ray (which have no resource-level permissions) use Resource *."
   }
   assert {
-    condition     = jsondecode(aws_iam_role.api.assume_role_policy).Statement[0].Principal.Service == "apigateway.amazonaws.com" && jsondecode(module.state_machine.assume_role_policy).Statement[0].Principal.Service == "states.amazonaws.com"
+    condition     = jsondecode(module.role.trust_policies["api"]).Statement[0].Principal.Service == "apigateway.amazonaws.com" && jsondecode(module.state_machine.assume_role_policy).Statement[0].Principal.Service == "states.amazonaws.com"
     error_message = "Each role trusts only its service."
   }
   assert {
@@ -106,7 +106,7 @@ run "iam_is_scoped_to_exact_arns" {
   assert {
     # API Gateway does not send aws:SourceAccount when it assumes an integration's credentials role: a
     # condition on it would make every request answer 500.
-    condition     = !can(jsondecode(aws_iam_role.api.assume_role_policy).Statement[0].Condition)
+    condition     = !can(jsondecode(module.role.trust_policies["api"]).Statement[0].Condition)
     error_message = "The API Gateway integration role's trust carries no condition API Gateway does not send."
   }
 }

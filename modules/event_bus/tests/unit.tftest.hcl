@@ -123,11 +123,11 @@ run "every_target_type_gets_what_it_needs" {
   }
   assert {
     condition = (
-      jsondecode(aws_iam_role_policy.sfn_targets["paid"].policy).Statement[0].Resource == ["arn:aws:states:eu-west-1:123456789012:stateMachine:fulfil"] &&
-      jsondecode(aws_iam_role_policy.sfn_targets["nightly"].policy).Statement[0].Resource == ["arn:aws:states:eu-west-1:123456789012:stateMachine:report"] &&
-      aws_cloudwatch_event_target.this["paid/workflow"].role_arn == aws_iam_role.sfn_targets["paid"].arn &&
-      jsondecode(aws_iam_role.sfn_targets["paid"].assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012" &&
-      jsondecode(aws_iam_role.sfn_targets["paid"].assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == aws_cloudwatch_event_rule.this["paid"].arn
+      jsondecode(module.sfn_target_roles.policies["paid"]).Statement[0].Resource == ["arn:aws:states:eu-west-1:123456789012:stateMachine:fulfil"] &&
+      jsondecode(module.sfn_target_roles.policies["nightly"]).Statement[0].Resource == ["arn:aws:states:eu-west-1:123456789012:stateMachine:report"] &&
+      aws_cloudwatch_event_target.this["paid/workflow"].role_arn == output.sfn_target_role_arns["paid"] &&
+      jsondecode(module.sfn_target_roles.trust_policies["paid"]).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012" &&
+      jsondecode(module.sfn_target_roles.trust_policies["paid"]).Statement[0].Condition.ArnEquals["aws:SourceArn"] == aws_cloudwatch_event_rule.this["paid"].arn
     )
     error_message = "State machine targets are started through a role that may start exactly them."
   }

@@ -43,11 +43,11 @@ run "plain_function_has_logs_tracing_and_nothing_else" {
     error_message = "The layer parameter names the architecture, runtime and pinned version."
   }
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid] == ["WriteOwnLogs", "Tracing"]
+    condition     = [for s in jsondecode(output.policy).Statement : s.Sid] == ["WriteOwnLogs", "Tracing"]
     error_message = "Without a mapping or caller statements the role may only log and trace."
   }
   assert {
-    condition     = jsondecode(aws_iam_role_policy.this.policy).Statement[0].Resource == ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders-trigger:*"]
+    condition     = jsondecode(output.policy).Statement[0].Resource == ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders-trigger:*"]
     error_message = "Logging is scoped to the function's own log group."
   }
   assert {
@@ -55,7 +55,7 @@ run "plain_function_has_logs_tracing_and_nothing_else" {
     error_message = "No mapping and no failure queue unless asked for."
   }
   assert {
-    condition     = jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Principal.Service == "lambda.amazonaws.com"
+    condition     = jsondecode(module.role.trust_policies["execution"]).Statement[0].Principal.Service == "lambda.amazonaws.com"
     error_message = "Only Lambda may assume the role."
   }
 }
@@ -107,7 +107,7 @@ run "stream_consumer_with_safe_defaults" {
   }
   assert {
     condition = {
-      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid => [s.Action, s.Resource]
+      for s in jsondecode(output.policy).Statement : s.Sid => [s.Action, s.Resource]
       } == {
       WriteOwnLogs                = [["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders-trigger:*"]]
       Tracing                     = [["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]]
@@ -133,7 +133,7 @@ run "async_consumer_keeps_its_failures" {
     error_message = "Asynchronous invocations failing after Lambda's retries go to the module's queue."
   }
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "SendFailedAsyncInvocationsToTheQueue"] == [[module.dlqs.queues["async"].arn]]
+    condition     = [for s in jsondecode(output.policy).Statement : s.Resource if s.Sid == "SendFailedAsyncInvocationsToTheQueue"] == [[module.dlqs.queues["async"].arn]]
     error_message = "The role may send to that queue only."
   }
   assert {
@@ -163,7 +163,7 @@ run "explicit_layer_skips_the_lookup" {
     error_message = "A given layer ARN is used as is, before the extra layers."
   }
   assert {
-    condition     = aws_lambda_function.this.tracing_config[0].mode == "PassThrough" && !strcontains(aws_iam_role_policy.this.policy, "xray")
+    condition     = aws_lambda_function.this.tracing_config[0].mode == "PassThrough" && !strcontains(output.policy, "xray")
     error_message = "Without tracing the role has no X-Ray permissions."
   }
 }
@@ -368,7 +368,7 @@ run "queue_consumer_takes_from_exactly_its_queue" {
     error_message = "An SQS source is one mapping with partial batch responses and the concurrency asked for."
   }
   assert {
-    condition = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if startswith(s.Sid, "TakeFromTheQueue") || s.Sid == "DecryptTheQueue"] == [
+    condition = [for s in jsondecode(output.policy).Statement : s if startswith(s.Sid, "TakeFromTheQueue") || s.Sid == "DecryptTheQueue"] == [
       { Sid = "TakeFromTheQueue", Effect = "Allow", Action = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource = ["arn:aws:sqs:eu-west-1:123456789012:orders-work"] },
       { Sid = "DecryptTheQueue", Effect = "Allow", Action = ["kms:Decrypt"], Resource = ["arn:aws:kms:eu-west-1:123456789012:key/work"] },
     ]

@@ -55,7 +55,7 @@ run "every_role_does_only_its_part" {
     error_message = "The orchestrator invokes the planner and reporter, sends work and dead letters, writes reports only and publishes."
   }
   assert {
-    condition     = jsondecode(output.policies.start_imports).Statement[0].Action == "states:StartExecution" && jsondecode(output.policies.export_schedule).Statement[0].Action == "lambda:InvokeFunction"
+    condition     = jsondecode(output.policies.start_imports).Statement[0].Action == ["states:StartExecution"] && jsondecode(output.policies.export_schedule).Statement[0].Action == ["lambda:InvokeFunction"]
     error_message = "The rule's role only starts the orchestrator; the schedule's role only invokes the exporter (and dead-letters)."
   }
   assert {

@@ -34,15 +34,15 @@ run "standard_machine_logs_traces_and_may_do_only_what_it_is_given" {
     error_message = "Errors are logged to the module's log group, without execution data, kept 30 days."
   }
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid] == ["Notify", "ExecutionLogDelivery", "Tracing"]
+    condition     = [for s in jsondecode(output.policy).Statement : s.Sid] == ["Notify", "ExecutionLogDelivery", "Tracing"]
     error_message = "The role may do what it was given, deliver logs and trace: nothing else."
   }
   assert {
-    condition     = jsondecode(aws_iam_role_policy.this.policy).Statement[0].Resource == ["arn:aws:sqs:eu-west-1:123456789012:notifications"]
+    condition     = jsondecode(output.policy).Statement[0].Resource == ["arn:aws:sqs:eu-west-1:123456789012:notifications"]
     error_message = "Caller statements keep their exact resources."
   }
   assert {
-    condition = jsondecode(aws_iam_role.this.assume_role_policy).Statement[0] == {
+    condition = jsondecode(output.assume_role_policy).Statement[0] == {
       Effect    = "Allow"
       Principal = { Service = "states.amazonaws.com" }
       Action    = "sts:AssumeRole"
@@ -51,7 +51,7 @@ run "standard_machine_logs_traces_and_may_do_only_what_it_is_given" {
     error_message = "Only Step Functions, on behalf of this account, may assume the role."
   }
   assert {
-    condition     = aws_iam_role.this.name == "orders-workflow"
+    condition     = output.role_name == "orders-workflow"
     error_message = "The role is named after the state machine unless role_name says otherwise."
   }
 }
@@ -67,11 +67,11 @@ run "express_without_tracing" {
   }
 
   assert {
-    condition     = aws_sfn_state_machine.this.type == "EXPRESS" && aws_sfn_state_machine.this.logging_configuration[0].level == "ALL" && aws_iam_role.this.name == "orders-workflow-role"
+    condition     = aws_sfn_state_machine.this.type == "EXPRESS" && aws_sfn_state_machine.this.logging_configuration[0].level == "ALL" && output.role_name == "orders-workflow-role"
     error_message = "Type, log level and role name are inputs."
   }
   assert {
-    condition     = !strcontains(aws_iam_role_policy.this.policy, "xray:")
+    condition     = !strcontains(output.policy, "xray:")
     error_message = "Without tracing the role has no X-Ray permissions."
   }
 }
