@@ -384,8 +384,6 @@ class LocalRuntime:
             return
         self.live_port = self.live_port or free_port()
         self.connections_port = self.connections_port or free_port()
-        ensure_free(self.live_port, "the WebSocket API")
-        ensure_free(self.connections_port, "the @connections API")
 
         def in_worker(function_arn: str, event: dict[str, Any]) -> Any:
             assert self.lambdas is not None
@@ -400,6 +398,7 @@ class LocalRuntime:
             self.connections_port,
             authorize_call,
         )
+        self.live_updates.listen()
 
     def _user_pool_rewrites(self) -> dict[str, str]:
         """A pool's issuer as its tokens here carry it (moto chose the pool's id), and its keys' local address."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -40,6 +41,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 from scripts.localrt.apigateway import TokenBucket
 from scripts.localrt.authorizers import policy_allows, sigv4_refusal
 from scripts.localrt.lambda_workers import FunctionError
+from scripts.localrt.ports import in_use
 from scripts.tfeval import Evaluation
 
 MESSAGE_MAX_BYTES = 128 * 1024  # API Gateway's WebSocket quotas: message payload size
@@ -178,6 +180,7 @@ class LocalWebSocketApi:
         self._lock = threading.Lock()
         bucket = api.rate_limit and api.burst_limit
         self.throttle = TokenBucket(float(api.rate_limit or 0), int(api.burst_limit or 0)) if bucket else None
+        self._socket: socket.socket | None = None
         self._server: Server | None = None
         self._connections_server: ThreadingHTTPServer | None = None
 
@@ -196,29 +199,49 @@ class LocalWebSocketApi:
 
     # --- lifecycle -------------------------------------------------------------------------------------
 
+    def listen(self) -> None:
+        """Holds both ports from now on; a client waits in the backlog until start() serves. The runtime binds
+        them before it starts the Lambda workers: bound only at start(), another process could take them
+        meanwhile."""
+        try:
+            self._socket = socket.create_server(("127.0.0.1", self.port))  # SO_REUSEADDR, as http.server binds
+        except OSError as error:
+            raise in_use(self.port, "the WebSocket API") from error
+        try:
+            self._connections_server = ThreadingHTTPServer(
+                ("127.0.0.1", self.connections_port), _connections_handler(self)
+            )
+        except OSError as error:
+            self._socket.close()
+            self._socket = None
+            raise in_use(self.connections_port, "the @connections API") from error
+        self._connections_server.daemon_threads = True
+
     def start(self) -> None:
+        if self._socket is None:
+            self.listen()
+        assert self._connections_server is not None
         self._server = serve(
             self._serve,
-            "127.0.0.1",
-            self.port,
+            sock=self._socket,
             process_request=self._connect,
             max_size=MESSAGE_MAX_BYTES,
             compression=None,
             ping_interval=None,  # API Gateway closes idle connections after 10 minutes, it does not ping
         )
         threading.Thread(target=self._server.serve_forever, name="websocket", daemon=True).start()
-        self._connections_server = ThreadingHTTPServer(("127.0.0.1", self.connections_port), _connections_handler(self))
-        self._connections_server.daemon_threads = True
         threading.Thread(target=self._connections_server.serve_forever, name="connections", daemon=True).start()
 
     def stop(self) -> None:
-        if self._server is not None:
+        if self._server is not None:  # serving: shutdown() closes the socket and waits for serve_forever
             self._server.shutdown()
-            self._server = None
+            if self._connections_server is not None:
+                self._connections_server.shutdown()
+        elif self._socket is not None:  # held but never served (a start that failed after listen())
+            self._socket.close()
         if self._connections_server is not None:
-            self._connections_server.shutdown()
             self._connections_server.server_close()
-            self._connections_server = None
+        self._server, self._socket, self._connections_server = None, None, None
 
     # --- $connect ----------------------------------------------------------------------------------------
 

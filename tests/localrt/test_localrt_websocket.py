@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +16,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from scripts.localrt.lambda_workers import FunctionError
-from scripts.localrt.ports import free_port
+from scripts.localrt.ports import PortInUse, ensure_free, free_port
 from scripts.localrt.websocket import LocalWebSocketApi, Route, WebSocketApi, signed
 
 ROUTES = "arn:aws:lambda:eu-west-1:123456789012:function:routes"
@@ -154,3 +155,21 @@ def test_on_ministack_a_connections_call_needs_a_signature_only() -> None:
         "Authorization": "AWS4-HMAC-SHA256 Credential=000000000000/20261206/eu-west-1/execute-api/aws4_request"
     }
     assert server.manage("POST", "/live/@connections/x", signature, b"")[:3:2] == (410, "GoneException")
+
+
+def test_the_ports_are_held_from_listen_and_a_stop_that_never_served_lets_them_go() -> None:
+    """The runtime binds both ports before it starts the Lambda workers; another process's runtime cannot take
+    them meanwhile, and a client that connects before start() waits in the backlog instead of being refused."""
+    port, connections_port = free_port(), free_port()
+    server = LocalWebSocketApi(api("NONE"), Functions(), "eu-west-1", "123456789012", port, connections_port)
+    server.listen()
+    for held in (port, connections_port):
+        with pytest.raises(PortInUse):
+            ensure_free(held, "a later runtime")
+    other = LocalWebSocketApi(api("NONE"), Functions(), "eu-west-1", "123456789012", port, free_port())
+    with pytest.raises(PortInUse, match=rf"port {port} \(the WebSocket API\) is in use"):
+        other.listen()
+    socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    server.stop()
+    for released in (port, connections_port):
+        ensure_free(released, "a later runtime")
