@@ -1,9 +1,5 @@
 mock_provider "aws" {
-  source = "../../mocks/aws" # the published mocks; the blocks below override them for this module
-
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/apigateway-cloudwatch-logs-eu-west-1" }
-  }
+  source = "../../mocks/aws"
 }
 
 run "one_role_per_region_for_every_api" {

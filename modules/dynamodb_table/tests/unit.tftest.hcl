@@ -1,4 +1,6 @@
 mock_provider "aws" {
+  source = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+
   mock_resource "aws_dynamodb_table" {
     defaults = {
       arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"

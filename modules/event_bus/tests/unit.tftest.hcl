@@ -1,24 +1,8 @@
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
+  source = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+
   mock_resource "aws_cloudwatch_event_bus" {
     defaults = { arn = "arn:aws:events:eu-west-1:123456789012:event-bus/orders" }
-  }
-  mock_resource "aws_cloudwatch_event_rule" {
-    defaults = { arn = "arn:aws:events:eu-west-1:123456789012:rule/orders/rule" }
-  }
-  mock_resource "aws_sqs_queue" {
-    defaults = {
-      arn = "arn:aws:sqs:eu-west-1:123456789012:queue"
-      url = "https://sqs.eu-west-1.amazonaws.com/123456789012/queue"
-    }
-  }
-  mock_data "aws_sqs_queue" {
-    defaults = { url = "http://localhost:4566/123456789012/orders-audit" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/orders-role" }
   }
 }
 

@@ -1,12 +1,11 @@
 mock_provider "aws" {
+  source = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+
   mock_resource "aws_cloudwatch_log_group" {
     defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders-trigger" }
   }
   mock_resource "aws_sqs_queue" {
     defaults = { arn = "arn:aws:sqs:eu-west-1:123456789012:orders-trigger-stream-failures" }
-  }
-  mock_data "aws_ssm_parameter" {
-    defaults = { value = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:30" }
   }
 }
 
