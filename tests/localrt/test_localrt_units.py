@@ -762,6 +762,17 @@ def test_an_evaluation_of_unchanged_inputs_is_read_back_and_any_change_evaluates
     assert (other.outputs["api_url"], first.outputs["api_url"]) == ("http://h:2/v1", "http://127.0.0.1:8080/v1")
 
 
+def test_a_root_that_names_no_region_is_refused_before_terraform_runs(tmp_path: Path) -> None:
+    """Every ARN of an evaluation is built for one region; a mock's region would be a guess."""
+    from scripts.tfeval import Endpoints, TerraformError
+    from scripts.tfeval import evaluation as evaluation_module
+
+    (tmp_path / "main.tf").write_text('variable "region" {\n  type = string\n}\n')
+    with pytest.raises(TerraformError, match="declares no region: give its `region` variable a default"):
+        evaluation_module.evaluate(tmp_path, {}, Endpoints("http://127.0.0.1:1", "http://127.0.0.1:2"))
+    assert not (tmp_path / ".terraform").exists()
+
+
 def test_an_unsigned_request_to_the_aws_port_is_a_json_403_while_iam_is_enforced() -> None:
     """Issue #29: an unsigned request to :4566 answered an HTML 500 after a 60-line traceback (moto's IAM check
     read a missing Authorization header)."""
