@@ -1,5 +1,6 @@
 mock_provider "aws" {
-  source = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+  source          = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+  override_during = plan              # the mocks' values are known at plan: no run needs an apply (nor its teardown)
 
   mock_resource "aws_sns_topic" {
     defaults = { arn = "arn:aws:sns:eu-west-1:123456789012:items-prod-alarms" }
@@ -21,7 +22,7 @@ variables {
 }
 
 run "every_signal_has_an_alarm_to_the_topic" {
-  command = apply
+  command = plan
 
   assert {
     condition = sort(keys(aws_cloudwatch_metric_alarm.this)) == sort([
@@ -71,7 +72,7 @@ run "every_signal_has_an_alarm_to_the_topic" {
 }
 
 run "existing_topic_and_thresholds" {
-  command = apply
+  command = plan
 
   variables {
     create_topic            = false

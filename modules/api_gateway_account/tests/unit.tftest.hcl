@@ -1,9 +1,10 @@
 mock_provider "aws" {
-  source = "../../mocks/aws"
+  source          = "../../mocks/aws"
+  override_during = plan # the mocks' values are known at plan: no run needs an apply (nor its teardown)
 }
 
 run "one_role_per_region_for_every_api" {
-  command = apply
+  command = plan
 
   assert {
     condition     = output.cloudwatch_role_name == "apigateway-cloudwatch-logs-eu-west-1" && aws_api_gateway_account.this.cloudwatch_role_arn == output.cloudwatch_role_arn

@@ -1,5 +1,6 @@
 mock_provider "aws" {
-  source = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+  source          = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+  override_during = plan              # the mocks' values are known at plan: no run needs an apply (nor its teardown)
 
   mock_resource "aws_dynamodb_table" {
     defaults = {
@@ -14,7 +15,7 @@ variables {
 }
 
 run "defaults_are_safe_for_production" {
-  command = apply
+  command = plan
 
   assert {
     condition     = aws_dynamodb_table.this.billing_mode == "PAY_PER_REQUEST" && aws_dynamodb_table.this.read_capacity != var.read_capacity
@@ -43,7 +44,7 @@ run "defaults_are_safe_for_production" {
 }
 
 run "provisioned_table_with_index_ttl_and_customer_key" {
-  command = apply
+  command = plan
 
   variables {
     billing_mode   = "PROVISIONED"

@@ -1,5 +1,6 @@
 mock_provider "aws" {
-  source = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+  source          = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+  override_during = plan              # the mocks' values are known at plan: no run needs an apply (nor its teardown)
 
   mock_resource "aws_cloudwatch_log_group" {
     defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/orders-trigger" }
@@ -19,7 +20,7 @@ variables {
 }
 
 run "plain_function_has_logs_tracing_and_nothing_else" {
-  command = apply
+  command = plan
 
   assert {
     condition     = aws_lambda_function.this.runtime == "python3.13" && aws_lambda_function.this.architectures == tolist(["arm64"])
@@ -60,7 +61,7 @@ run "plain_function_has_logs_tracing_and_nothing_else" {
 }
 
 run "stream_consumer_with_safe_defaults" {
-  command = apply
+  command = plan
 
   variables {
     event_source = { dynamodb_stream = {
@@ -120,7 +121,7 @@ run "stream_consumer_with_safe_defaults" {
 }
 
 run "async_consumer_keeps_its_failures" {
-  command = apply
+  command = plan
 
   variables {
     async_dlq = true
@@ -345,7 +346,7 @@ run "a_misspelt_function_setting_is_refused_by_name" {
 }
 
 run "queue_consumer_takes_from_exactly_its_queue" {
-  command = apply
+  command = plan
 
   variables {
     event_source = { sqs = {

@@ -1,5 +1,6 @@
 mock_provider "aws" {
-  source = "../../mocks/aws"
+  source          = "../../mocks/aws"
+  override_during = plan # the mocks' values are known at plan: no run needs an apply (nor its teardown)
 }
 
 variables {
@@ -7,7 +8,7 @@ variables {
 }
 
 run "private_encrypted_tls_only_by_default" {
-  command = apply
+  command = plan
 
   assert {
     condition     = aws_s3_bucket.this.bucket_prefix == "items-dev-results-" && !aws_s3_bucket.this.force_destroy
@@ -39,7 +40,7 @@ run "private_encrypted_tls_only_by_default" {
 }
 
 run "versioning_notifications_and_lifecycle_rules" {
-  command = apply
+  command = plan
 
   variables {
     versioning                = true

@@ -1,5 +1,6 @@
 mock_provider "aws" {
-  source = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+  source          = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+  override_during = plan              # the mocks' values are known at plan: no run needs an apply (nor its teardown)
 
   mock_resource "aws_cloudwatch_log_group" {
     defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/states/orders-workflow" }
@@ -17,7 +18,7 @@ variables {
 }
 
 run "standard_machine_logs_traces_and_may_do_only_what_it_is_given" {
-  command = apply
+  command = plan
 
   assert {
     condition     = aws_sfn_state_machine.this.type == "STANDARD" && aws_sfn_state_machine.this.tracing_configuration[0].enabled
@@ -56,7 +57,7 @@ run "standard_machine_logs_traces_and_may_do_only_what_it_is_given" {
 }
 
 run "express_without_tracing" {
-  command = apply
+  command = plan
 
   variables {
     type         = "EXPRESS"

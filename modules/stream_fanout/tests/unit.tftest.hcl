@@ -1,5 +1,6 @@
 mock_provider "aws" {
-  source = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+  source          = "../../mocks/aws" # the published mocks; the blocks below override them for this module
+  override_during = plan              # the mocks' values are known at plan: no run needs an apply (nor its teardown)
 
   mock_resource "aws_sqs_queue" {
     defaults = {
@@ -21,7 +22,7 @@ variables {
 }
 
 run "publisher_is_scoped_to_its_bus_dlq_and_claims" {
-  command = apply
+  command = plan
 
   assert {
     condition     = [for s in jsondecode(output.function.policy).Statement : s.Sid] == ["WriteOwnLogs", "Tracing", "ReadTheStream", "ListStreams", "SendFailedBatchesToTheQueue", "PublishToTheBus", "StoreLargeChanges"]
@@ -65,7 +66,7 @@ run "publisher_is_scoped_to_its_bus_dlq_and_claims" {
 }
 
 run "without_a_claim_check_bucket_large_changes_go_to_the_dlq" {
-  command = apply
+  command = plan
 
   variables {
     claim_check   = { bucket_arn = null, kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/abc" }
@@ -83,7 +84,7 @@ run "without_a_claim_check_bucket_large_changes_go_to_the_dlq" {
 }
 
 run "a_kms_encrypted_claim_check_bucket_gets_its_key_grant" {
-  command = apply
+  command = plan
 
   variables {
     claim_check = { bucket_arn = "arn:aws:s3:::orders-claims-abc", kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/abc" }
