@@ -1,6 +1,6 @@
 """Each environment as Terraform evaluates it, once per process, for tools that read names and documents, not
 endpoints (the gates, the deployer policy): every reference resolved to a realistic ARN. An evaluation costs
-two `terraform test` runs (a plan and an apply) (evaluate.py keeps its result on disk too, keyed by its inputs)."""
+two `terraform test` runs, a plan and an apply; evaluation.py keeps its result on disk too, keyed by its inputs."""
 
 from __future__ import annotations
 

@@ -287,7 +287,9 @@ def _evaluate(
     # The ARNs are built for one region, so the root must name it: a mock's answer would be a guess.
     region = region or declared_region(environment_root)
     if region is None:
-        raise TerraformError(f"{environment_root} declares no region: give its `region` variable a default")
+        raise TerraformError(
+            f"{environment_root} declares no region: set `region` in its terraform.tfvars or give its variable a default"
+        )
     init = ensure_initialised(environment_root)
     if init is not None and init.returncode != 0:
         raise TerraformError(f"terraform init failed in {environment_root}:\n{init.stdout}{init.stderr}")

@@ -768,7 +768,7 @@ def test_a_root_that_names_no_region_is_refused_before_terraform_runs(tmp_path: 
     from scripts.tfeval import evaluation as evaluation_module
 
     (tmp_path / "main.tf").write_text('variable "region" {\n  type = string\n}\n')
-    with pytest.raises(TerraformError, match="declares no region: give its `region` variable a default"):
+    with pytest.raises(TerraformError, match=r"declares no region: set `region` in its terraform\.tfvars"):
         evaluation_module.evaluate(tmp_path, {}, Endpoints("http://127.0.0.1:1", "http://127.0.0.1:2"))
     assert not (tmp_path / ".terraform").exists()
 
