@@ -322,22 +322,35 @@ class Redriver:
 
     def _start(self, machine: str, name: str, payload: str) -> tuple[str, str]:
         """An execution named after what it redrives: one that runs or succeeded means done; one that failed
-        (an earlier redrive, before the cause was fixed) lets the next attempt start under the next name."""
+        (an earlier redrive, before the cause was fixed) lets the next attempt start under the next name.
+
+        Asked before starting: StartExecution answers success, not ExecutionAlreadyExists, while an execution
+        of the same name and input is still open (Step Functions API Reference, StartExecution), so a second
+        redrive during the first one's execution would otherwise count as redriven though nothing started."""
         sfn = self._c("stepfunctions")
         for attempt in range(1, MAX_ATTEMPTS + 1):
             attempt_name = name if attempt == 1 else execution_name(name, str(attempt))
-            try:
-                sfn.start_execution(stateMachineArn=machine, name=attempt_name, input=payload)
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
-                    raise
-                arn = f"{machine.replace(':stateMachine:', ':execution:')}:{attempt_name}"
-                earlier = str(sfn.describe_execution(executionArn=arn)["status"])
-                if earlier in ("RUNNING", "SUCCEEDED"):
-                    return "already done", f"execution {attempt_name} {earlier.lower()}"
-                continue
-            return "redriven", f"execution {attempt_name}"
+            arn = f"{machine.replace(':stateMachine:', ':execution:')}:{attempt_name}"
+            earlier = self._execution_status(arn)
+            if earlier is None:
+                try:
+                    sfn.start_execution(stateMachineArn=machine, name=attempt_name, input=payload)
+                    return "redriven", f"execution {attempt_name}"
+                except ClientError as error:
+                    if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
+                        raise
+                    earlier = self._execution_status(arn)  # another redrive started it meanwhile
+            if earlier in ("RUNNING", "SUCCEEDED", "PENDING_REDRIVE"):  # PENDING_REDRIVE: it runs again
+                return "already done", f"execution {attempt_name} {str(earlier).lower()}"
         raise NotRedriven(f"{MAX_ATTEMPTS} executions of it failed already ({name}...): fix the cause first")
+
+    def _execution_status(self, execution_arn: str) -> str | None:
+        try:
+            return str(self._c("stepfunctions").describe_execution(executionArn=execution_arn)["status"])
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ExecutionDoesNotExist":
+                raise
+            return None
 
     def _execution_again(self, execution_arn: str) -> tuple[str, str]:
         described = self._c("stepfunctions").describe_execution(executionArn=execution_arn)

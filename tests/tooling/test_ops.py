@@ -255,6 +255,34 @@ def test_a_queue_s_own_dlq_goes_back_onto_that_queue_with_its_attributes(aws: No
     assert "Messages" not in sqs.receive_message(QueueUrl=dlq)
 
 
+def test_a_failed_workflow_redriven_again_while_its_new_run_lives_is_already_done(aws: None) -> None:
+    """StartExecution answers success, not ExecutionAlreadyExists, while an execution of the same name and input
+    is open: the second redrive must still see that nothing new started."""
+    from tests.conftest import create_state_machine
+
+    machine = create_state_machine(
+        "items-workflow", {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 60, "End": True}}}
+    )
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    failed = sfn.start_execution(stateMachineArn=machine, name="change-1", input='{"id": "a"}')["executionArn"]
+    sqs = boto3.client("sqs", region_name=REGION)
+    dlq = sqs.create_queue(QueueName="items-workflow-failures")["QueueUrl"]
+    outputs = {"dlqs": {"workflow-failures": {"name": "items-workflow-failures", "url": dlq}}}
+    failure = json.dumps({"error": "States.TaskFailed", "cause": "an outage", "executionArn": failed})
+
+    parked_in(sqs, dlq, failure)
+    first = redrive.redrive(outputs, clients_with(Invocations()), "workflow-failures", 10).results
+    parked_in(sqs, dlq, failure)  # parked twice, while the redriven run still waits
+    second = redrive.redrive(outputs, clients_with(Invocations()), "workflow-failures", 10).results
+
+    assert [(r.outcome, r.detail) for r in first] == [("redriven", "execution change-1-redrive")]
+    assert [(r.outcome, r.detail) for r in second] == [("already done", "execution change-1-redrive running")]
+    assert sorted(e["name"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]) == [
+        "change-1",
+        "change-1-redrive",
+    ]
+
+
 def test_an_event_goes_to_its_target_as_the_target_was_given_it(aws: None) -> None:
     """The target's InputPath applies; a target that transforms the event keeps its message, with why."""
     sqs, events = boto3.client("sqs", region_name=REGION), boto3.client("events", region_name=REGION)
