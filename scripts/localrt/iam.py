@@ -53,6 +53,7 @@ from scripts.localrt import moto_costs
 OPERATOR = "localrt-operator"
 SESSION_SECONDS = 3600
 RENEW_BEFORE = timedelta(minutes=20)  # botocore refreshes container credentials 15 minutes before expiry
+CACHED_CLIENTS = 256  # (service, endpoint, session) clients kept before the cache starts over
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Identities:
     account: str
     region: str
     _sessions: dict[tuple[str, str], Session] = field(default_factory=dict)
+    _clients: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _role(self, role_arn: str) -> Any:
@@ -140,15 +142,26 @@ class Identities:
         return PermissionResult.DENIED not in results and PermissionResult.PERMITTED in results
 
     def client(self, service: str, role_arn: str, assumed_by: str, endpoint: str) -> Any:
+        """A client of `service` signed by the role's current session. Made once per session (clients are
+        thread-safe): making one costs ~50 ms, most of it loading the CA bundle, on every request it served."""
         session = self.session(role_arn, assumed_by)
-        return boto3.client(  # type: ignore[call-overload]  # (the service is a variable, not a literal)
-            service,
-            endpoint_url=endpoint,
-            region_name=self.region,
-            aws_access_key_id=session.access_key_id,
-            aws_secret_access_key=session.secret_access_key,
-            aws_session_token=session.session_token,
-        )
+        key = (service, endpoint, session.access_key_id)
+        with self._lock:
+            cached = self._clients.get(key)
+        if cached is None:
+            cached = boto3.client(  # type: ignore[call-overload]  # (the service is a variable, not a literal)
+                service,
+                endpoint_url=endpoint,
+                region_name=self.region,
+                aws_access_key_id=session.access_key_id,
+                aws_secret_access_key=session.secret_access_key,
+                aws_session_token=session.session_token,
+            )
+            with self._lock:
+                if len(self._clients) >= CACHED_CLIENTS:  # renewed sessions' clients are not asked for again
+                    self._clients.clear()
+                cached = self._clients.setdefault(key, cached)
+        return cached
 
 
 def deploy(iam: Any, evaluation: Any, rewrite: Callable[[str], str]) -> None:
@@ -398,7 +411,7 @@ class _ActionRequest(IAMRequest):
 def in_process(client: Any) -> Any:
     """`client`'s calls to the moto server of this process handed to its app in the calling thread (no socket)
     while a runtime runs here; over the network otherwise."""
-    client.meta.events.register("before-send", _in_process)
+    client.meta.events.register("before-send", _in_process, unique_id="localrt-in-process")  # once per client
     return client
 
 
