@@ -66,6 +66,10 @@ mock_resource "aws_sns_topic" {
   defaults = { arn = "arn:aws:sns:eu-west-1:123456789012:items-alarms" }
 }
 
+mock_resource "aws_apigatewayv2_api" {
+  defaults = { api_endpoint = "wss://abc123.execute-api.eu-west-1.amazonaws.com" } # the library's only v2 API: WebSocket
+}
+
 mock_resource "aws_api_gateway_stage" {
   defaults = { invoke_url = "https://abc123.execute-api.eu-west-1.amazonaws.com/v1/" }
 }
@@ -80,4 +84,8 @@ mock_resource "aws_cognito_user_pool" {
     arn      = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Mock00001"
     endpoint = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Mock00001"
   }
+}
+
+mock_resource "aws_cognito_user_pool_client" {
+  defaults = { id = "mock0client0id00000000000a" }
 }

@@ -1,12 +1,20 @@
 # Every environment's contract (linked into envs/<env>/tests/), with its column of envs/README.md ("What differs")
 # from its tests/expected.auto.tfvars. Reads the environment's terraform.tfvars as `terraform plan` does; the
-# provider is mocked. One apply per environment: each of them evaluates the whole stack.
+# provider is mocked, its values known at plan. One plan per environment: each of them evaluates the whole stack.
 mock_provider "aws" {
-  source = "../../mocks/aws"
+  source          = "../../mocks/aws"
+  override_during = plan
+}
+
+# The one value no provider gives at plan: the API's cursor secret, drawn by uuid() at apply.
+override_resource {
+  target          = module.stack.module.crud.terraform_data.cursor_secret
+  override_during = plan
+  values          = { output = "a-cursor-secret" }
 }
 
 run "environment" {
-  command = apply
+  command = plan
 
   assert {
     condition     = output.api_authorization == { type = "COGNITO", api_key_required = false } && output.user_pool_id != null && output.user_pool_client_id != null

@@ -1,5 +1,12 @@
 mock_provider "aws" {
-  source = "../../mocks/aws"
+  source          = "../../mocks/aws"
+  override_during = plan
+}
+
+override_resource {
+  target          = module.crud.terraform_data.cursor_secret
+  override_during = plan
+  values          = { output = "a-cursor-secret" }
 }
 
 variables {
@@ -17,14 +24,15 @@ variables {
 }
 
 override_resource {
-  target = module.bus.aws_cloudwatch_event_bus.this[0]
-  values = { arn = "arn:aws:events:eu-west-1:123456789012:event-bus/items-test-bus" }
+  target          = module.bus.aws_cloudwatch_event_bus.this[0]
+  override_during = plan
+  values          = { arn = "arn:aws:events:eu-west-1:123456789012:event-bus/items-test-bus" }
 }
 
 # Everything the defaults make is asserted by this one apply: a later run of the same configuration would
 # apply the whole stack again (about 3 s of Terraform's evaluation each) to assert on the same values.
 run "composes_the_three_flows_with_the_defaults" {
-  command = apply
+  command = plan
 
   assert {
     condition     = output.stream_consumers == { trigger = output.stream_arn, fanout = output.stream_arn, consumer = null }
@@ -107,7 +115,7 @@ run "composes_the_three_flows_with_the_defaults" {
 }
 
 run "a_callers_user_pool_or_another_mode_creates_none" {
-  command = apply
+  command = plan
 
   variables {
     settings = { api = { cognito_user_pool_arn = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Shared0001", keys = { names = ["partner"] } } }
@@ -120,7 +128,7 @@ run "a_callers_user_pool_or_another_mode_creates_none" {
 }
 
 run "owner_isolation_adds_the_owner_index" {
-  command = apply
+  command = plan
 
   variables {
     settings = { api = { owner_claim = "sub" } }
@@ -148,7 +156,7 @@ run "owner_isolation_adds_the_owner_index" {
 }
 
 run "live_updates_can_be_left_out" {
-  command = apply
+  command = plan
 
   variables {
     settings = { live_updates = { enabled = false } }
@@ -171,7 +179,7 @@ run "a_custom_authorizer_needs_live_updates_off" {
 }
 
 run "customer_managed_keys_reach_the_table_every_log_group_and_every_function" {
-  command = apply
+  command = plan
 
   variables {
     settings = { kms_key_arns = {
