@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scripts import dependencies
+from scripts.shared_provider import shared_aws_provider
 from scripts.terraform_init import SKIPPED_DIRS, ensure_initialised
 from scripts.tfeval import SHARED_ROOT_FILES
 
@@ -119,13 +120,15 @@ def stage_fmt(_: argparse.Namespace) -> Outcome:
 
 
 def stage_validate(_: argparse.Namespace) -> Outcome:
-    return per_folder(terraform_folders(), lambda f: run(["terraform", "validate", "-no-color"], cwd=f), "validate")
+    with shared_aws_provider():
+        return per_folder(terraform_folders(), lambda f: run(["terraform", "validate", "-no-color"], cwd=f), "validate")
 
 
 def stage_tftest(_: argparse.Namespace) -> Outcome:
     # envs/common's tests run in each environment root that links them (it has no terraform.tfvars of its own).
     folders = [f for f in terraform_folders() if (f / "tests").is_dir() and f != ROOT / "envs" / SHARED_ROOT_FILES]
-    return per_folder(longest_first(folders), lambda f: run(["terraform", "test", "-no-color"], cwd=f), "tests")
+    with shared_aws_provider():
+        return per_folder(longest_first(folders), lambda f: run(["terraform", "test", "-no-color"], cwd=f), "tests")
 
 
 def longest_first(folders: list[Path]) -> list[Path]:

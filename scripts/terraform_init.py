@@ -81,10 +81,12 @@ def ensure_initialised(folder: Path) -> subprocess.CompletedProcess[str] | None:
     (folder / LOCK_FILE).unlink(missing_ok=True)
     shutil.rmtree(folder / ".terraform" / "providers", ignore_errors=True)
     stamp.unlink(missing_ok=True)
+    env = terraform_env()
+    env.pop("TF_REATTACH_PROVIDERS", None)  # init installs the package the lock file records; a shared one skips it
     result = subprocess.run(
         ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
         cwd=folder,
-        env=terraform_env(),
+        env=env,
         text=True,
         capture_output=True,
         check=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import terraform_init
+from scripts import shared_provider, terraform_init
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,3 +128,41 @@ def test_a_changed_provider_package_renews_the_lock_file(
     assert (folder / ".terraform.lock.hcl").read_text() != lock
     valid = subprocess.run(["terraform", "validate", "-no-color"], cwd=folder, text=True, capture_output=True)
     assert valid.returncode == 0, valid.stderr
+
+
+def test_one_shared_provider_serves_every_command_and_is_gone_after(tmp_path: Path) -> None:
+    """make test's validate and tftest stages: commands reach the provider started once (the packages init
+    installed are not even needed), init still installs and locks the package, and nothing is left running."""
+    if not os.environ.get("OFFLINE_AWS_PROVIDER"):
+        pytest.skip("the registry's provider is in use: there is no offline provider to share")
+    folders = {argument: tmp_path / argument for argument in ("message_retention_seconds", "message_retension_seconds")}
+    for argument, folder in folders.items():
+        folder.mkdir()
+        (folder / "main.tf").write_text(MODULE % argument)
+    with shared_provider.shared_aws_provider():
+        reattach = json.loads(os.environ["TF_REATTACH_PROVIDERS"])["registry.terraform.io/hashicorp/aws"]
+        results = []
+        for folder in folders.values():
+            init = terraform_init.ensure_initialised(folder)
+            assert init is not None
+            assert init.returncode == 0, init.stderr
+            assert "registry.terraform.io/hashicorp/aws" in (folder / ".terraform.lock.hcl").read_text()
+            shutil.rmtree(folder / ".terraform" / "providers")  # only the shared process can answer now
+            results.append(
+                subprocess.run(["terraform", "validate", "-no-color"], cwd=folder, text=True, capture_output=True)
+            )
+    valid, invalid = results
+    assert valid.returncode == 0, valid.stderr
+    assert 'An argument named "message_retension_seconds" is not expected here' in invalid.stderr
+    assert "TF_REATTACH_PROVIDERS" not in os.environ
+    with pytest.raises(ProcessLookupError):
+        os.kill(reattach["Pid"], 0)
+
+
+def test_a_shared_provider_that_does_not_start_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OFFLINE_AWS_PROVIDER", "/bin/false")
+    monkeypatch.delenv("TF_REATTACH_PROVIDERS", raising=False)
+    refusal = r"the offline aws provider did not start \(/bin/false --shared\)"
+    with pytest.raises(RuntimeError, match=refusal), shared_provider.shared_aws_provider():
+        pass
+    assert "TF_REATTACH_PROVIDERS" not in os.environ
