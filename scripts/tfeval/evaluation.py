@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scripts.shared_provider import shared_aws_provider
 from scripts.terraform_init import ensure_initialised
 from scripts.tfeval.render import TerraformError, terraform
 
@@ -294,14 +295,15 @@ def _evaluate(
     if init is not None and init.returncode != 0:
         raise TerraformError(f"terraform init failed in {environment_root}:\n{init.stdout}{init.stderr}")
     overrides = []
-    for resource in _planned(_run(environment_root, region, "", packages, "plan")):
-        values = _local_values(resource, region, ACCOUNT, endpoints)
-        if values:
-            # A state address is an HCL traversal already (module.stack.module.bus.module.rule_dlqs.aws_sqs_queue.this["audit"]).
-            overrides.append(
-                f"override_resource {{\n  target = {resource['address']}\n  values = {json.dumps(values)}\n}}\n"
-            )
-    second = _run(environment_root, region, "\n".join(overrides), packages, "apply")
+    with shared_aws_provider():  # two `terraform test` runs: one provider process for both
+        for resource in _planned(_run(environment_root, region, "", packages, "plan")):
+            values = _local_values(resource, region, ACCOUNT, endpoints)
+            if values:
+                # A state address is an HCL traversal already (module.stack.module.bus.module.rule_dlqs.aws_sqs_queue.this["audit"]).
+                overrides.append(
+                    f"override_resource {{\n  target = {resource['address']}\n  values = {json.dumps(values)}\n}}\n"
+                )
+        second = _run(environment_root, region, "\n".join(overrides), packages, "apply")
     evaluated = [
         Resource(r["address"], r["type"], r["values"]) for r in _walk(second["root_module"]) if r["mode"] == "managed"
     ]
