@@ -48,8 +48,10 @@ class Outcome:
     details: str = ""
 
 
-def run(cmd: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=cwd, text=True, capture_output=True, check=False)
+def run(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`cmd`, its output captured; `env` adds to this process's environment."""
+    environment = {**os.environ, **env} if env else None
+    return subprocess.run(cmd, cwd=cwd, env=environment, text=True, capture_output=True, check=False)
 
 
 def python_tool(name: str) -> str:
@@ -120,15 +122,18 @@ def stage_fmt(_: argparse.Namespace) -> Outcome:
 
 
 def stage_validate(_: argparse.Namespace) -> Outcome:
-    with shared_aws_provider():
-        return per_folder(terraform_folders(), lambda f: run(["terraform", "validate", "-no-color"], cwd=f), "validate")
+    with shared_aws_provider() as shared:
+        validate = ["terraform", "validate", "-no-color"]
+        return per_folder(terraform_folders(), lambda f: run(validate, cwd=f, env=shared), "validate")
 
 
 def stage_tftest(_: argparse.Namespace) -> Outcome:
     # envs/common's tests run in each environment root that links them (it has no terraform.tfvars of its own).
     folders = [f for f in terraform_folders() if (f / "tests").is_dir() and f != ROOT / "envs" / SHARED_ROOT_FILES]
-    with shared_aws_provider():
-        return per_folder(longest_first(folders), lambda f: run(["terraform", "test", "-no-color"], cwd=f), "tests")
+    with shared_aws_provider() as shared:
+        return per_folder(
+            longest_first(folders), lambda f: run(["terraform", "test", "-no-color"], cwd=f, env=shared), "tests"
+        )
 
 
 def longest_first(folders: list[Path]) -> list[Path]:

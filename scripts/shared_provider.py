@@ -25,11 +25,13 @@ START_TIMEOUT = 30.0  # seconds; it starts in ~0.3 s
 
 
 @contextlib.contextmanager
-def shared_aws_provider() -> Iterator[None]:
-    """Within the block, Terraform commands run by this process and its children use one shared provider."""
+def shared_aws_provider() -> Iterator[dict[str, str]]:
+    """Within the block, the environment variables that point Terraform commands at one shared provider ({}
+    where there is none to share). Given to each command, never set on this process: evaluations run on
+    several threads, each with its own provider process."""
     launcher = os.environ.get("OFFLINE_AWS_PROVIDER")
     if not launcher or REATTACH in os.environ:
-        yield
+        yield {}
         return
     with tempfile.TemporaryDirectory(prefix="aws-provider-") as folder:  # private: mode 0700
         process = subprocess.Popen(
@@ -44,11 +46,7 @@ def shared_aws_provider() -> Iterator[None]:
             line = process.stdout.readline() if ready else ""
             if not line.startswith("{"):
                 raise RuntimeError(f"the offline aws provider did not start ({launcher} --shared)")
-            os.environ[REATTACH] = line.strip()
-            try:
-                yield
-            finally:
-                os.environ.pop(REATTACH, None)
+            yield {REATTACH: line.strip()}
         finally:
             process.terminate()
             try:

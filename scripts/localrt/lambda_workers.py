@@ -158,6 +158,8 @@ class LambdaService:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     spec_paths: list[Path] = field(default_factory=list)  # aligned with processes
     _stopping: threading.Event = field(default_factory=threading.Event)
+    _sqs: Any = None
+    _sqs_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def specs(self) -> list[dict[str, Any]]:
         evaluation = self.evaluation
@@ -388,12 +390,19 @@ class LambdaService:
         Lambda's retries and on-failure destination."""
         name = function_arn.rsplit(":", 1)[-1]
         url = f"{self.aws_endpoint}/{self.evaluation.account}/{invocation_queue(name)}"
-        sqs = boto3.session.Session(
-            aws_access_key_id=self.operator_credentials["aws_access_key_id"],
-            aws_secret_access_key=self.operator_credentials["aws_secret_access_key"],
-            region_name=self.evaluation.region,
-        ).client("sqs", endpoint_url=self.aws_endpoint)
-        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
+        self._invocation_queues().send_message(QueueUrl=url, MessageBody=json.dumps(event))
+
+    def _invocation_queues(self) -> Any:
+        """The client that enqueues asynchronous invocations, made once (every change the bus delivers to a
+        function is one; a client costs ~50 ms to make, and clients are thread-safe)."""
+        with self._sqs_lock:
+            if self._sqs is None:
+                self._sqs = boto3.session.Session(
+                    aws_access_key_id=self.operator_credentials["aws_access_key_id"],
+                    aws_secret_access_key=self.operator_credentials["aws_secret_access_key"],
+                    region_name=self.evaluation.region,
+                ).client("sqs", endpoint_url=self.aws_endpoint)
+            return self._sqs
 
     def stop(self) -> None:
         self._stopping.set()

@@ -85,9 +85,11 @@ def _walk(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _walk(child)
 
 
-def _run(root: Path, region: str, test_body: str, packages: dict[str, Any], command: str) -> dict[str, Any]:
+def _run(
+    root: Path, region: str, test_body: str, packages: dict[str, Any], command: str, env: dict[str, str]
+) -> dict[str, Any]:
     """One `terraform test` of a generated test file with one run of `command`: returns the plan it printed
-    (plan) or the state after it (apply)."""
+    (plan) or the state after it (apply). `env`: the shared provider's, if any."""
     work = root / WORK_DIR
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -107,7 +109,8 @@ def _run(root: Path, region: str, test_body: str, packages: dict[str, Any], comm
         f'run "evaluate" {{\n  command = {command}\n}}\n'
     )
     try:
-        output = terraform(["test", "-json", "-verbose", f"-test-directory={WORK_DIR.as_posix()}", "-no-color"], root)
+        arguments = ["test", "-json", "-verbose", f"-test-directory={WORK_DIR.as_posix()}", "-no-color"]
+        output = terraform(arguments, root, env)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     printed = "test_plan" if command == "plan" else "test_state"
@@ -295,15 +298,15 @@ def _evaluate(
     if init is not None and init.returncode != 0:
         raise TerraformError(f"terraform init failed in {environment_root}:\n{init.stdout}{init.stderr}")
     overrides = []
-    with shared_aws_provider():  # two `terraform test` runs: one provider process for both
-        for resource in _planned(_run(environment_root, region, "", packages, "plan")):
+    with shared_aws_provider() as shared:  # two `terraform test` runs: one provider process for both
+        for resource in _planned(_run(environment_root, region, "", packages, "plan", shared)):
             values = _local_values(resource, region, ACCOUNT, endpoints)
             if values:
                 # A state address is an HCL traversal already (module.stack.module.bus.module.rule_dlqs.aws_sqs_queue.this["audit"]).
                 overrides.append(
                     f"override_resource {{\n  target = {resource['address']}\n  values = {json.dumps(values)}\n}}\n"
                 )
-        second = _run(environment_root, region, "\n".join(overrides), packages, "apply")
+        second = _run(environment_root, region, "\n".join(overrides), packages, "apply", shared)
     evaluated = [
         Resource(r["address"], r["type"], r["values"]) for r in _walk(second["root_module"]) if r["mode"] == "managed"
     ]

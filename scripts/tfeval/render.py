@@ -31,9 +31,15 @@ def _hcl_value(value: Any) -> str:
     return json.dumps(value)
 
 
-def terraform(args: list[str], cwd: Path) -> str:
+def terraform(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    """`terraform args` in `cwd`, its output; `env` adds to the environment (a shared provider)."""
     result = subprocess.run(
-        ["terraform", *args], cwd=cwd, env=terraform_env(), text=True, capture_output=True, check=False
+        ["terraform", *args],
+        cwd=cwd,
+        env={**terraform_env(), **(env or {})},
+        text=True,
+        capture_output=True,
+        check=False,
     )
     if result.returncode != 0:
         raise TerraformError(f"terraform {' '.join(args)} failed:\n{result.stdout}{result.stderr}")

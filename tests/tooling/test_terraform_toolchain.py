@@ -131,16 +131,18 @@ def test_a_changed_provider_package_renews_the_lock_file(
 
 
 def test_one_shared_provider_serves_every_command_and_is_gone_after(tmp_path: Path) -> None:
-    """make test's validate and tftest stages: commands reach the provider started once (the packages init
-    installed are not even needed), init still installs and locks the package, and nothing is left running."""
+    """make test's validate and tftest stages and each evaluation: commands given its environment reach the
+    provider started once (the packages init installed are not even needed), init still installs and locks the
+    package, this process's own environment is left alone, and nothing is left running."""
     if not os.environ.get("OFFLINE_AWS_PROVIDER"):
         pytest.skip("the registry's provider is in use: there is no offline provider to share")
     folders = {argument: tmp_path / argument for argument in ("message_retention_seconds", "message_retension_seconds")}
     for argument, folder in folders.items():
         folder.mkdir()
         (folder / "main.tf").write_text(MODULE % argument)
-    with shared_provider.shared_aws_provider():
-        reattach = json.loads(os.environ["TF_REATTACH_PROVIDERS"])["registry.terraform.io/hashicorp/aws"]
+    with shared_provider.shared_aws_provider() as shared:
+        assert "TF_REATTACH_PROVIDERS" not in os.environ
+        reattach = json.loads(shared["TF_REATTACH_PROVIDERS"])["registry.terraform.io/hashicorp/aws"]
         results = []
         for folder in folders.values():
             init = terraform_init.ensure_initialised(folder)
@@ -148,13 +150,12 @@ def test_one_shared_provider_serves_every_command_and_is_gone_after(tmp_path: Pa
             assert init.returncode == 0, init.stderr
             assert "registry.terraform.io/hashicorp/aws" in (folder / ".terraform.lock.hcl").read_text()
             shutil.rmtree(folder / ".terraform" / "providers")  # only the shared process can answer now
-            results.append(
-                subprocess.run(["terraform", "validate", "-no-color"], cwd=folder, text=True, capture_output=True)
-            )
+            validate = ["terraform", "validate", "-no-color"]
+            environment = {**os.environ, **shared}
+            results.append(subprocess.run(validate, cwd=folder, env=environment, text=True, capture_output=True))
     valid, invalid = results
     assert valid.returncode == 0, valid.stderr
     assert 'An argument named "message_retension_seconds" is not expected here' in invalid.stderr
-    assert "TF_REATTACH_PROVIDERS" not in os.environ
     with pytest.raises(ProcessLookupError):
         os.kill(reattach["Pid"], 0)
 
@@ -165,4 +166,15 @@ def test_a_shared_provider_that_does_not_start_is_named(monkeypatch: pytest.Monk
     refusal = r"the offline aws provider did not start \(/bin/false --shared\)"
     with pytest.raises(RuntimeError, match=refusal), shared_provider.shared_aws_provider():
         pass
-    assert "TF_REATTACH_PROVIDERS" not in os.environ
+
+
+def test_evaluations_on_two_threads_each_get_a_provider_of_their_own() -> None:
+    """The gates evaluate environments on two threads: one's provider must not end while the other uses it."""
+    if not os.environ.get("OFFLINE_AWS_PROVIDER"):
+        pytest.skip("the registry's provider is in use: there is no offline provider to share")
+    with shared_provider.shared_aws_provider() as first, shared_provider.shared_aws_provider() as second:
+        pids = {
+            json.loads(env["TF_REATTACH_PROVIDERS"])["registry.terraform.io/hashicorp/aws"]["Pid"]
+            for env in (first, second)
+        }
+    assert len(pids) == 2
