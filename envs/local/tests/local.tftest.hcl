@@ -4,12 +4,6 @@ mock_provider "aws" {
   override_during = plan
 }
 
-override_resource {
-  target          = module.stack.module.crud.terraform_data.cursor_secret
-  override_during = plan
-  values          = { output = "a-cursor-secret" }
-}
-
 run "every_service_at_the_one_endpoint" {
   command = plan
 
