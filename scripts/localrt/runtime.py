@@ -83,7 +83,6 @@ class LocalRuntime:
     _ministack: ministack.Ministack | None = None
     live_updates: LocalWebSocketApi | None = None
     environment_root: Path | None = None  # a root of the caller's instead of envs/<environment> (tests)
-    _clients: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -166,18 +165,13 @@ class LocalRuntime:
         return kinds.get(file.suffix, "application/octet-stream"), file.read_bytes()
 
     def client(self, service: str) -> Any:
-        """A client of the operator's (made once per service and credentials: clients are thread-safe, and
-        making one costs ~50 ms)."""
         assert self.evaluation is not None
-        key = (service, self.aws_endpoint, tuple(sorted(self.operator_credentials.items())))
-        if key not in self._clients:
-            self._clients[key] = boto3.client(  # type: ignore[call-overload]  # (the service is a variable)
-                service,
-                endpoint_url=self.aws_endpoint,
-                region_name=self.evaluation.region,
-                **self.operator_credentials,
-            )
-        return self._clients[key]
+        return boto3.client(  # type: ignore[call-overload]  # (the service is a variable, not a literal)
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name=self.evaluation.region,
+            **self.operator_credentials,
+        )
 
     # --- lifecycle -----------------------------------------------------------------------------------
 
@@ -244,7 +238,6 @@ class LocalRuntime:
         return self
 
     def stop(self) -> None:
-        self._clients.clear()
         if self._ministack is not None:
             self._ministack.stop()
             self._ministack = None
@@ -365,16 +358,14 @@ class LocalRuntime:
     def _start_target_delivery(self) -> None:
         identities = self.identities
         assert identities is not None
-        clients: dict[tuple[str, str | None], Any] = {}
+        operator_clients: dict[str, Any] = {}
 
         def client(service: str, role_arn: str | None) -> Any:
-            if (service, role_arn) not in clients:  # a target's role as EventBridge assumes it; else the runtime's
-                clients[(service, role_arn)] = (
-                    identities.client(service, role_arn, "events.amazonaws.com", self.aws_endpoint)
-                    if role_arn
-                    else self.client(service)
-                )
-            return clients[(service, role_arn)]
+            if role_arn:  # a target's role as EventBridge assumes it (a client per session, renewed with it)
+                return identities.client(service, role_arn, "events.amazonaws.com", self.aws_endpoint)
+            if service not in operator_clients:  # else the runtime's own
+                operator_clients[service] = self.client(service)
+            return operator_clients[service]
 
         assert self.deployer is not None
         self._target_delivery = eventbridge.TargetDelivery(self.deployer.targets, client, self.client("sqs"))
