@@ -76,8 +76,10 @@ def show_dlqs(outputs: dict[str, Any], client: Any, args: argparse.Namespace) ->
     if not chosen:
         raise Refusal(f"no DLQ {args.queue!r}: QUEUE=<{'|'.join(sorted(dlqs))}> (or a queue name)")
     sqs, shown, found = client("sqs"), {}, 0
-    for kind, queue in sorted(chosen.items()):
-        messages = parked.walk(sqs, queue["url"], max(1, args.limit))
+    kinds = sorted(chosen)
+    walked = parked.each_queue(lambda kind: parked.walk(sqs, chosen[kind]["url"], max(1, args.limit)), kinds)
+    for kind, messages in zip(kinds, walked, strict=True):
+        queue = chosen[kind]
         found += len(messages)
         shown[kind] = [m.as_json() for m in messages]
         if not args.json and messages:

@@ -12,16 +12,29 @@
 
 Walking a queue takes each message for a moment and releases it (visibility timeout back to 0), so nothing
 is consumed and every message is available again at once; each look counts as a receive.
+
+Every receive is a long poll. A short poll asks a sample of SQS's servers: "If the number of messages in the
+queue is extremely small, you might not receive any messages in a particular ReceiveMessage response"
+(Amazon SQS API Reference, ReceiveMessage), and a walk stops at its first empty answer. A wait of one second
+or more asks every server ("Amazon SQS short and long polling", SQS Developer Guide), at the cost of that
+second at the end of each queue; several queues are read one thread each, as the guide's long polling best
+practices advise, so the seconds overlap.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 LOOK_SECONDS = 30  # how long a walked message stays taken before it is released (it is released at once after)
+LONG_POLL_SECONDS = 1  # the shortest long poll (WaitTimeSeconds 1 to 20): an empty answer means an empty queue
+
+Item = TypeVar("Item")
+Answer = TypeVar("Answer")
 
 
 @dataclass
@@ -90,18 +103,37 @@ def describe(message: dict[str, Any]) -> Parked:
     return Parked(f"message: {text[:200]}", "not a shape this system writes", sent, receives)
 
 
+def receive(sqs: Any, url: str, count: int, visibility: int, attributes: list[str]) -> list[dict[str, Any]]:
+    """Up to `count` (at most 10) messages, taken for `visibility` seconds; none only when the queue has none
+    visible (a long poll: see the module's doc)."""
+    answer = sqs.receive_message(
+        QueueUrl=url,
+        MaxNumberOfMessages=count,
+        VisibilityTimeout=visibility,
+        WaitTimeSeconds=LONG_POLL_SECONDS,
+        AttributeNames=attributes,
+        MessageAttributeNames=["All"],
+    )
+    return list(answer.get("Messages", []))
+
+
+def each_queue(read: Callable[[Item], Answer], queues: Iterable[Item]) -> list[Answer]:
+    """`read` of every queue, one thread each (each ends on a long poll's wait), answers in the queues' order."""
+    chosen = list(queues)
+    if len(chosen) < 2:
+        return [read(queue) for queue in chosen]
+    with ThreadPoolExecutor(max_workers=min(len(chosen), 16), thread_name_prefix="dlq") as pool:
+        return list(pool.map(read, chosen))
+
+
 def walk(sqs: Any, url: str, limit: int) -> list[Parked]:
     """Up to `limit` messages of the queue, described, then all released (visible again at once)."""
     taken: list[dict[str, Any]] = []
     try:
         while len(taken) < limit:
-            batch = sqs.receive_message(
-                QueueUrl=url,
-                MaxNumberOfMessages=min(10, limit - len(taken)),
-                VisibilityTimeout=LOOK_SECONDS,
-                AttributeNames=["SentTimestamp", "ApproximateReceiveCount"],
-                MessageAttributeNames=["All"],
-            ).get("Messages", [])
+            batch = receive(
+                sqs, url, min(10, limit - len(taken)), LOOK_SECONDS, ["SentTimestamp", "ApproximateReceiveCount"]
+            )
             if not batch:
                 break
             taken += batch

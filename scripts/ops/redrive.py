@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -97,11 +98,13 @@ class Redriver:
         self.client = client
         self.dry_run = dry_run
         self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()  # queues are redriven one thread each; boto3's clients are thread-safe
 
     def _c(self, name: str) -> Any:
-        if name not in self._clients:
-            self._clients[name] = self.client(name)
-        return self._clients[name]
+        with self._lock:
+            if name not in self._clients:
+                self._clients[name] = self.client(name)
+            return self._clients[name]
 
     # --- the queue ------------------------------------------------------------------------------------------
 
@@ -109,17 +112,7 @@ class Redriver:
         """Up to `limit` messages in batches, each taken for REDRIVE_SECONDS (released as soon as it stays)."""
         taken = 0
         while taken < limit:
-            batch = (
-                self._c("sqs")
-                .receive_message(
-                    QueueUrl=url,
-                    MaxNumberOfMessages=min(10, limit - taken),
-                    VisibilityTimeout=REDRIVE_SECONDS,
-                    AttributeNames=["All"],
-                    MessageAttributeNames=["All"],
-                )
-                .get("Messages", [])
-            )
+            batch = parked.receive(self._c("sqs"), url, min(10, limit - taken), REDRIVE_SECONDS, ["All"])
             if not batch:
                 return
             taken += len(batch)
@@ -403,18 +396,21 @@ class Action:
     run: Callable[[], tuple[str, str]]
 
 
-@contextlib.contextmanager
-def quiet(_: str) -> Iterator[Callable[[], None]]:
-    yield lambda: None
+Advance = Callable[[str], None]  # one more message of that DLQ settled
 
 
 @contextlib.contextmanager
-def bar(kind: str) -> Iterator[Callable[[], None]]:
-    """A progress line on stderr while a DLQ is walked (rich; nothing when stderr is not a terminal)."""
+def quiet(_: list[str]) -> Iterator[Advance]:
+    yield lambda kind: None
+
+
+@contextlib.contextmanager
+def bar(kinds: list[str]) -> Iterator[Advance]:
+    """A progress line per DLQ on stderr while they are walked (rich; nothing when stderr is not a terminal)."""
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), MofNCompleteColumn(), console=console, transient=True) as shown:
-        task = shown.add_task(f"redrive {kind}", total=None)
-        yield lambda: shown.advance(task)
+        tasks = {kind: shown.add_task(f"redrive {kind}", total=None) for kind in kinds}
+        yield lambda kind: shown.advance(tasks[kind])
 
 
 def redrive(
@@ -423,18 +419,24 @@ def redrive(
     queue: str,
     limit: int,
     dry_run: bool = False,
-    progress: Callable[[str], contextlib.AbstractContextManager[Callable[[], None]]] = quiet,
+    progress: Callable[[list[str]], contextlib.AbstractContextManager[Advance]] = quiet,
 ) -> Summary:
-    """Every chosen DLQ's messages (up to `limit` each) back where they were going."""
+    """Every chosen DLQ's messages (up to `limit` each) back where they were going, one thread per DLQ (each
+    ends on a long poll's wait: scripts/ops/parked.py); the results in the DLQs' order."""
     dlqs = outputs.get("dlqs") or {}
     chosen = {kind: q for kind, q in dlqs.items() if queue in ("all", kind, q.get("name"))}
     if not chosen:
         raise NotRedriven(f"no DLQ {queue!r}: QUEUE=<{'|'.join(sorted(dlqs))}|all> (or a queue name)")
-    summary, redriver = Summary(), Redriver(client, dry_run)
-    for kind, dlq in sorted(chosen.items()):
-        with progress(kind) as advance:
-            redriver.redrive_queue(kind, dlq, limit, summary, advance)
-    return summary
+    redriver = Redriver(client, dry_run)
+    with progress(sorted(chosen)) as advance:
+
+        def one(kind: str) -> Summary:
+            summary = Summary()
+            redriver.redrive_queue(kind, chosen[kind], limit, summary, lambda: advance(kind))
+            return summary
+
+        summaries = parked.each_queue(one, sorted(chosen))
+    return Summary([result for summary in summaries for result in summary.results])
 
 
 def render(summary: Summary, dry_run: bool) -> str:

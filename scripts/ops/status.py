@@ -100,19 +100,20 @@ def _oldest_age(sqs: Any, url: str, now: datetime.datetime) -> float | None:
 
 
 def queues(outputs: dict[str, Any], sqs: Any, now: datetime.datetime) -> list[Queue]:
-    found = []
-    for kind, queue in sorted((outputs.get("dlqs") or {}).items()):
-        if not queue or not queue.get("url"):
-            continue
-        attributes = sqs.get_queue_attributes(
-            QueueUrl=queue["url"],
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        messages = int(attributes.get("ApproximateNumberOfMessages", 0))
-        in_flight = int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
-        age = _oldest_age(sqs, queue["url"], now) if messages else None
-        found.append(Queue(kind, queue["name"], messages, in_flight, age))
-    return found
+    """Every DLQ's depth and oldest message, one thread per DLQ (a walk ends on a long poll's wait)."""
+    dlqs = {kind: q for kind, q in (outputs.get("dlqs") or {}).items() if q and q.get("url")}
+    return parked.each_queue(lambda kind: _queue(kind, dlqs[kind], sqs, now), sorted(dlqs))
+
+
+def _queue(kind: str, queue: dict[str, Any], sqs: Any, now: datetime.datetime) -> Queue:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue["url"],
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    messages = int(attributes.get("ApproximateNumberOfMessages", 0))
+    in_flight = int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
+    age = _oldest_age(sqs, queue["url"], now) if messages else None
+    return Queue(kind, queue["name"], messages, in_flight, age)
 
 
 def executions(outputs: dict[str, Any], sfn: Any, now: datetime.datetime) -> list[Execution]:

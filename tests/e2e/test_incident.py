@@ -72,7 +72,7 @@ def test_an_incident_s_parked_changes_all_arrive_exactly_once_after_redrive(syst
     def interrupt_after(count: int) -> Any:
         done = 0
 
-        def advance() -> None:
+        def advance(_kind: str) -> None:
             nonlocal done
             done += 1
             if done >= count:
@@ -85,7 +85,7 @@ def test_an_incident_s_parked_changes_all_arrive_exactly_once_after_redrive(syst
             def __exit__(self, *_: Any) -> None:
                 return None
 
-        return lambda kind: Progress()
+        return lambda kinds: Progress()
 
     with pytest.raises(Interrupted):
         redrive.redrive(system.outputs, system.client, "fanout", 1000, progress=interrupt_after(5))

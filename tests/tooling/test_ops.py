@@ -164,6 +164,60 @@ def test_make_dlq_says_what_each_parked_message_is_and_consumes_none(aws: None) 
     assert visible["ApproximateNumberOfMessages"] == "4"
 
 
+class SampledQueue:
+    """SQS as AWS documents its short polls: one asks a sample of the servers and may answer nothing while the
+    queue holds a few messages (Amazon SQS API Reference, ReceiveMessage). Here every short poll answers
+    nothing; a long poll (WaitTimeSeconds >= 1) asks moto, which holds every message."""
+
+    def __init__(self, sqs: Any) -> None:
+        self.sqs = sqs
+        self.waits: list[int] = []
+
+    def receive_message(self, **call: Any) -> dict[str, Any]:
+        self.waits.append(call.get("WaitTimeSeconds", 0))
+        return dict(self.sqs.receive_message(**call)) if call.get("WaitTimeSeconds", 0) >= 1 else {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sqs, name)
+
+
+def test_a_dlq_holding_a_few_messages_is_read_whole_even_where_short_polls_answer_nothing(aws: None) -> None:
+    """make dlq, make status and make redrive conclude a DLQ is empty at an empty answer: only a long poll's
+    empty answer means that. Two DLQs, read one thread each, each shown whole and redriven whole."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    work = sqs.create_queue(QueueName="work")["QueueUrl"]
+    dlqs = {
+        kind: {
+            "name": f"{kind}-dlq",
+            "url": sqs.create_queue(QueueName=f"{kind}-dlq")["QueueUrl"],
+            "source_queue_url": work,
+        }
+        for kind in ("import-work", "export-work")
+    }
+    for kind, dlq in dlqs.items():
+        for n in range(3):
+            parked_in(sqs, dlq["url"], json.dumps({"chunk": n, "of": kind}))
+    sampled = SampledQueue(sqs)
+    outputs = {"dlqs": dlqs}
+
+    assert [len(parked.walk(sampled, dlq["url"], 50)) for dlq in dlqs.values()] == [3, 3]
+    assert [
+        (q.kind, q.messages, q.oldest_age_seconds is not None)
+        for q in status.queues(outputs, sampled, datetime.datetime.now(datetime.UTC))
+    ] == [
+        ("export-work", 3, True),
+        ("import-work", 3, True),
+    ]
+    clients = lambda name: sampled if name == "sqs" else boto3.client(name, region_name=REGION)  # noqa: E731
+    summary = redrive.redrive(outputs, clients, "all", 50)
+    assert [(r.queue, r.outcome) for r in summary.results] == [("export-work", "redriven")] * 3 + [
+        ("import-work", "redriven")
+    ] * 3
+    assert sorted(set(sampled.waits)) == [parked.LONG_POLL_SECONDS]
+    moved = sqs.get_queue_attributes(QueueUrl=work, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert moved["ApproximateNumberOfMessages"] == "6"
+
+
 def test_make_dlq_refuses_a_queue_it_does_not_know(capsys: pytest.CaptureFixture[str], roots: Path) -> None:
     running_outputs(
         roots, dlqs={"fanout": {"name": "items-local-fanout-dlq", "url": "http://127.0.0.1:9/000000000000/q"}}
