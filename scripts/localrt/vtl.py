@@ -28,18 +28,22 @@ _JS_ESCAPES = {
 }
 
 
+# What escapeJavaScript escapes: the table's characters, controls and everything past '~' (0x7E).
+_JS_ESCAPED = re.compile(r"[\x00-\x1f'\"\\/\x7f-\U0010ffff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _JS_ESCAPES:
+        return _JS_ESCAPES[char]
+    encoded = char.encode("utf-16-be")
+    return "".join(f"\\u{int.from_bytes(encoded[i : i + 2], 'big'):04X}" for i in range(0, len(encoded), 2))
+
+
 def escape_javascript(text: str) -> str:
-    """As Java's StringEscapeUtils.escapeJavaScript: quotes, backslash, slash, controls and non-ASCII (UTF-16 units)."""
-    out: list[str] = []
-    for char in text:
-        if char in _JS_ESCAPES:
-            out.append(_JS_ESCAPES[char])
-        elif ord(char) < 0x20 or ord(char) > 0x7E:
-            encoded = char.encode("utf-16-be")
-            out.extend(f"\\u{int.from_bytes(encoded[i : i + 2], 'big'):04X}" for i in range(0, len(encoded), 2))
-        else:
-            out.append(char)
-    return "".join(out)
+    """As Java's StringEscapeUtils.escapeJavaScript: quotes, backslash, slash, controls and non-ASCII (UTF-16
+    units). The plain characters between are found by a regular expression, not walked one by one."""
+    return _JS_ESCAPED.sub(_escaped, text)
 
 
 class Util:

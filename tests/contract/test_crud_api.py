@@ -511,3 +511,12 @@ def test_escape_javascript_matches_java(crud_definition: dict) -> None:
         vtl.escape_javascript("a'b\"c\\d/e\nf\u00e9\U0001f600\x01")
         == "a\\'b\\\"c\\\\d\\/e\\nf\\u00E9\\uD83D\\uDE00\\u0001"
     )
+
+
+@given(st.text())
+def test_escape_javascript_writes_printable_ascii_that_reads_back_as_the_text(text: str) -> None:
+    """What a template puts between quotes: printable ASCII only, and (once Java's \\' is read as ') a JSON
+    string of exactly the text, surrogate pairs included."""
+    escaped = vtl.escape_javascript(text)
+    assert all(" " <= char <= "~" for char in escaped)
+    assert json.loads('"' + escaped.replace("\\'", "'") + '"') == text

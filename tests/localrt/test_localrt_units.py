@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import copy
 import http.client
 import json
 import random
@@ -20,6 +21,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from moto.sqs.models import sqs_backends
 
 from scripts.gates.task_permissions import task_calls, uncovered_calls
@@ -590,6 +593,21 @@ def test_json_copy_is_a_deep_copy_of_json_data() -> None:
     assert original["a"][1]["b"] == "c"
     assert original["g"]["h"] == []
     assert copied["when"] is not original["when"]  # anything else is deep-copied as before
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+)
+
+
+@given(json_values)
+def test_json_copy_equals_deepcopy_with_types_and_key_order_kept(value: Any) -> None:
+    copied = json_copy(value)
+    assert copied == copy.deepcopy(value)
+    assert json.dumps(copied) == json.dumps(value)  # key order, and True stays True (not 1)
+    if isinstance(value, dict | list) and value:
+        assert copied is not value
 
 
 def test_stream_records_written_as_json_read_back_as_motos(aws: None) -> None:
