@@ -17,6 +17,8 @@ import pytest
 from scripts.ops import parked, redrive, status
 from tests.e2e.system import System, role_of, statement_removed
 
+pytestmark = pytest.mark.long  # tens of seconds: collected first (tests/conftest.py)
+
 ITEMS = 50
 
 

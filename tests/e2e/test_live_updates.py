@@ -23,6 +23,8 @@ from websockets.sync.client import ClientConnection, connect
 from scripts.ops import watch
 from tests.e2e.system import System, role_of, statement_removed
 
+pytestmark = pytest.mark.long  # tens of seconds: collected first (tests/conftest.py)
+
 RECEIVE_TIMEOUT = 15.0  # generous: this checks what arrives and in what order, never how fast
 
 

@@ -19,6 +19,8 @@ from scripts.ops import backfill, policy, redrive, replay, status
 from scripts.tfeval import evaluated
 from tests.e2e.system import System
 
+pytestmark = pytest.mark.long  # tens of seconds: collected first (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 KINDS = {"trigger-stream", "fanout", "workflow-failures", "consumer-async", "import-work", "pipeline", "export-async"}

@@ -22,6 +22,8 @@ import pytest
 from scripts.localrt.fire import fire
 from tests.e2e.system import System
 
+pytestmark = pytest.mark.long  # tens of seconds: collected first (tests/conftest.py)
+
 VALID_LINES = 200
 REJECTED_AT = (1, 100, 203)  # 1-based line numbers of the invalid lines
 # The orchestrator writes every report with this task; ministack's Step Functions fails it with States.Runtime.

@@ -21,6 +21,8 @@ import pytest
 
 from tests.e2e.system import System, dead_letter_keys, function_named, role_of, statement_removed
 
+pytestmark = pytest.mark.long  # tens of seconds: collected first (tests/conftest.py)
+
 
 def test_the_api_refuses_callers_without_valid_credentials(system: System) -> None:
     """Every environment deploys an authenticated API (finding 1); locally the token is verified as AWS does."""

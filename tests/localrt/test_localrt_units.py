@@ -32,6 +32,8 @@ from scripts.localrt.stepfunctions import json_copy
 from scripts.localrt.vtl import Util, json_path
 from scripts.tfeval import render_template
 
+pytestmark = pytest.mark.long  # tens of seconds: collected first (tests/conftest.py)
+
 REGION, ACCOUNT = "eu-west-1", "123456789012"
 
 

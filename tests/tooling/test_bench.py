@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+pytestmark = pytest.mark.long  # tens of seconds: collected first (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

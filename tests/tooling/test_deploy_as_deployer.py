@@ -23,6 +23,8 @@ from scripts.localrt import iam as local_iam
 from scripts.localrt.provider_mirror import COVERAGE, STEPS, Mirror, unmirrored
 from scripts.tfeval import Evaluation, evaluated
 
+pytestmark = pytest.mark.long  # tens of seconds: collected first (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYER = "ci-deployer"
 

@@ -8,11 +8,14 @@ import math
 import random
 from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stream_fanout.publisher import MAX_ENTRIES_PER_CALL, Publisher, PublisherSettings, entry_size
+
+pytestmark = pytest.mark.long  # tens of seconds: collected first (tests/conftest.py)
 
 STREAM_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
 PER_ENTRY_ERRORS = ["ThrottlingException", "InternalFailure", "AccessDeniedException", "ValidationException"]
