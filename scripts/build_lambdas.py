@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import ast
 import base64
+import functools
 import hashlib
 import importlib.util
 import io
@@ -88,15 +89,22 @@ def discover(source: Path) -> dict[str, Package]:
 def imported_top_level_names(package: Package) -> set[str]:
     names: set[str] = set()
     for path in package.files:
-        if path.suffix != ".py":
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module.split(".")[0])
+        if path.suffix == ".py":
+            stat = path.stat()
+            names |= _imports_of(path, stat.st_mtime_ns, stat.st_size)
     return names
+
+
+@functools.cache  # a shared package is read for every function that uses it, and every build of a process
+def _imports_of(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    """The top-level modules a file imports (absolute imports only), for that version of the file."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return frozenset(names)
 
 
 def shared_dependencies(function: Package, packages: dict[str, Package]) -> list[Package]:
