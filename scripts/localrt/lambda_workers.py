@@ -4,6 +4,11 @@
 Each worker gets its execution role's session through the credentials endpoint (iam.CredentialsServer), as
 Lambda gives a function its role's credentials; its stream mappings keep their checkpoints in files under
 the log folder, so a restarted worker resumes where the dead one settled.
+
+A function with something to poll (a stream or queue mapping, its asynchronous invocations) has its worker
+from the start. One that is only ever invoked synchronously (a state machine's task, an authorizer, a
+WebSocket route) gets its worker at its first invocation, which waits for it, as Lambda's first invocation
+waits for a cold start: most runs of the runtime never call some of them.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,8 +160,11 @@ class LambdaService:
     # pool's issuer and keys): applied to every environment variable's value.
     rewrites: dict[str, str] = field(default_factory=dict)
     invoke_ports: dict[str, int] = field(default_factory=dict)  # function ARN -> its worker's invocation port
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)  # the workers started so far
     spec_paths: list[Path] = field(default_factory=list)  # aligned with processes
+    # Function ARN -> the spec of a worker started at the function's first invocation (nothing to poll).
+    dormant: dict[str, Path] = field(default_factory=dict)
+    _waking: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _sqs: Any = None
     _sqs_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -298,10 +306,26 @@ class LambdaService:
             spec["task_root"] = str(self.log_dir / "tasks" / spec["name"] / "var" / "task")
             spec_path = self.log_dir / f"{spec['name']}.json"
             spec_path.write_text(json.dumps(spec, indent=2))
-            self.spec_paths.append(spec_path)
-            self.processes.append(self._launch(spec_path, "wb"))
-        self._wait_until_ready()
+            if spec["sources"]:
+                self.spec_paths.append(spec_path)
+                self.processes.append(self._launch(spec_path, "wb"))
+            else:
+                self.dormant[spec["arn"]] = spec_path
+        self._wait_until_ready(range(len(self.processes)))
         threading.Thread(target=self._keep_alive, name="worker-watch", daemon=True).start()
+
+    def _wake(self, function_arn: str) -> None:
+        """The worker of a function invoked for the first time, started and ready (a cold start)."""
+        with self._waking:  # held until it is ready: a second first invocation waits for the same worker
+            spec_path = self.dormant.get(function_arn)
+            if spec_path is None:  # another invocation started it meanwhile
+                return
+            try:
+                self.spec_paths.append(spec_path)  # first: the watch thread reads the spec of each process
+                self.processes.append(self._launch(spec_path, "wb"))
+                self._wait_until_ready([len(self.processes) - 1])
+            finally:  # dormant until ready, so that an invocation meanwhile comes here and waits
+                del self.dormant[function_arn]
 
     def _launch(self, spec_path: Path, mode: str) -> subprocess.Popen[bytes]:
         log = spec_path.with_suffix(".log").open(mode)
@@ -336,9 +360,10 @@ class LambdaService:
 
     PORT_ATTEMPTS = 3
 
-    def _wait_until_ready(self, timeout: float = 30.0) -> None:
+    def _wait_until_ready(self, indices: Iterable[int], timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
-        for index, spec_path in enumerate(self.spec_paths):
+        for index in indices:
+            spec_path = self.spec_paths[index]
             log, attempts = spec_path.with_suffix(".log"), 1
             while '"message": "ready"' not in log.read_text(errors="replace"):
                 worker = self.processes[index]
@@ -368,6 +393,8 @@ class LambdaService:
 
     def invoke(self, function_arn: str, event: Any) -> Any:
         """A synchronous invocation of the function's worker; FunctionError when the handler raised."""
+        if function_arn in self.dormant:
+            self._wake(function_arn)
         port = self.invoke_ports.get(function_arn)
         if port is None:
             raise KeyError(f"{function_arn} is not invoked synchronously in this environment")
@@ -415,3 +442,4 @@ class LambdaService:
                 worker.kill()
         self.processes.clear()
         self.spec_paths.clear()
+        self.dormant.clear()

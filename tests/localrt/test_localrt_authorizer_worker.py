@@ -71,7 +71,7 @@ def authorizer(tmp_path: Path) -> Iterator[LambdaService]:
         while '"message": "ready"' not in log.read_text() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         service: Any = LambdaService.__new__(LambdaService)  # only its invocation side is exercised here
-        service.invoke_ports = {ARN: port}
+        service.invoke_ports, service.dormant = {ARN: port}, {}  # its worker is the one started above
         yield service
     finally:
         process.terminate()

@@ -415,7 +415,7 @@ def test_a_worker_that_does_not_start_is_reported_with_the_end_of_its_log(tmp_pa
     service: Any = LambdaService.__new__(LambdaService)  # only its start-up check is exercised here
     service.processes, service.spec_paths = [exits], [spec_path]
     with pytest.raises(RuntimeError, match=r"items-trigger did not start \(exited\).*\n.*import failed: no module x"):
-        service._wait_until_ready(timeout=5)
+        service._wait_until_ready([0], timeout=5)
 
 
 def test_executions_are_found_by_name_as_moto_finds_them() -> None:
@@ -1003,13 +1003,63 @@ def test_a_worker_whose_port_was_taken_starts_again_on_another(tmp_path: Path) -
     service._launch = launch  # type: ignore[method-assign]
     service.processes = [launch(spec_path, "wb")]
     try:
-        service._wait_until_ready(timeout=20)
+        service._wait_until_ready([0], timeout=20)
         [port] = service.invoke_ports.values()
         assert port != busy.getsockname()[1]
         assert json.loads(spec_path.read_text())["invoke_port"] == port
     finally:
         busy.close()
         for process in service.processes:
+            process.wait(5)
+
+
+def test_a_function_with_nothing_to_poll_gets_its_worker_at_its_first_invocation_once(tmp_path: Path) -> None:
+    """Cold start: no worker until the first invocation, which waits for it; concurrent first invocations
+    share the one worker started."""
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scripts.localrt import lambda_workers
+
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:items-local-import-planner"
+    port = ports.free_port()
+    spec_path = tmp_path / "items-local-import-planner.json"
+    spec_path.write_text(json.dumps({"invoke_port": port}))
+    # What a worker does: serve invocations on its port, then say "ready" in its log.
+    serve = (
+        "import json, sys, http.server; spec = json.load(open(sys.argv[1]))\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_POST(self):\n"
+        "        body = json.loads(self.rfile.read(int(self.headers['Content-Length'])))\n"
+        "        answer = json.dumps({'result': {'planned': body['n']}}).encode()\n"
+        "        self.send_response(200); self.send_header('Content-Length', str(len(answer))); self.end_headers()\n"
+        "        self.wfile.write(answer)\n"
+        "server = http.server.ThreadingHTTPServer(('127.0.0.1', spec['invoke_port']), H)\n"
+        "print(json.dumps({'message': 'ready'}), flush=True); server.serve_forever()\n"
+    )
+    service = object.__new__(lambda_workers.LambdaService)
+    service.invoke_ports, service.dormant = {arn: port}, {arn: spec_path}
+    service.processes, service.spec_paths, service._waking = [], [], threading.Lock()
+    launched: list[Path] = []
+
+    def launch(path: Path, mode: str) -> subprocess.Popen[bytes]:
+        launched.append(path)
+        log = path.with_suffix(".log").open(mode)
+        return subprocess.Popen([sys.executable, "-c", serve, str(path)], stdout=log, stderr=subprocess.STDOUT)
+
+    service._launch = launch  # type: ignore[method-assign]
+    try:
+        assert service.processes == []
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda n: service.invoke(arn, {"n": n}), range(4)))
+        assert answers == [{"planned": n} for n in range(4)]
+        assert (launched, service.spec_paths, service.dormant) == ([spec_path], [spec_path], {})
+        assert service.invoke(arn, {"n": 9}) == {"planned": 9}
+        assert launched == [spec_path]
+    finally:
+        for process in service.processes:
+            process.kill()
             process.wait(5)
 
 
