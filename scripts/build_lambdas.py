@@ -292,7 +292,11 @@ def third_party(source: Path, cache: Path) -> dict[str, list[Package]]:
     return found
 
 
-def build(source: Path, output: Path, bundle: tuple[str, ...] = (), wheel_cache: Path | None = None) -> dict[str, Any]:
+def build(
+    source: Path, output: Path, bundle: tuple[str, ...] = (), wheel_cache: Path | None = None, quiet: bool = False
+) -> dict[str, Any]:
+    """Every function's zip under `output` and their manifest; a line on stderr for each zip that changed
+    (none when `quiet`)."""
     packages = discover(source)
     functions = {name: p for name, p in packages.items() if p.is_function}
     bundled = [installed(module) for module in bundle]
@@ -311,7 +315,7 @@ def build(source: Path, output: Path, bundle: tuple[str, ...] = (), wheel_cache:
             "source_code_hash": source_code_hash(content),
             "handler": f"{name}.handler.handler",
         }
-        if changed:  # an unchanged zip is not news (make local's console said so for each of them)
+        if changed and not quiet:  # an unchanged zip is not news (make local's console said so for each of them)
             print(f"built {target} ({len(content)} bytes)", file=sys.stderr)
     for stale in sorted(set(output.glob("*.zip")) - {output / f"{n}.zip" for n in functions}):
         stale.unlink()

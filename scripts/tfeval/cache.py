@@ -4,8 +4,6 @@ two `terraform test` runs, a plan and an apply; evaluation.py keeps its result o
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 from functools import cache
 from pathlib import Path
@@ -17,10 +15,10 @@ from scripts.tfeval.evaluation import ROOT, Endpoints, Evaluation, evaluate
 NAMES_ONLY = Endpoints(aws="https://localhost.invalid", api="https://localhost.invalid")
 
 
-def lambda_packages(environment_root: Path) -> dict[str, dict[str, str]]:
+def lambda_packages(environment_root: Path, quiet: bool = False) -> dict[str, dict[str, str]]:
     """Builds the zips and returns them as the environments' lambda_packages variable."""
     output = ROOT / "build" / "lambdas"
-    manifest = build_lambdas.build(ROOT / "lambdas", output)
+    manifest = build_lambdas.build(ROOT / "lambdas", output, quiet=quiet)
     return {
         name: {
             "path": os.path.relpath(output / meta["path"], environment_root),  # manifest paths are relative to it
@@ -34,6 +32,6 @@ def lambda_packages(environment_root: Path) -> dict[str, dict[str, str]]:
 def evaluated(root: Path, region: str | None = None) -> Evaluation:
     """The evaluation of an environment root (resolved path) in its declared region (or `region`), computed
     once per process."""
-    with contextlib.redirect_stderr(io.StringIO()):  # the build's lines about rebuilt zips
-        packages = lambda_packages(root)
-    return evaluate(root, packages, NAMES_ONLY, region)
+    # Quiet: no line per rebuilt zip. (Redirecting sys.stderr instead is process-wide, and evaluations run
+    # on several threads: two redirects ending out of order left stderr pointing at a discarded buffer.)
+    return evaluate(root, lambda_packages(root, quiet=True), NAMES_ONLY, region)
