@@ -39,9 +39,15 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import st
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
 from moto.stepfunctions.parser.asl.eval import environment, states
 from moto.stepfunctions.parser.asl.eval.event import event_manager
+from moto.stepfunctions.parser.asl.eval.program_state import (
+    ProgramEnded,
+    ProgramError,
+    ProgramStopped,
+    ProgramTimedOut,
+)
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
-from moto.stepfunctions.parser.backend.execution import Execution, SyncExecution
+from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution, SyncExecution
 from moto.stepfunctions.responses import get_backend
 
 from scripts.localrt.apigateway import IntegrationError
@@ -287,6 +293,34 @@ def speed_up_interpreter() -> None:
     ExecutionState._evaluate_with_timeout = evaluate  # type: ignore[method-assign,assignment]
     Program.eval = _program_without_thread_unless_timed(Program.eval)  # type: ignore[method-assign,assignment]
     forget_finished_threads()
+
+
+def _reflect_execution_status(self: BaseExecutionWorkerCommunication) -> None:
+    """moto's, with the status assigned last: it set SUCCEEDED (FAILED) and then the output (error, cause), so a
+    DescribeExecution in between answered a finished execution without them, which AWS never does."""
+    execution = self.execution
+    assert execution.exec_worker is not None and execution.exec_worker.env is not None  # it ran
+    env = execution.exec_worker.env
+    ended = env.program_state()
+    execution.stop_date = datetime.datetime.now(tz=datetime.UTC)
+    if isinstance(ended, ProgramEnded):
+        execution.output = env.states.get_input()
+        execution.exec_status = ExecutionStatus.SUCCEEDED
+    elif isinstance(ended, ProgramStopped):
+        execution.exec_status = ExecutionStatus.ABORTED
+    elif isinstance(ended, ProgramError):
+        details = ended.error or {}
+        execution.error, execution.cause = details.get("error"), details.get("cause")
+        execution.exec_status = ExecutionStatus.FAILED
+    elif isinstance(ended, ProgramTimedOut):
+        execution.exec_status = ExecutionStatus.TIMED_OUT
+    else:
+        raise RuntimeWarning(f"Execution ended with unsupported ProgramState type '{type(ended)}'.")
+
+
+def show_execution_ends_whole() -> None:
+    """A finished execution is described with its output (error and cause) from the moment its status says so."""
+    setattr(BaseExecutionWorkerCommunication, "_reflect_execution_status", _reflect_execution_status)  # noqa: B010
 
 
 class _ThreadsNotKept:

@@ -10,13 +10,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from scripts.localrt import limits
+from scripts.localrt import limits, stepfunctions
 from tests.conftest import create_state_machine
 
 
 @pytest.fixture
 def strict_aws(aws: None) -> None:
     limits.install()
+    stepfunctions.show_execution_ends_whole()  # run_execution reads the output once the status says SUCCEEDED
 
 
 def run_execution(arn: str, payload: object) -> Any:

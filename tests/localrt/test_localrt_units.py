@@ -597,6 +597,34 @@ def test_json_copy_is_a_deep_copy_of_json_data() -> None:
     assert copied["when"] is not original["when"]  # anything else is deep-copied as before
 
 
+def test_a_finished_execution_gets_its_output_and_error_before_its_status() -> None:
+    """moto set SUCCEEDED (FAILED) before the output (error and cause): a DescribeExecution in between answered
+    a finished execution without them (make test met it once). What each end assigns, in order."""
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramError
+
+    class Recorded:
+        def __init__(self, ended: Any) -> None:
+            program = SimpleNamespace(program_state=lambda: ended, states=SimpleNamespace(get_input=lambda: '{"a":1}'))
+            object.__setattr__(self, "exec_worker", SimpleNamespace(env=program))
+            object.__setattr__(self, "assigned", [])
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            self.assigned.append(name)
+            object.__setattr__(self, name, value)
+
+    ended = Recorded(ProgramEnded())
+    stepfunctions._reflect_execution_status(SimpleNamespace(execution=ended))  # type: ignore[arg-type]
+    assert (ended.assigned, ended.output, ended.exec_status) == (
+        ["stop_date", "output", "exec_status"],
+        '{"a":1}',
+        "SUCCEEDED",
+    )
+    failed = Recorded(ProgramError({"error": "States.TaskFailed", "cause": "boom"}))
+    stepfunctions._reflect_execution_status(SimpleNamespace(execution=failed))  # type: ignore[arg-type]
+    assert failed.assigned == ["stop_date", "error", "cause", "exec_status"]
+    assert (failed.error, failed.cause, failed.exec_status) == ("States.TaskFailed", "boom", "FAILED")
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
