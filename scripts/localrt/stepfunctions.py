@@ -299,7 +299,8 @@ def _reflect_execution_status(self: BaseExecutionWorkerCommunication) -> None:
     """moto's, with the status assigned last: it set SUCCEEDED (FAILED) and then the output (error, cause), so a
     DescribeExecution in between answered a finished execution without them, which AWS never does."""
     execution = self.execution
-    assert execution.exec_worker is not None and execution.exec_worker.env is not None  # it ran
+    assert execution.exec_worker is not None  # it ran
+    assert execution.exec_worker.env is not None
     env = execution.exec_worker.env
     ended = env.program_state()
     execution.stop_date = datetime.datetime.now(tz=datetime.UTC)
