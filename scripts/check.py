@@ -18,7 +18,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -285,28 +284,6 @@ def run_batch(names: list[str], args: argparse.Namespace) -> list[tuple[str, Out
         return list(pool.map(timed, names))
 
 
-def evaluate_environments() -> str:
-    """Every environment root evaluated (two at a time) into the evaluations' disk cache (tfeval/evaluation.py),
-    beside the stages before pytest. The pytest stage then reads them: on a clean checkout its workers computed
-    them (~40 core-seconds) while the others waited on the cache's lock. A failure is left for the tests that
-    evaluate to report, with their context."""
-    from scripts.tfeval import environment_roots
-    from scripts.tfeval.cache import evaluated
-
-    started, roots = time.monotonic(), [root.resolve() for root in environment_roots()]
-
-    def one(root: Path) -> bool:
-        try:
-            evaluated(root)
-            return True
-        except Exception:  # reported by the tests that evaluate this root
-            return False
-
-    with ThreadPoolExecutor(max_workers=CORES) as pool:
-        done = sum(pool.map(one, roots))
-    return f"{done}/{len(roots)} environments evaluated beside the stages above ({time.monotonic() - started:.1f}s)"
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     pytest_args: list[str] = []
@@ -323,18 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     stages = args.stages or list(STAGES)
     total = time.monotonic()
     seconds: dict[str, float] = {}
-    # The pytest stage's evaluations, computed beside the stages before it (once the zips are built), on a
-    # daemon thread: a stage that fails ends the run without waiting for them.
-    warm = "pytest" in stages and not args.pytest_args and stages.index("pytest") > 0
-    warming: threading.Thread | None = None
-    warmed: list[str] = []
     for batch in batches(stages):
-        if "pytest" in batch and warming is not None:
-            warming.join()
-            print(f"[ok  ] {'evaluate':<8} {''.join(warmed)}", flush=True)
-        if warm and warming is None and "build" not in batch:
-            warming = threading.Thread(target=lambda: warmed.append(evaluate_environments()), daemon=True)
-            warming.start()
         for name, outcome, took in run_batch(batch, args):
             seconds[name] = round(took, 1)
             mark = "ok  " if outcome.ok else "FAIL"

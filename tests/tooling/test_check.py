@@ -65,39 +65,6 @@ def test_one_core_stages_run_side_by_side_and_are_reported_in_order(
     assert out.index("[ok  ] types") < out.index("[FAIL] checkov")
 
 
-def test_the_environments_are_evaluated_after_the_build_beside_the_stages_before_pytest(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    events: list[str] = []
-    evaluating = threading.Event()
-
-    def stage(name: str) -> check.Callable[[argparse.Namespace], check.Outcome]:
-        def run(_: argparse.Namespace) -> check.Outcome:
-            if name == "validate":  # runs while the evaluations do: they start once the build has
-                assert evaluating.wait(10)
-            events.append(name)
-            return check.Outcome(True, f"{name} summary")
-
-        return run
-
-    def evaluate() -> str:
-        evaluating.set()
-        assert events == ["build"]
-        return "5/5 environments evaluated"
-
-    monkeypatch.setattr(check, "STAGES", {n: stage(n) for n in ("build", "validate", "pytest")})
-    monkeypatch.setattr(check, "evaluate_environments", evaluate)
-    assert check.main([]) == 0
-    out = capsys.readouterr().out
-    assert out.index("[ok  ] validate") < out.index("[ok  ] evaluate 5/5 environments") < out.index("[ok  ] pytest")
-
-    evaluating.clear()  # a selection of pytest's tests, or pytest alone: nothing evaluated ahead
-    assert check.main(["pytest"]) == 0
-    assert check.main(["build", "pytest", "--", "-k", "x"]) == 0
-    assert not evaluating.is_set()
-    assert "evaluate" not in capsys.readouterr().out
-
-
 def test_an_unknown_stage_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         check.main(["tftests"])
