@@ -127,7 +127,7 @@ def test_redelivery_settles_everything_once_in_order_per_item_within_the_deadlin
     sqs = ScriptedSqs(data.draw, fault_rate, clock, budget)
     settled_once: set[str] = set()
     pending = records
-    for _invocation in range(1000):  # Lambda retries from the earliest reported record
+    for delivery in range(1000):  # Lambda retries from the earliest reported record
         clock.left = seconds
         starter = Starter(
             WORKFLOWS, sfn, sqs, StarterSettings(DLQ, call_seconds=budget, reserve_seconds=0.5), lambda: clock.left
@@ -142,7 +142,7 @@ def test_redelivery_settles_everything_once_in_order_per_item_within_the_deadlin
         first = outcome.failed[0]
         settled_once.update(r.sequence_number for r in pending if r.sequence_number < first)
         pending = [r for r in pending if r.sequence_number >= first]
-        if fault_rate == 1.0 or _invocation >= OUTAGE_DELIVERIES:
+        if fault_rate == 1.0 or delivery >= OUTAGE_DELIVERIES:
             # The outage ends: at once after a total one, within a few deliveries otherwise (the draws could
             # otherwise fail every call forever; a longer outage is the mapping's retry limit's and its
             # on-failure destination's to end, not the starter's).
