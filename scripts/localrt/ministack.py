@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
@@ -101,6 +103,14 @@ class Ministack:
     def __init__(self, port: int, log_path: Path) -> None:
         self.port, self.log_path = port, log_path
         self._process: subprocess.Popen[bytes] | None = None
+        self.scratch: Path | None = None
+
+    def _own_scratch(self) -> dict[str, str]:
+        """ministack unpacks each function's package (~13 MB with powertools) into a directory of the temporary
+        folder and removes it only when it retires the worker, never when it is terminated (tests/localrt/
+        test_ministack.py reproduces it): it gets a temporary folder of its own, which stop() removes."""
+        self.scratch = Path(tempfile.mkdtemp(prefix="ministack-scratch-"))
+        return {"TMPDIR": str(self.scratch)}
 
     @property
     def endpoint(self) -> str:
@@ -110,7 +120,7 @@ class Ministack:
         if not EXECUTABLE.exists():
             raise EngineMissing(f"{EXECUTABLE.relative_to(ROOT)} is missing: run make setup")
         environment = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "MOTO_"))}
-        environment.update(GATEWAY_PORT=str(self.port), LAMBDA_EXECUTOR="local", AUTH="true")
+        environment.update(GATEWAY_PORT=str(self.port), LAMBDA_EXECUTOR="local", AUTH="true", **self._own_scratch())
         self._process = subprocess.Popen(
             [str(EXECUTABLE)], env=environment, stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT
         )
@@ -126,7 +136,8 @@ class Ministack:
                 time.sleep(0.2)
         raise RuntimeError(f"ministack did not answer on {self.endpoint} within {timeout} s; see {self.log_path}")
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
+        """Ends the process only (stop() also removes its temporary folder)."""
         if self._process is not None:
             self._process.terminate()
             try:
@@ -134,6 +145,12 @@ class Ministack:
             except subprocess.TimeoutExpired:
                 self._process.kill()
             self._process = None
+
+    def stop(self) -> None:
+        self.terminate()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
 
 def _mapping(values: dict[str, Any], source_arn: str) -> dict[str, Any]:
