@@ -371,9 +371,17 @@ def import_throughput(runtime: Any, lines: int) -> dict[str, Any]:
     return {"import_lines": lines, "import_status": "no notification within 600 s"}
 
 
-def own_log_dir() -> Path:
-    """Function logs and stream checkpoints of the bench's runtime: never a `make local`'s of the same env."""
-    return Path(tempfile.mkdtemp(prefix="bench-runtime-"))
+@contextlib.contextmanager
+def own_log_dir() -> Iterator[Path]:
+    """Function logs and stream checkpoints of the bench's runtime (never a `make local`'s of the same env), in a
+    temporary folder removed afterwards; when the measurement fails, the folder stays and stderr names it."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-runtime-"))
+    try:
+        yield folder
+    except BaseException:
+        print(f"bench: the runtime's logs are kept in {folder}", file=sys.stderr)
+        raise
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def local_runtime(
@@ -383,27 +391,28 @@ def local_runtime(
     from scripts.localrt.runtime import LocalRuntime
 
     started = time.perf_counter()
-    runtime = LocalRuntime(log_dir=own_log_dir())
-    warm = None
-    try:
-        runtime.start()
-        startup = time.perf_counter() - started
-        if warm_start:  # again, with Terraform's and Python's caches warm, as a second make local starts
-            runtime.stop()
-            started, runtime = time.perf_counter(), LocalRuntime(log_dir=own_log_dir())
+    with contextlib.ExitStack() as folders:  # removed once the runtime has stopped
+        runtime = LocalRuntime(log_dir=folders.enter_context(own_log_dir()))
+        warm = None
+        try:
             runtime.start()
-            warm = round(time.perf_counter() - started, 1)
-        idle = idle_cpu_percent(runtime, idle_settle, pause)
-        throttle = runtime.stage_throttle()
-        posts, gets = client_process(
-            "--latency-client",  # the API's authorization mode, verified as on AWS
-            [runtime.outputs["api_url"], str(requests)],
-            caller_headers(runtime),
-            throttle.rate if throttle else None,
-        )
-        imported = import_throughput(runtime, lines) if lines else {}
-    finally:
-        runtime.stop()
+            startup = time.perf_counter() - started
+            if warm_start:  # again, with Terraform's and Python's caches warm, as a second make local starts
+                runtime.stop()
+                started, runtime = time.perf_counter(), LocalRuntime(log_dir=folders.enter_context(own_log_dir()))
+                runtime.start()
+                warm = round(time.perf_counter() - started, 1)
+            idle = idle_cpu_percent(runtime, idle_settle, pause)
+            throttle = runtime.stage_throttle()
+            posts, gets = client_process(
+                "--latency-client",  # the API's authorization mode, verified as on AWS
+                [runtime.outputs["api_url"], str(requests)],
+                caller_headers(runtime),
+                throttle.rate if throttle else None,
+            )
+            imported = import_throughput(runtime, lines) if lines else {}
+        finally:
+            runtime.stop()
 
     def ms(seconds: float) -> float:
         return round(seconds * 1000, 1)
@@ -479,52 +488,55 @@ def live_updates(subscriber_counts: tuple[int, ...], changes: int) -> dict[str, 
     (--live-client), as clients are; connects and messages keep within the stage's throttling."""
     from scripts.localrt.runtime import LocalRuntime
 
-    runtime = LocalRuntime(log_dir=own_log_dir())
-    figures: dict[str, Any] = {"changes_per_count": changes}
-    try:
-        runtime.start()
-        assert runtime.lambdas is not None
-        assert runtime.live_updates is not None
-        [pid] = [
-            process.pid
-            for process, spec in zip(runtime.lambdas.processes, runtime.lambdas.spec_paths, strict=True)
-            if spec.stem.endswith("-live-broadcaster")
-        ]
-        throttle = runtime.live_updates.throttle
-        assert runtime.log_dir is not None
-        [log] = [
-            spec.with_suffix(".log") for spec in runtime.lambdas.spec_paths if spec.stem.endswith("-live-broadcaster")
-        ]
-        for count in subscriber_counts:
-            logged = log.stat().st_size if log.exists() else 0
-            cpu_before = _cpu_seconds([pid]) - time.process_time()
-            measured = client_process(
-                "--live-client",
-                [runtime.live_updates.url, runtime.outputs["api_url"], str(count), str(changes)],
-                runtime.caller_headers(),
-                throttle.rate * 0.9 if throttle else None,
-            )
-            cpu = _cpu_seconds([pid]) - time.process_time() - cpu_before
-            latencies = measured["latencies"]
-            with log.open("rb") as lines:  # the broadcaster's own line per change: its posts, from first to last
-                lines.seek(logged)
-                broadcasts = [
-                    float(line["postMs"])
-                    for line in map(json.loads, filter(lambda raw: raw.startswith(b"{"), lines))
-                    if line.get("message") == "broadcast" and line.get("sent") == count
-                ]
-            figures[f"subscribers_{count}"] = {
-                "api_answer_to_subscriber_p50_ms": round(_percentile(latencies, 0.5) * 1000, 1),
-                "api_answer_to_subscriber_p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
-                "broadcast_p50_ms": round(_percentile(broadcasts, 0.5), 1) if broadcasts else None,
-                "broadcast_p99_ms": round(_percentile(broadcasts, 0.99), 1) if broadcasts else None,
-                "received": len(latencies),
-                "missing": measured["missing"],
-                "broadcaster_cpu_ms_per_change": round(cpu / changes * 1000, 1),
-                "broadcaster_cpu_ms_per_post": round(cpu / max(1, len(latencies)) * 1000, 2),
-            }
-    finally:
-        runtime.stop()
+    with contextlib.ExitStack() as folders:  # removed once the runtime has stopped
+        runtime = LocalRuntime(log_dir=folders.enter_context(own_log_dir()))
+        figures: dict[str, Any] = {"changes_per_count": changes}
+        try:
+            runtime.start()
+            assert runtime.lambdas is not None
+            assert runtime.live_updates is not None
+            [pid] = [
+                process.pid
+                for process, spec in zip(runtime.lambdas.processes, runtime.lambdas.spec_paths, strict=True)
+                if spec.stem.endswith("-live-broadcaster")
+            ]
+            throttle = runtime.live_updates.throttle
+            assert runtime.log_dir is not None
+            [log] = [
+                spec.with_suffix(".log")
+                for spec in runtime.lambdas.spec_paths
+                if spec.stem.endswith("-live-broadcaster")
+            ]
+            for count in subscriber_counts:
+                logged = log.stat().st_size if log.exists() else 0
+                cpu_before = _cpu_seconds([pid]) - time.process_time()
+                measured = client_process(
+                    "--live-client",
+                    [runtime.live_updates.url, runtime.outputs["api_url"], str(count), str(changes)],
+                    runtime.caller_headers(),
+                    throttle.rate * 0.9 if throttle else None,
+                )
+                cpu = _cpu_seconds([pid]) - time.process_time() - cpu_before
+                latencies = measured["latencies"]
+                with log.open("rb") as lines:  # the broadcaster's own line per change: its posts, from first to last
+                    lines.seek(logged)
+                    broadcasts = [
+                        float(line["postMs"])
+                        for line in map(json.loads, filter(lambda raw: raw.startswith(b"{"), lines))
+                        if line.get("message") == "broadcast" and line.get("sent") == count
+                    ]
+                figures[f"subscribers_{count}"] = {
+                    "api_answer_to_subscriber_p50_ms": round(_percentile(latencies, 0.5) * 1000, 1),
+                    "api_answer_to_subscriber_p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
+                    "broadcast_p50_ms": round(_percentile(broadcasts, 0.5), 1) if broadcasts else None,
+                    "broadcast_p99_ms": round(_percentile(broadcasts, 0.99), 1) if broadcasts else None,
+                    "received": len(latencies),
+                    "missing": measured["missing"],
+                    "broadcaster_cpu_ms_per_change": round(cpu / changes * 1000, 1),
+                    "broadcaster_cpu_ms_per_post": round(cpu / max(1, len(latencies)) * 1000, 2),
+                }
+        finally:
+            runtime.stop()
     return figures
 
 
@@ -840,27 +852,28 @@ def soak(requests: int, import_lines_count: int, pause: float = 5.0) -> dict[str
     (goal: flat), every answer's status, and a large import waited on until nothing is missing."""
     from scripts.localrt.runtime import LocalRuntime
 
-    runtime = LocalRuntime(log_dir=own_log_dir())
-    try:
-        runtime.start()
-        gc.collect()
-        before = process_resources()
-        # The first half warms the caches up (parsed definitions, JSONPaths, clients, the executions kept);
-        # growth is measured over the second.
-        statuses = soak_half(runtime, requests // 2)
-        time.sleep(pause)
-        gc.collect()
-        warm = process_resources()
-        for status, count in soak_half(runtime, requests - requests // 2).items():
-            statuses[status] = statuses.get(status, 0) + count
-        time.sleep(pause)  # the workflows and events the last requests caused
-        gc.collect()
-        after = process_resources()
-        imported = large_import(runtime, import_lines_count) if import_lines_count else {}
-        gc.collect()
-        after_import = process_resources()
-    finally:
-        runtime.stop()
+    with contextlib.ExitStack() as folders:  # removed once the runtime has stopped
+        runtime = LocalRuntime(log_dir=folders.enter_context(own_log_dir()))
+        try:
+            runtime.start()
+            gc.collect()
+            before = process_resources()
+            # The first half warms the caches up (parsed definitions, JSONPaths, clients, the executions kept);
+            # growth is measured over the second.
+            statuses = soak_half(runtime, requests // 2)
+            time.sleep(pause)
+            gc.collect()
+            warm = process_resources()
+            for status, count in soak_half(runtime, requests - requests // 2).items():
+                statuses[status] = statuses.get(status, 0) + count
+            time.sleep(pause)  # the workflows and events the last requests caused
+            gc.collect()
+            after = process_resources()
+            imported = large_import(runtime, import_lines_count) if import_lines_count else {}
+            gc.collect()
+            after_import = process_resources()
+        finally:
+            runtime.stop()
     second_half = max(requests - requests // 2, 1)
     return {
         "soak_requests": requests,

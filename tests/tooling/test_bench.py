@@ -5,6 +5,7 @@ subprocess, as `make bench` is: the bench sets the handlers' environment and sta
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,10 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def bench(tmp_path: Path, *arguments: str) -> tuple[dict[str, Any], str]:
+    """The figures and what was printed; the run's temporary folder is tmp_path / "tmp"."""
     output = tmp_path / "bench.json"
+    (tmp_path / "tmp").mkdir()
     result = subprocess.run(
         [sys.executable, "-m", "scripts.bench", "--output", str(output), "--doc", str(tmp_path / "b.md"), *arguments],
         cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
         text=True,
         capture_output=True,
         check=False,
@@ -92,6 +96,7 @@ def test_local_runtime_section(tmp_path: Path) -> None:
     assert (soak["large_import_items"], soak["large_import_audit_events_missing"]) == (59, 0)
     assert soak["large_import_workflows_missing"] == 0
     assert soak["end_threads"] > 0
+    assert list((tmp_path / "tmp").glob("bench-runtime-*")) == []  # the runtimes' logs went with them
 
 
 def test_live_updates_section(tmp_path: Path) -> None:
