@@ -1001,6 +1001,24 @@ def test_moto_keeps_no_model_it_has_let_go_of(aws: None) -> None:
     assert gone() is None
 
 
+def test_user_pools_sign_with_moto_bundled_key_imported_once(aws: None) -> None:
+    """moto_costs.BundledKey: every pool imported moto's one bundled private key again (0.11 s of CPU each);
+    the pools share one import of it, and it is still the key moto's JWKS publishes."""
+    from moto.cognitoidp.models import cognitoidp_backends
+    from moto.utilities.utils import load_resource
+
+    from tests.conftest import ACCOUNT, REGION
+
+    moto_costs.install()
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    pools = cognitoidp_backends[ACCOUNT][REGION].user_pools
+    first, second = (cognito.create_user_pool(PoolName=name)["UserPool"]["Id"] for name in ("a", "b"))
+    assert pools[first].json_web_key is pools[second].json_web_key
+    [published] = load_resource("cognitoidp/resources/jwks-public.json")["keys"]
+    public = pools[first].json_web_key.as_dict(private=False)
+    assert (public["n"], public["e"]) == (published["n"], published["e"])
+
+
 def test_a_worker_whose_port_was_taken_starts_again_on_another(tmp_path: Path) -> None:
     """Two runtimes side by side (the suite runs e2e and the bench at once) can choose the same free port for a
     worker; the one that loses the bind starts again on another port instead of failing the start."""
