@@ -108,9 +108,14 @@ class Ministack:
     def _own_scratch(self) -> dict[str, str]:
         """ministack unpacks each function's package (~13 MB with powertools) into a directory of the temporary
         folder and removes it only when it retires the worker, never when it is terminated (tests/localrt/
-        test_ministack.py reproduces it): it gets a temporary folder of its own, which stop() removes."""
+        test_ministack.py reproduces it): it gets a temporary folder of its own, which stop() removes.
+        Its function processes inherit its environment: without bytecode writing, as Lambda's code folder is
+        read-only (only /tmp is writable: "Lambda isolation technologies", Security Overview of AWS Lambda,
+        https://docs.aws.amazon.com/whitepapers/latest/security-overview-aws-lambda/lambda-isolation-technologies.html).
+        A function process starting when ministack ends finishes its imports before it reads the end of its
+        input: writing their bytecode, it made the removed folder again (1 stop in 8 here)."""
         self.scratch = Path(tempfile.mkdtemp(prefix="ministack-scratch-"))
-        return {"TMPDIR": str(self.scratch)}
+        return {"TMPDIR": str(self.scratch), "PYTHONDONTWRITEBYTECODE": "1"}
 
     @property
     def endpoint(self) -> str:
@@ -144,6 +149,7 @@ class Ministack:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._process.kill()
+                self._process.wait()  # gone before its folder is removed: a dying engine could still write there
             self._process = None
 
     def stop(self) -> None:

@@ -325,12 +325,15 @@ def test_gap_a_stream_mapping_retries_a_failing_batch_without_end(engine: minist
 
 
 def test_gap_a_terminated_ministack_leaves_its_functions_unpacked_in_the_temporary_folder(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """ministack unpacks a function's package into a folder of the temporary directory when it starts the
     function's worker and removes it when it retires the worker, not when it is terminated: each run of the
     engine would leave ~13 MB a function behind (powertools is bundled). Our side: ministack gets a temporary
-    folder of its own, which Ministack.stop() removes."""
+    folder of its own, which Ministack.stop() removes, and its functions write no bytecode beside their code
+    (Lambda's code folder is read-only), which a function starting as ministack ended wrote into the removed
+    folder, making it again."""
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)  # the engine's own setting, not the caller's
     engine = ministack.Ministack(free_port(), tmp_path / "ministack.log")
     try:
         engine.start()
@@ -339,14 +342,16 @@ def test_gap_a_terminated_ministack_leaves_its_functions_unpacked_in_the_tempora
     try:
         package = io.BytesIO()
         with zipfile.ZipFile(package, "w") as archive:
-            archive.writestr("ok.py", "def handler(event, context):\n    return 'ok'\n")
+            archive.writestr(
+                "ok.py", "import sys\n\ndef handler(event, context):\n    return sys.dont_write_bytecode\n"
+            )
         lam = client(engine, "lambda")
         name = f"f-{uuid.uuid4().hex[:8]}"
         lam.create_function(
             FunctionName=name, Runtime="python3.12", Handler="ok.handler", Role=role(engine, "lambda", []),
             Code={"ZipFile": package.getvalue()},
         )  # fmt: skip
-        assert lam.invoke(FunctionName=name)["Payload"].read() == b'"ok"'
+        assert lam.invoke(FunctionName=name)["Payload"].read() == b"true"  # no bytecode written beside the code
         scratch = engine.scratch
         assert scratch is not None
         engine.terminate()
