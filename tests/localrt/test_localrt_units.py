@@ -8,10 +8,12 @@ import http.client
 import json
 import random
 import socket
+import subprocess
+import sys
 import threading
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import ThreadingHTTPServer
@@ -400,9 +402,6 @@ def test_the_stage_answers_each_request_within_answering() -> None:
 
 
 def test_a_worker_that_does_not_start_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     from scripts.localrt.lambda_workers import LambdaService
 
     spec_path = tmp_path / "items-trigger.json"
@@ -1019,11 +1018,22 @@ def test_user_pools_sign_with_moto_bundled_key_imported_once(aws: None) -> None:
     assert (public["n"], public["e"]) == (published["n"], published["e"])
 
 
+def fake_launch(serve: str, launched: list[Path] | None = None) -> Callable[[Path, str], subprocess.Popen[bytes]]:
+    """LambdaService._launch for a fake worker: the Python source `serve` run with the spec's path, its output
+    in the log beside the spec as worker.py's; each spec launched is added to `launched`."""
+
+    def launch(path: Path, mode: str) -> subprocess.Popen[bytes]:
+        if launched is not None:
+            launched.append(path)
+        log = path.with_suffix(".log").open(mode)
+        return subprocess.Popen([sys.executable, "-c", serve, str(path)], stdout=log, stderr=subprocess.STDOUT)
+
+    return launch
+
+
 def test_a_worker_whose_port_was_taken_starts_again_on_another(tmp_path: Path) -> None:
     """Two runtimes side by side (the suite runs e2e and the bench at once) can choose the same free port for a
     worker; the one that loses the bind starts again on another port instead of failing the start."""
-    import subprocess
-    import sys
 
     from scripts.localrt import lambda_workers
 
@@ -1042,12 +1052,8 @@ def test_a_worker_whose_port_was_taken_starts_again_on_another(tmp_path: Path) -
     service.invoke_ports = {"arn:aws:lambda:us-east-1:123456789012:function:items-local-trigger": busy.getsockname()[1]}
     service.spec_paths = [spec_path]
 
-    def launch(path: Path, mode: str) -> subprocess.Popen[bytes]:
-        log = path.with_suffix(".log").open(mode)
-        return subprocess.Popen([sys.executable, "-c", serve, str(path)], stdout=log, stderr=subprocess.STDOUT)
-
-    service._launch = launch  # type: ignore[method-assign]
-    service.processes = [launch(spec_path, "wb")]
+    service._launch = fake_launch(serve)  # type: ignore[method-assign]
+    service.processes = [service._launch(spec_path, "wb")]
     try:
         service._wait_until_ready([0], timeout=20)
         [port] = service.invoke_ports.values()
@@ -1062,8 +1068,6 @@ def test_a_worker_whose_port_was_taken_starts_again_on_another(tmp_path: Path) -
 def test_a_function_with_nothing_to_poll_gets_its_worker_at_its_first_invocation_once(tmp_path: Path) -> None:
     """Cold start: no worker until the first invocation, which waits for it; concurrent first invocations
     share the one worker started."""
-    import subprocess
-    import sys
     from concurrent.futures import ThreadPoolExecutor
 
     from scripts.localrt import lambda_workers
@@ -1088,13 +1092,7 @@ def test_a_function_with_nothing_to_poll_gets_its_worker_at_its_first_invocation
     service.invoke_ports, service.dormant = {arn: port}, {arn: spec_path}
     service.processes, service.spec_paths, service._waking = [], [], threading.Lock()
     launched: list[Path] = []
-
-    def launch(path: Path, mode: str) -> subprocess.Popen[bytes]:
-        launched.append(path)
-        log = path.with_suffix(".log").open(mode)
-        return subprocess.Popen([sys.executable, "-c", serve, str(path)], stdout=log, stderr=subprocess.STDOUT)
-
-    service._launch = launch  # type: ignore[method-assign]
+    service._launch = fake_launch(serve, launched)  # type: ignore[method-assign]
     try:
         assert service.processes == []
         with ThreadPoolExecutor(4) as pool:
