@@ -1034,7 +1034,6 @@ def fake_launch(serve: str, launched: list[Path] | None = None) -> Callable[[Pat
 def test_a_worker_whose_port_was_taken_starts_again_on_another(tmp_path: Path) -> None:
     """Two runtimes side by side (the suite runs e2e and the bench at once) can choose the same free port for a
     worker; the one that loses the bind starts again on another port instead of failing the start."""
-
     from scripts.localrt import lambda_workers
 
     busy = socket.socket()
